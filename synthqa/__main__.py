@@ -1,0 +1,6 @@
+"""`python -m synthqa …`: the command line."""
+import sys
+
+from synthqa.cli import main
+
+sys.exit(main())

@@ -1,0 +1,156 @@
+"""Final answers: extract them from a solution and decide equivalence with math-verify.
+
+math-verify's timeouts use SIGALRM, which only works on a process's main thread; Streamlit runs
+scripts on other threads. So timeouts are on only on the main thread (CLI, worker processes), and
+everywhere a cheap guard rejects inputs that make sympy hang (power towers, huge exponents).
+"""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from fractions import Fraction
+from functools import lru_cache
+from importlib.metadata import version
+from multiprocessing import get_context
+
+ANSWERS_VERSION = 1
+VERIFIER = f"math-verify {version('math-verify')} / synthqa-answers {ANSWERS_VERSION}"
+MAX_ANSWER_CHARS = 300
+POOL_THRESHOLD = 512  # unique non-numeric pairs before a process pool pays off (spawn ~2 s)
+
+logging.getLogger("math_verify").setLevel(logging.ERROR)  # "timeout disabled" on every call
+
+_NUMBER = r"-?\d[\d,]*(?:\.\d+)?|-?\.\d+"
+_PATHOLOGICAL = re.compile(
+    r"\^\s*\{?[^}]*\^"            # power towers 10^{10^{10}}
+    r"|(?:\^|\*\*)\s*\{?\s*\(?\d{4,}"  # exponents with 4+ digits
+    r"|\d{4,}\s*!"                # factorial of a big number
+    r"|(?:\\left|[({\[]){30,}")   # absurd nesting
+
+
+def extract_answer(text: str) -> tuple[str | None, str]:
+    """Return (raw answer, method) using the first method that matches, most explicit first."""
+    for method, finder in _EXTRACTORS:
+        found = finder(text)
+        if found is not None and found.strip():
+            return _clean(found), method
+    return None, "none"
+
+
+def _last_boxed(text: str) -> str | None:
+    start = max(text.rfind("\\boxed{"), text.rfind("\\fbox{"))
+    if start < 0:
+        return None
+    i = text.index("{", start) + 1
+    depth, begin = 1, i
+    while i < len(text) and depth:
+        depth += {"{": 1, "}": -1}.get(text[i], 0)
+        i += 1
+    return text[begin: i - 1] if depth == 0 else None
+
+
+def _last_match(pattern: str, flags: int = 0):
+    regex = re.compile(pattern, flags)
+
+    def find(text: str) -> str | None:
+        matches = regex.findall(text)
+        return matches[-1] if matches else None
+    return find
+
+
+_EXTRACTORS = [
+    ("boxed", _last_boxed),
+    ("####", _last_match(r"####\s*(.+)")),
+    ("answer-is", _last_match(r"(?i)the (?:final )?answer is\s*:?\s*(.+?)(?:\.?\s*$|\.\s|\n)",
+                              re.M)),
+    ("A:", _last_match(r"(?m)^A:\s*(.+?)\s*$")),
+    ("last-number", _last_match(_NUMBER)),
+]
+
+
+def _clean(answer: str) -> str:
+    answer = answer.strip().rstrip(".").strip()
+    if answer.startswith("$") and answer.endswith("$") and len(answer) > 1:
+        answer = answer.strip("$").strip()
+    return answer
+
+
+def numeric_value(answer: str) -> Fraction | None:
+    """A plain number, allowing $, thousands commas, a trailing % or unit words ("18 dollars")."""
+    match = re.fullmatch(rf"\\?\$?\s*({_NUMBER})\s*(?:\\?%|[A-Za-z][A-Za-z ./]*)?", answer.strip())
+    if not match:
+        return None
+    digits = match.group(1).replace(",", "")
+    try:
+        return Fraction(digits)
+    except (ValueError, ZeroDivisionError):
+        return None
+
+
+def is_pathological(answer: str) -> bool:
+    return len(answer) > MAX_ANSWER_CHARS or bool(_PATHOLOGICAL.search(answer))
+
+
+def is_equivalent(pred: str | None, gold: str | None) -> bool:
+    """True when pred and gold are the same mathematical answer."""
+    if pred is None or gold is None:
+        return False
+    return _equivalent(pred.strip(), gold.strip())
+
+
+@lru_cache(maxsize=200_000)
+def _equivalent(pred: str, gold: str) -> bool:
+    if pred == gold:
+        return True
+    a, b = numeric_value(pred), numeric_value(gold)
+    if a is not None and b is not None:
+        return a == b
+    if is_pathological(pred) or is_pathological(gold):
+        return _normalise(pred) == _normalise(gold)
+    return _math_verify(pred, gold)
+
+
+def _normalise(answer: str) -> str:
+    return re.sub(r"\s+|\\[,;!]|\$", "", answer).lower()
+
+
+def _as_latex(answer: str) -> str:
+    return answer if "$" in answer or "\\boxed" in answer else f"${answer}$"
+
+
+def _math_verify(pred: str, gold: str) -> bool:
+    from math_verify import parse, verify  # sympy import is slow: pay for it only when needed
+
+    timeout = 5 if threading.current_thread() is threading.main_thread() else None
+    try:
+        gold_parsed = parse(_as_latex(gold), parsing_timeout=timeout)
+        pred_parsed = parse(_as_latex(pred), parsing_timeout=timeout)
+        if not gold_parsed or not pred_parsed:
+            return _normalise(pred) == _normalise(gold)
+        return bool(verify(gold_parsed, pred_parsed, timeout_seconds=timeout))
+    except Exception:  # math-verify raises on malformed LaTeX and timeouts alike
+        return _normalise(pred) == _normalise(gold)
+
+
+def _check_pair(pair: tuple[str | None, str | None]) -> bool:
+    return is_equivalent(*pair)
+
+
+def verify_many(pairs: list[tuple[str | None, str | None]], workers: int = 1) -> list[bool]:
+    """Equivalence for many (pred, gold) pairs; slow unique pairs go to worker processes."""
+    unique = list(dict.fromkeys(pairs))
+    slow = [p for p in unique if p[0] is not None and p[1] is not None
+            and not _is_cheap(p[0].strip(), p[1].strip())]
+    results: dict = {}
+    if workers > 1 and len(slow) >= POOL_THRESHOLD:
+        # spawn, not fork: the parent may hold DuckDB and Streamlit threads.
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+            chunk = max(1, len(slow) // (workers * 8))
+            results.update(zip(slow, pool.map(_check_pair, slow, chunksize=chunk)))
+    return [results[p] if p in results else _check_pair(p) for p in pairs]
+
+
+def _is_cheap(pred: str, gold: str) -> bool:
+    return pred == gold or (numeric_value(pred) is not None and numeric_value(gold) is not None)

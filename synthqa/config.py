@@ -1,0 +1,36 @@
+"""Settings read from SYNTHQA_* environment variables; every one is documented in SETTINGS."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+# name -> (default, help). tests/test_config.py fails when README.md does not document one.
+SETTINGS: dict[str, tuple[str, str]] = {
+    "SYNTHQA_HOME": ("./workspace", "workspace folder: the DuckDB store, inbox/ and runs/"),
+    "SYNTHQA_MAX_LINE_BYTES": (str(64 * 2**20), "longest JSONL line an import accepts (bytes)"),
+    "SYNTHQA_VERIFY_WORKERS": ("0", "worker processes for answer checks on large imports (0 = cores)"),
+    "SYNTHQA_INBOX_POLL_S": ("3", "how often the dashboard looks into inbox/ (seconds)"),
+}
+
+
+def _get(name: str) -> str:
+    return os.environ.get(name, SETTINGS[name][0])
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    max_line_bytes: int
+    verify_workers: int
+    inbox_poll_s: float
+
+    @classmethod
+    def from_env(cls, home: str | os.PathLike | None = None) -> "Settings":
+        workers = int(_get("SYNTHQA_VERIFY_WORKERS")) or (os.cpu_count() or 1)
+        return cls(
+            home=Path(home or _get("SYNTHQA_HOME")).expanduser().resolve(),
+            max_line_bytes=int(_get("SYNTHQA_MAX_LINE_BYTES")),
+            verify_workers=workers,
+            inbox_poll_s=float(_get("SYNTHQA_INBOX_POLL_S")),
+        )

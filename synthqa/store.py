@@ -1,0 +1,277 @@
+"""The DuckDB store: schema, migrations and every query. The only module that imports duckdb."""
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+# Each migration is a list of statements; version N is MIGRATIONS[N-1]. Append, never edit.
+MIGRATIONS: list[list[str]] = [
+    [
+        """CREATE TABLE problems (
+            problem_id VARCHAR PRIMARY KEY, source VARCHAR NOT NULL, split VARCHAR,
+            text VARCHAR NOT NULL, gold_answer VARCHAR, gold_solution VARCHAR,
+            level VARCHAR, topic VARCHAR, meta JSON)""",
+        """CREATE TABLE generators (
+            name VARCHAR PRIMARY KEY, params BIGINT, price_per_token DOUBLE, meta JSON)""",
+        """CREATE TABLE runs (
+            run_id VARCHAR PRIMARY KEY, generator VARCHAR NOT NULL, temperature DOUBLE,
+            top_p DOUBLE, samples_per_problem INTEGER, max_tokens INTEGER, n_traces BIGINT,
+            tokens BIGINT, flops DOUBLE, created_at TIMESTAMP, meta JSON)""",
+        """CREATE TABLE traces (
+            trace_id VARCHAR PRIMARY KEY, problem_id VARCHAR NOT NULL, generator VARCHAR NOT NULL,
+            run_id VARCHAR NOT NULL, sample_index INTEGER NOT NULL, text VARCHAR NOT NULL,
+            answer_raw VARCHAR, answer_method VARCHAR, is_correct BOOLEAN, verifier VARCHAR,
+            source_is_correct BOOLEAN, n_tokens INTEGER, tokens_estimated BOOLEAN,
+            n_steps INTEGER, first_failed_step INTEGER, error_kind VARCHAR, step_checker VARCHAR,
+            import_id VARCHAR, meta JSON)""",
+        """CREATE TABLE steps (
+            trace_id VARCHAR NOT NULL, step_index INTEGER NOT NULL, text VARCHAR NOT NULL,
+            splitter VARCHAR NOT NULL, check_status VARCHAR, check_detail JSON, error_kind VARCHAR,
+            PRIMARY KEY (trace_id, step_index))""",
+        """CREATE TABLE labels (
+            label_id VARCHAR PRIMARY KEY, trace_id VARCHAR NOT NULL, step_index INTEGER,
+            kind VARCHAR NOT NULL, value VARCHAR, who VARCHAR NOT NULL, origin VARCHAR NOT NULL,
+            at TIMESTAMP NOT NULL, note VARCHAR)""",
+        """CREATE TABLE imports (
+            import_id VARCHAR PRIMARY KEY, sha256 VARCHAR NOT NULL, fmt VARCHAR NOT NULL,
+            path VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP, n_records INTEGER,
+            n_traces_new INTEGER, n_errors INTEGER, errors JSON, UNIQUE (sha256, fmt))""",
+        """CREATE TABLE metrics_cache (
+            key VARCHAR PRIMARY KEY, value JSON, inputs_version VARCHAR, computed_at TIMESTAMP)""",
+        # Latest label per (trace, step, kind) wins; the history stays in `labels`.
+        """CREATE VIEW labels_latest AS SELECT * FROM labels QUALIFY row_number() OVER (
+            PARTITION BY trace_id, step_index, kind ORDER BY at DESC, label_id DESC) = 1""",
+        # A human override of answer correctness wins over the verifier.
+        """CREATE VIEW traces_effective AS
+            SELECT t.*, coalesce(o.value = 'true', t.is_correct) AS correct,
+                   coalesce(coalesce(o.value = 'true', t.is_correct)
+                            AND t.first_failed_step IS NOT NULL, false) AS suspect
+            FROM traces t LEFT JOIN (
+                SELECT trace_id, value FROM labels_latest
+                WHERE kind = 'answer_correct' AND step_index IS NULL) o USING (trace_id)""",
+    ],
+]
+
+# Columns written by `insert_batch`, in table order; the ingest code builds frames with these.
+TABLE_COLUMNS: dict[str, list[str]] = {
+    "problems": ["problem_id", "source", "split", "text", "gold_answer", "gold_solution",
+                 "level", "topic", "meta"],
+    "traces": ["trace_id", "problem_id", "generator", "run_id", "sample_index", "text",
+               "answer_raw", "answer_method", "is_correct", "verifier", "source_is_correct",
+               "n_tokens", "tokens_estimated", "n_steps", "first_failed_step", "error_kind",
+               "step_checker", "import_id", "meta"],
+    "steps": ["trace_id", "step_index", "text", "splitter", "check_status", "check_detail",
+              "error_kind"],
+    "labels": ["label_id", "trace_id", "step_index", "kind", "value", "who", "origin", "at",
+               "note"],
+}
+
+
+class StoreBusy(RuntimeError):
+    """Another process holds the store file (DuckDB allows one writer process)."""
+
+
+class Store:
+    """One DuckDB connection per process; a cursor per call, so any thread may use it."""
+
+    def __init__(self, path: str | Path, migrations: Sequence[Sequence[str]] = MIGRATIONS):
+        self.path = Path(path)
+        try:
+            self._con = duckdb.connect(str(self.path), config={
+                "autoinstall_known_extensions": "false", "autoload_known_extensions": "false"})
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise StoreBusy(_busy_message(self.path, str(exc))) from exc
+            raise
+        self._write_lock = threading.RLock()
+        self.migrate(migrations)
+
+    def close(self) -> None:
+        self._con.close()
+
+    @contextmanager
+    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        cur = self._con.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """All writes go through here: one writer at a time, all or nothing."""
+        with self._write_lock, self.cursor() as cur:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            cur.execute("COMMIT")
+
+    # -- schema ---------------------------------------------------------------------------
+    def schema_version(self) -> int:
+        with self.cursor() as cur:
+            cur.execute("CREATE TABLE IF NOT EXISTS schema_version "
+                        "(version INTEGER PRIMARY KEY, applied_at TIMESTAMP)")
+            return cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+
+    def migrate(self, migrations: Sequence[Sequence[str]]) -> int:
+        current = self.schema_version()
+        for version, statements in enumerate(migrations, start=1):
+            if version <= current:
+                continue
+            with self.transaction() as cur:
+                for sql in statements:
+                    cur.execute(sql)
+                cur.execute("INSERT INTO schema_version VALUES (?, now())", [version])
+        return self.schema_version()
+
+    # -- generic reads --------------------------------------------------------------------
+    def df(self, sql: str, params: Sequence | None = None) -> pd.DataFrame:
+        with self.cursor() as cur:
+            return cur.execute(sql, params or []).df()
+
+    def scalar(self, sql: str, params: Sequence | None = None):
+        with self.cursor() as cur:
+            return cur.execute(sql, params or []).fetchone()[0]
+
+    def count(self, table: str) -> int:
+        if table not in {"problems", "generators", "runs", "traces", "steps", "labels", "imports"}:
+            raise ValueError(f"unknown table {table!r}")
+        return self.scalar(f"SELECT count(*) FROM {table}")
+
+    # -- imports --------------------------------------------------------------------------
+    def import_done(self, sha256: str, fmt: str) -> bool:
+        return self.scalar("SELECT count(*) FROM imports WHERE sha256 = ? AND fmt = ?",
+                           [sha256, fmt]) > 0
+
+    def imports(self) -> pd.DataFrame:
+        return self.df("SELECT import_id, fmt, path, finished_at, n_records, n_traces_new, "
+                       "n_errors FROM imports ORDER BY finished_at DESC")
+
+    def insert_batch(self, cur, frames: dict[str, pd.DataFrame]) -> int:
+        """Insert frames whose rows may already exist (idempotent); returns new traces."""
+        before = cur.execute("SELECT count(*) FROM traces").fetchone()[0]
+        for table in ("problems", "traces", "steps", "labels"):
+            frame = frames.get(table)
+            if frame is None or frame.empty:
+                continue
+            cols = TABLE_COLUMNS[table]
+            cur.register("_batch", frame[cols])
+            cur.execute(f"INSERT OR IGNORE INTO {table} ({', '.join(cols)}) "
+                        f"SELECT {', '.join(cols)} FROM _batch")
+            cur.unregister("_batch")
+        return cur.execute("SELECT count(*) FROM traces").fetchone()[0] - before
+
+    def upsert_generators(self, cur, generators: dict[str, int | None]) -> None:
+        """Add generators; a known parameter count fills a missing one, never overwrites it."""
+        for name, params in generators.items():
+            cur.execute("INSERT INTO generators (name, params) VALUES (?, ?) ON CONFLICT (name) "
+                        "DO UPDATE SET params = coalesce(generators.params, excluded.params)",
+                        [name, params])
+
+    def upsert_runs(self, cur, runs: dict[str, dict]) -> None:
+        for run_id, spec in runs.items():
+            cur.execute(
+                "INSERT INTO runs (run_id, generator, temperature, top_p, max_tokens, created_at,"
+                " meta) VALUES (?, ?, ?, ?, ?, now(), ?) ON CONFLICT (run_id) DO NOTHING",
+                [run_id, spec["generator"], spec.get("temperature"), spec.get("top_p"),
+                 spec.get("max_tokens"), spec.get("meta")])
+
+    def refresh_run_totals(self, cur, run_ids: Sequence[str]) -> None:
+        """Recompute traces, tokens, samples per problem and FLOPs (2·params·tokens) per run."""
+        if not run_ids:
+            return
+        cur.execute("""
+            UPDATE runs SET n_traces = t.n, tokens = t.tok, samples_per_problem = t.spp,
+                   flops = 2.0 * g.params * t.tok
+            FROM (SELECT run_id, count(*) AS n, sum(n_tokens) AS tok,
+                         max(per_problem) AS spp
+                  FROM (SELECT run_id, n_tokens, count(*) OVER (PARTITION BY run_id, problem_id)
+                               AS per_problem FROM traces WHERE run_id IN (SELECT unnest(?)))
+                  GROUP BY run_id) t, generators g
+            WHERE runs.run_id = t.run_id AND g.name = runs.generator""", [list(run_ids)])
+
+    def record_import(self, cur, row: dict) -> None:
+        cur.execute(
+            "INSERT INTO imports VALUES (?, ?, ?, ?, ?, now(), ?, ?, ?, ?)",
+            [row["import_id"], row["sha256"], row["fmt"], row["path"], row["started_at"],
+             row["n_records"], row["n_traces_new"], row["n_errors"], row["errors"]])
+
+    # -- verification ---------------------------------------------------------------------
+    def traces_to_verify(self, verifier: str | None) -> pd.DataFrame:
+        """Traces whose verdict came from another verifier (all of them when verifier is None)."""
+        where = "" if verifier is None else "WHERE t.verifier IS DISTINCT FROM ?"
+        return self.df(f"SELECT t.trace_id, t.answer_raw, t.text, p.gold_answer FROM traces t "
+                       f"JOIN problems p USING (problem_id) {where}",
+                       [] if verifier is None else [verifier])
+
+    def update_verdicts(self, frame: pd.DataFrame) -> None:
+        with self.transaction() as cur:
+            cur.register("_v", frame[["trace_id", "answer_raw", "answer_method", "is_correct",
+                                      "verifier"]])
+            cur.execute("UPDATE traces SET answer_raw = v.answer_raw, "
+                        "answer_method = v.answer_method, is_correct = v.is_correct, "
+                        "verifier = v.verifier FROM _v v WHERE traces.trace_id = v.trace_id")
+            cur.unregister("_v")
+
+    # -- labels ---------------------------------------------------------------------------
+    def add_label(self, label: dict) -> None:
+        with self.transaction() as cur:
+            cols = TABLE_COLUMNS["labels"]
+            cur.execute(f"INSERT INTO labels ({', '.join(cols)}) VALUES "
+                        f"({', '.join('?' * len(cols))})", [label.get(c) for c in cols])
+
+    def labels_for(self, trace_id: str) -> pd.DataFrame:
+        return self.df("SELECT * FROM labels WHERE trace_id = ? ORDER BY at", [trace_id])
+
+    # -- summaries ------------------------------------------------------------------------
+    def generator_stats(self) -> pd.DataFrame:
+        """Per generator: traces, accuracy (human overrides win), suspects, labelled traces."""
+        return self.df("""
+            SELECT t.generator, any_value(g.params) AS params, count(*) AS traces,
+                   avg(CASE WHEN t.correct THEN 1.0 WHEN t.correct = false THEN 0.0 END)
+                       AS accuracy,
+                   count(*) FILTER (WHERE t.suspect) AS suspects,
+                   count(DISTINCT l.trace_id) AS labelled
+            FROM traces_effective t
+            LEFT JOIN generators g ON g.name = t.generator
+            LEFT JOIN (SELECT DISTINCT trace_id FROM labels WHERE origin = 'human') l
+                   ON l.trace_id = t.trace_id
+            GROUP BY t.generator ORDER BY t.generator""")
+
+    def trace(self, trace_id: str) -> dict | None:
+        frame = self.df("SELECT * FROM traces_effective WHERE trace_id = ?", [trace_id])
+        return None if frame.empty else frame.iloc[0].to_dict()
+
+    def steps_of(self, trace_id: str) -> pd.DataFrame:
+        return self.df("SELECT * FROM steps WHERE trace_id = ? ORDER BY step_index", [trace_id])
+
+    def export_frame(self, generator: str | None = None, source: str | None = None) -> pd.DataFrame:
+        """Traces with problem fields and their latest human first-error label, for export."""
+        return self.df("""
+            SELECT p.problem_id, p.source, p.split, p.text AS problem, p.gold_answer, p.level,
+                   p.topic, t.trace_id, t.generator, t.run_id AS run, t.sample_index,
+                   t.text AS solution, t.answer_raw AS answer, t.correct AS is_correct,
+                   t.n_tokens, fe.value AS first_error_step,
+                   list(s.text ORDER BY s.step_index) AS steps
+            FROM traces_effective t JOIN problems p USING (problem_id)
+            JOIN steps s USING (trace_id)
+            LEFT JOIN (SELECT trace_id, value FROM labels_latest
+                       WHERE kind = 'first_error_step' AND origin = 'human') fe USING (trace_id)
+            WHERE (? IS NULL OR t.generator = ?) AND (? IS NULL OR p.source = ?)
+            GROUP BY ALL ORDER BY p.problem_id, t.generator, t.sample_index""",
+            [generator, generator, source, source])
+
+
+def _busy_message(path: Path, detail: str) -> str:
+    pid = re.search(r"PID (\d+)", detail)
+    who = f"process {pid.group(1)}" if pid else "another process"
+    return f"{path} is held by {who} (DuckDB allows one writer per file)"

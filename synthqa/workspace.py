@@ -1,0 +1,90 @@
+"""A workspace folder: the store file, inbox/ for producers, runs/ for jobs."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from synthqa.config import Settings
+from synthqa.store import Store
+
+STORE_FILE = "synthqa.duckdb"
+# An inbox file is named <stamp>-<id>.<format>.<ext>; the format tells the ingester which adapter.
+INBOX_SUFFIXES = (".jsonl", ".json", ".parquet")
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> "Workspace":
+        return cls((settings or Settings.from_env()).home)
+
+    @property
+    def store_path(self) -> Path:
+        return self.root / STORE_FILE
+
+    @property
+    def inbox(self) -> Path:
+        return self.root / "inbox"
+
+    @property
+    def done(self) -> Path:
+        return self.inbox / "done"
+
+    @property
+    def runs(self) -> Path:
+        return self.root / "runs"
+
+    def exists(self) -> bool:
+        return self.store_path.exists()
+
+    def init(self) -> "Workspace":
+        for folder in (self.root, self.inbox, self.done, self.runs):
+            folder.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def open_store(self) -> Store:
+        """Open (creating if needed) the store; raises StoreBusy if another process holds it."""
+        self.init()
+        return Store(self.store_path)
+
+    def drop_into_inbox(self, path: str | os.PathLike, fmt: str) -> Path:
+        """Copy a file into inbox/ atomically (temporary name, then rename) for the writer."""
+        self.init()
+        src = Path(path)
+        ext = ".parquet" if src.suffix == ".parquet" else src.suffix or ".jsonl"
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+        final = self.inbox / f"{stamp}-{uuid.uuid4().hex[:8]}.{fmt}{ext}"
+        tmp = self.inbox / f".tmp-{final.name}"
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, final)
+        return final
+
+    def pending(self) -> list[Path]:
+        """Inbox files ready to ingest, oldest first (dot-files are still being written)."""
+        if not self.inbox.is_dir():
+            return []
+        return sorted(p for p in self.inbox.iterdir()
+                      if p.is_file() and not p.name.startswith(".") and p.suffix in INBOX_SUFFIXES)
+
+    def result_path(self, inbox_file: Path) -> Path:
+        return self.done / f"{inbox_file.name}.result.json"
+
+    def finish_inbox_file(self, inbox_file: Path, result: dict) -> None:
+        """Record the outcome beside the file in done/ (the store already remembers its hash)."""
+        tmp = self.done / f".tmp-{inbox_file.name}.result.json"
+        tmp.write_text(json.dumps(result, indent=1, default=str))
+        os.replace(tmp, self.result_path(inbox_file))
+        os.replace(inbox_file, self.done / inbox_file.name)
+
+
+def inbox_format(inbox_file: Path) -> str:
+    """The format named in an inbox file's name (`…-<id>.<format>.<ext>`), else auto."""
+    parts = inbox_file.name.split(".")
+    return parts[-2] if len(parts) >= 3 else "auto"
