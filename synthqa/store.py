@@ -37,7 +37,7 @@ MIGRATIONS: list[list[str]] = [
         """CREATE TABLE labels (
             label_id VARCHAR PRIMARY KEY, trace_id VARCHAR NOT NULL, step_index INTEGER,
             kind VARCHAR NOT NULL, value VARCHAR, who VARCHAR NOT NULL, origin VARCHAR NOT NULL,
-            at TIMESTAMP NOT NULL, note VARCHAR)""",
+            labelled_at TIMESTAMP NOT NULL, note VARCHAR)""",
         """CREATE TABLE imports (
             import_id VARCHAR PRIMARY KEY, sha256 VARCHAR NOT NULL, fmt VARCHAR NOT NULL,
             path VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP, n_records INTEGER,
@@ -46,7 +46,7 @@ MIGRATIONS: list[list[str]] = [
             key VARCHAR PRIMARY KEY, value JSON, inputs_version VARCHAR, computed_at TIMESTAMP)""",
         # Latest label per (trace, step, kind) wins; the history stays in `labels`.
         """CREATE VIEW labels_latest AS SELECT * FROM labels QUALIFY row_number() OVER (
-            PARTITION BY trace_id, step_index, kind ORDER BY at DESC, label_id DESC) = 1""",
+            PARTITION BY trace_id, step_index, kind ORDER BY labelled_at DESC, label_id DESC) = 1""",
         # A human override of answer correctness wins over the verifier.
         """CREATE VIEW traces_effective AS
             SELECT t.*, coalesce(o.value = 'true', t.is_correct) AS correct,
@@ -68,9 +68,13 @@ TABLE_COLUMNS: dict[str, list[str]] = {
                "step_checker", "import_id", "meta"],
     "steps": ["trace_id", "step_index", "text", "splitter", "check_status", "check_detail",
               "error_kind"],
-    "labels": ["label_id", "trace_id", "step_index", "kind", "value", "who", "origin", "at",
+    "labels": ["label_id", "trace_id", "step_index", "kind", "value", "who", "origin", "labelled_at",
                "note"],
 }
+
+
+PRIMARY_KEYS = {"problems": "problem_id", "traces": "trace_id", "steps": "trace_id, step_index",
+                "labels": "label_id"}
 
 
 class StoreBusy(RuntimeError):
@@ -156,18 +160,14 @@ class Store:
         return self.df("SELECT import_id, fmt, path, finished_at, n_records, n_traces_new, "
                        "n_errors FROM imports ORDER BY finished_at DESC")
 
-    def insert_batch(self, cur, frames: dict[str, pd.DataFrame]) -> int:
-        """Insert frames whose rows may already exist (idempotent); returns new traces."""
+    def insert_files(self, cur, parts: dict[str, list[Path]]) -> int:
+        """Insert staged Parquet parts; rows already present are kept. Returns new traces."""
         before = cur.execute("SELECT count(*) FROM traces").fetchone()[0]
         for table in ("problems", "traces", "steps", "labels"):
-            frame = frames.get(table)
-            if frame is None or frame.empty:
-                continue
-            cols = TABLE_COLUMNS[table]
-            cur.register("_batch", frame[cols])
-            cur.execute(f"INSERT OR IGNORE INTO {table} ({', '.join(cols)}) "
-                        f"SELECT {', '.join(cols)} FROM _batch")
-            cur.unregister("_batch")
+            cols = ", ".join(TABLE_COLUMNS[table])
+            for part in parts.get(table, []):
+                cur.execute(f"INSERT OR IGNORE INTO {table} ({cols}) SELECT DISTINCT ON "
+                            f"({PRIMARY_KEYS[table]}) {cols} FROM read_parquet(?)", [str(part)])
         return cur.execute("SELECT count(*) FROM traces").fetchone()[0] - before
 
     def upsert_generators(self, cur, generators: dict[str, int | None]) -> None:
@@ -230,7 +230,7 @@ class Store:
                         f"({', '.join('?' * len(cols))})", [label.get(c) for c in cols])
 
     def labels_for(self, trace_id: str) -> pd.DataFrame:
-        return self.df("SELECT * FROM labels WHERE trace_id = ? ORDER BY at", [trace_id])
+        return self.df("SELECT * FROM labels WHERE trace_id = ? ORDER BY labelled_at", [trace_id])
 
     # -- summaries ------------------------------------------------------------------------
     def generator_stats(self) -> pd.DataFrame:

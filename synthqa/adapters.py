@@ -1,0 +1,199 @@
+"""Readers (JSONL, JSON array, Parquet) and adapters from public formats to TraceRecords."""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from synthqa.answers import extract_answer
+from synthqa.records import RecordError, TraceRecord, from_generic
+
+# A reader yields (location, object or RecordError); the location is "line N" or "row N".
+Reader = Callable[[Path, int], Iterator[tuple[str, Any]]]
+
+
+def read_jsonl(path: Path, max_line_bytes: int) -> Iterator[tuple[str, Any]]:
+    with open(path, "rb") as handle:
+        line_no = 0
+        while raw := handle.readline(max_line_bytes + 1):
+            line_no += 1
+            if len(raw) > max_line_bytes and not raw.endswith(b"\n"):
+                while (rest := handle.readline(1 << 20)) and not rest.endswith(b"\n"):
+                    pass  # skip the rest of the over-long line without holding it
+                yield f"line {line_no}", RecordError(
+                    f"line is longer than {max_line_bytes:,} bytes (SYNTHQA_MAX_LINE_BYTES)")
+                continue
+            if not raw.strip():
+                continue
+            yield f"line {line_no}", _decode_json(raw)
+
+
+def _decode_json(raw: bytes) -> Any:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return RecordError(f"invalid UTF-8 at byte {exc.start}")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        return RecordError(f"invalid JSON: {exc.msg} at column {exc.colno}")
+
+
+def read_json_array(path: Path, max_line_bytes: int) -> Iterator[tuple[str, Any]]:
+    """A JSON file holding one array of records; each record is located by its first line."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        yield "byte %d" % exc.start, RecordError(f"invalid UTF-8 at byte {exc.start}")
+        return
+    decoder, pos = json.JSONDecoder(), _skip_ws(text, 0)
+    if not text.startswith("[", pos):
+        yield "line 1", RecordError("expected a JSON array of records")
+        return
+    pos, line, counted = pos + 1, 1, 0
+    while True:
+        pos = _skip_ws(text, pos)
+        if text.startswith("]", pos):
+            return
+        line, counted = line + text.count("\n", counted, pos), pos
+        try:
+            obj, pos = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            yield f"line {exc.lineno}", RecordError(f"invalid JSON: {exc.msg}; stopped reading")
+            return
+        yield f"line {line}", obj
+        pos = _skip_ws(text, pos)
+        if text.startswith(",", pos):
+            pos += 1
+        elif not text.startswith("]", pos):
+            yield f"line {text.count(chr(10), 0, pos) + 1}", RecordError(
+                "expected ',' or ']' between records; stopped reading")
+            return
+
+
+def _skip_ws(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \t\r\n":
+        pos += 1
+    return pos
+
+
+def read_parquet(path: Path, max_line_bytes: int) -> Iterator[tuple[str, Any]]:
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises several types for a damaged file
+        yield "file", RecordError(f"not a readable Parquet file: {exc}")
+        return
+    row = 0
+    for batch in parquet.iter_batches(batch_size=10_000):
+        for obj in batch.to_pylist():
+            row += 1
+            yield f"row {row}", obj
+
+
+# -- adapters: one source object -> TraceRecords --------------------------------------------
+GSM8K_GENERATORS = {  # OpenAI's grade-school-math example solutions (Cobbe et al. 2021)
+    "6b_finetuning": 6_000_000_000, "6b_verification": 6_000_000_000,
+    "175b_finetuning": 175_000_000_000, "175b_verification": 175_000_000_000,
+}
+
+
+def adapt_gsm8k_openai(obj: Any) -> list[TraceRecord]:
+    if not isinstance(obj, dict) or not isinstance(obj.get("question"), str):
+        raise RecordError("expected an object with a 'question' string")
+    reference = obj.get("ground_truth")
+    if not isinstance(reference, str):
+        raise RecordError("field 'ground_truth' must be a string")
+    gold, _ = extract_answer(reference)
+    records = []
+    for generator, params in GSM8K_GENERATORS.items():
+        entry = obj.get(generator)
+        if not isinstance(entry, dict) or not isinstance(entry.get("solution"), str):
+            raise RecordError(f"field '{generator}' must hold a 'solution' string")
+        records.append(TraceRecord(
+            problem=obj["question"], generator=generator, text=entry["solution"],
+            gold_answer=gold, gold_solution=reference, source="gsm8k", split="test",
+            params=params, is_correct=entry.get("is_correct"),
+            run=f"{generator}:gsm8k-example-solutions"))
+    return records
+
+
+def adapt_mr_gsm8k(obj: Any) -> list[TraceRecord]:
+    if not isinstance(obj, dict):
+        raise RecordError("expected an object")
+    steps = obj.get("model_output_steps")
+    if not isinstance(steps, list) or not steps or not all(isinstance(s, str) for s in steps):
+        raise RecordError("field 'model_output_steps' must be a non-empty list of strings")
+    first = obj.get("model_output_solution_first_error_step")
+    if first is not None and (not isinstance(first, int) or not 1 <= first <= len(steps)):
+        raise RecordError(f"first_error_step {first!r} is not a step number 1..{len(steps)}")
+    question = obj.get("question")
+    if not isinstance(question, str):
+        raise RecordError("field 'question' must be a string")
+    correct = obj.get("model_output_answer_correctness")
+    return [TraceRecord(
+        problem=question, generator="mr-gsm8k-model", steps=steps,
+        gold_answer=None if obj.get("ground_truth_answer") is None
+        else str(obj["ground_truth_answer"]),
+        gold_solution=obj.get("ground_truth_solution"), source="mr-gsm8k", split="test",
+        topic=obj.get("question_type"), problem_id=None,
+        is_correct=None if correct is None else correct == "correct",
+        first_error_step=None if first is None else first - 1,  # 1-based in the file
+        first_error_note=obj.get("model_output_solution_first_error_reason"),
+        labeller="MR-GSM8K annotators", run="mr-gsm8k-model:mr-gsm8k",
+        meta={"uuid": obj.get("uuid"),
+              "solution_correctness": obj.get("model_output_solution_correctness")})]
+
+
+def adapt_bigbench_mistake(obj: Any) -> list[TraceRecord]:
+    if not isinstance(obj, dict) or not isinstance(obj.get("input"), str):
+        raise RecordError("expected an object with an 'input' string")
+    steps = obj.get("steps")
+    if not isinstance(steps, list) or not steps or not all(isinstance(s, str) for s in steps):
+        raise RecordError("field 'steps' must be a non-empty list of strings")
+    mistake = obj.get("mistake_index")
+    if mistake is not None and (not isinstance(mistake, int) or not 0 <= mistake < len(steps)):
+        raise RecordError(f"mistake_index {mistake!r} is not a step index 0..{len(steps) - 1}")
+    return [TraceRecord(
+        problem=obj["input"], generator="palm-2-l", steps=steps,
+        gold_answer=None if obj.get("target") is None else str(obj["target"]),
+        source="bigbench-mistake", split="test", topic="multistep_arithmetic",
+        first_error_step=mistake,  # 0-based in the file; null = no mistake
+        labeller="BIG-Bench Mistake annotators", run="palm-2-l:bigbench-mistake",
+        meta={"model_answer": obj.get("answer")})]
+
+
+def adapt_generic(obj: Any) -> list[TraceRecord]:
+    return [from_generic(obj)]
+
+
+FORMATS: dict[str, tuple[Callable[[Any], list[TraceRecord]], str]] = {
+    "generic": (adapt_generic, "the SynthQA trace format (data/README.md)"),
+    "gsm8k-openai": (adapt_gsm8k_openai, "OpenAI grade-school-math example_model_solutions"),
+    "mr-gsm8k": (adapt_mr_gsm8k, "MR-GSM8K eval results (human first error step, 1-based)"),
+    "bigbench-mistake": (adapt_bigbench_mistake, "BIG-Bench Mistake (mistake_index, 0-based)"),
+}
+
+
+def reader_for(path: Path) -> Reader:
+    if path.suffix == ".parquet":
+        return read_parquet
+    if path.suffix == ".json":
+        return read_json_array
+    return read_jsonl
+
+
+def detect_format(path: Path, max_line_bytes: int) -> str:
+    """Sniff the first record's keys; anything unrecognised is the generic format."""
+    for _, obj in reader_for(path)(path, max_line_bytes):
+        if isinstance(obj, dict):
+            if "model_output_steps" in obj:
+                return "mr-gsm8k"
+            if "mistake_index" in obj and "steps" in obj and "input" in obj:
+                return "bigbench-mistake"
+            if "ground_truth" in obj and any(g in obj for g in GSM8K_GENERATORS):
+                return "gsm8k-openai"
+        break
+    return "generic"

@@ -1,0 +1,272 @@
+"""Import files into the store: read, adapt, split, check answers and steps, write once.
+
+Records are processed in chunks staged as Parquet outside any lock; the store then takes them in
+one transaction with the file's hash, so an import is all or nothing and never done twice.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tempfile
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from synthqa.adapters import FORMATS, detect_format, reader_for
+from synthqa.answers import VERIFIER, extract_answer, verify_many
+from synthqa.config import Settings
+from synthqa.records import UNSET, RecordError, TraceRecord, meta_json
+from synthqa.stepcheck import CHECKER, check_trace
+from synthqa.steps import split_steps, splitter_name
+from synthqa.store import TABLE_COLUMNS, Store, StoreBusy
+from synthqa.workspace import Workspace, inbox_format
+
+CHUNK_RECORDS = 20_000
+MAX_ERRORS_KEPT = 200
+_INBOX_LOCK = threading.Lock()  # two dashboard sessions must not ingest one file twice
+
+
+@dataclass
+class ImportResult:
+    path: str
+    fmt: str
+    sha256: str = ""
+    n_records: int = 0       # valid source records
+    n_traces: int = 0        # traces they hold
+    n_traces_new: int = 0    # traces the store did not have yet
+    n_errors: int = 0
+    errors: list[str] = field(default_factory=list)  # "file:line N: message", first 200
+    skipped: bool = False    # this exact file was imported before
+    queued: str | None = None  # inbox file, when another process holds the store
+
+    @property
+    def ok(self) -> bool:
+        return self.n_errors == 0 and (self.n_traces > 0 or self.skipped or bool(self.queued))
+
+    def summary(self) -> str:
+        name = Path(self.path).name
+        if self.queued:
+            return f"{name}: store is busy; queued as {Path(self.queued).name} for the writer"
+        if self.skipped:
+            return f"{name}: already imported ({self.fmt}); nothing to do"
+        text = (f"{name} ({self.fmt}): {self.n_records:,} records, {self.n_traces:,} traces, "
+                f"{self.n_traces_new:,} new")
+        return text + (f", {self.n_errors:,} bad records skipped" if self.n_errors else "")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def add_error(self, message: str) -> None:
+        self.n_errors += 1
+        if len(self.errors) < MAX_ERRORS_KEPT:
+            self.errors.append(message)
+
+
+def stable_id(*parts) -> str:
+    return hashlib.sha1("\x1f".join(map(str, parts)).encode()).hexdigest()[:16]
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def estimate_tokens(text: str) -> int:
+    """Words and punctuation marks: a tokenizer-free estimate, flagged as such in the store."""
+    return len(re.findall(r"\w+|[^\w\s]", text))
+
+
+# -- one chunk of records -> table frames --------------------------------------------------
+class FrameBuilder:
+    """Turns TraceRecords into rows of problems, traces, steps and labels."""
+
+    def __init__(self, import_id: str, settings: Settings):
+        self.import_id, self.settings = import_id, settings
+        self.occurrences: Counter = Counter()
+        self.generators: dict[str, int | None] = {}
+        self.runs: dict[str, dict] = {}
+        self.now = datetime.now(timezone.utc).replace(tzinfo=None)
+
+    def build(self, records: list[TraceRecord]) -> dict[str, pd.DataFrame]:
+        problems, traces, steps, labels = [], [], [], []
+        for rec in records:
+            problem_id = rec.problem_id or stable_id(rec.source, rec.problem.strip())
+            problems.append({"problem_id": problem_id, "source": rec.source, "split": rec.split,
+                             "text": rec.problem, "gold_answer": rec.gold_answer,
+                             "gold_solution": rec.gold_solution, "level": rec.level,
+                             "topic": rec.topic})
+            traces.append(self._trace_row(rec, problem_id, steps, labels))
+        pairs = [(t["answer_raw"], r.gold_answer) for t, r in zip(traces, records)]
+        for trace, (answer, gold), ok in zip(traces, pairs, verify_many(
+                pairs, self.settings.verify_workers)):
+            trace["is_correct"] = ok if answer is not None and gold is not None else None
+        return {"problems": _frame("problems", problems), "traces": _frame("traces", traces),
+                "steps": _frame("steps", steps), "labels": _frame("labels", labels)}
+
+    def _trace_row(self, rec: TraceRecord, problem_id: str, steps: list, labels: list) -> dict:
+        run_id = rec.run or f"{rec.generator}:{rec.source}"
+        self.generators.setdefault(rec.generator, rec.params)
+        self.runs.setdefault(run_id, {"generator": rec.generator, "temperature": rec.temperature})
+        text = rec.solution
+        if rec.steps is not None:
+            step_texts, splitter = rec.steps, "given"
+        else:
+            step_texts, style = split_steps(text)
+            splitter = splitter_name(style)
+        answer, method = (rec.answer, "given") if rec.answer else extract_answer(text)
+        key = (problem_id, rec.generator, run_id, text)
+        sample = rec.sample_index if rec.sample_index is not None else self.occurrences[key]
+        self.occurrences[key] += 1
+        trace_id = stable_id(problem_id, rec.generator, run_id, sample, text)
+        check = check_trace(step_texts, answer)
+        for i, (step, result) in enumerate(zip(step_texts, check.steps)):
+            detail = json.dumps([e.__dict__ for e in result.equations]) if result.equations else None
+            steps.append({"trace_id": trace_id, "step_index": i, "text": step,
+                          "splitter": splitter, "check_status": result.status,
+                          "check_detail": detail, "error_kind": result.error_kind})
+        labels.extend(self._label_rows(rec, trace_id))
+        return {"trace_id": trace_id, "problem_id": problem_id, "generator": rec.generator,
+                "run_id": run_id, "sample_index": sample, "text": text, "answer_raw": answer,
+                "answer_method": method, "verifier": VERIFIER,
+                "source_is_correct": rec.is_correct,
+                "n_tokens": rec.n_tokens if rec.n_tokens is not None else estimate_tokens(text),
+                "tokens_estimated": rec.n_tokens is None, "n_steps": len(step_texts),
+                "first_failed_step": check.first_failed, "error_kind": check.error_kind,
+                "step_checker": CHECKER, "import_id": self.import_id, "meta": meta_json(rec.meta)}
+
+    def _label_rows(self, rec: TraceRecord, trace_id: str) -> Iterator[list]:
+        def row(step, kind, value, note=None):
+            return {"label_id": stable_id(trace_id, step, kind, value, rec.labeller),
+                    "trace_id": trace_id, "step_index": step, "kind": kind, "value": value,
+                    "who": rec.labeller, "origin": "human", "labelled_at": self.now, "note": note}
+
+        if rec.first_error_step is not UNSET:
+            value = "none" if rec.first_error_step is None else str(rec.first_error_step)
+            yield row(None, "first_error_step", value, rec.first_error_note)
+        for i, rating in enumerate(rec.step_labels or []):
+            if rating is not None:
+                yield row(i, "step_rating", str(rating))
+
+
+def _frame(table: str, rows: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=TABLE_COLUMNS[table])
+
+
+# -- whole files -----------------------------------------------------------------------------
+def _records(path: Path, fmt: str, settings: Settings,
+             result: ImportResult) -> Iterator[TraceRecord]:
+    adapt = FORMATS[fmt][0]
+    for location, obj in reader_for(path)(path, settings.max_line_bytes):
+        try:
+            if isinstance(obj, RecordError):
+                raise obj
+            records = adapt(obj)
+        except RecordError as exc:
+            result.add_error(f"{path}:{location}: {exc}")
+            continue
+        result.n_records += 1
+        yield from records
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    chunk = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def import_file(store: Store, path: str | Path, fmt: str = "auto",
+                settings: Settings | None = None,
+                progress: Callable[[int], None] | None = None) -> ImportResult:
+    """Import one file; bad records are reported with file and line and the rest imports."""
+    path, settings = Path(path), settings or Settings.from_env()
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    fmt = detect_format(path, settings.max_line_bytes) if fmt == "auto" else fmt
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
+    result = ImportResult(path=str(path), fmt=fmt, sha256=file_sha256(path))
+    if store.import_done(result.sha256, fmt):
+        result.skipped = True
+        return result
+    started = datetime.now(timezone.utc).replace(tzinfo=None)
+    import_id = f"{result.sha256[:12]}-{fmt}"
+    builder = FrameBuilder(import_id, settings)
+    with tempfile.TemporaryDirectory(prefix="synthqa-import-") as tmp:
+        parts: dict[str, list[Path]] = {}
+        for n, chunk in enumerate(_chunks(_records(path, fmt, settings, result), CHUNK_RECORDS)):
+            for table, frame in builder.build(chunk).items():
+                if not frame.empty:
+                    part = Path(tmp) / f"{table}-{n:05d}.parquet"
+                    frame.to_parquet(part, index=False)
+                    parts.setdefault(table, []).append(part)
+            result.n_traces += len(chunk)
+            if progress:
+                progress(len(chunk))
+        if result.n_traces == 0:
+            if result.n_errors == 0:
+                result.add_error(f"{path}: empty file, nothing to import")
+            return result
+        with store.transaction() as cur:
+            store.upsert_generators(cur, builder.generators)
+            store.upsert_runs(cur, builder.runs)
+            result.n_traces_new = store.insert_files(cur, parts)
+            store.refresh_run_totals(cur, list(builder.runs))
+            store.record_import(cur, {
+                "import_id": import_id, "sha256": result.sha256, "fmt": fmt, "path": str(path),
+                "started_at": started, "n_records": result.n_records,
+                "n_traces_new": result.n_traces_new, "n_errors": result.n_errors,
+                "errors": json.dumps(result.errors)})
+    return result
+
+
+def ingest_inbox(store: Store, workspace: Workspace,
+                 settings: Settings | None = None) -> list[ImportResult]:
+    """Import every file waiting in inbox/, once each, and move it to inbox/done/."""
+    results = []
+    with _INBOX_LOCK:
+        for inbox_file in workspace.pending():
+            fmt = inbox_format(inbox_file)
+            try:
+                result = import_file(store, inbox_file, fmt, settings)
+            except (OSError, ValueError) as exc:
+                result = ImportResult(path=str(inbox_file), fmt=fmt)
+                result.add_error(f"{inbox_file}: {exc}")
+            workspace.finish_inbox_file(inbox_file, result.to_dict())
+            results.append(result)
+    return results
+
+
+def import_or_queue(workspace: Workspace, path: str | Path, fmt: str = "auto",
+                    settings: Settings | None = None,
+                    progress: Callable[[int], None] | None = None) -> ImportResult:
+    """Import directly when this process can hold the store, else queue through the inbox."""
+    path, settings = Path(path), settings or Settings.from_env()
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    fmt = detect_format(path, settings.max_line_bytes) if fmt == "auto" else fmt
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
+    try:
+        store = workspace.open_store()
+    except StoreBusy:
+        queued = workspace.drop_into_inbox(path, fmt)
+        return ImportResult(path=str(path), fmt=fmt, queued=str(queued))
+    try:
+        ingest_inbox(store, workspace, settings)
+        return import_file(store, path, fmt, settings, progress)
+    finally:
+        store.close()

@@ -1,0 +1,130 @@
+"""The generic trace record (see data/README.md) and its validation."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+UNSET = object()  # first_error_step absent (unlabelled), as opposed to null (labelled: no error)
+
+
+class RecordError(ValueError):
+    """A record that cannot be imported; the reader adds file and line."""
+
+
+@dataclass
+class TraceRecord:
+    problem: str
+    generator: str
+    text: str | None = None          # the solution as one text
+    steps: list[str] | None = None   # or its steps, kept as given
+    gold_answer: str | None = None
+    source: str = "import"
+    split: str | None = None
+    problem_id: str | None = None
+    gold_solution: str | None = None
+    level: str | None = None
+    topic: str | None = None
+    run: str | None = None
+    sample_index: int | None = None
+    temperature: float | None = None
+    params: int | None = None        # generator parameter count (for FLOPs = 2·params·tokens)
+    n_tokens: int | None = None
+    answer: str | None = None        # the final answer, when the producer extracted it itself
+    is_correct: bool | None = None   # the source's own verdict, kept beside SynthQA's
+    first_error_step: Any = UNSET    # 0-based index of the first wrong step, None = no error
+    first_error_note: str | None = None
+    step_labels: list[int] | None = None  # per step: 1 good, 0 neutral, -1 bad (PRM800K)
+    labeller: str = "import"
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def solution(self) -> str:
+        return self.text if self.text is not None else "\n".join(self.steps or [])
+
+
+def _get(obj: dict, name: str, kind: type | tuple, required: bool = False):
+    value = obj.get(name)
+    if value is None:
+        if required:
+            raise RecordError(f"missing required field '{name}'")
+        return None
+    if kind is str and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)  # numeric answers and ids are fine as text
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+        raise RecordError(f"field '{name}' must be {names}, got {type(value).__name__}")
+    if kind is str and not value.strip() and required:
+        raise RecordError(f"field '{name}' is empty")
+    return value
+
+
+def _str_list(obj: dict, name: str) -> list[str] | None:
+    value = obj.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
+        raise RecordError(f"field '{name}' must be a list of strings")
+    if not value:
+        raise RecordError(f"field '{name}' is empty")
+    return value
+
+
+def _int_list(obj: dict, name: str, length: int | None) -> list[int] | None:
+    value = obj.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(
+            v is None or (isinstance(v, (int, bool))) for v in value):
+        raise RecordError(f"field '{name}' must be a list of integers (1, 0, -1) or null")
+    if length is not None and len(value) != length:
+        raise RecordError(f"field '{name}' has {len(value)} labels for {length} steps")
+    return [None if v is None else int(v) for v in value]
+
+
+def from_generic(obj: Any) -> TraceRecord:
+    """Validate one generic record; raises RecordError naming the field at fault."""
+    if not isinstance(obj, dict):
+        raise RecordError(f"a record must be a JSON object, got {type(obj).__name__}")
+    text = _get(obj, "solution", str)
+    steps = _str_list(obj, "steps")
+    if text is None and steps is None:
+        raise RecordError("a record needs 'solution' (text) or 'steps' (list of strings)")
+    meta = obj.get("meta") or {}
+    if not isinstance(meta, dict):
+        raise RecordError("field 'meta' must be an object")
+    record = TraceRecord(
+        problem=_get(obj, "problem", str, required=True),
+        generator=_get(obj, "generator", str, required=True),
+        text=text, steps=steps,
+        gold_answer=_get(obj, "gold_answer", str),
+        source=_get(obj, "source", str) or "import",
+        split=_get(obj, "split", str),
+        problem_id=_get(obj, "problem_id", str),
+        gold_solution=_get(obj, "gold_solution", str),
+        level=_get(obj, "level", str), topic=_get(obj, "topic", str),
+        run=_get(obj, "run", str),
+        sample_index=_get(obj, "sample_index", int),
+        temperature=_get(obj, "temperature", float),
+        params=_get(obj, "params", int),
+        n_tokens=_get(obj, "n_tokens", int),
+        answer=_get(obj, "answer", str),
+        is_correct=_get(obj, "is_correct", bool),
+        first_error_note=_get(obj, "first_error_note", str),
+        labeller=_get(obj, "labeller", str) or "import",
+        meta=meta,
+    )
+    if "first_error_step" in obj:
+        record.first_error_step = _get(obj, "first_error_step", int)
+    n_steps = len(steps) if steps is not None else None
+    record.step_labels = _int_list(obj, "step_labels", n_steps)
+    if isinstance(record.first_error_step, int) and n_steps is not None and not (
+            0 <= record.first_error_step < n_steps):
+        raise RecordError(f"first_error_step {record.first_error_step} is outside 0..{n_steps - 1}")
+    return record
+
+
+def meta_json(meta: dict) -> str | None:
+    return json.dumps(meta, ensure_ascii=False, default=str) if meta else None
