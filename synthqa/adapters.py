@@ -135,8 +135,7 @@ def adapt_mr_gsm8k(obj: Any) -> list[TraceRecord]:
     correct = obj.get("model_output_answer_correctness")
     return [TraceRecord(
         problem=question, generator="mr-gsm8k-model", steps=steps,
-        gold_answer=None if obj.get("ground_truth_answer") is None
-        else str(obj["ground_truth_answer"]),
+        gold_answer=_mr_gold(obj.get("ground_truth_answer"), obj.get("ground_truth_solution")),
         gold_solution=obj.get("ground_truth_solution"), source="mr-gsm8k", split="test",
         topic=obj.get("question_type"), problem_id=None,
         is_correct=None if correct is None else correct == "correct",
@@ -145,6 +144,13 @@ def adapt_mr_gsm8k(obj: Any) -> list[TraceRecord]:
         labeller="MR-GSM8K annotators", run="mr-gsm8k-model:mr-gsm8k",
         meta={"uuid": obj.get("uuid"),
               "solution_correctness": obj.get("model_output_solution_correctness")})]
+
+
+def _mr_gold(answer: Any, solution: Any) -> str | None:
+    """Some "reversed" items hold "Let's think step by step." as their answer: use the solution."""
+    if answer is not None and any(ch.isdigit() for ch in str(answer)):
+        return str(answer)
+    return extract_answer(solution)[0] if isinstance(solution, str) else None
 
 
 def adapt_bigbench_mistake(obj: Any) -> list[TraceRecord]:

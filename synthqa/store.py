@@ -209,7 +209,8 @@ class Store:
     def traces_to_verify(self, verifier: str | None) -> pd.DataFrame:
         """Traces whose verdict came from another verifier (all of them when verifier is None)."""
         where = "" if verifier is None else "WHERE t.verifier IS DISTINCT FROM ?"
-        return self.df(f"SELECT t.trace_id, t.answer_raw, t.text, p.gold_answer FROM traces t "
+        return self.df(f"SELECT t.trace_id, t.answer_raw, t.answer_method, t.text, p.gold_answer "
+                       f"FROM traces t "
                        f"JOIN problems p USING (problem_id) {where}",
                        [] if verifier is None else [verifier])
 

@@ -1,0 +1,132 @@
+"""`python -m synthqa init | import | verify | stats | export` (exit codes in EXIT_CODES)."""
+from __future__ import annotations
+
+import argparse
+import sys
+from contextlib import closing
+
+from tqdm import tqdm
+
+from synthqa.adapters import FORMATS
+from synthqa.config import Settings
+from synthqa.store import StoreBusy
+from synthqa.workspace import Workspace
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL, EXIT_BUSY = 0, 1, 2, 3, 4
+EXIT_CODES = """exit codes:
+  0  done (an import queued into a busy workspace's inbox counts as done)
+  1  failed: nothing imported (missing or empty file, every record bad)
+  2  usage error
+  3  partly done: some records were bad and skipped (each is named with file and line)
+  4  the store is held by another process (e.g. the dashboard); import queues instead"""
+
+
+def _workspace(args) -> Workspace:
+    return Workspace(Settings.from_env(args.workspace).home)
+
+
+def cmd_init(args) -> int:
+    ws = _workspace(args)
+    with closing(ws.open_store()) as store:
+        print(f"workspace {ws.root} ready (schema v{store.schema_version()})")
+    return EXIT_OK
+
+
+def cmd_import(args) -> int:
+    from synthqa.ingest import import_or_queue
+
+    settings = Settings.from_env(args.workspace)
+    worst = EXIT_OK
+    for path in args.files:
+        with tqdm(desc=f"import {path}", unit=" traces", disable=args.quiet) as bar:
+            try:
+                result = import_or_queue(Workspace(settings.home), path, args.format, settings,
+                                         bar.update)
+            except (OSError, ValueError) as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                worst = max(worst, EXIT_FAILED)
+                continue
+        print(result.summary())
+        for error in result.errors:
+            print(f"  {error}", file=sys.stderr)
+        if result.n_errors > len(result.errors):
+            print(f"  … and {result.n_errors - len(result.errors)} more", file=sys.stderr)
+        if not result.ok:
+            code = EXIT_PARTIAL if result.n_traces else EXIT_FAILED
+            worst = code if worst == EXIT_OK else max(worst, code)
+    return worst
+
+
+def cmd_verify(args) -> int:
+    from synthqa.verdicts import reverify
+
+    settings = Settings.from_env(args.workspace)
+    with closing(Workspace(settings.home).open_store()) as store:
+        with tqdm(desc="verify", unit=" traces", disable=args.quiet) as bar:
+            n = reverify(store, args.all, settings.verify_workers, bar.update)
+    print(f"checked {n:,} traces")
+    return EXIT_OK
+
+
+def cmd_stats(args) -> int:
+    with closing(_workspace(args).open_store()) as store:
+        stats = store.generator_stats()
+    if stats.empty:
+        print("no traces yet: python -m synthqa import FILE")
+        return EXIT_OK
+    stats["accuracy"] = stats["accuracy"].map(lambda a: "" if a != a else f"{a:.3f}")
+    print(stats.to_string(index=False))
+    return EXIT_OK
+
+
+def cmd_export(args) -> int:
+    from synthqa.export import export_file
+
+    with closing(_workspace(args).open_store()) as store:
+        n = export_file(store, args.out, args.generator, args.source)
+    print(f"wrote {n:,} traces to {args.out}")
+    return EXIT_OK
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m synthqa", description="SynthQA workspace commands.", epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workspace", help="workspace folder (default: $SYNTHQA_HOME or "
+                        "./workspace)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("init", help="create the workspace and its store").set_defaults(fn=cmd_init)
+
+    imp = sub.add_parser("import", help="import trace files (queued via inbox/ if the store "
+                         "is held by the dashboard)", epilog=EXIT_CODES,
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    imp.add_argument("files", nargs="+", help="JSONL, JSON or Parquet files")
+    imp.add_argument("--format", default="auto", choices=["auto", *FORMATS],
+                     help="source format (default: detect from the first record)")
+    imp.set_defaults(fn=cmd_import)
+
+    ver = sub.add_parser("verify", help="re-check answers with the current verifier")
+    ver.add_argument("--all", action="store_true", help="every trace, not only those checked "
+                     "by another verifier version")
+    ver.set_defaults(fn=cmd_verify)
+
+    sub.add_parser("stats", help="per generator: traces, accuracy, suspects, labelled"
+                   ).set_defaults(fn=cmd_stats)
+
+    exp = sub.add_parser("export", help="write traces in the SynthQA trace format")
+    exp.add_argument("out", help="output file: .jsonl or .parquet")
+    exp.add_argument("--generator", help="only this generator")
+    exp.add_argument("--source", help="only this source (e.g. gsm8k)")
+    exp.set_defaults(fn=cmd_export)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    try:
+        return args.fn(args)
+    except StoreBusy as exc:
+        print(f"error: {exc}; stop it or use its dashboard", file=sys.stderr)
+        return EXIT_BUSY
