@@ -23,6 +23,7 @@ POOL_THRESHOLD = 512  # unique non-numeric pairs before a process pool pays off 
 logging.getLogger("math_verify").setLevel(logging.ERROR)  # "timeout disabled" on every call
 
 _NUMBER = r"-?\d[\d,]*(?:\.\d+)?|-?\.\d+"
+_STEP_LABEL = re.compile(r"(?i)\bstep\s*\d+\s*[:.)]")  # "Step 5:" is no candidate answer
 _PATHOLOGICAL = re.compile(
     r"\^\s*\{?[^}]*\^"            # power towers 10^{10^{10}}
     r"|(?:\^|\*\*)\s*\{?\s*\(?\d{4,}"  # exponents with 4+ digits
@@ -60,13 +61,14 @@ def _last_match(pattern: str, flags: int = 0):
     return find
 
 
+_last_number = _last_match(_NUMBER)
 _EXTRACTORS = [
     ("boxed", _last_boxed),
     ("####", _last_match(r"####\s*(.+)")),
     ("answer-is", _last_match(r"(?i)the (?:final )?answer is\s*:?\s*(.+?)(?:\.?\s*$|\.\s|\n)",
                               re.M)),
     ("A:", _last_match(r"(?m)^A:\s*(.+?)\s*$")),
-    ("last-number", _last_match(_NUMBER)),
+    ("last-number", lambda text: _last_number(_STEP_LABEL.sub(" ", text))),
 ]
 
 

@@ -69,13 +69,22 @@ def cmd_verify(args) -> int:
 
 
 def cmd_stats(args) -> int:
+    from synthqa.agreement import first_error_agreement
+
     with closing(_workspace(args).open_store()) as store:
-        stats = store.generator_stats()
+        stats, checks = store.generator_stats(), store.step_check_vs_human()
     if stats.empty:
         print("no traces yet: python -m synthqa import FILE")
         return EXIT_OK
     stats["accuracy"] = stats["accuracy"].map(lambda a: "" if a != a else f"{a:.3f}")
     print(stats.to_string(index=False))
+    if checks:
+        print("\nfirst failed step check vs human first-error label:")
+        for source, pairs in checks.items():
+            a = first_error_agreement(pairs)
+            print(f"  {source}: {a['traces']} labelled traces, {a['flagged']} flagged, "
+                  f"precision {a['precision']:.3f}, recall {a['recall']:.3f}, "
+                  f"flagged traces humans call wrong {a['flag_precision']:.3f}")
     return EXIT_OK
 
 

@@ -43,14 +43,16 @@ class TraceRecord:
         return self.text if self.text is not None else "\n".join(self.steps or [])
 
 
-def _get(obj: dict, name: str, kind: type | tuple, required: bool = False):
+def _get(obj: dict, name: str, kind: type | tuple, required: bool = False,
+         numeric_text: bool = False):
+    """Field `name` of type `kind`; numeric_text accepts numbers as text (answers, ids)."""
     value = obj.get(name)
     if value is None:
         if required:
             raise RecordError(f"missing required field '{name}'")
         return None
-    if kind is str and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)  # numeric answers and ids are fine as text
+    if numeric_text and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
@@ -99,18 +101,18 @@ def from_generic(obj: Any) -> TraceRecord:
         problem=_get(obj, "problem", str, required=True),
         generator=_get(obj, "generator", str, required=True),
         text=text, steps=steps,
-        gold_answer=_get(obj, "gold_answer", str),
+        gold_answer=_get(obj, "gold_answer", str, numeric_text=True),
         source=_get(obj, "source", str) or "import",
         split=_get(obj, "split", str),
-        problem_id=_get(obj, "problem_id", str),
+        problem_id=_get(obj, "problem_id", str, numeric_text=True),
         gold_solution=_get(obj, "gold_solution", str),
-        level=_get(obj, "level", str), topic=_get(obj, "topic", str),
+        level=_get(obj, "level", str, numeric_text=True), topic=_get(obj, "topic", str),
         run=_get(obj, "run", str),
         sample_index=_get(obj, "sample_index", int),
         temperature=_get(obj, "temperature", float),
         params=_get(obj, "params", int),
         n_tokens=_get(obj, "n_tokens", int),
-        answer=_get(obj, "answer", str),
+        answer=_get(obj, "answer", str, numeric_text=True),
         is_correct=_get(obj, "is_correct", bool),
         first_error_note=_get(obj, "first_error_note", str),
         labeller=_get(obj, "labeller", str) or "import",

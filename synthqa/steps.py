@@ -7,11 +7,13 @@ from dataclasses import dataclass
 SPLITTER_VERSION = 1
 STYLES = ("auto", "lines", "step-k", "paragraphs")
 
-_STEP_MARKER = re.compile(r"(?im)^\s*(?:\*\*)?step\s*(\d+)\s*[:.)](?:\*\*)?\s*")
+# "Step k:" at a line start, or inline after a sentence end ("… 2. Step 2: …").
+_STEP_MARKER = re.compile(r"(?m)(?:^|(?<=[.!?]\s))\s*(?:\*\*)?[Ss]tep\s*(\d+)\s*[:.)](?:\*\*)?\s*")
 # Display math that a sentence split must never cut through.
 _DISPLAY_MATH = re.compile(r"\$\$.*?\$\$|\\\[.*?\\\]|\\begin\{(\w+\*?)\}.*?\\end\{\1\}", re.S)
-# A sentence ends at . ! ? followed by space and a capital (or math), not after "e.g." / "i.e.".
-_SENTENCE_END = re.compile(r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<=[.!?])\s+(?=[A-Z\\$])")
+# A sentence ends at . ! ? followed by space and a capital (or math), not after "e.g." / "i.e.";
+# shielded display math (\x00n\x00) stands as a sentence of its own.
+_SENTENCE_END = re.compile(r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<=[.!?\x00])\s+(?=[A-Z\\$\x00])")
 
 
 @dataclass(frozen=True)

@@ -248,6 +248,20 @@ class Store:
                    ON l.trace_id = t.trace_id
             GROUP BY t.generator ORDER BY t.generator""")
 
+    def step_check_vs_human(self) -> dict[str, list[tuple[int | None, int | None]]]:
+        """Per source: (first failed step check, human first error) for human-labelled traces."""
+        with self.cursor() as cur:
+            rows = cur.execute("""
+                SELECT p.source, t.first_failed_step, TRY_CAST(l.value AS INTEGER)
+                FROM traces t JOIN problems p USING (problem_id)
+                JOIN labels_latest l ON l.trace_id = t.trace_id AND l.step_index IS NULL
+                     AND l.kind = 'first_error_step' AND l.origin = 'human'
+                ORDER BY p.source""").fetchall()
+        pairs: dict[str, list] = {}
+        for source, predicted, human in rows:
+            pairs.setdefault(source, []).append((predicted, human))
+        return pairs
+
     def trace(self, trace_id: str) -> dict | None:
         frame = self.df("SELECT * FROM traces_effective WHERE trace_id = ?", [trace_id])
         return None if frame.empty else frame.iloc[0].to_dict()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import uuid
 from dataclasses import dataclass
@@ -56,13 +57,22 @@ class Workspace:
 
     def drop_into_inbox(self, path: str | os.PathLike, fmt: str) -> Path:
         """Copy a file into inbox/ atomically (temporary name, then rename) for the writer."""
-        self.init()
         src = Path(path)
-        ext = ".parquet" if src.suffix == ".parquet" else src.suffix or ".jsonl"
+        return self._drop(src.stem, src.suffix, fmt, lambda tmp: shutil.copyfile(src, tmp))
+
+    def drop_bytes(self, data: bytes, name: str, fmt: str = "auto") -> Path:
+        """Put uploaded bytes into inbox/ the same way."""
+        stem, suffix = os.path.splitext(os.path.basename(name))
+        return self._drop(stem, suffix, fmt, lambda tmp: tmp.write_bytes(data))
+
+    def _drop(self, stem: str, suffix: str, fmt: str, write) -> Path:
+        self.init()
+        ext = suffix if suffix in INBOX_SUFFIXES else ".jsonl"
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-        final = self.inbox / f"{stamp}-{uuid.uuid4().hex[:8]}.{fmt}{ext}"
+        safe = re.sub(r"[^A-Za-z0-9_-]+", "_", stem)[:60]
+        final = self.inbox / f"{stamp}-{uuid.uuid4().hex[:8]}-{safe}.{fmt}{ext}"
         tmp = self.inbox / f".tmp-{final.name}"
-        shutil.copyfile(src, tmp)
+        write(tmp)
         os.replace(tmp, final)
         return final
 

@@ -1,0 +1,20 @@
+"""SynthQA dashboard: `streamlit run app.py`."""
+import streamlit as st
+
+from synthqa.ui import resources
+
+st.set_page_config(page_title="SynthQA", page_icon="🧮", layout="wide")
+
+pages = [
+    st.Page("pages/overview.py", title="Workspace", icon="🗂️", default=True),
+]
+nav = st.navigation(pages)
+
+store = resources.store()
+with st.sidebar:
+    st.caption(f"Workspace `{resources.workspace().root}`")
+    st.caption(f"{store.count('traces'):,} traces · {store.count('problems'):,} problems · "
+               f"{store.count('labels'):,} labels")
+    resources.inbox_watcher()
+
+nav.run()

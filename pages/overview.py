@@ -1,0 +1,31 @@
+"""Workspace overview: what is in the store, and importing more."""
+import streamlit as st
+
+from synthqa.adapters import FORMATS
+from synthqa.ui import resources
+from synthqa.ui.importing import import_form, show_results
+
+store = resources.store()
+st.title("Workspace")
+
+stats = store.generator_stats()
+if stats.empty:
+    st.info("This workspace is empty. Import traces below, or from a shell: "
+            "`python -m synthqa import FILE` (works while the dashboard runs).")
+else:
+    st.subheader("Generators")
+    st.dataframe(stats, hide_index=True, column_config={
+        "params": st.column_config.NumberColumn("parameters", format="compact"),
+        "accuracy": st.column_config.ProgressColumn("accuracy", min_value=0, max_value=1,
+                                                    format="percent"),
+        "suspects": st.column_config.NumberColumn(
+            help="answer correct, but a step's arithmetic is wrong: review these first"),
+        "labelled": st.column_config.NumberColumn(help="traces with human labels")})
+
+show_results(st.session_state.pop("inbox_results", None))
+import_form(formats=["auto", *FORMATS])
+
+imports = store.imports()
+if not imports.empty:
+    st.subheader("Imports")
+    st.dataframe(imports, hide_index=True)

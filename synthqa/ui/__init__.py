@@ -1,0 +1,1 @@
+"""Streamlit helpers: the only synthqa code that imports streamlit."""

@@ -1,0 +1,51 @@
+"""The import form: upload a file or name a path; the inbox and ingest do the rest."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from synthqa.ui import resources
+
+
+def _import_clicked() -> None:
+    ws = resources.workspace()
+    upload, path = st.session_state.get("import_upload"), st.session_state.get("import_path")
+    fmt = st.session_state.get("import_format", "auto")
+    try:
+        if upload is not None:
+            ws.drop_bytes(upload.getvalue(), upload.name, fmt)
+        elif path and path.strip():
+            ws.drop_into_inbox(Path(path.strip()).expanduser(), fmt)
+        else:
+            st.session_state["inbox_results"] = [{"errors": ["Choose a file or enter a path."]}]
+            return
+    except OSError as exc:
+        st.session_state["inbox_results"] = [{"errors": [f"{path}: {exc.strerror or exc}"]}]
+        return
+    st.session_state["inbox_results"] = [r.to_dict() for r in resources.ingest_pending()]
+
+
+def import_form(formats: list[str]) -> None:
+    with st.expander("Import traces", expanded=resources.store().count("traces") == 0):
+        st.file_uploader("Trace file (JSONL, JSON or Parquet)", key="import_upload",
+                         type=["jsonl", "json", "parquet"])
+        st.text_input("…or a path on the server", key="import_path",
+                      placeholder="../shared/data/gsm8k_example_model_solutions.jsonl")
+        st.selectbox("Format", formats, key="import_format",
+                     help="auto detects the public formats from the first record")
+        st.button("Import", type="primary", on_click=_import_clicked)
+
+
+def show_results(results: list[dict] | None) -> None:
+    for result in results or []:
+        errors = result.get("errors") or []
+        if result.get("skipped"):
+            st.info(f"{Path(result['path']).name}: already imported, nothing to do.")
+        elif result.get("n_traces"):
+            new, total = result["n_traces_new"], result["n_traces"]
+            st.success(f"Imported {Path(result['path']).name} ({result['fmt']}): "
+                       f"{total:,} traces, {new:,} new.")
+        if errors:
+            more = result.get("n_errors", len(errors)) - len(errors)
+            st.error("\n\n".join(errors[:20]) + (f"\n\n… and {more} more" if more > 0 else ""))

@@ -1,0 +1,33 @@
+"""Shared fixtures: a fresh workspace per test, the public labelled data when present."""
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+EXAMPLE = REPO / "data" / "example_traces.jsonl"
+
+
+def shared_file(name: str) -> Path:
+    path = SHARED_DATA / name
+    if not path.is_file():
+        pytest.skip(f"public data {path} is absent")
+    return path
+
+
+@pytest.fixture
+def workspace(tmp_path, monkeypatch):
+    from synthqa.workspace import Workspace
+
+    monkeypatch.setenv("SYNTHQA_HOME", str(tmp_path / "ws"))
+    return Workspace(tmp_path / "ws").init()
+
+
+@pytest.fixture
+def store(workspace):
+    store = workspace.open_store()
+    yield store
+    store.close()
