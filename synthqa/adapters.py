@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from synthqa.answers import extract_answer
-from synthqa.records import RecordError, TraceRecord, from_generic
+from synthqa.records import NO_ERROR, RecordError, TraceRecord, from_generic
 
 # A reader yields (location, object or RecordError); the location is "line N" or "row N".
 Reader = Callable[[Path, int], Iterator[tuple[str, Any]]]
@@ -166,7 +166,7 @@ def adapt_bigbench_mistake(obj: Any) -> list[TraceRecord]:
         problem=obj["input"], generator="palm-2-l", steps=steps,
         gold_answer=None if obj.get("target") is None else str(obj["target"]),
         source="bigbench-mistake", split="test", topic="multistep_arithmetic",
-        first_error_step=mistake,  # 0-based in the file; null = no mistake
+        first_error_step=NO_ERROR if mistake is None else mistake,  # 0-based; null = none
         labeller="BIG-Bench Mistake annotators", run="palm-2-l:bigbench-mistake",
         meta={"model_answer": obj.get("answer")})]
 

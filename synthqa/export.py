@@ -6,7 +6,10 @@ import os
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
+from synthqa.records import NO_ERROR
 from synthqa.store import Store
 
 
@@ -17,9 +20,9 @@ def export_records(store: Store, generator: str | None = None,
     for row in frame.to_dict("records"):
         row = {k: _plain(v) for k, v in row.items()}
         label = row.pop("first_error_step")
-        if label is not None:  # absent = unlabelled; null = labelled, no error
-            row["first_error_step"] = None if label == "none" else int(label)
-        records.append({k: v for k, v in row.items() if v is not None or k == "first_error_step"})
+        if label is not None:
+            row["first_error_step"] = NO_ERROR if label == "none" else int(label)
+        records.append({k: v for k, v in row.items() if v is not None})
     return records
 
 
@@ -36,7 +39,10 @@ def export_file(store: Store, out: str | Path, generator: str | None = None,
     records = export_records(store, generator, source)
     tmp = out.with_name(f".tmp-{out.name}")
     if out.suffix == ".parquet":
-        pd.DataFrame(records).to_parquet(tmp, index=False)
+        columns = list(dict.fromkeys(key for record in records for key in record))
+        # from_pylist takes its columns from the first record: give every record all of them
+        table = pa.Table.from_pylist([{c: r.get(c) for c in columns} for r in records])
+        pq.write_table(table, tmp)  # unlike pandas, keeps nullable integers as integers
     else:
         with open(tmp, "w", encoding="utf-8") as handle:
             for record in records:

@@ -21,7 +21,7 @@ import pandas as pd
 from synthqa.adapters import FORMATS, detect_format, reader_for
 from synthqa.answers import VERIFIER, extract_answer, verify_many
 from synthqa.config import Settings
-from synthqa.records import UNSET, RecordError, TraceRecord, meta_json
+from synthqa.records import NO_ERROR, RecordError, TraceRecord, meta_json
 from synthqa.stepcheck import CHECKER, check_trace
 from synthqa.steps import split_steps, splitter_name
 from synthqa.store import TABLE_COLUMNS, Store, StoreBusy
@@ -149,8 +149,8 @@ class FrameBuilder:
                     "trace_id": trace_id, "step_index": step, "kind": kind, "value": value,
                     "who": rec.labeller, "origin": "human", "labelled_at": self.now, "note": note}
 
-        if rec.first_error_step is not UNSET:
-            value = "none" if rec.first_error_step is None else str(rec.first_error_step)
+        if rec.first_error_step is not None:
+            value = "none" if rec.first_error_step == NO_ERROR else str(rec.first_error_step)
             yield row(None, "first_error_step", value, rec.first_error_note)
         for i, rating in enumerate(rec.step_labels or []):
             if rating is not None:

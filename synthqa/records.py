@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-UNSET = object()  # first_error_step absent (unlabelled), as opposed to null (labelled: no error)
+NO_ERROR = -1  # first_error_step of a trace labelled as having no wrong step
 
 
 class RecordError(ValueError):
@@ -32,7 +32,7 @@ class TraceRecord:
     n_tokens: int | None = None
     answer: str | None = None        # the final answer, when the producer extracted it itself
     is_correct: bool | None = None   # the source's own verdict, kept beside SynthQA's
-    first_error_step: Any = UNSET    # 0-based index of the first wrong step, None = no error
+    first_error_step: int | None = None  # 0-based first wrong step; -1 none; None unlabelled
     first_error_note: str | None = None
     step_labels: list[int] | None = None  # per step: 1 good, 0 neutral, -1 bad (PRM800K)
     labeller: str = "import"
@@ -55,6 +55,8 @@ def _get(obj: dict, name: str, kind: type | tuple, required: bool = False,
         return str(value)
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
+    if kind is int and isinstance(value, float) and value.is_integer():
+        return int(value)  # Parquet written by pandas stores nullable integers as floats
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
         raise RecordError(f"field '{name}' must be {names}, got {type(value).__name__}")
@@ -114,17 +116,16 @@ def from_generic(obj: Any) -> TraceRecord:
         n_tokens=_get(obj, "n_tokens", int),
         answer=_get(obj, "answer", str, numeric_text=True),
         is_correct=_get(obj, "is_correct", bool),
+        first_error_step=_get(obj, "first_error_step", int),
         first_error_note=_get(obj, "first_error_note", str),
         labeller=_get(obj, "labeller", str) or "import",
         meta=meta,
     )
-    if "first_error_step" in obj:
-        record.first_error_step = _get(obj, "first_error_step", int)
     n_steps = len(steps) if steps is not None else None
     record.step_labels = _int_list(obj, "step_labels", n_steps)
-    if isinstance(record.first_error_step, int) and n_steps is not None and not (
-            0 <= record.first_error_step < n_steps):
-        raise RecordError(f"first_error_step {record.first_error_step} is outside 0..{n_steps - 1}")
+    first = record.first_error_step
+    if first is not None and (first < NO_ERROR or (n_steps is not None and first >= n_steps)):
+        raise RecordError(f"first_error_step {first} is not -1 (no error) or a step index")
     return record
 
 

@@ -13,6 +13,7 @@ import operator
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 
 CHECKER_VERSION = 1
 CHECKER = f"synthqa-stepcheck {CHECKER_VERSION}"
@@ -20,15 +21,18 @@ CHECKER = f"synthqa-stepcheck {CHECKER_VERSION}"
 _ANNOTATION = re.compile(r"<<([^<>=]+)=([^<>]*)>>")
 _CHUNK = re.compile(r"[-+*/^().\d\s=]*\d[-+*/^().\d\s=]*")
 _NUMBER_TOKEN = re.compile(r"-?\d+(?:\.\d+)?")
-_LATEX = [
-    (re.compile(r"\\[dt]?frac\{([^{}]+)\}\{([^{}]+)\}"), r"((\1)/(\2))"),
-    (re.compile(r"\\times|\\cdot|×|∗"), "*"),
-    (re.compile(r"\\div|÷"), "/"),
-    (re.compile(r"−|–"), "-"),
-    (re.compile(r"\\left|\\right|\\[,;! ]|\$"), ""),
-    (re.compile(r"(?<=\d),(?=\d{3}(?!\d))"), ""),       # thousands separators
-    (re.compile(r"(?<=\d)\s*[xX]\s*(?=[\d(])"), "*"),   # 3 x 4
+_PLAIN_NUMBER = re.compile(r"\s*-?\d+(?:\.\d+)?\s*")
+# (trigger, pattern, replacement): a rewrite runs only when its trigger occurs in the text.
+_REWRITES = [
+    ("\\", re.compile(r"\\[dt]?frac\{([^{}]+)\}\{([^{}]+)\}"), r"((\1)/(\2))"),
+    ("", re.compile(r"\\times|\\cdot|×|∗"), "*"),
+    ("", re.compile(r"\\div|÷"), "/"),
+    ("", re.compile(r"−|–"), "-"),
+    ("", re.compile(r"\\left|\\right|\\[,;! ]|\$"), ""),
+    (",", re.compile(r"(?<=\d),(?=\d{3}(?!\d))"), ""),       # thousands separators
+    ("", re.compile(r"(?<=\d)\s*[xX]\s*(?=[\d(])"), "*"),   # 3 x 4
 ]
+_NEEDS_REWRITE = re.compile(r"[\\×∗÷−–$,xX]")
 _OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
         ast.Div: operator.truediv}
 MAX_EXPONENT = 64
@@ -68,8 +72,11 @@ class TraceCheck:
         return None if first is None else self.steps[first].error_kind
 
 
+@lru_cache(maxsize=262_144)
 def evaluate(expr: str) -> Fraction | None:
     """Exact value of + - * / ^ arithmetic on decimals; None for anything else."""
+    if _PLAIN_NUMBER.fullmatch(expr):
+        return Fraction(expr)
     try:
         tree = ast.parse(expr.strip().replace("^", "**"), mode="eval")
         return _eval(tree.body)
@@ -80,7 +87,7 @@ def evaluate(expr: str) -> Fraction | None:
 
 def _eval(node: ast.AST) -> Fraction:
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        return Fraction(repr(node.value))
+        return Fraction(node.value) if type(node.value) is int else Fraction(repr(node.value))
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         value = _eval(node.operand)
         return -value if isinstance(node.op, ast.USub) else value
@@ -112,8 +119,11 @@ def matches(actual: Fraction, claimed: str) -> bool:
 
 
 def _normalise(text: str) -> str:
-    for pattern, repl in _LATEX:
-        text = pattern.sub(repl, text)
+    if not _NEEDS_REWRITE.search(text):
+        return text
+    for trigger, pattern, repl in _REWRITES:
+        if trigger in text:
+            text = pattern.sub(repl, text)
     return text
 
 

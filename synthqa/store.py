@@ -270,19 +270,31 @@ class Store:
         return self.df("SELECT * FROM steps WHERE trace_id = ? ORDER BY step_index", [trace_id])
 
     def export_frame(self, generator: str | None = None, source: str | None = None) -> pd.DataFrame:
-        """Traces with problem fields and their latest human first-error label, for export."""
+        """Traces with their problem, generator, run and latest human labels, for export."""
         return self.df("""
-            SELECT p.problem_id, p.source, p.split, p.text AS problem, p.gold_answer, p.level,
-                   p.topic, t.trace_id, t.generator, t.run_id AS run, t.sample_index,
-                   t.text AS solution, t.answer_raw AS answer, t.correct AS is_correct,
-                   t.n_tokens, fe.value AS first_error_step,
-                   list(s.text ORDER BY s.step_index) AS steps
+            WITH human AS (SELECT * FROM labels_latest WHERE origin = 'human'),
+            ratings AS (SELECT trace_id, list(TRY_CAST(value AS INTEGER) ORDER BY step_index)
+                               AS step_labels, any_value(who) AS who, count(*) AS n
+                        FROM human WHERE kind = 'step_rating' GROUP BY trace_id),
+            steps_of AS (SELECT trace_id, list(text ORDER BY step_index) AS steps, count(*) AS n
+                         FROM steps GROUP BY trace_id)
+            SELECT p.problem_id, p.source, p.split, p.text AS problem, p.gold_answer,
+                   p.gold_solution, p.level, p.topic, t.generator, g.params, t.run_id AS run,
+                   r.temperature, t.sample_index, t.text AS solution, s.steps,
+                   t.answer_raw AS answer, t.correct AS is_correct,
+                   CASE WHEN t.tokens_estimated THEN NULL ELSE t.n_tokens END AS n_tokens,
+                   fe.value AS first_error_step, fe.note AS first_error_note,
+                   CASE WHEN rt.n = s.n THEN rt.step_labels END AS step_labels,
+                   coalesce(fe.who, rt.who) AS labeller
             FROM traces_effective t JOIN problems p USING (problem_id)
-            JOIN steps s USING (trace_id)
-            LEFT JOIN (SELECT trace_id, value FROM labels_latest
-                       WHERE kind = 'first_error_step' AND origin = 'human') fe USING (trace_id)
+            JOIN steps_of s USING (trace_id)
+            LEFT JOIN generators g ON g.name = t.generator
+            LEFT JOIN runs r ON r.run_id = t.run_id
+            LEFT JOIN human fe ON fe.trace_id = t.trace_id AND fe.kind = 'first_error_step'
+                 AND fe.step_index IS NULL
+            LEFT JOIN ratings rt ON rt.trace_id = t.trace_id
             WHERE (? IS NULL OR t.generator = ?) AND (? IS NULL OR p.source = ?)
-            GROUP BY ALL ORDER BY p.problem_id, t.generator, t.sample_index""",
+            ORDER BY p.problem_id, t.generator, t.sample_index""",
             [generator, generator, source, source])
 
 
