@@ -11,6 +11,7 @@ pages = [
 nav = st.navigation(pages)
 
 store = resources.store()
+resources.take_inbox()  # before anything is drawn, so this run already shows the new data
 with st.sidebar:
     st.caption(f"Workspace `{resources.workspace().root}`")
     st.caption(f"{store.count('traces'):,} traces · {store.count('problems'):,} problems · "

@@ -25,7 +25,7 @@ from synthqa.records import NO_ERROR, RecordError, TraceRecord, meta_json
 from synthqa.stepcheck import CHECKER, check_trace
 from synthqa.steps import split_steps, splitter_name
 from synthqa.store import TABLE_COLUMNS, Store, StoreBusy
-from synthqa.workspace import Workspace, inbox_format
+from synthqa.workspace import Workspace, display_name, inbox_format
 
 CHUNK_RECORDS = 20_000
 MAX_ERRORS_KEPT = 200
@@ -50,7 +50,7 @@ class ImportResult:
         return self.n_errors == 0 and (self.n_traces > 0 or self.skipped or bool(self.queued))
 
     def summary(self) -> str:
-        name = Path(self.path).name
+        name = display_name(self.path)
         if self.queued:
             return f"{name}: store is busy; queued as {Path(self.queued).name} for the writer"
         if self.skipped:
@@ -162,7 +162,7 @@ def _frame(table: str, rows: list[dict]) -> pd.DataFrame:
 
 
 # -- whole files -----------------------------------------------------------------------------
-def _records(path: Path, fmt: str, settings: Settings,
+def _records(path: Path, name: str, fmt: str, settings: Settings,
              result: ImportResult) -> Iterator[TraceRecord]:
     adapt = FORMATS[fmt][0]
     for location, obj in reader_for(path)(path, settings.max_line_bytes):
@@ -171,7 +171,7 @@ def _records(path: Path, fmt: str, settings: Settings,
                 raise obj
             records = adapt(obj)
         except RecordError as exc:
-            result.add_error(f"{path}:{location}: {exc}")
+            result.add_error(f"{name}:{location}: {exc}")
             continue
         result.n_records += 1
         yield from records
@@ -190,9 +190,14 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
 
 def import_file(store: Store, path: str | Path, fmt: str = "auto",
                 settings: Settings | None = None,
-                progress: Callable[[int], None] | None = None) -> ImportResult:
-    """Import one file; bad records are reported with file and line and the rest imports."""
+                progress: Callable[[int], None] | None = None,
+                name: str | None = None) -> ImportResult:
+    """Import one file; bad records are reported with file and line and the rest imports.
+
+    `name` is how errors call the file (an inbox copy is named as its producer knew it).
+    """
     path, settings = Path(path), settings or Settings.from_env()
+    name = name or str(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
     fmt = detect_format(path, settings.max_line_bytes) if fmt == "auto" else fmt
@@ -207,7 +212,8 @@ def import_file(store: Store, path: str | Path, fmt: str = "auto",
     builder = FrameBuilder(import_id, settings)
     with tempfile.TemporaryDirectory(prefix="synthqa-import-") as tmp:
         parts: dict[str, list[Path]] = {}
-        for n, chunk in enumerate(_chunks(_records(path, fmt, settings, result), CHUNK_RECORDS)):
+        records = _records(path, name, fmt, settings, result)
+        for n, chunk in enumerate(_chunks(records, CHUNK_RECORDS)):
             for table, frame in builder.build(chunk).items():
                 if not frame.empty:
                     part = Path(tmp) / f"{table}-{n:05d}.parquet"
@@ -218,7 +224,7 @@ def import_file(store: Store, path: str | Path, fmt: str = "auto",
                 progress(len(chunk))
         if result.n_traces == 0:
             if result.n_errors == 0:
-                result.add_error(f"{path}: empty file, nothing to import")
+                result.add_error(f"{name}: empty file, nothing to import")
             return result
         with store.transaction() as cur:
             store.upsert_generators(cur, builder.generators)
@@ -241,10 +247,11 @@ def ingest_inbox(store: Store, workspace: Workspace,
         for inbox_file in workspace.pending():
             fmt = inbox_format(inbox_file)
             try:
-                result = import_file(store, inbox_file, fmt, settings)
+                result = import_file(store, inbox_file, fmt, settings,
+                                     name=display_name(inbox_file))
             except (OSError, ValueError) as exc:
                 result = ImportResult(path=str(inbox_file), fmt=fmt)
-                result.add_error(f"{inbox_file}: {exc}")
+                result.add_error(f"{display_name(inbox_file)}: {exc}")
             workspace.finish_inbox_file(inbox_file, result.to_dict())
             results.append(result)
     return results

@@ -94,6 +94,13 @@ class Workspace:
         os.replace(inbox_file, self.done / inbox_file.name)
 
 
+def display_name(path: str | Path) -> str:
+    """A file's name as its producer knew it: inbox names lose their stamp, id and format."""
+    path = Path(path)
+    match = re.fullmatch(r"\d{8}T\d{6}-[0-9a-f]{8}-(.*)\.[\w-]+(\.\w+)", path.name)
+    return f"{match.group(1)}{match.group(2)}" if match else path.name
+
+
 def inbox_format(inbox_file: Path) -> str:
     """The format named in an inbox file's name (`…-<id>.<format>.<ext>`), else auto."""
     parts = inbox_file.name.split(".")

@@ -6,6 +6,7 @@ from pathlib import Path
 import streamlit as st
 
 from synthqa.ui import resources
+from synthqa.workspace import display_name
 
 
 def _import_clicked() -> None:
@@ -39,12 +40,13 @@ def import_form(formats: list[str]) -> None:
 
 def show_results(results: list[dict] | None) -> None:
     for result in results or []:
+        name = display_name(result.get("path", ""))
         errors = result.get("errors") or []
         if result.get("skipped"):
-            st.info(f"{Path(result['path']).name}: already imported, nothing to do.")
+            st.info(f"{name}: already imported, nothing to do.")
         elif result.get("n_traces"):
             new, total = result["n_traces_new"], result["n_traces"]
-            st.success(f"Imported {Path(result['path']).name} ({result['fmt']}): "
+            st.success(f"Imported {name} ({result['fmt']}): "
                        f"{total:,} traces, {new:,} new.")
         if errors:
             more = result.get("n_errors", len(errors)) - len(errors)

@@ -40,10 +40,16 @@ def ingest_pending() -> list[ImportResult]:
     return ingest_inbox(store(), workspace(), settings())
 
 
-@st.fragment(run_every=settings().inbox_poll_s)
-def inbox_watcher() -> None:
-    """Ingest files other processes dropped into inbox/, then refresh the whole page."""
+def take_inbox() -> bool:
+    """Ingest what other processes queued; the results are shown once on the next page."""
     results = ingest_pending()
     if results:
         st.session_state["inbox_results"] = [r.to_dict() for r in results]
+    return bool(results)
+
+
+@st.fragment(run_every=settings().inbox_poll_s)
+def inbox_watcher() -> None:
+    """Between full runs, look into inbox/ and refresh the whole page when data arrived."""
+    if take_inbox():
         st.rerun(scope="app")
