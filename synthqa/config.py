@@ -8,7 +8,7 @@ from pathlib import Path
 # name -> (default, help). tests/test_config.py fails when README.md does not document one.
 SETTINGS: dict[str, tuple[str, str]] = {
     "SYNTHQA_HOME": ("./workspace", "workspace folder: the DuckDB store, inbox/ and runs/"),
-    "SYNTHQA_MAX_LINE_BYTES": (str(64 * 2**20), "longest JSONL line an import accepts (bytes)"),
+    "SYNTHQA_MAX_LINE_BYTES": (str(16 * 2**20), "longest JSONL line an import accepts (bytes)"),
     "SYNTHQA_VERIFY_WORKERS": ("0", "worker processes for answer checks on large imports (0 = cores)"),
     "SYNTHQA_INBOX_POLL_S": ("3", "how often the dashboard looks into inbox/ (seconds)"),
 }

@@ -176,7 +176,7 @@ def _fraction_text(value: Fraction) -> str:
 
 
 def _numbers_in(text: str) -> set[Fraction]:
-    return {Fraction(tok) for tok in _NUMBER_TOKEN.findall(_normalise(text))}
+    return {evaluate(tok) for tok in _NUMBER_TOKEN.findall(_normalise(text))}  # cached
 
 
 def check_trace(steps: list[str], final_answer: str | None = None) -> TraceCheck:
