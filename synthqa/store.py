@@ -56,6 +56,12 @@ MIGRATIONS: list[list[str]] = [
                 SELECT trace_id, value FROM labels_latest
                 WHERE kind = 'answer_correct' AND step_index IS NULL) o USING (trace_id)""",
     ],
+    [
+        # Each reviewer's latest label per (trace, step, kind): several reviewers, one history.
+        """CREATE VIEW labels_by_reviewer AS SELECT * FROM labels QUALIFY row_number() OVER (
+            PARTITION BY trace_id, step_index, kind, who ORDER BY labelled_at DESC, label_id DESC)
+            = 1""",
+    ],
 ]
 
 # Columns written by `insert_batch`, in table order; the ingest code builds frames with these.
@@ -225,10 +231,23 @@ class Store:
 
     # -- labels ---------------------------------------------------------------------------
     def add_label(self, label: dict) -> None:
+        self.add_labels([label])
+
+    def add_labels(self, labels: list[dict]) -> None:
+        """Several labels given by one action: all committed together, or none."""
+        cols = TABLE_COLUMNS["labels"]
         with self.transaction() as cur:
-            cols = TABLE_COLUMNS["labels"]
-            cur.execute(f"INSERT INTO labels ({', '.join(cols)}) VALUES "
-                        f"({', '.join('?' * len(cols))})", [label.get(c) for c in cols])
+            cur.executemany(f"INSERT INTO labels ({', '.join(cols)}) VALUES "
+                            f"({', '.join('?' * len(cols))})",
+                            [[label.get(c) for c in cols] for label in labels])
+
+    def delete_labels(self, label_ids: list[str], who: str) -> int:
+        """Undo: remove labels this reviewer just gave (never somebody else's)."""
+        with self.transaction() as cur:
+            before = cur.execute("SELECT count(*) FROM labels").fetchone()[0]
+            cur.execute("DELETE FROM labels WHERE label_id IN (SELECT unnest(?)) AND who = ?",
+                        [label_ids, who])
+            return before - cur.execute("SELECT count(*) FROM labels").fetchone()[0]
 
     def labels_for(self, trace_id: str) -> pd.DataFrame:
         return self.df("SELECT * FROM labels WHERE trace_id = ? ORDER BY labelled_at", [trace_id])
@@ -261,6 +280,94 @@ class Store:
         for source, predicted, human in rows:
             pairs.setdefault(source, []).append((predicted, human))
         return pairs
+
+    # -- review ---------------------------------------------------------------------------
+    def review_candidates(self, generator: str, who: str, suspects_first: bool,
+                          limit: int = 200) -> list[tuple[str, int]]:
+        """Answer-correct traces `who` has not judged, in queue order, with reviewer counts.
+
+        The order is a fixed pseudo-random permutation (hash of the id), so the judged traces
+        of each stratum are a random sample of it; "suspects first" puts suspects ahead.
+        """
+        with self.cursor() as cur:
+            return cur.execute(f"""
+                SELECT t.trace_id, count(DISTINCT r.who) AS reviewers
+                FROM traces_effective t
+                LEFT JOIN labels_by_reviewer r ON r.trace_id = t.trace_id
+                     AND r.kind = 'reasoning' AND r.step_index IS NULL
+                WHERE t.generator = ? AND t.correct
+                GROUP BY t.trace_id, t.suspect
+                HAVING count(*) FILTER (WHERE r.who = ?) = 0
+                ORDER BY {"t.suspect DESC," if suspects_first else ""} hash(t.trace_id)
+                LIMIT ?""", [generator, who, limit]).fetchall()
+
+    def review_strata(self, generator: str) -> list[tuple[int, int, int]]:
+        """(traces, decisively judged, false positives) for suspects and for the rest."""
+        with self.cursor() as cur:
+            return cur.execute("""
+                SELECT count(*),
+                       count(*) FILTER (WHERE l.value IN ('correct', 'false_positive')),
+                       count(*) FILTER (WHERE l.value = 'false_positive')
+                FROM traces_effective t
+                LEFT JOIN labels_latest l ON l.trace_id = t.trace_id AND l.kind = 'reasoning'
+                     AND l.step_index IS NULL
+                WHERE t.generator = ? AND t.correct
+                GROUP BY t.suspect ORDER BY t.suspect DESC""", [generator]).fetchall()
+
+    def reviewer_verdicts(self, generator: str) -> list[tuple[str, str, str]]:
+        """(trace, reviewer, verdict): each reviewer's latest verdict on the generator's traces."""
+        with self.cursor() as cur:
+            return cur.execute("""
+                SELECT r.trace_id, r.who, r.value FROM labels_by_reviewer r
+                JOIN traces t USING (trace_id)
+                WHERE t.generator = ? AND r.kind = 'reasoning' AND r.step_index IS NULL
+                ORDER BY r.trace_id, r.who""", [generator]).fetchall()
+
+    # -- browsing -------------------------------------------------------------------------
+    def filter_options(self) -> dict:
+        """Values the trace filters can take, and the ranges of steps and tokens."""
+        with self.cursor() as cur:
+            def distinct(sql):
+                return [r[0] for r in cur.execute(sql).fetchall() if r[0] is not None]
+            bounds = cur.execute("SELECT coalesce(max(n_steps), 0), coalesce(max(n_tokens), 0) "
+                                 "FROM traces").fetchone()
+            return {
+                "sources": distinct("SELECT DISTINCT source FROM problems ORDER BY 1"),
+                "splits": distinct("SELECT DISTINCT split FROM problems ORDER BY 1"),
+                "generators": distinct("SELECT name FROM generators ORDER BY 1"),
+                "runs": distinct("SELECT run_id FROM runs ORDER BY 1"),
+                "max_steps": bounds[0], "max_tokens": bounds[1],
+            }
+
+    def count_traces(self, where: str, params: list) -> int:
+        return self.scalar(f"SELECT count(*) FROM traces_effective t JOIN problems p "
+                           f"USING (problem_id) WHERE {where}", params)
+
+    def trace_page(self, where: str, params: list, limit: int, offset: int) -> pd.DataFrame:
+        """One page of traces in a stable order; only the columns a table shows."""
+        return self.df(f"""
+            SELECT t.trace_id, p.source, t.generator, left(p.text, 120) AS problem,
+                   t.answer_raw AS answer, p.gold_answer AS gold, t.correct, t.suspect,
+                   t.error_kind, t.n_steps, t.n_tokens,
+                   (SELECT count(*) FROM labels l WHERE l.trace_id = t.trace_id
+                    AND l.origin = 'human') AS labels
+            FROM traces_effective t JOIN problems p USING (problem_id)
+            WHERE {where} ORDER BY p.problem_id, t.generator, t.sample_index, t.trace_id
+            LIMIT ? OFFSET ?""", [*params, limit, offset])
+
+    def problem_of(self, trace_id: str) -> dict:
+        frame = self.df("SELECT p.* FROM problems p JOIN traces t USING (problem_id) "
+                        "WHERE t.trace_id = ?", [trace_id])
+        return frame.iloc[0].to_dict()
+
+    def sibling_traces(self, trace_id: str, limit: int = 8) -> pd.DataFrame:
+        """Other traces of the same problem (how did other generators solve it?)."""
+        return self.df("""
+            SELECT o.trace_id, o.generator, o.sample_index, o.answer_raw, o.correct, o.suspect,
+                   o.text FROM traces_effective o
+            WHERE o.problem_id = (SELECT problem_id FROM traces WHERE trace_id = ?)
+              AND o.trace_id <> ? ORDER BY o.generator, o.sample_index LIMIT ?""",
+            [trace_id, trace_id, limit])
 
     def trace(self, trace_id: str) -> dict | None:
         frame = self.df("SELECT * FROM traces_effective WHERE trace_id = ?", [trace_id])

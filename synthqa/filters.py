@@ -1,0 +1,58 @@
+"""Trace filters: what the traces page and the CLI can slice by, turned into SQL."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CORRECTNESS = ("any", "correct", "wrong", "unverified")
+LABEL_STATES = ("any", "labelled", "unlabelled", "disagreement")
+SUSPECT_STATES = ("any", "suspects", "clean")
+
+# Human review verdicts on a trace, latest per reviewer; "disagreement" = reviewers differ.
+_LABELLED = ("EXISTS (SELECT 1 FROM labels l WHERE l.trace_id = t.trace_id "
+             "AND l.origin = 'human')")
+_DISAGREE = ("(SELECT count(DISTINCT value) FROM labels_by_reviewer r WHERE r.trace_id = "
+             "t.trace_id AND r.kind = 'reasoning' AND r.value <> 'unsure') > 1")
+
+
+@dataclass(frozen=True)
+class TraceFilter:
+    """Every field narrows the traces; defaults select everything."""
+    sources: tuple[str, ...] = ()
+    splits: tuple[str, ...] = ()
+    generators: tuple[str, ...] = ()
+    runs: tuple[str, ...] = ()
+    correctness: str = "any"
+    label_state: str = "any"
+    suspect: str = "any"
+    steps: tuple[int, int] | None = None    # inclusive range of step counts
+    tokens: tuple[int, int] | None = None   # inclusive range of token counts
+    text: str = ""                          # substring of problem or solution, any case
+
+    def where(self) -> tuple[str, list]:
+        """SQL condition over `traces_effective t JOIN problems p`, and its parameters."""
+        clauses: list[str] = []
+        params: list = []
+        for column, values in (("p.source", self.sources), ("p.split", self.splits),
+                               ("t.generator", self.generators), ("t.run_id", self.runs)):
+            if values:
+                clauses.append(f"{column} IN ({', '.join('?' * len(values))})")
+                params.extend(values)
+        clauses.extend({"any": [], "correct": ["t.correct"], "wrong": ["NOT t.correct"],
+                        "unverified": ["t.correct IS NULL"]}[self.correctness])
+        clauses.extend({"any": [], "labelled": [_LABELLED], "unlabelled": [f"NOT {_LABELLED}"],
+                        "disagreement": [_DISAGREE]}[self.label_state])
+        clauses.extend({"any": [], "suspects": ["t.suspect"], "clean": ["NOT t.suspect"]}
+                       [self.suspect])
+        for column, bounds in (("t.n_steps", self.steps), ("t.n_tokens", self.tokens)):
+            if bounds is not None:
+                clauses.append(f"{column} BETWEEN ? AND ?")
+                params.extend(bounds)
+        if self.text.strip():
+            clauses.append("(p.text ILIKE ? ESCAPE '\\' OR t.text ILIKE ? ESCAPE '\\')")
+            pattern = f"%{_escape_like(self.text.strip())}%"
+            params.extend([pattern, pattern])
+        return (" AND ".join(clauses) or "TRUE"), params
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -1,0 +1,1 @@
+"""Metrics over the store: quality (this milestone), diversity, complexity, coverage (later)."""

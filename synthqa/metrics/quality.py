@@ -1,0 +1,61 @@
+"""False-positive rate estimates from human review, with Wilson intervals."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+Z95 = 1.959963984540054  # two-sided 95%
+
+
+def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval for k successes in n trials; (0, 1) when n = 0."""
+    if n == 0:
+        return 0.0, 1.0
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+@dataclass(frozen=True)
+class Stratum:
+    """Answer-correct traces of one kind (step-check suspects, or the rest)."""
+    size: int         # traces in the population
+    reviewed: int     # of them with a decisive human verdict (correct / false positive)
+    false_pos: int    # of those, judged false positives
+
+
+@dataclass(frozen=True)
+class FprEstimate:
+    rate: float | None
+    low: float
+    high: float
+    reviewed: int
+
+    def text(self) -> str:
+        if self.rate is None:
+            return "no reviews yet"
+        return f"{self.rate:.1%} (95% CI {self.low:.1%}–{self.high:.1%}, n = {self.reviewed})"
+
+
+def fpr_estimate(strata: list[Stratum]) -> FprEstimate:
+    """FPR of a generator's answer-correct traces, stratified by step-check suspicion.
+
+    The review queue draws each stratum in random order, so within a stratum the reviewed
+    traces are a random sample. Rate = Σ w_h p_h with w_h the stratum's share of the
+    population; interval = Σ w_h [L_h, U_h] of per-stratum Wilson intervals (conservative).
+    Strata nobody reviewed yet contribute [0, 1]. With one stratum this is plain Wilson.
+    """
+    total = sum(s.size for s in strata)
+    reviewed = sum(s.reviewed for s in strata)
+    if total == 0 or reviewed == 0:
+        return FprEstimate(None, 0.0, 1.0, reviewed)
+    rate = low = high = 0.0
+    for s in strata:
+        if s.size == 0:
+            continue
+        w = s.size / total
+        lo, hi = wilson(s.false_pos, s.reviewed)
+        rate += w * (s.false_pos / s.reviewed if s.reviewed else (lo + hi) / 2)
+        low, high = low + w * lo, high + w * hi
+    return FprEstimate(rate, low, high, reviewed)

@@ -1,0 +1,110 @@
+"""The review queue: who reviews which trace next, what a verdict writes, and agreement."""
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from itertools import combinations
+
+from synthqa.metrics.quality import FprEstimate, Stratum, fpr_estimate
+from synthqa.store import Store
+
+VERDICTS = {"correct": "Reasoning correct", "false_positive": "False positive",
+            "unsure": "Unsure"}
+MODES = ("random sample", "suspects first")
+CLAIM_TTL_S = 600.0  # a trace shown to a reviewer is theirs for 10 minutes
+
+
+class ReviewQueue:
+    """Hands traces to the reviewers of this process so two sessions get different ones.
+
+    The dashboard process is the store's only writer, so its memory is the right place for
+    claims; a claim lapses after CLAIM_TTL_S so a closed tab does not hide a trace forever.
+    """
+
+    def __init__(self, ttl_s: float = CLAIM_TTL_S):
+        self._ttl_s = ttl_s
+        self._claims: dict[str, tuple[str, float]] = {}  # trace_id -> (reviewer, when)
+        self._lock = threading.Lock()
+
+    def next_trace(self, store: Store, generator: str, who: str, mode: str,
+                   skip: tuple[str, ...] = ()) -> str | None:
+        """The first trace in queue order nobody reviewed or holds; else one others reviewed."""
+        candidates = store.review_candidates(generator, who, suspects_first=mode == MODES[1])
+        now = time.monotonic()
+        with self._lock:
+            self._claims = {t: c for t, c in self._claims.items() if now - c[1] < self._ttl_s}
+            free = [(t, n) for t, n in candidates
+                    if t not in skip and self._claims.get(t, (who,))[0] == who]
+            choice = next((t for t, n in free if n == 0), None) or next(
+                (t for t, _ in free), None)
+            self._release(who)
+            if choice is not None:
+                self._claims[choice] = (who, now)
+            return choice
+
+    def release(self, who: str) -> None:
+        """Give back what `who` holds (after a verdict, or when they leave)."""
+        with self._lock:
+            self._release(who)
+
+    def _release(self, who: str) -> None:
+        for trace in [t for t, (holder, _) in self._claims.items() if holder == who]:
+            del self._claims[trace]
+
+
+def verdict_labels(trace_id: str, who: str, verdict: str, first_bad_step: int | None,
+                   note: str = "") -> list[dict]:
+    """The labels one review action writes: the verdict, and where the reasoning first fails."""
+    if verdict not in VERDICTS:
+        raise ValueError(f"unknown verdict {verdict!r}")
+    if not who.strip():
+        raise ValueError("a reviewer name is required")
+    at = datetime.now(timezone.utc).replace(tzinfo=None)
+
+    def label(kind, value, note=None):
+        return {"label_id": uuid.uuid4().hex, "trace_id": trace_id, "step_index": None,
+                "kind": kind, "value": value, "who": who.strip(), "origin": "human",
+                "labelled_at": at, "note": note or None}
+
+    labels = [label("reasoning", verdict, note)]
+    if verdict == "false_positive" and first_bad_step is not None:
+        labels.append(label("first_error_step", str(first_bad_step)))
+    elif verdict == "correct":
+        labels.append(label("first_error_step", "none"))
+    return labels
+
+
+def fpr(store: Store, generator: str) -> FprEstimate:
+    return fpr_estimate([Stratum(*row) for row in store.review_strata(generator)])
+
+
+@dataclass(frozen=True)
+class Agreement:
+    reviewers: tuple[str, str]
+    overlap: int          # traces both gave a verdict on
+    agree: int
+    kappa: float | None   # Cohen's kappa; None when undefined (e.g. one label only)
+
+
+def agreement(store: Store, generator: str) -> list[Agreement]:
+    """Cohen's kappa for every pair of reviewers who gave verdicts on the same traces."""
+    from sklearn.metrics import cohen_kappa_score
+
+    verdicts: dict[str, dict[str, str]] = {}
+    for trace_id, who, value in store.reviewer_verdicts(generator):
+        verdicts.setdefault(who, {})[trace_id] = value
+    pairs = []
+    for a, b in combinations(sorted(verdicts), 2):
+        shared = sorted(set(verdicts[a]) & set(verdicts[b]))
+        if not shared:
+            continue
+        xs, ys = [verdicts[a][t] for t in shared], [verdicts[b][t] for t in shared]
+        agree = sum(x == y for x, y in zip(xs, ys))
+        kappa = None
+        if len(set(xs) | set(ys)) > 1:
+            kappa = float(cohen_kappa_score(xs, ys))
+        pairs.append(Agreement((a, b), len(shared), agree, kappa))
+    return pairs
