@@ -7,6 +7,8 @@ st.set_page_config(page_title="SynthQA", page_icon="🧮", layout="wide")
 
 pages = [
     st.Page("pages/overview.py", title="Workspace", icon="🗂️", default=True),
+    st.Page("pages/traces.py", title="Traces", icon="🔎"),
+    st.Page("pages/review.py", title="Review", icon="✅"),
 ]
 nav = st.navigation(pages)
 

@@ -6,19 +6,20 @@ everywhere a cheap guard rejects inputs that make sympy hang (power towers, huge
 """
 from __future__ import annotations
 
+import json
 import logging
 import re
+import subprocess
+import sys
 import threading
-from concurrent.futures import ProcessPoolExecutor
 from fractions import Fraction
 from functools import lru_cache
 from importlib.metadata import version
-from multiprocessing import get_context
 
 ANSWERS_VERSION = 1
 VERIFIER = f"math-verify {version('math-verify')} / synthqa-answers {ANSWERS_VERSION}"
 MAX_ANSWER_CHARS = 300
-POOL_THRESHOLD = 512  # unique non-numeric pairs before a process pool pays off (spawn ~2 s)
+POOL_THRESHOLD = 512  # unique non-numeric pairs before worker processes pay off (start ~2 s)
 
 logging.getLogger("math_verify").setLevel(logging.ERROR)  # "timeout disabled" on every call
 
@@ -147,12 +148,33 @@ def verify_many(pairs: list[tuple[str | None, str | None]], workers: int = 1) ->
             and not _is_cheap(p[0].strip(), p[1].strip())]
     results: dict = {}
     if workers > 1 and len(slow) >= POOL_THRESHOLD:
-        # spawn, not fork: the parent may hold DuckDB and Streamlit threads.
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-            chunk = max(1, len(slow) // (workers * 8))
-            results.update(zip(slow, pool.map(_check_pair, slow, chunksize=chunk)))
+        results.update(_verify_in_workers(slow, workers))
     return [results[p] if p in results else _check_pair(p) for p in pairs]
+
+
+def _verify_in_workers(pairs: list, workers: int) -> dict:
+    """Plain `python -m synthqa.answers` processes: each checks its share on its main thread
+    (so math-verify's timeouts work). Not multiprocessing: Streamlit swaps `__main__` for the
+    page script, which multiprocessing's spawn would then re-run in every worker."""
+    shares = [pairs[i::workers] for i in range(workers)]
+    procs = [subprocess.Popen([sys.executable, "-m", "synthqa.answers"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True) for _ in shares]
+    results: dict = {}
+    for proc, share in zip(procs, shares):
+        out, _ = proc.communicate(json.dumps(share))
+        if proc.returncode == 0:
+            results.update(zip(share, json.loads(out)))
+    return results  # a share whose worker failed is checked inline by the caller
+
+
+def _worker_main() -> None:
+    pairs = [tuple(p) for p in json.load(sys.stdin)]
+    json.dump([_check_pair(p) for p in pairs], sys.stdout)
 
 
 def _is_cheap(pred: str, gold: str) -> bool:
     return pred == gold or (numeric_value(pred) is not None and numeric_value(gold) is not None)
+
+
+if __name__ == "__main__":
+    _worker_main()

@@ -77,4 +77,5 @@ def test_human_override_of_correctness_wins_and_latest_label_wins(store):
     assert store.trace(trace_id)["correct"] is False
     override("true", 2)
     assert store.trace(trace_id)["correct"] is True
-    assert len(store.labels_for(trace_id)) == 2  # history kept
+    history = store.labels_for(trace_id)
+    assert history[history.kind == "answer_correct"].value.tolist() == ["false", "true"]

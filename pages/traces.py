@@ -1,0 +1,39 @@
+"""Trace browser: filter, page through, open a trace beside its siblings."""
+import streamlit as st
+
+from synthqa.ui import resources
+from synthqa.ui.filters import filter_bar
+from synthqa.ui.trace_view import show_trace
+
+PAGE_SIZE = 50
+
+store = resources.store()
+st.title("Traces")
+with st.expander("Filters", expanded=True):
+    flt = filter_bar(store.filter_options())
+where, params = flt.where()
+total = store.count_traces(where, params)
+pages = max(1, -(-total // PAGE_SIZE))
+left, right = st.columns([3, 1], vertical_alignment="bottom")
+left.markdown(f"**{total:,}** traces match")
+page = right.number_input(f"Page (of {pages:,})", 1, pages, 1, key="page")
+frame = store.trace_page(where, params, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+
+event = st.dataframe(
+    frame.drop(columns=["trace_id"]), hide_index=True, key="trace_table", on_select="rerun",
+    selection_mode="single-row", width="stretch", column_config={
+        "problem": st.column_config.TextColumn(width="large"),
+        "correct": st.column_config.CheckboxColumn("correct"),
+        "suspect": st.column_config.CheckboxColumn("suspect", help="answer correct, step wrong"),
+        "error_kind": st.column_config.TextColumn("step error"),
+        "n_steps": st.column_config.NumberColumn("steps"),
+        "n_tokens": st.column_config.NumberColumn("tokens")})
+
+rows = event.selection.rows if event else []
+if rows and rows[0] < len(frame):
+    st.session_state["trace"] = frame.trace_id.iloc[rows[0]]
+if st.session_state.get("trace"):
+    st.divider()
+    show_trace(store, st.session_state["trace"])
+elif total:
+    st.caption("Select a row to open its trace.")

@@ -1,0 +1,38 @@
+"""Show solution text as Markdown: LaTeX math stays math, everything else stays literal.
+
+GSM8K text is full of `$18` (money) and `3 * 12` (Markdown emphasis); MATH text is full of
+`$\\frac{1}{2}$`. Math spans are kept when their content looks like math; all other
+Markdown punctuation is escaped.
+"""
+from __future__ import annotations
+
+import re
+
+_SPAN = re.compile(r"\$\$.+?\$\$|\\\[.+?\\\]|\\\(.+?\\\)|\$[^$\n]+?\$", re.S)
+_MATHY = re.compile(r"[\\^_{}=]|^[\s\d+\-*/().,xyzabcn]+$")
+_WORD = re.compile(r"[A-Za-z]{3,}")
+_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|$~])")
+
+
+def is_math(span: str) -> bool:
+    body = span.strip("$") if span.startswith("$") else span[2:-2]
+    if body != body.strip() and span.startswith("$") and not span.startswith("$$"):
+        return False  # "$5 and $" : a space inside the dollars is money, not math
+    return bool(_MATHY.search(body)) and not (_WORD.search(re.sub(r"\\[a-zA-Z]+", "", body))
+                                            and "\\" not in body)
+
+
+def escape(text: str) -> str:
+    return _SPECIAL.sub(r"\\\1", text)
+
+
+def markdown_safe(text: str) -> str:
+    out, pos = [], 0
+    for match in _SPAN.finditer(text):
+        if not is_math(match.group(0)):
+            continue
+        out.append(escape(text[pos: match.start()]))
+        out.append(match.group(0))
+        pos = match.end()
+    out.append(escape(text[pos:]))
+    return "".join(out).replace("\n", "  \n")

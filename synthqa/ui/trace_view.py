@@ -1,0 +1,120 @@
+"""One trace on screen: problem, steps with their checks, verdict, labels, sibling traces."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from synthqa.store import Store
+from synthqa.ui.text import markdown_safe
+
+CHECK_MARK = {"ok": ":green[✓]", "wrong": ":red[✗]", "none": ":gray[·]"}
+
+
+def verdict_badge(correct) -> str:
+    if correct is None or correct is pd.NA or correct != correct:
+        return ":gray-badge[unverified]"
+    return ":green-badge[answer correct]" if correct else ":red-badge[answer wrong]"
+
+
+def check_note(detail: str | None, kind: str | None) -> str:
+    """'3*12 = 36, written 38 (static)' for each wrong equation of a step."""
+    if not detail:
+        return ""
+    wrong = [e for e in json.loads(detail) if not e["ok"]]
+    notes = [f"{e['expr']} = {e['actual']}, written {e['claimed']}" for e in wrong]
+    return "; ".join(notes) + (f" ({kind})" if kind and notes else "")
+
+
+def human_first_error(labels: pd.DataFrame) -> dict[int, str]:
+    """step index -> who marked it as the first wrong step (each reviewer's latest)."""
+    marks: dict[int, str] = {}
+    fe = labels[(labels.kind == "first_error_step")].sort_values("labelled_at")
+    for who, value in fe.groupby("who").value.last().items():
+        if value not in (None, "none"):
+            marks.setdefault(int(value), "")
+            marks[int(value)] = ", ".join(filter(None, [marks[int(value)], who]))
+    return marks
+
+
+def show_problem(problem: dict) -> None:
+    st.markdown(markdown_safe(problem["text"]))
+    meta = " · ".join(str(v) for v in (problem.get("source"), problem.get("split"),
+                                         problem.get("level"), problem.get("topic"))
+                      if v is not None and v == v)
+    st.caption(f"{meta} · gold answer: **{markdown_safe(str(problem.get('gold_answer')))}**")
+
+
+def show_steps(steps: pd.DataFrame, labels: pd.DataFrame, mark=None,
+               selected: int | None = None) -> None:
+    """Each step on its own row with its check; with `mark`, a button marks the first bad step."""
+    marks = human_first_error(labels)
+    widths = [0.06, 0.84, 0.10] if mark else [0.06, 0.94]
+    for row in steps.itertuples():
+        i = row.step_index
+        cols = st.columns(widths, vertical_alignment="top")
+        cols[0].markdown(f"**{i + 1}** {CHECK_MARK.get(row.check_status, '')}")
+        body = markdown_safe(row.text)
+        if marks.get(i) is not None:
+            body = f":orange-badge[first bad step: {marks[i]}] {body}"
+        if selected == i:
+            body = f":red-badge[your first bad step] {body}"
+        cols[1].markdown(body)
+        note = check_note(row.check_detail, row.error_kind)
+        if note:
+            cols[1].caption(f"step check: {note}")
+        if mark:
+            cols[2].button("⚑ first bad", key=f"mark_{i}", on_click=mark, args=(i,),
+                           shortcut=str(i + 1) if i < 9 else None,
+                           type="primary" if selected == i else "secondary",
+                           help=f"Mark step {i + 1} as the first wrong step"
+                                + (f" (key {i + 1})" if i < 9 else ""))
+
+
+def show_labels(labels: pd.DataFrame) -> None:
+    if labels.empty:
+        st.caption("No human labels yet.")
+        return
+    st.dataframe(labels[["labelled_at", "who", "kind", "step_index", "value", "note"]],
+                 hide_index=True, width="stretch")
+
+
+def show_trace(store: Store, trace_id: str, siblings: bool = True) -> None:
+    trace = store.trace(trace_id)
+    if trace is None:
+        st.warning("This trace is not in the store.")
+        return
+    problem, steps, labels = (store.problem_of(trace_id), store.steps_of(trace_id),
+                              store.labels_for(trace_id))
+    st.subheader(f"{trace['generator']} · sample {trace['sample_index']}")
+    show_problem(problem)
+    badges = [verdict_badge(trace["correct"])]
+    if trace["suspect"]:
+        badges.append(":orange-badge[false-positive suspect]")
+    if isinstance(trace["error_kind"], str):
+        badges.append(f":violet-badge[{trace['error_kind']} step error]")
+    answer = trace["answer_raw"] if isinstance(trace["answer_raw"], str) else "—"
+    st.markdown(" ".join(badges) + f" answer **{markdown_safe(answer)}** "
+                f"({trace['answer_method']})")
+    show_steps(steps, labels)
+    st.caption(f"run {trace['run_id']} · {trace['n_tokens']} tokens"
+               f"{' (estimated)' if trace['tokens_estimated'] else ''} · {trace['verifier']} · "
+               f"steps: {steps.splitter.iloc[0] if len(steps) else '—'} · id {trace_id}")
+    with st.expander(f"Labels ({len(labels)})", expanded=not labels.empty):
+        show_labels(labels)
+    if siblings:
+        show_siblings(store, trace_id)
+
+
+def show_siblings(store: Store, trace_id: str) -> None:
+    others = store.sibling_traces(trace_id)
+    if others.empty:
+        return
+    st.markdown("**Other traces of this problem**")
+    cols = st.columns(min(3, len(others)))
+    for i, row in enumerate(others.itertuples()):
+        with cols[i % len(cols)].container(border=True):
+            st.markdown(f"**{row.generator}** #{row.sample_index} {verdict_badge(row.correct)}"
+                        + (" :orange-badge[suspect]" if row.suspect else ""))
+            st.markdown(markdown_safe(row.text))
