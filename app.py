@@ -3,12 +3,12 @@ import streamlit as st
 
 from synthqa.ui import resources
 
-st.set_page_config(page_title="SynthQA", page_icon="🧮", layout="wide")
+st.set_page_config(page_title="SynthQA", page_icon=":material/calculate:", layout="wide")
 
 pages = [
-    st.Page("pages/overview.py", title="Workspace", icon="🗂️", default=True),
-    st.Page("pages/traces.py", title="Traces", icon="🔎"),
-    st.Page("pages/review.py", title="Review", icon="✅"),
+    st.Page("pages/overview.py", title="Workspace", icon=":material/folder_open:", default=True),
+    st.Page("pages/traces.py", title="Traces", icon=":material/search:"),
+    st.Page("pages/review.py", title="Review", icon=":material/rate_review:"),
 ]
 nav = st.navigation(pages)
 

@@ -3,7 +3,10 @@ import streamlit as st
 
 from synthqa.adapters import FORMATS
 from synthqa.ui import resources
+from synthqa.ui.router import through_router
 from synthqa.ui.importing import import_form, show_results
+
+through_router()
 
 store = resources.store()
 st.title("Workspace")

@@ -2,8 +2,11 @@
 import streamlit as st
 
 from synthqa.ui import resources
+from synthqa.ui.router import through_router
 from synthqa.ui.filters import filter_bar
 from synthqa.ui.trace_view import show_trace
+
+through_router()
 
 PAGE_SIZE = 50
 
@@ -22,7 +25,10 @@ frame = store.trace_page(where, params, PAGE_SIZE, (page - 1) * PAGE_SIZE)
 event = st.dataframe(
     frame.drop(columns=["trace_id"]), hide_index=True, key="trace_table", on_select="rerun",
     selection_mode="single-row", width="stretch", column_config={
-        "problem": st.column_config.TextColumn(width="large"),
+        "problem": st.column_config.TextColumn(width="medium"),
+        "source": st.column_config.TextColumn(width="small"),
+        "answer": st.column_config.TextColumn(width="small"),
+        "gold": st.column_config.TextColumn(width="small"),
         "correct": st.column_config.CheckboxColumn("correct"),
         "suspect": st.column_config.CheckboxColumn("suspect", help="answer correct, step wrong"),
         "error_kind": st.column_config.TextColumn("step error"),

@@ -58,13 +58,15 @@ def cmd_import(args) -> int:
 
 
 def cmd_verify(args) -> int:
-    from synthqa.verdicts import reverify
+    from synthqa.verdicts import recheck_steps, reverify
 
     settings = Settings.from_env(args.workspace)
     with closing(Workspace(settings.home).open_store()) as store:
-        with tqdm(desc="verify", unit=" traces", disable=args.quiet) as bar:
+        with tqdm(desc="answers", unit=" traces", disable=args.quiet) as bar:
             n = reverify(store, args.all, settings.verify_workers, bar.update)
-    print(f"checked {n:,} traces")
+        with tqdm(desc="step checks", unit=" traces", disable=args.quiet) as bar:
+            m = recheck_steps(store, args.all, bar.update)
+    print(f"checked {n:,} answers and the steps of {m:,} traces")
     return EXIT_OK
 
 
@@ -116,9 +118,10 @@ def make_parser() -> argparse.ArgumentParser:
                      help="source format (default: detect from the first record)")
     imp.set_defaults(fn=cmd_import)
 
-    ver = sub.add_parser("verify", help="re-check answers with the current verifier")
+    ver = sub.add_parser("verify", help="re-check answers and step checks with the current "
+                         "verifier and checker")
     ver.add_argument("--all", action="store_true", help="every trace, not only those checked "
-                     "by another verifier version")
+                     "by another version")
     ver.set_defaults(fn=cmd_verify)
 
     sub.add_parser("stats", help="per generator: traces, accuracy, suspects, labelled"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
 
-CHECKER_VERSION = 1
+CHECKER_VERSION = 2
 CHECKER = f"synthqa-stepcheck {CHECKER_VERSION}"
 
 _ANNOTATION = re.compile(r"<<([^<>=]+)=([^<>]*)>>")
@@ -103,12 +103,13 @@ def _eval(node: ast.AST) -> Fraction:
 
 
 def matches(actual: Fraction, claimed: str) -> bool:
-    """Is `claimed` the actual value, or it rounded / truncated to the decimals written?"""
+    """Is `claimed` the actual value (to 1e-9 relative), or it rounded / cut to the decimals
+    written?"""
     value = evaluate(claimed)
     if value is None:
         return False
-    if value == actual:
-        return True
+    if value == actual or abs(value - actual) <= abs(actual) * Fraction(1, 10**9):
+        return True  # exact, or a calculator's float (580/110 = 5.2727272727272725)
     decimals = len(claimed.strip().split(".")[1]) if "." in claimed else 0
     if decimals == 0:
         return False

@@ -229,6 +229,28 @@ class Store:
                         "verifier = v.verifier FROM _v v WHERE traces.trace_id = v.trace_id")
             cur.unregister("_v")
 
+    def traces_to_recheck(self, checker: str | None) -> pd.DataFrame:
+        """Traces (with their step texts) last checked by another step checker."""
+        where = "" if checker is None else "WHERE t.step_checker IS DISTINCT FROM ?"
+        return self.df(f"""SELECT t.trace_id, t.answer_raw,
+                               list(s.text ORDER BY s.step_index) AS steps
+                           FROM traces t JOIN steps s USING (trace_id) {where}
+                           GROUP BY t.trace_id, t.answer_raw""",
+                       [] if checker is None else [checker])
+
+    def update_step_checks(self, traces: pd.DataFrame, steps: pd.DataFrame) -> None:
+        with self.transaction() as cur:
+            cur.register("_t", traces)
+            cur.execute("UPDATE traces SET first_failed_step = t.first_failed_step, "
+                        "error_kind = t.error_kind, step_checker = t.step_checker "
+                        "FROM _t t WHERE traces.trace_id = t.trace_id")
+            cur.register("_s", steps)
+            cur.execute("UPDATE steps SET check_status = s.check_status, "
+                        "check_detail = s.check_detail, error_kind = s.error_kind FROM _s s "
+                        "WHERE steps.trace_id = s.trace_id AND steps.step_index = s.step_index")
+            cur.unregister("_t")
+            cur.unregister("_s")
+
     # -- labels ---------------------------------------------------------------------------
     def add_label(self, label: dict) -> None:
         self.add_labels([label])

@@ -1,9 +1,14 @@
-"""Re-check the answers of stored traces with the current verifier."""
+"""Re-check stored traces with the current answer verifier and step checker."""
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import json
+
+import pandas as pd
+
 from synthqa.answers import VERIFIER, extract_answer, verify_many
+from synthqa.stepcheck import CHECKER, check_trace
 from synthqa.store import Store
 
 CHUNK = 50_000
@@ -25,6 +30,30 @@ def reverify(store: Store, everything: bool = False, workers: int = 1,
                                for ok, a, g in zip(verdicts, chunk.answer_raw, golds)]
         chunk["verifier"] = VERIFIER
         store.update_verdicts(chunk)
+        if progress:
+            progress(len(chunk))
+    return len(frame)
+
+
+def recheck_steps(store: Store, everything: bool = False,
+                  progress: Callable[[int], None] | None = None) -> int:
+    """Re-run the step checks of traces checked by another checker version."""
+    frame = store.traces_to_recheck(None if everything else CHECKER)
+    for start in range(0, len(frame), CHUNK):
+        chunk = frame.iloc[start: start + CHUNK]
+        traces, steps = [], []
+        for trace_id, texts, answer in zip(chunk.trace_id, chunk.steps, chunk.answer_raw):
+            check = check_trace(list(texts), answer if isinstance(answer, str) else None)
+            traces.append((trace_id, check.first_failed, check.error_kind, CHECKER))
+            for i, result in enumerate(check.steps):
+                detail = (json.dumps([e.__dict__ for e in result.equations])
+                          if result.equations else None)
+                steps.append((trace_id, i, result.status, detail, result.error_kind))
+        store.update_step_checks(
+            pd.DataFrame(traces, columns=["trace_id", "first_failed_step", "error_kind",
+                                          "step_checker"]),
+            pd.DataFrame(steps, columns=["trace_id", "step_index", "check_status",
+                                         "check_detail", "error_kind"]))
         if progress:
             progress(len(chunk))
     return len(frame)

@@ -75,10 +75,28 @@ def test_verify_rechecks_with_the_current_verifier(tmp_path, capsys):
     ws = str(tmp_path / "ws")
     main(["-q", "--workspace", ws, "import", str(EXAMPLE)])
     assert main(["-q", "--workspace", ws, "verify", "--all"]) == 0
-    assert "checked 5 traces" in capsys.readouterr().out
+    assert "checked 5 answers and the steps of 5 traces" in capsys.readouterr().out
 
 
 def test_parser_lists_every_format():
     help_text = make_parser()._subparsers._group_actions[0].choices["import"].format_help()
     for fmt in ("generic", "gsm8k-openai", "mr-gsm8k", "bigbench-mistake"):
         assert fmt in help_text
+
+
+def test_verify_rechecks_steps_checked_by_an_older_checker(tmp_path, capsys):
+    from synthqa.store import Store
+
+    ws = tmp_path / "ws"
+    main(["-q", "--workspace", str(ws), "import", str(EXAMPLE)])
+    store = Store(ws / "synthqa.duckdb")
+    with store.transaction() as cur:  # pretend an old checker missed the static error
+        cur.execute("UPDATE traces SET first_failed_step = NULL, error_kind = NULL, "
+                    "step_checker = 'synthqa-stepcheck 0'")
+        cur.execute("UPDATE steps SET check_status = 'ok', error_kind = NULL")
+    store.close()
+    assert main(["-q", "--workspace", str(ws), "verify"]) == 0
+    store = Store(ws / "synthqa.duckdb")
+    assert store.scalar("SELECT count(*) FROM traces_effective WHERE suspect") == 1
+    assert store.scalar("SELECT count(*) FROM steps WHERE check_status = 'wrong'") == 2
+    store.close()

@@ -20,7 +20,7 @@ def verdict_badge(correct) -> str:
 
 def check_note(detail: str | None, kind: str | None) -> str:
     """'3*12 = 36, written 38 (static)' for each wrong equation of a step."""
-    if not detail:
+    if not isinstance(detail, str):
         return ""
     wrong = [e for e in json.loads(detail) if not e["ok"]]
     notes = [f"{e['expr']} = {e['actual']}, written {e['claimed']}" for e in wrong]
