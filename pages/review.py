@@ -3,8 +3,8 @@ import pandas as pd
 import streamlit as st
 
 from synthqa.review import MODES, agreement, fpr
-from synthqa.ui import resources
-from synthqa.ui.router import through_router, reviewing
+from synthqa.ui import resources, reviewing
+from synthqa.ui.router import through_router
 from synthqa.ui.trace_view import show_labels, show_problem, show_steps, verdict_badge
 
 through_router()

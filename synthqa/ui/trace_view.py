@@ -50,7 +50,7 @@ def show_steps(steps: pd.DataFrame, labels: pd.DataFrame, mark=None,
                selected: int | None = None) -> None:
     """Each step on its own row with its check; with `mark`, a button marks the first bad step."""
     marks = human_first_error(labels)
-    widths = [0.06, 0.84, 0.10] if mark else [0.06, 0.94]
+    widths = [0.05, 0.80, 0.15] if mark else [0.05, 0.95]
     for row in steps.itertuples():
         i = row.step_index
         cols = st.columns(widths, vertical_alignment="top")
@@ -63,9 +63,10 @@ def show_steps(steps: pd.DataFrame, labels: pd.DataFrame, mark=None,
         cols[1].markdown(body)
         note = check_note(row.check_detail, row.error_kind)
         if note:
-            cols[1].caption(f"step check: {note}")
+            cols[1].caption(f"step check: {markdown_safe(note)}")
         if mark:
-            cols[2].button("⚑ first bad", key=f"mark_{i}", on_click=mark, args=(i,),
+            cols[2].button("First bad", icon=":material/flag:", key=f"mark_{i}", on_click=mark,
+                           args=(i,),
                            shortcut=str(i + 1) if i < 9 else None,
                            type="primary" if selected == i else "secondary",
                            help=f"Mark step {i + 1} as the first wrong step"

@@ -1,0 +1,69 @@
+"""AppTest for the review page: a verdict lands with reviewer and time, undo, the FPR text."""
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from synthqa.ingest import import_file
+from synthqa.metrics.quality import Stratum, fpr_estimate
+from tests.conftest import REPO
+
+
+@pytest.fixture
+def review_at(store, tmp_path):
+    rows = [{"problem": f"What is {i} + 3?", "gold_answer": str(i + 3), "generator": "g",
+             "solution": f"{i} + 3 = {i + 3}\nThe answer is {i + 3}."} for i in range(6)]
+    path = tmp_path / "g.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    import_file(store, path)
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
+    at.switch_page("pages/review.py")
+    return at.run()
+
+
+def start(at, name="alice"):
+    at.text_input(key="reviewer_name").input(name)
+    at.button[0].click().run()  # the form's submit button
+    return at
+
+
+def test_the_reviewer_is_asked_once(review_at):
+    assert review_at.text_input(key="reviewer_name").label.startswith("Your name")
+    start(review_at)
+    assert "Reviewer: **alice**" in [c.value for c in review_at.caption]
+
+
+def test_a_false_positive_with_its_first_bad_step_lands_in_the_store(review_at, store):
+    start(review_at)
+    first = review_at.session_state["review_trace"]
+    review_at.button(key="mark_1").click().run()
+    assert review_at.session_state["first_bad"] == 1
+    review_at.text_input(key="review_note").input("the sum is right by luck")
+    next(b for b in review_at.button if b.label == "False positive").click().run()
+    labels = store.labels_for(first)
+    assert labels[["kind", "value", "who"]].values.tolist() == [
+        ["reasoning", "false_positive", "alice"], ["first_error_step", "1", "alice"]]
+    assert labels.note.iloc[0] == "the sum is right by luck"
+    assert labels.labelled_at.notna().all()
+    assert review_at.session_state["review_trace"] != first       # the next trace at once
+    assert review_at.session_state["review_note"] == ""
+
+
+def test_undo_removes_the_last_verdict_and_brings_the_trace_back(review_at, store):
+    start(review_at)
+    first = review_at.session_state["review_trace"]
+    next(b for b in review_at.button if b.label == "Reasoning correct").click().run()
+    assert len(store.labels_for(first)) == 2
+    next(b for b in review_at.button if b.label == "Undo last label").click().run()
+    assert store.labels_for(first).empty and review_at.session_state["review_trace"] == first
+
+
+def test_the_fpr_estimate_and_interval_match_a_hand_computation(review_at):
+    start(review_at)
+    for verdict in ["False positive", "Reasoning correct", "Reasoning correct", "Unsure"]:
+        next(b for b in review_at.button if b.label == verdict).click().run()
+    # 6 answer-correct traces, none a suspect: one stratum, 1 FP of 3 decisive verdicts
+    expected = fpr_estimate([Stratum(6, 3, 1)])
+    assert expected.text() == "33.3% (95% CI 6.1%–79.2%, n = 3)"
+    assert expected.text() in [c.value for c in review_at.caption]
+    assert review_at.metric[0].value == "33.3%"

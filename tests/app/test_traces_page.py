@@ -1,0 +1,46 @@
+"""AppTest for the traces page: filters change the rows; a seeded selection opens the trace."""
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from synthqa.ingest import import_file
+from tests.conftest import EXAMPLE, REPO
+
+
+@pytest.fixture
+def traces_at(store):
+    import_file(store, EXAMPLE)
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
+    at.switch_page("pages/traces.py")
+    return at.run()
+
+
+def shown(at):
+    return at.dataframe[0].value
+
+
+def test_all_traces_are_listed_by_default(traces_at):
+    assert not traces_at.exception
+    assert len(shown(traces_at)) == 5 and "**5** traces match" in traces_at.markdown[0].value
+
+
+def test_filters_change_the_rows(traces_at):
+    traces_at.multiselect(key="generator").set_value(["wc-2b"]).run()
+    assert set(shown(traces_at).generator) == {"wc-2b"} and len(shown(traces_at)) == 3
+    traces_at.selectbox(key="checks").set_value("suspects").run()
+    assert len(shown(traces_at)) == 1 and shown(traces_at).error_kind.iloc[0] == "static"
+    traces_at.selectbox(key="checks").set_value("any").run()
+    traces_at.text_input(key="q").input("giving away").run()
+    assert len(shown(traces_at)) == 2
+
+
+def test_a_seeded_selection_opens_the_trace_with_checks_and_labels(traces_at, store):
+    trace_id = store.scalar("SELECT trace_id FROM traces_effective WHERE suspect")
+    traces_at.session_state["trace"] = trace_id
+    traces_at.run()
+    text = " ".join(m.value for m in traces_at.markdown)
+    assert "wc-2b · sample" in traces_at.subheader[0].value
+    assert "first bad step: alice" in text           # the imported human label
+    assert "step check: 3\\*12 = 36, written 38 \\(static\\)" in [c.value for c in traces_at.caption]
+    assert "false-positive suspect" in text
+    siblings = [m.value for m in traces_at.markdown if m.value.startswith("**")]
+    assert any("se-16b" in s for s in siblings)       # another generator's trace, side by side
