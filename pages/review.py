@@ -13,26 +13,18 @@ store = resources.store()
 ss = st.session_state
 st.title("Review")
 
-if not ss.get("reviewer"):
-    with st.form("reviewer_form"):
-        st.text_input("Your name (stored with every label)", key="reviewer_name")
-        st.form_submit_button("Start reviewing", type="primary", on_click=reviewing.start,
-                              args=("reviewer_name",))
-    st.stop()
-
 generators = store.filter_options()["generators"]
 if not generators:
     st.info("No traces yet: import some on the Workspace page.")
     st.stop()
 c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
 c1.selectbox("Generator", generators, key="review_generator", bind="query-params",
-             on_change=reviewing.next_trace)
+             on_change=reviewing.restart)
 c2.segmented_control("Order", MODES, key="review_mode", default=MODES[0],
-                     on_change=reviewing.next_trace,
+                     on_change=reviewing.restart,
                      help="random sample: unbiased FPR; suspects first: step-check failures first")
-c3.caption(f"Reviewer: **{ss.reviewer}**")
-if ss.get("review_mode") is None:
-    ss.review_mode = MODES[0]
+if ss.get("reviewer"):
+    c3.caption(f"Reviewer: **{ss.reviewer}**")
 
 estimate = fpr(store, ss.review_generator)
 pairs = agreement(store, ss.review_generator)
@@ -49,6 +41,8 @@ if pairs:
 else:
     m2.caption("Agreement appears when two reviewers judge the same trace.")
 
+if not reviewing.name_form():
+    st.stop()
 if ss.get("review_saved"):
     st.toast(ss.pop("review_saved"))
 if "review_trace" not in ss or (ss.review_trace and store.trace(ss.review_trace) is None):
@@ -61,22 +55,12 @@ if trace_id is None:
     st.stop()
 
 trace, labels = store.trace(trace_id), store.labels_for(trace_id)
-with st.container(border=True):
+with st.container(border=True, key="review_card"):
     show_problem(store.problem_of(trace_id))
     st.markdown(f"{verdict_badge(trace['correct'])} answer **{trace['answer_raw']}**"
                 + (" :orange-badge[step-check suspect]" if trace["suspect"] else ""))
     show_steps(store.steps_of(trace_id), labels, mark=reviewing.mark_step,
                selected=ss.get("first_bad"))
-st.text_input("Note (optional)", key="review_note")
-b = st.columns(5)
-b[0].button("Reasoning correct", on_click=reviewing.give_verdict, args=("correct",),
-            shortcut="G", type="primary", width="stretch", help="key G")
-b[1].button("False positive", on_click=reviewing.give_verdict, args=("false_positive",),
-            shortcut="F", width="stretch", help="key F; mark the first bad step first (keys 1-9)")
-b[2].button("Unsure", on_click=reviewing.give_verdict, args=("unsure",), shortcut="U",
-            width="stretch", help="key U")
-b[3].button("Skip", on_click=reviewing.skip, shortcut="S", width="stretch", help="key S")
-b[4].button("Undo last label", on_click=reviewing.undo, shortcut="Z", width="stretch",
-            disabled=not ss.get("undo_stack"), help="key Z")
+reviewing.verdict_buttons()
 with st.expander(f"Labels on this trace ({len(labels)})", expanded=labels.empty is False):
     show_labels(labels)

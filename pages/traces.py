@@ -1,7 +1,7 @@
 """Trace browser: filter, page through, open a trace beside its siblings."""
 import streamlit as st
 
-from synthqa.ui import resources
+from synthqa.ui import resources, reviewing
 from synthqa.ui.router import through_router
 from synthqa.ui.filters import filter_bar
 from synthqa.ui.trace_view import show_trace
@@ -36,10 +36,17 @@ event = st.dataframe(
         "n_tokens": st.column_config.NumberColumn("tokens")})
 
 rows = event.selection.rows if event else []
-if rows and rows[0] < len(frame):
-    st.session_state["trace"] = frame.trace_id.iloc[rows[0]]
+if rows and rows[0] < len(frame) and frame.trace_id.iloc[rows[0]] != st.session_state.get("trace"):
+    st.session_state["trace"], st.session_state["first_bad"] = frame.trace_id.iloc[rows[0]], None
+if st.session_state.get("review_saved"):
+    st.toast(st.session_state.pop("review_saved"))
 if st.session_state.get("trace"):
     st.divider()
-    show_trace(store, st.session_state["trace"])
+    marking = bool(st.session_state.get("reviewer"))
+    show_trace(store, st.session_state["trace"], mark=reviewing.mark_step if marking else None,
+               selected=st.session_state.get("first_bad"))
+    st.markdown("**Your verdict on this trace**")
+    if reviewing.name_form():
+        reviewing.verdict_buttons(trace_key="trace", advance=False)
 elif total:
     st.caption("Select a row to open its trace.")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from synthqa.review import VERDICTS, ReviewQueue, verdict_labels
+from synthqa.review import MODES, VERDICTS, ReviewQueue, verdict_labels
 from synthqa.ui import resources
 
 
@@ -19,24 +19,38 @@ def _state():
 
 def next_trace(skip: tuple[str, ...] = ()) -> None:
     ss = _state()
+    mode = ss.get("review_mode") or MODES[0]  # a deselected order means the default
     ss.review_trace = queue().next_trace(resources.store(), ss.review_generator, ss.reviewer,
-                                         ss.review_mode, skip)
+                                         mode, skip)
     ss.first_bad = None
     ss.review_note = ""
 
 
-def give_verdict(verdict: str) -> None:
+def restart() -> None:
+    """Generator or order changed: the next trace comes from the new queue."""
+    if _state().get("reviewer"):
+        next_trace()
+    else:
+        _state().pop("review_trace", None)
+
+
+def give_verdict(verdict: str, trace_key: str = "review_trace", advance: bool = True) -> None:
+    """Save a verdict on the trace in session_state[trace_key]; the queue moves on if asked."""
     ss = _state()
-    labels = verdict_labels(ss.review_trace, ss.reviewer, verdict, ss.get("first_bad"),
+    trace_id = ss[trace_key]
+    labels = verdict_labels(trace_id, ss.reviewer, verdict, ss.get("first_bad"),
                             ss.get("review_note", ""))
-    resources.store().add_labels(labels)  # committed before the next trace is shown
-    ss.setdefault("undo_stack", []).append((ss.review_trace, [l["label_id"] for l in labels]))
+    resources.store().add_labels(labels)  # committed before the page shows anything else
+    ss.setdefault("undo_stack", []).append((trace_id, [l["label_id"] for l in labels]))
     step = ss.get("first_bad")
     where = f", first bad step {step + 1}" if verdict == "false_positive" and step is not None \
         else ""
     ss.review_saved = f"Saved: {VERDICTS[verdict]}{where}."
-    queue().release(ss.reviewer)
-    next_trace()
+    if advance:
+        queue().release(ss.reviewer)
+        next_trace()
+    else:
+        ss.first_bad, ss.review_note = None, ""
 
 
 def mark_step(index: int) -> None:
@@ -44,13 +58,13 @@ def mark_step(index: int) -> None:
     ss.first_bad = None if ss.get("first_bad") == index else index
 
 
-def undo() -> None:
+def undo(trace_key: str = "review_trace") -> None:
     ss = _state()
     if not ss.get("undo_stack"):
         return
     trace_id, label_ids = ss.undo_stack.pop()
     removed = resources.store().delete_labels(label_ids, ss.reviewer)
-    ss.review_trace, ss.first_bad = trace_id, None
+    ss[trace_key], ss.first_bad = trace_id, None
     ss.review_saved = f"Undone: {removed} label(s) removed; the trace is back."
 
 
@@ -64,3 +78,32 @@ def start(name_key: str) -> None:
     name = _state().get(name_key, "").strip()
     if name:
         _state().reviewer = name
+
+
+def name_form() -> bool:
+    """Ask for the reviewer's name once per session; True once it is known."""
+    if _state().get("reviewer"):
+        return True
+    with st.form("reviewer_form"):
+        st.text_input("Your name (stored with every label)", key="reviewer_name")
+        st.form_submit_button("Start reviewing", type="primary", on_click=start,
+                              args=("reviewer_name",))
+    return False
+
+
+def verdict_buttons(trace_key: str = "review_trace", advance: bool = True) -> None:
+    """Verdict, skip and undo buttons, keyboard-friendly (G, F, U, S, Z; 1-9 mark a step)."""
+    st.text_input("Note (optional)", key="review_note")
+    b = st.columns(5 if advance else 4)
+    kw = {"trace_key": trace_key, "advance": advance}
+    b[0].button("Reasoning correct", on_click=give_verdict, args=("correct",), kwargs=kw,
+                shortcut="G", type="primary", width="stretch", help="key G")
+    b[1].button("False positive", on_click=give_verdict, args=("false_positive",), kwargs=kw,
+                shortcut="F", width="stretch",
+                help="key F; mark the first bad step first (keys 1-9)")
+    b[2].button("Unsure", on_click=give_verdict, args=("unsure",), kwargs=kw, shortcut="U",
+                width="stretch", help="key U")
+    if advance:
+        b[3].button("Skip", on_click=skip, shortcut="S", width="stretch", help="key S")
+    b[-1].button("Undo last label", on_click=undo, args=(trace_key,), shortcut="Z",
+                 width="stretch", disabled=not _state().get("undo_stack"), help="key Z")

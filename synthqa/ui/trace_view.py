@@ -81,7 +81,8 @@ def show_labels(labels: pd.DataFrame) -> None:
                  hide_index=True, width="stretch")
 
 
-def show_trace(store: Store, trace_id: str, siblings: bool = True) -> None:
+def show_trace(store: Store, trace_id: str, siblings: bool = True, mark=None,
+               selected: int | None = None) -> None:
     trace = store.trace(trace_id)
     if trace is None:
         st.warning("This trace is not in the store.")
@@ -98,7 +99,7 @@ def show_trace(store: Store, trace_id: str, siblings: bool = True) -> None:
     answer = trace["answer_raw"] if isinstance(trace["answer_raw"], str) else "—"
     st.markdown(" ".join(badges) + f" answer **{markdown_safe(answer)}** "
                 f"({trace['answer_method']})")
-    show_steps(steps, labels)
+    show_steps(steps, labels, mark, selected)
     st.caption(f"run {trace['run_id']} · {trace['n_tokens']} tokens"
                f"{' (estimated)' if trace['tokens_estimated'] else ''} · {trace['verifier']} · "
                f"steps: {steps.splitter.iloc[0] if len(steps) else '—'} · id {trace_id}")

@@ -48,31 +48,58 @@ def _wait_healthy(proc: subprocess.Popen, url: str, timeout: float = 60.0) -> No
     raise TimeoutError(f"{url} not healthy after {timeout}s")
 
 
+class Server:
+    """A dashboard subprocess on its own workspace."""
+
+    def __init__(self, home: Path, log_dir: Path):
+        self.home, self.port = home, _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._log = (log_dir / f"streamlit-{self.port}.log").open("w")
+        env = {**os.environ, "SYNTHQA_HOME": str(home), "SYNTHQA_INBOX_POLL_S": "1",
+               "HF_HUB_OFFLINE": "1"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app.py"),
+             "--server.headless", "true", "--server.address", "127.0.0.1",
+             "--server.port", str(self.port), "--server.fileWatcherType", "none",
+             "--browser.gatherUsageStats", "false"],
+            cwd=REPO_ROOT, stdout=self._log, stderr=subprocess.STDOUT, env=env)
+        _wait_healthy(self.proc, self.url)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+
+
+def import_into(home: Path, *files: Path) -> None:
+    subprocess.run([sys.executable, "-m", "synthqa", "-q", "--workspace", str(home), "import",
+                    *map(str, files)], cwd=REPO_ROOT, check=True, capture_output=True)
+
+
 @pytest.fixture
 def server(tmp_path):
     """A dashboard on its own empty workspace: yields (url, workspace path)."""
-    port, home = _free_port(), tmp_path / "ws"
-    log = (tmp_path / "streamlit.log").open("w")
-    env = {**os.environ, "SYNTHQA_HOME": str(home), "SYNTHQA_INBOX_POLL_S": "1",
-           "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app.py"),
-         "--server.headless", "true", "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--server.fileWatcherType", "none",
-         "--browser.gatherUsageStats", "false"],
-        cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(proc, url)
-        yield url, home
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+    srv = Server(tmp_path / "ws", tmp_path)
+    yield srv.url, srv.home
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def gsm8k_server(tmp_path_factory):
+    """A dashboard on a workspace built from OpenAI's public GSM8K solutions file."""
+    from tests.conftest import shared_file
+
+    data = shared_file("gsm8k_example_model_solutions.jsonl")
+    tmp = tmp_path_factory.mktemp("gsm8k")
+    import_into(tmp / "ws", data)
+    srv = Server(tmp / "ws", tmp)
+    yield srv
+    srv.stop()
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,92 @@
+"""Browse, flag and review in a real browser on the public GSM8K file."""
+import os
+import signal
+
+from playwright.sync_api import Page, expect
+
+from synthqa.store import Store
+from tests.e2e.conftest import Server, import_into, wait_for_app_run
+from tests.conftest import shared_file
+
+GRID_ROW_1 = 52  # px from the grid's top edge to the middle of its first data row
+
+
+def select_first_row(page: Page) -> None:
+    grid = page.get_by_test_id("stDataFrame").first
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 15, box["y"] + GRID_ROW_1)
+    wait_for_app_run(page)
+
+
+def sign_in(page: Page, name: str) -> None:
+    page.get_by_label("Your name (stored with every label)").fill(name)
+    page.get_by_role("button", name="Start reviewing").click()
+    wait_for_app_run(page)
+
+
+def test_shared_filter_url_select_flag_reload(page: Page, gsm8k_server, tmp_path):
+    url = f"{gsm8k_server.url}/traces?generator=175b_verification&answer=correct&checks=suspects"
+    page.set_viewport_size({"width": 1400, "height": 900})
+    page.goto(url)
+    wait_for_app_run(page)
+    expect(page.get_by_text("traces match")).to_contain_text("5")   # 175B suspects on GSM8K
+    page.screenshot(path=tmp_path / "traces.png")
+    select_first_row(page)
+    expect(page.get_by_role("heading", name="175b_verification · sample 0")).to_be_visible()
+    sign_in(page, "alice")
+    page.get_by_role("button", name="First bad").first.click()
+    wait_for_app_run(page)
+    page.get_by_role("button", name="False positive").click()
+    wait_for_app_run(page)
+    expect(page.get_by_text("Saved: False positive, first bad step 1.")).to_be_visible()
+
+    page.reload()
+    wait_for_app_run(page)
+    expect(page.get_by_text("traces match")).to_contain_text("5")   # the URL kept the filters
+    select_first_row(page)
+    expect(page.get_by_text("first bad step: alice")).to_be_visible()
+    page.get_by_text("Labels (2)").click()
+    expect(page.get_by_test_id("stDataFrame").last).to_contain_text("false_positive")
+    page.screenshot(path=tmp_path / "trace.png")
+
+
+def test_two_reviewers_label_at_the_same_time(browser, gsm8k_server):
+    pages = []
+    for name in ("bob", "carol"):
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        page = context.new_page()
+        page.goto(f"{gsm8k_server.url}/review?review_generator=6b_verification")
+        wait_for_app_run(page)
+        sign_in(page, name)
+        pages.append(page)
+    problems = [p.locator(".st-key-review_card").inner_text()
+                for p in pages]
+    assert problems[0] != problems[1]                 # different traces for different people
+    for page, verdict in zip(pages, ("Reasoning correct", "False positive")):
+        page.get_by_role("button", name=verdict).click()
+    for page in pages:
+        wait_for_app_run(page)
+        expect(page.get_by_text("Saved:")).to_be_visible()
+    pages[0].reload()
+    wait_for_app_run(pages[0])
+    expect(pages[0].get_by_text("(95% CI")).to_contain_text("n = 2")   # both verdicts count
+
+
+def test_kill_9_right_after_a_label_is_acknowledged_loses_nothing(page: Page, tmp_path):
+    home = tmp_path / "ws"
+    import_into(home, shared_file("gsm8k_example_model_solutions.jsonl"))
+    srv = Server(home, tmp_path)
+    try:
+        page.goto(f"{srv.url}/review?review_generator=175b_finetuning")
+        wait_for_app_run(page)
+        sign_in(page, "dave")
+        page.get_by_role("button", name="False positive").click()
+        expect(page.get_by_text("Saved: False positive.")).to_be_visible()
+        os.kill(srv.proc.pid, signal.SIGKILL)
+        srv.proc.wait()
+    finally:
+        srv.stop()
+    store = Store(home / "synthqa.duckdb")
+    labels = store.df("SELECT kind, value, who FROM labels")
+    store.close()
+    assert labels.values.tolist() == [["reasoning", "false_positive", "dave"]]
