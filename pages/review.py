@@ -2,6 +2,7 @@
 import pandas as pd
 import streamlit as st
 
+from synthqa.export import export_records, jsonl_bytes, prm_records
 from synthqa.review import MODES, agreement, fpr
 from synthqa.ui import resources, reviewing
 from synthqa.ui.router import through_router
@@ -41,6 +42,15 @@ if pairs:
 else:
     m2.caption("Agreement appears when two reviewers judge the same trace.")
 
+with st.popover("Export labels", icon=":material/download:"):
+    gen = ss.review_generator
+    st.download_button("Labelled traces (JSONL)", key="dl_labelled",
+                       data=lambda: jsonl_bytes(export_records(store, gen, labelled_only=True)),
+                       file_name=f"labelled-{gen}.jsonl", mime="application/jsonl")
+    st.download_button("TRL stepwise supervision (JSONL)", key="dl_prm",
+                       data=lambda: jsonl_bytes(prm_records(store, gen)),
+                       file_name=f"prm-{gen}.jsonl", mime="application/jsonl",
+                       help="prompt, completions, labels: steps up to the first bad one")
 if not reviewing.name_form():
     st.stop()
 if ss.get("review_saved"):

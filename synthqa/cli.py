@@ -94,8 +94,8 @@ def cmd_export(args) -> int:
     from synthqa.export import export_file
 
     with closing(_workspace(args).open_store()) as store:
-        n = export_file(store, args.out, args.generator, args.source)
-    print(f"wrote {n:,} traces to {args.out}")
+        n = export_file(store, args.out, args.generator, args.source, args.labelled, args.format)
+    print(f"wrote {n:,} {'examples' if args.format == 'prm' else 'traces'} to {args.out}")
     return EXIT_OK
 
 
@@ -131,6 +131,10 @@ def make_parser() -> argparse.ArgumentParser:
     exp.add_argument("out", help="output file: .jsonl or .parquet")
     exp.add_argument("--generator", help="only this generator")
     exp.add_argument("--source", help="only this source (e.g. gsm8k)")
+    exp.add_argument("--labelled", action="store_true", help="only traces with human labels")
+    exp.add_argument("--format", choices=["traces", "prm"], default="traces",
+                     help="traces: the SynthQA trace format; prm: TRL's stepwise supervision "
+                     "(prompt, completions, labels) from human first-error labels")
     exp.set_defaults(fn=cmd_export)
     return parser
 

@@ -1,4 +1,5 @@
-"""Export traces in the SynthQA trace format (JSONL or Parquet), human labels included."""
+"""Export traces in the SynthQA trace format (JSONL or Parquet), human labels included, and
+human step labels in the stepwise-supervision format of TRL's PRM trainer."""
 from __future__ import annotations
 
 import json
@@ -13,9 +14,9 @@ from synthqa.records import NO_ERROR
 from synthqa.store import Store
 
 
-def export_records(store: Store, generator: str | None = None,
-                   source: str | None = None) -> list[dict]:
-    frame = store.export_frame(generator, source)
+def export_records(store: Store, generator: str | None = None, source: str | None = None,
+                   labelled_only: bool = False) -> list[dict]:
+    frame = store.export_frame(generator, source, labelled_only)
     records = []
     for row in frame.to_dict("records"):
         row = {k: _plain(v) for k, v in row.items()}
@@ -32,11 +33,32 @@ def _plain(value):
     return None if value is pd.NA or (isinstance(value, float) and value != value) else value
 
 
+def prm_records(store: Store, generator: str | None = None) -> list[dict]:
+    """{prompt, completions, labels}: steps up to the first wrong one (PRM800K style), each
+    labelled True (correct) or False (the first wrong step); all True for a clean trace."""
+    records = []
+    for row in store.prm_frame(generator).itertuples():
+        steps = list(row.steps)
+        if row.first_error == "none":
+            completions, labels = steps, [True] * len(steps)
+        else:
+            k = int(row.first_error)
+            completions, labels = steps[: k + 1], [True] * k + [False]
+        records.append({"prompt": row.prompt, "completions": completions, "labels": labels})
+    return records
+
+
+def jsonl_bytes(records: list[dict]) -> bytes:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
+
+
 def export_file(store: Store, out: str | Path, generator: str | None = None,
-                source: str | None = None) -> int:
+                source: str | None = None, labelled_only: bool = False,
+                fmt: str = "traces") -> int:
     """Write the file atomically (temporary name, then rename); returns records written."""
     out = Path(out)
-    records = export_records(store, generator, source)
+    records = (prm_records(store, generator) if fmt == "prm"
+               else export_records(store, generator, source, labelled_only))
     tmp = out.with_name(f".tmp-{out.name}")
     if out.suffix == ".parquet":
         columns = list(dict.fromkeys(key for record in records for key in record))
@@ -44,8 +66,6 @@ def export_file(store: Store, out: str | Path, generator: str | None = None,
         table = pa.Table.from_pylist([{c: r.get(c) for c in columns} for r in records])
         pq.write_table(table, tmp)  # unlike pandas, keeps nullable integers as integers
     else:
-        with open(tmp, "w", encoding="utf-8") as handle:
-            for record in records:
-                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        tmp.write_bytes(jsonl_bytes(records))
     os.replace(tmp, out)
     return len(records)

@@ -398,7 +398,8 @@ class Store:
     def steps_of(self, trace_id: str) -> pd.DataFrame:
         return self.df("SELECT * FROM steps WHERE trace_id = ? ORDER BY step_index", [trace_id])
 
-    def export_frame(self, generator: str | None = None, source: str | None = None) -> pd.DataFrame:
+    def export_frame(self, generator: str | None = None, source: str | None = None,
+                     labelled_only: bool = False) -> pd.DataFrame:
         """Traces with their problem, generator, run and latest human labels, for export."""
         return self.df("""
             WITH human AS (SELECT * FROM labels_latest WHERE origin = 'human'),
@@ -423,8 +424,20 @@ class Store:
                  AND fe.step_index IS NULL
             LEFT JOIN ratings rt ON rt.trace_id = t.trace_id
             WHERE (? IS NULL OR t.generator = ?) AND (? IS NULL OR p.source = ?)
+              AND (NOT ? OR EXISTS (SELECT 1 FROM human h WHERE h.trace_id = t.trace_id))
             ORDER BY p.problem_id, t.generator, t.sample_index""",
-            [generator, generator, source, source])
+            [generator, generator, source, source, labelled_only])
+
+    def prm_frame(self, generator: str | None = None) -> pd.DataFrame:
+        """Traces with a human first-error label (latest wins): problem, steps, that label."""
+        return self.df("""
+            SELECT p.text AS prompt, list(s.text ORDER BY s.step_index) AS steps,
+                   fe.value AS first_error, t.trace_id, t.generator
+            FROM labels_latest fe JOIN traces t USING (trace_id)
+            JOIN problems p USING (problem_id) JOIN steps s USING (trace_id)
+            WHERE fe.kind = 'first_error_step' AND fe.step_index IS NULL
+              AND fe.origin = 'human' AND (? IS NULL OR t.generator = ?)
+            GROUP BY ALL ORDER BY t.trace_id""", [generator, generator])
 
 
 def _busy_message(path: Path, detail: str) -> str:

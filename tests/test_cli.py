@@ -100,3 +100,17 @@ def test_verify_rechecks_steps_checked_by_an_older_checker(tmp_path, capsys):
     assert store.scalar("SELECT count(*) FROM traces_effective WHERE suspect") == 1
     assert store.scalar("SELECT count(*) FROM steps WHERE check_status = 'wrong'") == 2
     store.close()
+
+
+def test_export_labelled_set_and_trl_prm_format(tmp_path, capsys):
+    ws = str(tmp_path / "ws")
+    main(["-q", "--workspace", ws, "import", str(EXAMPLE)])
+    assert main(["--workspace", ws, "export", str(tmp_path / "l.jsonl"), "--labelled"]) == 0
+    labelled = [json.loads(x) for x in (tmp_path / "l.jsonl").read_text().splitlines()]
+    assert len(labelled) == 3  # two first-error labels and one set of step ratings
+    assert main(["--workspace", ws, "export", str(tmp_path / "prm.jsonl"), "--format",
+                 "prm"]) == 0
+    prm = [json.loads(x) for x in (tmp_path / "prm.jsonl").read_text().splitlines()]
+    assert sorted(len(r["completions"]) for r in prm) == [1, 1]
+    assert all(r["labels"] == [False] for r in prm)  # both first errors are at step 0
+    assert set(prm[0]) == {"prompt", "completions", "labels"}

@@ -110,3 +110,14 @@ def test_agreement_reports_cohens_kappa_for_overlapping_reviewers(reviewed):
     # 2x2 table: po = 3/4, pe = (2/4 * 1/4) + (2/4 * 3/4) = 0.5, kappa = (0.75 - 0.5) / 0.5
     assert pair.reviewers == ("alice", "bob") and pair.overlap == 4 and pair.agree == 3
     assert pair.kappa == pytest.approx(0.5)
+
+
+def test_prm_export_truncates_at_the_first_bad_step(reviewed):
+    from synthqa.export import prm_records
+
+    t1, t2 = reviewed.df("SELECT trace_id FROM traces WHERE n_steps = 2 ORDER BY trace_id "
+                         "LIMIT 2").trace_id
+    review(reviewed, t1, "alice", "false_positive", 1)
+    review(reviewed, t2, "alice", "correct")
+    records = {tuple(r["labels"]) for r in prm_records(reviewed)}
+    assert records == {(True, False), (True, True)}

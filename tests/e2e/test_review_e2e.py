@@ -45,7 +45,6 @@ def test_shared_filter_url_select_flag_reload(page: Page, gsm8k_server, tmp_path
     expect(page.get_by_text("traces match")).to_contain_text("5")   # the URL kept the filters
     select_first_row(page)
     expect(page.get_by_text("first bad step: alice")).to_be_visible()
-    page.get_by_text("Labels (2)").click()
     expect(page.get_by_test_id("stDataFrame").last).to_contain_text("false_positive")
     page.screenshot(path=tmp_path / "trace.png")
 
