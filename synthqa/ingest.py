@@ -24,7 +24,8 @@ from synthqa.config import Settings
 from synthqa.records import NO_ERROR, RecordError, TraceRecord, meta_json
 from synthqa.stepcheck import CHECKER, check_trace
 from synthqa.steps import split_steps, splitter_name
-from synthqa.store import TABLE_COLUMNS, Store, StoreBusy
+from synthqa.schema import TABLE_COLUMNS
+from synthqa.store import Store, StoreBusy
 from synthqa.workspace import Workspace, display_name, inbox_format
 
 CHUNK_RECORDS = 20_000

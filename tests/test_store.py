@@ -4,7 +4,8 @@ from datetime import datetime
 import pytest
 
 from synthqa.ingest import import_file
-from synthqa.store import MIGRATIONS, Store, StoreBusy
+from synthqa.schema import MIGRATIONS
+from synthqa.store import Store, StoreBusy
 from tests.conftest import EXAMPLE
 
 

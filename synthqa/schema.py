@@ -1,0 +1,73 @@
+"""The store's schema: tables, views and their migrations, as SQL (run by synthqa.store)."""
+
+# Each migration is a list of statements; version N is MIGRATIONS[N-1]. Append, never edit.
+MIGRATIONS: list[list[str]] = [
+    [
+        """CREATE TABLE problems (
+            problem_id VARCHAR PRIMARY KEY, source VARCHAR NOT NULL, split VARCHAR,
+            text VARCHAR NOT NULL, gold_answer VARCHAR, gold_solution VARCHAR,
+            level VARCHAR, topic VARCHAR, meta JSON)""",
+        """CREATE TABLE generators (
+            name VARCHAR PRIMARY KEY, params BIGINT, price_per_token DOUBLE, meta JSON)""",
+        """CREATE TABLE runs (
+            run_id VARCHAR PRIMARY KEY, generator VARCHAR NOT NULL, temperature DOUBLE,
+            top_p DOUBLE, samples_per_problem INTEGER, max_tokens INTEGER, n_traces BIGINT,
+            tokens BIGINT, flops DOUBLE, created_at TIMESTAMP, meta JSON)""",
+        """CREATE TABLE traces (
+            trace_id VARCHAR PRIMARY KEY, problem_id VARCHAR NOT NULL, generator VARCHAR NOT NULL,
+            run_id VARCHAR NOT NULL, sample_index INTEGER NOT NULL, text VARCHAR NOT NULL,
+            answer_raw VARCHAR, answer_method VARCHAR, is_correct BOOLEAN, verifier VARCHAR,
+            source_is_correct BOOLEAN, n_tokens INTEGER, tokens_estimated BOOLEAN,
+            n_steps INTEGER, first_failed_step INTEGER, error_kind VARCHAR, step_checker VARCHAR,
+            import_id VARCHAR, meta JSON)""",
+        """CREATE TABLE steps (
+            trace_id VARCHAR NOT NULL, step_index INTEGER NOT NULL, text VARCHAR NOT NULL,
+            splitter VARCHAR NOT NULL, check_status VARCHAR, check_detail JSON, error_kind VARCHAR,
+            PRIMARY KEY (trace_id, step_index))""",
+        """CREATE TABLE labels (
+            label_id VARCHAR PRIMARY KEY, trace_id VARCHAR NOT NULL, step_index INTEGER,
+            kind VARCHAR NOT NULL, value VARCHAR, who VARCHAR NOT NULL, origin VARCHAR NOT NULL,
+            labelled_at TIMESTAMP NOT NULL, note VARCHAR)""",
+        """CREATE TABLE imports (
+            import_id VARCHAR PRIMARY KEY, sha256 VARCHAR NOT NULL, fmt VARCHAR NOT NULL,
+            path VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP, n_records INTEGER,
+            n_traces_new INTEGER, n_errors INTEGER, errors JSON, UNIQUE (sha256, fmt))""",
+        """CREATE TABLE metrics_cache (
+            key VARCHAR PRIMARY KEY, value JSON, inputs_version VARCHAR, computed_at TIMESTAMP)""",
+        # Latest label per (trace, step, kind) wins; the history stays in `labels`.
+        """CREATE VIEW labels_latest AS SELECT * FROM labels QUALIFY row_number() OVER (
+            PARTITION BY trace_id, step_index, kind ORDER BY labelled_at DESC, label_id DESC) = 1""",
+        # A human override of answer correctness wins over the verifier.
+        """CREATE VIEW traces_effective AS
+            SELECT t.*, coalesce(o.value = 'true', t.is_correct) AS correct,
+                   coalesce(coalesce(o.value = 'true', t.is_correct)
+                            AND t.first_failed_step IS NOT NULL, false) AS suspect
+            FROM traces t LEFT JOIN (
+                SELECT trace_id, value FROM labels_latest
+                WHERE kind = 'answer_correct' AND step_index IS NULL) o USING (trace_id)""",
+    ],
+    [
+        # Each reviewer's latest label per (trace, step, kind): several reviewers, one history.
+        """CREATE VIEW labels_by_reviewer AS SELECT * FROM labels QUALIFY row_number() OVER (
+            PARTITION BY trace_id, step_index, kind, who ORDER BY labelled_at DESC, label_id DESC)
+            = 1""",
+    ],
+]
+
+# Columns written by `insert_batch`, in table order; the ingest code builds frames with these.
+TABLE_COLUMNS: dict[str, list[str]] = {
+    "problems": ["problem_id", "source", "split", "text", "gold_answer", "gold_solution",
+                 "level", "topic", "meta"],
+    "traces": ["trace_id", "problem_id", "generator", "run_id", "sample_index", "text",
+               "answer_raw", "answer_method", "is_correct", "verifier", "source_is_correct",
+               "n_tokens", "tokens_estimated", "n_steps", "first_failed_step", "error_kind",
+               "step_checker", "import_id", "meta"],
+    "steps": ["trace_id", "step_index", "text", "splitter", "check_status", "check_detail",
+              "error_kind"],
+    "labels": ["label_id", "trace_id", "step_index", "kind", "value", "who", "origin", "labelled_at",
+               "note"],
+}
+
+
+PRIMARY_KEYS = {"problems": "problem_id", "traces": "trace_id", "steps": "trace_id, step_index",
+                "labels": "label_id"}
