@@ -6,7 +6,8 @@ from synthqa.export import export_records, jsonl_bytes, prm_records
 from synthqa.review import MODES, agreement, fpr
 from synthqa.ui import resources, reviewing
 from synthqa.ui.router import through_router
-from synthqa.ui.trace_view import show_labels, show_problem, show_steps, verdict_badge
+from synthqa.ui.trace_view import (show_labels, show_problem, show_steps, verdict_badge,
+                                   verdicts_badge)
 
 through_router()
 
@@ -68,7 +69,8 @@ trace, labels = store.trace(trace_id), store.labels_for(trace_id)
 with st.container(border=True, key="review_card"):
     show_problem(store.problem_of(trace_id))
     st.markdown(f"{verdict_badge(trace['correct'])} answer **{trace['answer_raw']}**"
-                + (" :orange-badge[step-check suspect]" if trace["suspect"] else ""))
+                + (" :orange-badge[step-check suspect]" if trace["suspect"] else "")
+                + f" {verdicts_badge(labels)}")
     show_steps(store.steps_of(trace_id), labels, mark=reviewing.mark_step,
                selected=ss.get("first_bad"))
 reviewing.verdict_buttons()

@@ -38,6 +38,18 @@ def human_first_error(labels: pd.DataFrame) -> dict[int, str]:
     return marks
 
 
+def verdicts_badge(labels: pd.DataFrame) -> str:
+    """Each reviewer's latest verdict; red when they disagree."""
+    verdicts = (labels[labels.kind == "reasoning"].sort_values("labelled_at")
+                .groupby("who").value.last())
+    if verdicts.empty:
+        return ""
+    text = ", ".join(f"{who}: {value.replace('_', ' ')}" for who, value in verdicts.items())
+    decisive = set(verdicts) - {"unsure"}
+    return f":red-badge[reviewers disagree — {text}]" if len(decisive) > 1 \
+        else f":blue-badge[{text}]"
+
+
 def show_problem(problem: dict) -> None:
     st.markdown(markdown_safe(problem["text"]))
     meta = " · ".join(str(v) for v in (problem.get("source"), problem.get("split"),
@@ -96,6 +108,8 @@ def show_trace(store: Store, trace_id: str, siblings: bool = True, mark=None,
         badges.append(":orange-badge[false-positive suspect]")
     if isinstance(trace["error_kind"], str):
         badges.append(f":violet-badge[{trace['error_kind']} step error]")
+    if not labels.empty:
+        badges.append(verdicts_badge(labels))
     answer = trace["answer_raw"] if isinstance(trace["answer_raw"], str) else "—"
     st.markdown(" ".join(badges) + f" answer **{markdown_safe(answer)}** "
                 f"({trace['answer_method']})")

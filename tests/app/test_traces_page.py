@@ -44,3 +44,15 @@ def test_a_seeded_selection_opens_the_trace_with_checks_and_labels(traces_at, st
     assert "false-positive suspect" in text
     siblings = [m.value for m in traces_at.markdown if m.value.startswith("**")]
     assert any("se-16b" in s for s in siblings)       # another generator's trace, side by side
+
+
+def test_the_trace_shows_when_reviewers_disagree(traces_at, store):
+    from synthqa.review import verdict_labels
+
+    trace_id = store.scalar("SELECT trace_id FROM traces_effective WHERE suspect")
+    store.add_labels(verdict_labels(trace_id, "alice", "correct", None))
+    store.add_labels(verdict_labels(trace_id, "bob", "false_positive", 0))
+    traces_at.session_state["trace"] = trace_id
+    traces_at.run()
+    text = " ".join(m.value for m in traces_at.markdown)
+    assert "reviewers disagree — alice: correct, bob: false positive" in text
