@@ -29,14 +29,26 @@ class TraceFilter:
     text: str = ""                          # substring of problem or solution, any case
 
     def where(self) -> tuple[str, list]:
-        """SQL condition over `traces_effective t JOIN problems p`, and its parameters."""
+        """SQL condition over `traces_effective t`, and its parameters.
+
+        Problem fields are tested through `t.problem_id IN (…)`, so counting and paging never
+        join the problems of a million traces; the page joins them for its own rows only.
+        """
         clauses: list[str] = []
         params: list = []
-        for column, values in (("p.source", self.sources), ("p.split", self.splits),
-                               ("t.generator", self.generators), ("t.run_id", self.runs)):
+        problem_clauses, problem_params = [], []
+        for column, values, into, args in (
+                ("source", self.sources, problem_clauses, problem_params),
+                ("split", self.splits, problem_clauses, problem_params),
+                ("t.generator", self.generators, clauses, params),
+                ("t.run_id", self.runs, clauses, params)):
             if values:
-                clauses.append(f"{column} IN ({', '.join('?' * len(values))})")
-                params.extend(values)
+                into.append(f"{column} IN ({', '.join('?' * len(values))})")
+                args.extend(values)
+        if problem_clauses:
+            clauses.append("t.problem_id IN (SELECT problem_id FROM problems WHERE "
+                           + " AND ".join(problem_clauses) + ")")
+            params.extend(problem_params)
         clauses.extend({"any": [], "correct": ["t.correct"], "wrong": ["NOT t.correct"],
                         "unverified": ["t.correct IS NULL"]}[self.correctness])
         clauses.extend({"any": [], "labelled": [_LABELLED], "unlabelled": [f"NOT {_LABELLED}"],
@@ -48,7 +60,8 @@ class TraceFilter:
                 clauses.append(f"{column} BETWEEN ? AND ?")
                 params.extend(bounds)
         if self.text.strip():
-            clauses.append("(p.text ILIKE ? ESCAPE '\\' OR t.text ILIKE ? ESCAPE '\\')")
+            clauses.append("(t.text ILIKE ? ESCAPE '\\' OR t.problem_id IN (SELECT problem_id "
+                           "FROM problems WHERE text ILIKE ? ESCAPE '\\'))")
             pattern = f"%{_escape_like(self.text.strip())}%"
             params.extend([pattern, pattern])
         return (" AND ".join(clauses) or "TRUE"), params

@@ -292,20 +292,25 @@ class Store:
             }
 
     def count_traces(self, where: str, params: list) -> int:
-        return self.scalar(f"SELECT count(*) FROM traces_effective t JOIN problems p "
-                           f"USING (problem_id) WHERE {where}", params)
+        return self.scalar(f"SELECT count(*) FROM traces_effective t WHERE {where}", params)
 
     def trace_page(self, where: str, params: list, limit: int, offset: int) -> pd.DataFrame:
-        """One page of traces in a stable order; only the columns a table shows."""
+        """One page of traces in a stable order; problems and labels joined for its rows only."""
         return self.df(f"""
-            SELECT t.trace_id, p.source, t.generator, left(p.text, 120) AS problem,
-                   t.answer_raw AS answer, p.gold_answer AS gold, t.correct, t.suspect,
-                   t.error_kind, t.n_steps, t.n_tokens,
-                   (SELECT count(*) FROM labels l WHERE l.trace_id = t.trace_id
+            WITH page AS (
+                SELECT t.trace_id, t.problem_id, t.generator, t.sample_index, t.answer_raw,
+                       t.correct, t.suspect, t.error_kind, t.n_steps, t.n_tokens
+                FROM traces_effective t WHERE {where}
+                ORDER BY t.problem_id, t.generator, t.sample_index, t.trace_id
+                LIMIT ? OFFSET ?)
+            SELECT page.trace_id, p.source, page.generator, left(p.text, 120) AS problem,
+                   page.answer_raw AS answer, p.gold_answer AS gold, page.correct,
+                   page.suspect, page.error_kind, page.n_steps, page.n_tokens,
+                   (SELECT count(*) FROM labels l WHERE l.trace_id = page.trace_id
                     AND l.origin = 'human') AS labels
-            FROM traces_effective t JOIN problems p USING (problem_id)
-            WHERE {where} ORDER BY p.problem_id, t.generator, t.sample_index, t.trace_id
-            LIMIT ? OFFSET ?""", [*params, limit, offset])
+            FROM page JOIN problems p USING (problem_id)
+            ORDER BY page.problem_id, page.generator, page.sample_index, page.trace_id""",
+            [*params, limit, offset])
 
     def problem_of(self, trace_id: str) -> dict:
         frame = self.df("SELECT p.* FROM problems p JOIN traces t USING (problem_id) "
