@@ -15,7 +15,9 @@ nav = st.navigation(pages)
 store = resources.store()
 resources.take_inbox()  # before anything is drawn, so this run already shows the new data
 with st.sidebar:
-    st.caption(f"Workspace `{resources.workspace().root}`")
+    ws = resources.workspace()
+    size_mb = ws.store_path.stat().st_size / 2**20 if ws.store_path.exists() else 0
+    st.caption(f"Workspace `{ws.root}` · {size_mb:,.1f} MB")
     st.caption(f"{store.count('traces'):,} traces · {store.count('problems'):,} problems · "
                f"{store.count('labels'):,} labels")
     resources.inbox_watcher()

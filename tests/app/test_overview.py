@@ -21,6 +21,7 @@ def generators_table(at):
 def test_empty_workspace_explains_how_to_import(app):
     assert not app.exception
     assert "workspace is empty" in app.info[0].value
+    assert app.sidebar.caption[0].value.endswith(" MB") and "/ws`" in app.sidebar.caption[0].value
     assert app.sidebar.caption[1].value.startswith("0 traces")
     assert app.button[0].label == "Import"
 

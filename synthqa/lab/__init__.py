@@ -1,0 +1,1 @@
+"""The arithmetic lab: checkable multi-step problems and two tiny models trained on them."""

@@ -1,0 +1,52 @@
+"""The lab's tiny causal LMs: a character tokenizer (one token per digit) and Llama configs."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from synthqa.lab.tasks import LabProblem
+
+LAB_CHARS = "0123456789+-*=# \n"
+DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "lab"
+# WC ~0.5M and SE ~4.4M parameters (8.4x), so that compute-matched sampling gives the WC
+# model about 8 samples for each SE sample.
+SIZES = {
+    "wc": {"hidden_size": 96, "intermediate_size": 384, "num_hidden_layers": 4,
+           "num_attention_heads": 4},
+    "se": {"hidden_size": 192, "intermediate_size": 768, "num_hidden_layers": 8,
+           "num_attention_heads": 6},
+}
+MAX_LEN = 96  # tokens: the longest lab prompt + solution is well under this
+
+
+def make_tokenizer():
+    """A fast tokenizer with one token per character; decoding joins them back exactly."""
+    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    specials = ["<pad>", "<bos>", "<eos>", "<unk>"]
+    vocab = {tok: i for i, tok in enumerate(specials + list(LAB_CHARS))}
+    core = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
+    core.pre_tokenizer = pre_tokenizers.Split(Regex(r"[\s\S]"), behavior="isolated")
+    core.decoder = decoders.Fuse()
+    return PreTrainedTokenizerFast(tokenizer_object=core, bos_token="<bos>", eos_token="<eos>",
+                                   pad_token="<pad>", unk_token="<unk>")
+
+
+def make_model(size: str, tokenizer):
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    config = LlamaConfig(vocab_size=len(tokenizer), max_position_embeddings=MAX_LEN,
+                         bos_token_id=tokenizer.bos_token_id,
+                         eos_token_id=tokenizer.eos_token_id,
+                         pad_token_id=tokenizer.pad_token_id, tie_word_embeddings=True,
+                         **SIZES[size])
+    return LlamaForCausalLM(config)
+
+
+def prompt_of(problem_text: str) -> str:
+    """What a lab model sees before it writes the solution."""
+    return f"{problem_text}\n"
+
+
+def training_text(problem: LabProblem) -> tuple[str, str]:
+    return prompt_of(problem.text), problem.solution
