@@ -1,0 +1,1 @@
+"""Samplers: one protocol, several backends (transformers, OpenAI-compatible HTTP, vLLM)."""

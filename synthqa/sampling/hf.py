@@ -1,0 +1,66 @@
+"""The transformers backend: batched sampling with the KV cache, on CPU or GPU."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from synthqa.sampling.base import Completion, SamplingSpec, cut_at_stop
+
+
+class HFSampler:
+    """A local model folder (never a hub id; trust_remote_code is never enabled)."""
+
+    def __init__(self, model_dir: str | Path, device: str | None = None, batch_size: int = 32):
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        model_dir = Path(model_dir)
+        if not (model_dir / "config.json").is_file():
+            raise FileNotFoundError(f"{model_dir}: not a local model folder (no config.json)")
+        self.name = model_dir.name
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        dtype = torch.bfloat16 if self.device == "cuda" else torch.float32
+        self.tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
+        self.tokenizer.padding_side = "left"  # generation continues at the right edge
+        if self.tokenizer.pad_token is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        self.model = AutoModelForCausalLM.from_pretrained(
+            model_dir, dtype=dtype, local_files_only=True).to(self.device).eval()
+        self.params = sum(p.numel() for p in self.model.parameters())
+        self.batch_size = batch_size
+
+    def complete(self, prompts: list[str], spec: SamplingSpec, n: int,
+                 seed: int) -> list[list[Completion]]:
+        import torch
+
+        out: list[list[Completion]] = []
+        per_batch = max(1, self.batch_size // n)  # prompts per generate() call
+        for start in range(0, len(prompts), per_batch):
+            torch.manual_seed(seed + start)
+            out.extend(self._generate(prompts[start: start + per_batch], spec, n))
+        return out
+
+    def _generate(self, prompts: list[str], spec: SamplingSpec, n: int) -> list[list[Completion]]:
+        import torch
+
+        enc = self.tokenizer(prompts, return_tensors="pt", padding=True).to(self.device)
+        sampling = spec.temperature > 0
+        with torch.inference_mode():
+            ids = self.model.generate(
+                **enc, max_new_tokens=spec.max_tokens, num_return_sequences=n if sampling else 1,
+                do_sample=sampling, temperature=spec.temperature if sampling else None,
+                top_p=spec.top_p if sampling else None, top_k=0 if sampling else None,
+                pad_token_id=self.tokenizer.pad_token_id, use_cache=True)
+        completions = [self._completion(row, spec) for row in
+                       ids[:, enc["input_ids"].shape[1]:].tolist()]
+        if not sampling:  # greedy decoding is deterministic: one generation serves all n
+            completions = [c for c in completions for _ in range(n)]
+        return [completions[i * n: (i + 1) * n] for i in range(len(prompts))]
+
+    def _completion(self, row: list[int], spec: SamplingSpec) -> Completion:
+        eos, pad = self.tokenizer.eos_token_id, self.tokenizer.pad_token_id
+        if eos in row:
+            row = row[: row.index(eos) + 1]
+        elif pad != eos and pad in row:
+            row = row[: row.index(pad)]
+        text = self.tokenizer.decode(row, skip_special_tokens=True)
+        return Completion(cut_at_stop(text, spec.stop), len(row))

@@ -1,0 +1,76 @@
+"""Sampler conformance: every installed backend answers the same contract."""
+import pytest
+
+from synthqa.ingest import ingest_inbox
+from synthqa.lab.model import make_model, make_tokenizer
+from synthqa.sampling.base import Problem, SamplingSpec, cut_at_stop, run_sampling
+from synthqa.sampling.hf import HFSampler
+
+
+@pytest.fixture(scope="module")
+def tiny_lab_model(tmp_path_factory):
+    """An untrained lab-sized model: the contract does not need a good one."""
+    import torch
+
+    torch.manual_seed(0)
+    folder = tmp_path_factory.mktemp("tiny")
+    tokenizer = make_tokenizer()
+    make_model("wc", tokenizer).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(params=["transformers"])
+def sampler(request, tiny_lab_model):
+    return HFSampler(tiny_lab_model, device="cpu", batch_size=8)
+
+
+SPEC = SamplingSpec(samples_per_problem=3, temperature=1.0, max_tokens=12, seed=5)
+
+
+def test_n_completions_per_prompt_with_real_token_counts(sampler):
+    out = sampler.complete(["12+7\n", "3*4-1\n"], SPEC, n=3, seed=1)
+    assert [len(c) for c in out] == [3, 3]
+    for completions in out:
+        for c in completions:  # every generated token counts, EOS and special tokens too
+            assert len(sampler.tokenizer.encode(c.text, add_special_tokens=False)) <= \
+                c.n_tokens <= SPEC.max_tokens
+
+
+def test_the_same_seed_gives_the_same_samples(sampler):
+    assert sampler.complete(["12+7\n"], SPEC, 3, seed=9) == sampler.complete(["12+7\n"], SPEC,
+                                                                             3, seed=9)
+
+
+def test_greedy_samples_agree(sampler):
+    greedy = SamplingSpec(temperature=0.0, max_tokens=8)
+    (a, b), = sampler.complete(["12+7\n"], greedy, 2, seed=0)
+    assert a == b
+
+
+def test_stop_strings_cut_the_text():
+    assert cut_at_stop("12+7=19\n#### 19\nextra", ["\nextra", "####"]) == "12+7=19\n"
+    assert cut_at_stop("abc", []) == "abc"
+
+
+def test_a_sampling_run_lands_in_the_inbox_and_resumes(sampler, workspace):
+    problems = [Problem(f"p{i}", f"{i}+1", str(i + 1), source="lab") for i in range(5)]
+    first = run_sampling(workspace, sampler, problems[:3], SPEC, "tiny", 123, "tiny:t1",
+                         batch_problems=2)
+    assert first.problems_done == 3 and len(first.shards) == 2
+    again = run_sampling(workspace, sampler, problems, SPEC, "tiny", 123, "tiny:t1",
+                         batch_problems=2)
+    assert again.problems_skipped == 3 and again.problems_done == 2  # finished ones skipped
+    store = workspace.open_store()
+    results = ingest_inbox(store, workspace)
+    assert all(r.ok for r in results)
+    run = store.df("SELECT * FROM runs").iloc[0]
+    assert run.n_traces == 15 and run.samples_per_problem == 3
+    assert run.tokens == first.tokens + again.tokens and run.flops == 2 * 123 * run.tokens
+    assert not store.scalar("SELECT bool_or(tokens_estimated) FROM traces")
+    store.close()
+
+
+def test_a_hub_name_is_refused():
+    with pytest.raises(FileNotFoundError, match="not a local model folder"):
+        HFSampler("HuggingFaceTB/SmolLM2-135M-Instruct")
