@@ -4,7 +4,7 @@ import streamlit as st
 from synthqa.adapters import FORMATS
 from synthqa.ui import resources
 from synthqa.ui.router import through_router
-from synthqa.ui.importing import import_form, show_results
+from synthqa.ui.importing import demo_panel, import_form, show_results
 
 through_router()
 
@@ -13,8 +13,9 @@ st.title("Workspace")
 
 stats = store.generator_stats()
 if stats.empty:
-    st.info("This workspace is empty. Import traces below, or from a shell: "
+    st.info("This workspace is empty. Build the demo, import traces below, or from a shell: "
             "`python -m synthqa import FILE` (works while the dashboard runs).")
+    demo_panel()
 else:
     st.subheader("Generators")
     st.dataframe(stats, hide_index=True, column_config={

@@ -1,4 +1,4 @@
-"""`python -m synthqa init | import | verify | stats | export` (exit codes in EXIT_CODES)."""
+"""`python -m synthqa init | import | verify | stats | export | demo` (exit codes: EXIT_CODES)."""
 from __future__ import annotations
 
 import argparse
@@ -99,6 +99,22 @@ def cmd_export(args) -> int:
     return EXIT_OK
 
 
+def cmd_demo(args) -> int:
+    from synthqa.lab.demo import build_demo
+
+    ws = _workspace(args).init()
+    with tqdm(desc="sampling", unit=" problems", disable=args.quiet) as bar:
+        result = build_demo(ws, args.problems, args.se_samples, bar.update)
+    if result.ingested:
+        print(f"demo workspace {ws.root}: {result.traces:,} traces")
+        for row in result.summary:
+            print("  " + ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}"
+                                   for k, v in row.items()))
+    else:
+        print(f"the store is held by the dashboard: it ingests the samples from {ws.inbox}")
+    return EXIT_OK
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m synthqa", description="SynthQA workspace commands.", epilog=EXIT_CODES,
@@ -136,6 +152,12 @@ def make_parser() -> argparse.ArgumentParser:
                      help="traces: the SynthQA trace format; prm: TRL's stepwise supervision "
                      "(prompt, completions, labels) from human first-error labels")
     exp.set_defaults(fn=cmd_export)
+    demo = sub.add_parser("demo", help="fill the workspace with lab problems sampled by the "
+                          "weak-cheap and strong-expensive lab models at matched compute")
+    demo.add_argument("--problems", type=int, default=300, help="lab problems to sample")
+    demo.add_argument("--se-samples", type=int, default=1,
+                      help="SE samples per problem; the WC model gets (P_SE/P_WC) times more")
+    demo.set_defaults(fn=cmd_demo)
     return parser
 
 

@@ -275,6 +275,17 @@ class Store:
                 WHERE t.generator = ? AND r.kind = 'reasoning' AND r.step_index IS NULL
                 ORDER BY r.trace_id, r.who""", [generator]).fetchall()
 
+    # -- metrics --------------------------------------------------------------------------
+    def samples_per_problem(self, generator: str, source: str | None = None
+                            ) -> list[tuple[int, int]]:
+        """(samples, correct samples) of each problem the generator answered."""
+        with self.cursor() as cur:
+            return cur.execute("""
+                SELECT count(*), count(*) FILTER (WHERE t.correct)
+                FROM traces_effective t JOIN problems p USING (problem_id)
+                WHERE t.generator = ? AND (? IS NULL OR p.source = ?)
+                GROUP BY t.problem_id""", [generator, source, source]).fetchall()
+
     # -- browsing -------------------------------------------------------------------------
     def filter_options(self) -> dict:
         """Values the trace filters can take, and the ranges of steps and tokens."""

@@ -5,6 +5,7 @@ from synthqa.ingest import ingest_inbox
 from synthqa.lab.model import make_model, make_tokenizer
 from synthqa.sampling.base import Problem, SamplingSpec, cut_at_stop, run_sampling
 from synthqa.sampling.hf import HFSampler
+from synthqa.sampling.openai import OpenAISampler
 
 
 @pytest.fixture(scope="module")
@@ -20,9 +21,46 @@ def tiny_lab_model(tmp_path_factory):
     return folder
 
 
-@pytest.fixture(params=["transformers"])
+@pytest.fixture(scope="module")
+def local_server(tiny_lab_model):
+    """A real HTTP server on 127.0.0.1 serving the tiny model, OpenAI-style."""
+    import socket
+    import threading
+
+    import uvicorn
+
+    from synthqa.sampling.serve import make_app
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(make_app(HFSampler(tiny_lab_model, device="cpu")),
+                                           host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        thread.join(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join()
+
+
+@pytest.fixture(params=["transformers", "openai"])
 def sampler(request, tiny_lab_model):
+    if request.param == "openai":
+        return OpenAIClientWithTokenizer(request.getfixturevalue("local_server"),
+                                         tiny_lab_model)
     return HFSampler(tiny_lab_model, device="cpu", batch_size=8)
+
+
+class OpenAIClientWithTokenizer(OpenAISampler):
+    """The HTTP client, plus the model's tokenizer so tests can re-count tokens."""
+
+    def __init__(self, url, model_dir):
+        from transformers import AutoTokenizer
+
+        super().__init__(url, "tiny", batch_size=8)
+        self.tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
 
 
 SPEC = SamplingSpec(samples_per_problem=3, temperature=1.0, max_tokens=12, seed=5)

@@ -51,3 +51,25 @@ def show_results(results: list[dict] | None) -> None:
         if errors:
             more = result.get("n_errors", len(errors)) - len(errors)
             st.error("\n\n".join(errors[:20]) + (f"\n\n… and {more} more" if more > 0 else ""))
+
+
+def _start_demo() -> None:
+    from synthqa.lab.demo import start_in_background
+
+    start_in_background(resources.workspace())
+    st.session_state["demo_started"] = True
+
+
+def demo_panel() -> None:
+    """Offer the lab demo: both lab models sample 300 problems at matched compute (~1 min)."""
+    from synthqa.lab.demo import available
+
+    if not available():
+        return
+    if st.session_state.get("demo_started"):
+        st.success("The demo is sampling in the background; its traces appear here as they "
+                   "arrive (log: `runs/demo.log`).")
+        return
+    st.button("Build the demo workspace", type="primary", on_click=_start_demo,
+              help="300 lab arithmetic problems, sampled by a weak-cheap (0.6M) and a "
+                   "strong-expensive (4.7M) lab model at matched compute")

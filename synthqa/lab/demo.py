@@ -1,0 +1,102 @@
+"""The demo workspace: lab problems sampled by the WC and SE lab models at matched compute.
+
+    python -m synthqa demo [--problems 300] [--se-samples 2]
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from synthqa.budget import Generator, MatchedPlan, match
+from synthqa.ingest import ingest_inbox, stable_id
+from synthqa.lab.model import DATA_DIR, prompt_of
+from synthqa.lab.tasks import make_problems
+from synthqa.metrics.coverage import coverage_at_k
+from synthqa.sampling.base import Problem, SamplingSpec, run_sampling
+from synthqa.sampling.hf import HFSampler
+from synthqa.store import Store, StoreBusy
+from synthqa.workspace import Workspace
+
+SOURCE = "lab"
+TOPIC = "left-to-right arithmetic"
+SPEC = SamplingSpec(temperature=0.8, max_tokens=80)
+DEMO_SEED = 2024  # the models were trained on other random problems (seed 0)
+
+
+@dataclass
+class DemoResult:
+    plan: MatchedPlan
+    traces: int
+    ingested: bool  # False: the store was busy, the dashboard ingests the shards
+    summary: list[dict] = field(default_factory=list)
+
+
+def summarize(store: Store, plan: MatchedPlan) -> list[dict]:
+    """Per generator at matched compute: samples, accuracy per sample, coverage, FLOPs spent."""
+    rows = []
+    for gen, samples in ((plan.se, plan.se_samples), (plan.wc, plan.wc_samples)):
+        counts = store.samples_per_problem(gen.name, SOURCE)
+        n = sum(c for c, _ in counts)
+        rows.append({"generator": gen.name, "samples per problem": samples,
+                     "accuracy per sample": sum(k for _, k in counts) / n if n else 0.0,
+                     f"coverage@{samples}": coverage_at_k(counts, samples) if counts else 0.0,
+                     "FLOPs": store.scalar("SELECT sum(flops) FROM runs WHERE generator = ?",
+                                           [gen.name])})
+    return rows
+
+
+def lab_problems(n: int, seed: int = DEMO_SEED) -> list[Problem]:
+    return [Problem(stable_id(SOURCE, p.text), p.text, str(p.answer), source=SOURCE,
+                    split="test", level=p.level, topic=TOPIC)
+            for p in make_problems(n, seed=seed)]
+
+
+def plan_demo(n_problems: int, se_samples: int) -> tuple[MatchedPlan, HFSampler, HFSampler]:
+    se, wc = HFSampler(DATA_DIR / "se"), HFSampler(DATA_DIR / "wc")
+    # Expected tokens per sample: a reference solution, one token per character, plus EOS.
+    references = make_problems(500, seed=1)
+    mean_tokens = sum(len(p.solution) + 1 for p in references) / len(references)
+    plan = match(Generator("lab-se", se.params), Generator("lab-wc", wc.params),
+                 n_problems, mean_tokens, se_samples=se_samples)
+    return plan, se, wc
+
+
+def build_demo(workspace: Workspace, n_problems: int = 300, se_samples: int = 1,
+               progress: Callable[[int], None] | None = None,
+               say: Callable[[str], None] = print) -> DemoResult:
+    """Sample both lab models at matched compute into the inbox; ingest if the store is free."""
+    plan, se, wc = plan_demo(n_problems, se_samples)
+    for row in plan.rows():
+        say(f"{row['role']} {row['generator']}: {row['parameters']:,} parameters, "
+            f"{row['samples per problem']} samples x {row['problems']} problems, "
+            f"~{row['expected FLOPs']:.2e} FLOPs")
+    problems = lab_problems(n_problems)
+    for sampler, gen, samples in ((se, plan.se, plan.se_samples), (wc, plan.wc, plan.wc_samples)):
+        spec = SamplingSpec(**{**SPEC.__dict__, "samples_per_problem": samples,
+                               "prompt_template": prompt_of("{problem}")})
+        run_sampling(workspace, sampler, problems, spec, gen.name, gen.params,
+                     f"{gen.name}:demo-t{spec.temperature}", batch_problems=max(1, 64 // samples),
+                     progress=progress)
+    try:
+        store = workspace.open_store()
+    except StoreBusy:
+        return DemoResult(plan, 0, ingested=False)
+    try:
+        ingest_inbox(store, workspace)
+        return DemoResult(plan, store.count("traces"), True, summarize(store, plan))
+    finally:
+        store.close()
+
+
+def available() -> bool:
+    return all((DATA_DIR / size / "model.safetensors").is_file() for size in ("wc", "se"))
+
+
+def start_in_background(workspace: Workspace, n_problems: int = 300) -> subprocess.Popen:
+    """For the dashboard: the demo runs in its own process and fills the inbox as it goes."""
+    log = open(workspace.init().runs / "demo.log", "w")
+    return subprocess.Popen([sys.executable, "-m", "synthqa", "-q", "--workspace",
+                             str(workspace.root), "demo", "--problems", str(n_problems)],
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
