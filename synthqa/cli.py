@@ -100,11 +100,18 @@ def cmd_export(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from synthqa.lab.demo import build_demo
+    from synthqa.lab.demo import build_demo, build_smollm2_demo
 
-    ws = _workspace(args).init()
+    settings = Settings.from_env(args.workspace)
+    ws = Workspace(settings.home).init()
+    if args.source == "smollm2":
+        with tqdm(desc="SmolLM2 sampling", unit=" problems", disable=args.quiet) as bar:
+            n = build_smollm2_demo(ws, args.problems or 36, settings.cache, progress=bar.update)
+        print(f"workspace {ws.root}: {n:,} traces" if n else
+              f"the store is held by the dashboard: it ingests the samples from {ws.inbox}")
+        return EXIT_OK
     with tqdm(desc="sampling", unit=" problems", disable=args.quiet) as bar:
-        result = build_demo(ws, args.problems, args.se_samples, bar.update)
+        result = build_demo(ws, args.problems or 300, args.se_samples, bar.update)
     if result.ingested:
         print(f"demo workspace {ws.root}: {result.traces:,} traces")
         for row in result.summary:
@@ -154,7 +161,10 @@ def make_parser() -> argparse.ArgumentParser:
     exp.set_defaults(fn=cmd_export)
     demo = sub.add_parser("demo", help="fill the workspace with lab problems sampled by the "
                           "weak-cheap and strong-expensive lab models at matched compute")
-    demo.add_argument("--problems", type=int, default=300, help="lab problems to sample")
+    demo.add_argument("--source", choices=["lab", "smollm2"], default="lab",
+                      help="lab: the two lab models at matched compute; smollm2: "
+                      "SmolLM2-135M-Instruct on GSM8K-style word problems (slow on a CPU)")
+    demo.add_argument("--problems", type=int, help="problems to sample (lab 300, smollm2 36)")
     demo.add_argument("--se-samples", type=int, default=1,
                       help="SE samples per problem; the WC model gets (P_SE/P_WC) times more")
     demo.set_defaults(fn=cmd_demo)

@@ -11,6 +11,7 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "SYNTHQA_MAX_LINE_BYTES": (str(16 * 2**20), "longest JSONL line an import accepts (bytes)"),
     "SYNTHQA_VERIFY_WORKERS": ("0", "worker processes for answer checks on large imports (0 = cores)"),
     "SYNTHQA_INBOX_POLL_S": ("3", "how often the dashboard looks into inbox/ (seconds)"),
+    "SYNTHQA_CACHE": ("~/.cache/synthqa", "converted models (SmolLM2 from GGUF to safetensors)"),
 }
 
 
@@ -24,6 +25,7 @@ class Settings:
     max_line_bytes: int
     verify_workers: int
     inbox_poll_s: float
+    cache: Path
 
     @classmethod
     def from_env(cls, home: str | os.PathLike | None = None) -> "Settings":
@@ -33,4 +35,5 @@ class Settings:
             max_line_bytes=int(_get("SYNTHQA_MAX_LINE_BYTES")),
             verify_workers=workers,
             inbox_poll_s=float(_get("SYNTHQA_INBOX_POLL_S")),
+            cache=Path(_get("SYNTHQA_CACHE")).expanduser(),
         )

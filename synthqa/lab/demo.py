@@ -94,6 +94,32 @@ def available() -> bool:
     return all((DATA_DIR / size / "model.safetensors").is_file() for size in ("wc", "se"))
 
 
+def build_smollm2_demo(workspace: Workspace, n_problems: int, cache, samples: int = 1,
+                       progress: Callable[[int], None] | None = None) -> int:
+    """Real-LLM traces on a CPU: SmolLM2-135M-Instruct on GSM8K-style word problems."""
+    from synthqa.lab.word_problems import INSTRUCTION, make_word_problems
+    from synthqa.sampling import smollm2
+
+    sampler = HFSampler(smollm2.model_dir(cache), chat=True, batch_size=8)
+    problems = [Problem(stable_id("word-problems", p.text), p.text, str(p.answer),
+                        source="word-problems", split="test", topic="GSM8K-style")
+                for p in make_word_problems(n_problems, seed=DEMO_SEED)]
+    spec = SamplingSpec(samples_per_problem=samples, temperature=0.7, max_tokens=200,
+                        prompt_template="{problem}" + INSTRUCTION)
+    run_sampling(workspace, sampler, problems, spec, "smollm2-135m-instruct", sampler.params,
+                 "smollm2-135m-instruct:word-problems-t0.7", batch_problems=8,
+                 progress=progress)
+    try:
+        store = workspace.open_store()
+    except StoreBusy:
+        return 0
+    try:
+        ingest_inbox(store, workspace)
+        return store.count("traces")
+    finally:
+        store.close()
+
+
 def start_in_background(workspace: Workspace, n_problems: int = 300) -> subprocess.Popen:
     """For the dashboard: the demo runs in its own process and fills the inbox as it goes."""
     log = open(workspace.init().runs / "demo.log", "w")

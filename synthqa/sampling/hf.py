@@ -9,7 +9,8 @@ from synthqa.sampling.base import Completion, SamplingSpec, cut_at_stop
 class HFSampler:
     """A local model folder (never a hub id; trust_remote_code is never enabled)."""
 
-    def __init__(self, model_dir: str | Path, device: str | None = None, batch_size: int = 32):
+    def __init__(self, model_dir: str | Path, device: str | None = None, batch_size: int = 32,
+                 chat: bool = False):
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -27,6 +28,8 @@ class HFSampler:
             model_dir, dtype=dtype, local_files_only=True).to(self.device).eval()
         self.params = sum(p.numel() for p in self.model.parameters())
         self.batch_size = batch_size
+        # chat: each prompt becomes a user turn in the model's own chat template
+        self.chat = chat and bool(self.tokenizer.chat_template)
 
     def complete(self, prompts: list[str], spec: SamplingSpec, n: int,
                  seed: int) -> list[list[Completion]]:
@@ -42,7 +45,12 @@ class HFSampler:
     def _generate(self, prompts: list[str], spec: SamplingSpec, n: int) -> list[list[Completion]]:
         import torch
 
-        enc = self.tokenizer(prompts, return_tensors="pt", padding=True).to(self.device)
+        if self.chat:
+            prompts = [self.tokenizer.apply_chat_template(
+                [{"role": "user", "content": p}], add_generation_prompt=True, tokenize=False)
+                for p in prompts]
+        enc = self.tokenizer(prompts, return_tensors="pt", padding=True,
+                             add_special_tokens=not self.chat).to(self.device)
         sampling = spec.temperature > 0
         with torch.inference_mode():
             ids = self.model.generate(
