@@ -54,8 +54,24 @@ def smollm2_model(tmp_path_factory):
     return smollm2.model_dir(tmp_path_factory.mktemp("cache"))
 
 
-@pytest.fixture(params=["transformers", "transformers-smollm2", "openai"])
+def _vllm_with_gpu() -> bool:
+    import importlib.util
+
+    import torch
+
+    return importlib.util.find_spec("vllm") is not None and torch.cuda.is_available()
+
+
+@pytest.fixture(params=["transformers", "transformers-smollm2", "openai", "vllm"])
 def sampler(request, tiny_lab_model):
+    if request.param == "vllm":
+        if not _vllm_with_gpu():
+            pytest.skip("vllm and a GPU are needed for the vLLM backend")
+        from synthqa.sampling.vllm import VLLMSampler
+
+        vllm_sampler = VLLMSampler(tiny_lab_model)
+        vllm_sampler.tokenizer = HFSampler(tiny_lab_model, device="cpu").tokenizer
+        return vllm_sampler
     if request.param == "openai":
         return OpenAIClientWithTokenizer(request.getfixturevalue("local_server"),
                                          tiny_lab_model)
