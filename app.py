@@ -9,6 +9,7 @@ pages = [
     st.Page("pages/overview.py", title="Workspace", icon=":material/folder_open:", default=True),
     st.Page("pages/traces.py", title="Traces", icon=":material/search:"),
     st.Page("pages/review.py", title="Review", icon=":material/rate_review:"),
+    st.Page("pages/sampling.py", title="Sampling", icon=":material/casino:"),
 ]
 nav = st.navigation(pages)
 

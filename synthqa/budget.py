@@ -68,10 +68,13 @@ def match(se: Generator, wc: Generator, n_problems: int, mean_tokens: float,
     if (se_samples is None) == (budget is None):
         raise ValueError("give exactly one of se_samples or budget")
     ratio = cost_ratio(se, wc, basis)
-    if budget is not None:
-        unit = (sampling_flops(se.params, 1) if basis == "params" else se.price_per_token)
-        se_samples = math.floor(budget / (unit * n_problems * mean_tokens))
+    if budget is None:  # the nearest whole number of WC samples to the same compute
+        wc_samples = max(1, round(ratio * se_samples))
+    else:  # what the budget buys each, never more
+        def buys(gen: Generator) -> int:
+            unit = sampling_flops(gen.params, 1) if basis == "params" else gen.price_per_token
+            return math.floor(budget / (unit * n_problems * mean_tokens) + 1e-9)
+        se_samples, wc_samples = buys(se), buys(wc)
         if se_samples < 1:
             raise ValueError("the budget does not buy one SE sample per problem")
-    wc_samples = max(1, math.floor(ratio * se_samples + 1e-9))
     return MatchedPlan(se, wc, se_samples, wc_samples, basis, n_problems, mean_tokens)

@@ -36,3 +36,9 @@ def test_a_budget_too_small_is_refused():
         match(GEMMA_27B, GEMMA_9B, 100, 300, budget=1e9)
     with pytest.raises(ValueError, match="exactly one"):
         match(GEMMA_27B, GEMMA_9B, 100, 300)
+
+
+def test_a_fractional_ratio_rounds_to_the_nearest_sample_count():
+    se, wc = Generator("se", 4_725_888), Generator("wc", 592_704)  # the lab models, 7.97x
+    assert match(se, wc, 10, 30, se_samples=1).wc_samples == 8
+    assert match(se, wc, 10, 30, se_samples=2).wc_samples == 16

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.skipif(not available(), reason="lab models not built (d
 def test_a_reduced_demo_samples_both_models_at_matched_compute(workspace):
     result = build_demo(workspace, n_problems=40, se_samples=1, say=lambda _: None)
     plan = result.plan
-    assert plan.wc_samples == int(plan.se.params / plan.wc.params)  # S_WC = (P_SE/P_WC)·S_SE
+    assert plan.wc_samples == round(plan.se.params / plan.wc.params)  # S_WC = (P_SE/P_WC)·S_SE
     assert result.ingested and result.traces == 40 * (plan.se_samples + plan.wc_samples)
     store = workspace.open_store()
     runs = store.df("SELECT r.*, g.params FROM runs r JOIN generators g ON g.name = r.generator")

@@ -6,6 +6,21 @@ from pathlib import Path
 from synthqa.sampling.base import Completion, SamplingSpec, cut_at_stop
 
 
+def local_params(model_dir: str | Path) -> int:
+    """Parameter count read from the safetensors headers, without loading the weights."""
+    from math import prod
+
+    from safetensors import safe_open
+
+    total = 0
+    for file in sorted(Path(model_dir).glob("*.safetensors")):
+        with safe_open(file, framework="pt") as weights:
+            total += sum(prod(weights.get_slice(k).get_shape()) for k in weights.keys())
+    if total == 0:
+        raise FileNotFoundError(f"{model_dir}: no safetensors weights")
+    return total
+
+
 class HFSampler:
     """A local model folder (never a hub id; trust_remote_code is never enabled)."""
 

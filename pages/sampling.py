@@ -1,0 +1,63 @@
+"""Sampling: SE and WC models on the same problems at matched compute, as a background job."""
+from datetime import datetime
+
+import streamlit as st
+
+from synthqa.budget import Generator, match
+from synthqa.sampling.hf import local_params
+from synthqa.sampling.job import PROBLEM_SETS, SamplingJob, launch
+from synthqa.ui import resources
+from synthqa.ui.router import through_router
+from synthqa.ui.sampling import job_progress, model_picker, plan_table
+
+through_router()
+
+st.title("Sampling")
+st.caption("FLOPs = 2 · parameters · generated tokens. At matched compute the weak-cheap model "
+           "gets S_WC = (P_SE / P_WC) · S_SE samples per problem.")
+c1, c2 = st.columns(2)
+problem_set = c1.selectbox("Problems", PROBLEM_SETS, key="sample_problems")
+n_problems = c2.number_input("How many", 1, 100_000, 100, key="sample_n")
+left, right = st.columns(2)
+with left:
+    se = model_picker("SE", 0)
+with right:
+    wc = model_picker("WC", 1)
+c1, c2, c3 = st.columns(3)
+se_samples = c1.number_input("SE samples per problem", 1, 1000, 1, key="sample_se_samples")
+temperature = c2.slider("Temperature", 0.0, 1.5, 0.8, 0.05, key="sample_temperature")
+max_tokens = c3.number_input("Max tokens", 8, 4096, 120, key="sample_max_tokens")
+
+
+def params_of(model) -> int | None:
+    try:
+        return model.params or local_params(model.path)
+    except (FileNotFoundError, OSError, TypeError):
+        return None
+
+
+if se and wc and params_of(se) and params_of(wc):
+    plan = match(Generator(se.name, params_of(se)), Generator(wc.name, params_of(wc)),
+                 int(n_problems), max_tokens / 2, se_samples=int(se_samples))
+    st.markdown("**Plan** (expected FLOPs assume half of max tokens per sample; the runs record "
+                "what was really generated)")
+    plan_table(plan.rows())
+
+    def _launch():
+        job = SamplingJob(f"sample-{datetime.now():%Y%m%d-%H%M%S}", problem_set,
+                          int(n_problems), se, wc, int(se_samples), float(temperature),
+                          int(max_tokens))
+        try:
+            launch(resources.workspace(), job)
+            st.session_state["sampling_msg"] = ("success", f"Started {job.job_id}.")
+        except ValueError as exc:
+            st.session_state["sampling_msg"] = ("error", str(exc))
+
+    st.button("Start sampling", type="primary", on_click=_launch)
+else:
+    st.info("Choose both models (a folder needs config.json and safetensors weights).")
+kind, msg = st.session_state.pop("sampling_msg", (None, None))
+if kind:
+    getattr(st, kind)(msg)
+st.subheader("Jobs")
+job_progress()

@@ -1,0 +1,164 @@
+"""A compute-matched sampling job launched from the dashboard: SE and WC sample the same problems.
+
+    python -m synthqa.sampling.job WORKSPACE JOB_ID
+
+The job's settings live in `runs/<job_id>/job.json` (written and validated by the dashboard);
+the process only writes Parquet shards into inbox/ and its own progress files, never the store.
+The jobs runner of a later milestone replaces the bare process started here.
+"""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from synthqa.budget import Generator, match
+from synthqa.sampling.base import SamplingSpec, run_sampling
+from synthqa.workspace import Workspace
+
+PROBLEM_SETS = ("lab arithmetic", "GSM8K-style word problems")
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """A local model folder, or a model behind an OpenAI-compatible endpoint."""
+    name: str
+    path: str | None = None
+    url: str | None = None
+    params: int | None = None  # needed for an endpoint; read from the weights of a folder
+    chat: bool = False
+
+    def validate(self) -> None:
+        if not re.fullmatch(r"[\w.:/+-]{1,120}", self.name):
+            raise ValueError(f"model name {self.name!r}: letters, digits and ._:/+- only")
+        if (self.path is None) == (self.url is None):
+            raise ValueError(f"{self.name}: give a local folder or an endpoint URL")
+        if self.path is not None and not (Path(self.path) / "config.json").is_file():
+            raise ValueError(f"{self.path}: not a local model folder (no config.json)")
+        if self.url is not None:
+            if not re.fullmatch(r"https?://[\w.-]+(:\d+)?(/[\w./-]*)?", self.url):
+                raise ValueError(f"{self.url}: not an http(s) URL")
+            if not self.params or self.params <= 0:
+                raise ValueError(f"{self.name}: an endpoint needs its parameter count")
+
+    def sampler(self):
+        if self.url is not None:
+            from synthqa.sampling.openai import OpenAISampler
+            return OpenAISampler(self.url, self.name)
+        from synthqa.sampling.hf import HFSampler
+        return HFSampler(self.path, chat=self.chat)
+
+
+@dataclass(frozen=True)
+class SamplingJob:
+    job_id: str
+    problem_set: str
+    n_problems: int
+    se: ModelChoice
+    wc: ModelChoice
+    se_samples: int = 1
+    temperature: float = 0.8
+    max_tokens: int = 200
+    seed: int = 0
+
+    def validate(self) -> None:
+        if not re.fullmatch(r"[\w-]{1,64}", self.job_id):
+            raise ValueError(f"job id {self.job_id!r}: letters, digits, _ and - only")
+        if self.problem_set not in PROBLEM_SETS:
+            raise ValueError(f"unknown problem set {self.problem_set!r}")
+        if not (1 <= self.n_problems <= 100_000 and 1 <= self.se_samples <= 1000):
+            raise ValueError("problems must be 1..100,000 and SE samples 1..1,000")
+        if not (0 <= self.temperature <= 2 and 1 <= self.max_tokens <= 8192):
+            raise ValueError("temperature must be 0..2 and max tokens 1..8192")
+        self.se.validate()
+        self.wc.validate()
+
+    @classmethod
+    def load(cls, path: Path) -> "SamplingJob":
+        data = json.loads(path.read_text())
+        return cls(**{**data, "se": ModelChoice(**data["se"]), "wc": ModelChoice(**data["wc"])})
+
+
+def problems_for(job: SamplingJob):
+    from synthqa.ingest import stable_id
+    from synthqa.lab.demo import lab_problems
+    from synthqa.lab.word_problems import make_word_problems
+    from synthqa.sampling.base import Problem
+
+    if job.problem_set == PROBLEM_SETS[0]:
+        return lab_problems(job.n_problems, seed=job.seed + 2024), "{problem}\n"
+    from synthqa.lab.word_problems import INSTRUCTION
+    return [Problem(stable_id("word-problems", p.text), p.text, str(p.answer),
+                    source="word-problems", split="test", topic="GSM8K-style")
+            for p in make_word_problems(job.n_problems, seed=job.seed + 2024)], \
+        "{problem}" + INSTRUCTION
+
+
+def launch(workspace: Workspace, job: SamplingJob) -> subprocess.Popen:
+    """Validate, save the settings, start the job process (an argument list, never a shell)."""
+    job.validate()
+    run_dir = workspace.init().runs / job.job_id
+    if run_dir.exists():
+        raise ValueError(f"a job named {job.job_id} exists already")
+    run_dir.mkdir(parents=True)
+    (run_dir / "job.json").write_text(json.dumps(asdict(job), indent=1))
+    log = open(run_dir / "job.log", "w")
+    return subprocess.Popen([sys.executable, "-m", "synthqa.sampling.job", str(workspace.root),
+                             job.job_id], stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def progress(workspace: Workspace, job_id: str) -> dict:
+    """Problems done per role, and the state read from the job's own files."""
+    run_dir = workspace.runs / job_id
+    job = SamplingJob.load(run_dir / "job.json")
+    done = {role: _lines(workspace.runs / f"{job_id}-{role}" / "done.jsonl")
+            for role in ("se", "wc")}
+    exit_file = run_dir / "exit_code"
+    state = "running" if not exit_file.exists() else (
+        "done" if exit_file.read_text().strip() == "0" else "failed")
+    return {"job": job, "done": done, "state": state,
+            "log": (run_dir / "job.log").read_text()[-2000:]
+            if (run_dir / "job.log").exists() else ""}
+
+
+def jobs(workspace: Workspace) -> list[str]:
+    return sorted((p.parent.name for p in workspace.runs.glob("*/job.json")), reverse=True)
+
+
+def _lines(path: Path) -> int:
+    return sum(1 for _ in open(path)) if path.exists() else 0
+
+
+def run(workspace: Workspace, job: SamplingJob) -> None:
+    problems, template = problems_for(job)
+    se, wc = job.se.sampler(), job.wc.sampler()
+    plan = match(Generator(job.se.name, job.se.params or se.params),
+                 Generator(job.wc.name, job.wc.params or wc.params),
+                 len(problems), mean_tokens=job.max_tokens / 2, se_samples=job.se_samples)
+    print(json.dumps(plan.rows(), default=str), flush=True)
+    for role, sampler, gen, samples in (("se", se, plan.se, plan.se_samples),
+                                        ("wc", wc, plan.wc, plan.wc_samples)):
+        spec = SamplingSpec(samples_per_problem=samples, temperature=job.temperature,
+                            max_tokens=job.max_tokens, seed=job.seed, prompt_template=template)
+        run_sampling(workspace, sampler, problems, spec, gen.name, gen.params,
+                     f"{job.job_id}-{role}", batch_problems=max(1, 64 // samples))
+
+
+def main(argv: list[str]) -> int:
+    workspace, job_id = Workspace(Path(argv[0])), argv[1]
+    run_dir = workspace.runs / job_id
+    code = 1
+    try:
+        run(workspace, SamplingJob.load(run_dir / "job.json"))
+        code = 0
+    finally:
+        (run_dir / "exit_code").write_text(str(code))
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

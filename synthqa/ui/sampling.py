@@ -1,0 +1,56 @@
+"""Widgets for the sampling page: model pickers, the plan, live job progress."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from synthqa.lab.model import DATA_DIR
+from synthqa.sampling.job import ModelChoice, jobs, progress
+from synthqa.ui import resources
+
+LOCAL, ENDPOINT = "Other local model folder", "OpenAI-compatible endpoint"
+PRESETS = {"lab-se (4.7M, data/lab/se)": ModelChoice("lab-se", path=str(DATA_DIR / "se")),
+           "lab-wc (0.59M, data/lab/wc)": ModelChoice("lab-wc", path=str(DATA_DIR / "wc"))}
+
+
+def model_picker(role: str, default: int) -> ModelChoice | None:
+    """A preset, a local folder or an endpoint; None until the choice is complete."""
+    options = [*PRESETS, LOCAL, ENDPOINT]
+    choice = st.selectbox(f"{role} model", options, index=default, key=f"{role}_model")
+    if choice in PRESETS:
+        return PRESETS[choice]
+    name = st.text_input("Name (as it will appear in the store)", key=f"{role}_name")
+    chat = st.checkbox("Chat model (wrap prompts in its chat template)", key=f"{role}_chat")
+    if choice == LOCAL:
+        path = st.text_input("Folder with config.json and safetensors", key=f"{role}_path")
+        return ModelChoice(name, path=path, chat=chat) if name and path else None
+    url = st.text_input("Base URL", placeholder="http://127.0.0.1:8000", key=f"{role}_url")
+    params = st.number_input("Parameters", min_value=0, step=1_000_000, key=f"{role}_params")
+    return ModelChoice(name, url=url, params=int(params)) if name and url else None
+
+
+def plan_table(rows: list[dict]) -> None:
+    st.dataframe(pd.DataFrame(rows), hide_index=True, column_config={
+        "parameters": st.column_config.NumberColumn(format="compact"),
+        "expected FLOPs": st.column_config.NumberColumn(format="%.3e")})
+
+
+@st.fragment(run_every=2)
+def job_progress() -> None:
+    ws = resources.workspace()
+    names = jobs(ws)
+    if not names:
+        st.caption("No sampling jobs yet.")
+        return
+    for job_id in names[:5]:
+        info = progress(ws, job_id)
+        job = info["job"]
+        with st.container(border=True):
+            st.markdown(f"**{job_id}** · {job.problem_set} · {job.n_problems} problems · "
+                        f"{info['state']}")
+            for role, model in (("se", job.se), ("wc", job.wc)):
+                done = info["done"][role]
+                st.progress(done / job.n_problems, text=f"{role.upper()} {model.name}: "
+                            f"{done}/{job.n_problems} problems")
+            if info["state"] == "failed":
+                st.code(info["log"][-800:])

@@ -1,0 +1,47 @@
+"""AppTest for the sampling page: the compute-matched plan, and a launch that starts a job."""
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from synthqa.lab.model import make_model, make_tokenizer
+from tests.conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory):
+    out = {}
+    for size in ("se", "wc"):
+        folder = tmp_path_factory.mktemp(size)
+        tokenizer = make_tokenizer()
+        make_model(size, tokenizer).save_pretrained(folder)
+        tokenizer.save_pretrained(folder)
+        out[size] = str(folder)
+    return out
+
+
+@pytest.fixture
+def sampling_at(workspace, folders):
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
+    at.switch_page("pages/sampling.py")
+    at.run()
+    for role in ("SE", "WC"):
+        at.selectbox(key=f"{role}_model").set_value("Other local model folder").run()
+        at.text_input(key=f"{role}_name").input(f"tiny-{role.lower()}").run()
+        at.text_input(key=f"{role}_path").input(folders[role.lower()]).run()
+    return at
+
+
+def test_the_plan_matches_compute(sampling_at):
+    assert not sampling_at.exception
+    plan = sampling_at.dataframe[0].value.set_index("role")
+    assert plan.loc["SE", "samples per problem"] == 1 and plan.loc["WC", "samples per problem"] == 8
+    ratio = plan.loc["WC", "expected FLOPs"] / plan.loc["SE", "expected FLOPs"]
+    assert ratio == pytest.approx(8 / 7.97, rel=0.01)
+    sampling_at.number_input(key="sample_se_samples").set_value(3).run()
+    assert sampling_at.dataframe[0].value.set_index("role").loc["WC", "samples per problem"] == 24
+
+
+def test_start_sampling_launches_a_job(sampling_at, workspace):
+    sampling_at.number_input(key="sample_n").set_value(2).run()
+    next(b for b in sampling_at.button if b.label == "Start sampling").click().run()
+    assert sampling_at.success[0].value.startswith("Started sample-")
+    assert len(list(workspace.runs.glob("sample-*/job.json"))) == 1

@@ -1,0 +1,53 @@
+"""Sampling jobs: validation of every user value, and a real job process end to end."""
+import time
+
+import pytest
+
+from synthqa.ingest import ingest_inbox
+from synthqa.lab.model import make_model, make_tokenizer
+from synthqa.sampling.job import ModelChoice, SamplingJob, launch, progress
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("tiny")
+    tokenizer = make_tokenizer()
+    make_model("wc", tokenizer).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return str(folder)
+
+
+def job(tiny, **kw):
+    base = dict(job_id="j1", problem_set="lab arithmetic", n_problems=3,
+                se=ModelChoice("big", path=tiny), wc=ModelChoice("small", path=tiny),
+                se_samples=1, temperature=0.8, max_tokens=10)
+    return SamplingJob(**{**base, **kw})
+
+
+@pytest.mark.parametrize("bad", [
+    {"job_id": "x; rm -rf /"}, {"job_id": "$(reboot)"},
+    {"se": ModelChoice("a b; echo", path="/tmp")},
+    {"wc": ModelChoice("ok", path="/definitely/not/here")},
+    {"wc": ModelChoice("ok", url="file:///etc/passwd", params=10)},
+    {"wc": ModelChoice("ok", url="http://127.0.0.1:8000")},        # no parameter count
+    {"problem_set": "../../etc"}, {"n_problems": 0}, {"temperature": 9.0},
+])
+def test_bad_values_start_nothing(tiny, workspace, bad):
+    with pytest.raises(ValueError):
+        launch(workspace, job(tiny, **bad))
+    assert not list(workspace.runs.iterdir())
+
+
+def test_a_job_process_samples_both_models_into_the_inbox(tiny, workspace):
+    proc = launch(workspace, job(tiny))
+    assert proc.wait(timeout=600) == 0
+    info = progress(workspace, "j1")
+    assert info["state"] == "done" and info["done"] == {"se": 3, "wc": 3}
+    store = workspace.open_store()
+    assert all(r.ok for r in ingest_inbox(store, workspace))
+    # same parameter count on both sides: matched compute gives equal sample counts
+    runs = store.df("SELECT run_id, n_traces FROM runs ORDER BY run_id").values.tolist()
+    assert runs == [["j1-se", 3], ["j1-wc", 3]]
+    store.close()
+    with pytest.raises(ValueError, match="exists already"):
+        launch(workspace, job(tiny))
