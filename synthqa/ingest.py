@@ -130,10 +130,9 @@ class FrameBuilder:
         trace_id = stable_id(problem_id, rec.generator, run_id, sample, text)
         check = check_trace(step_texts, answer)
         for i, (step, result) in enumerate(zip(step_texts, check.steps)):
-            detail = json.dumps([e.__dict__ for e in result.equations]) if result.equations else None
             steps.append({"trace_id": trace_id, "step_index": i, "text": step,
                           "splitter": splitter, "check_status": result.status,
-                          "check_detail": detail, "error_kind": result.error_kind})
+                          "check_detail": result.detail, "error_kind": result.error_kind})
         labels.extend(self._label_rows(rec, trace_id))
         return {"trace_id": trace_id, "problem_id": problem_id, "generator": rec.generator,
                 "run_id": run_id, "sample_index": sample, "text": text, "answer_raw": answer,
@@ -144,7 +143,7 @@ class FrameBuilder:
                 "first_failed_step": check.first_failed, "error_kind": check.error_kind,
                 "step_checker": CHECKER, "import_id": self.import_id, "meta": meta_json(rec.meta)}
 
-    def _label_rows(self, rec: TraceRecord, trace_id: str) -> Iterator[list]:
+    def _label_rows(self, rec: TraceRecord, trace_id: str) -> Iterator[dict]:
         def row(step, kind, value, note=None):
             return {"label_id": stable_id(trace_id, step, kind, value, rec.labeller),
                     "trace_id": trace_id, "step_index": step, "kind": kind, "value": value,

@@ -9,6 +9,7 @@ or the final answer), *static* otherwise (Havrilla & Iyer 2024).
 from __future__ import annotations
 
 import ast
+import json
 import operator
 import re
 from dataclasses import dataclass, field
@@ -56,6 +57,11 @@ class StepCheck:
         if not self.equations:
             return "none"
         return "ok" if all(e.ok for e in self.equations) else "wrong"
+
+    @property
+    def detail(self) -> str | None:
+        """The equations as stored with the step (JSON), None when there were none."""
+        return json.dumps([e.__dict__ for e in self.equations]) if self.equations else None
 
 
 @dataclass

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import json
-
 import pandas as pd
 
 from synthqa.answers import VERIFIER, extract_answer, verify_many
@@ -46,9 +44,7 @@ def recheck_steps(store: Store, everything: bool = False,
             check = check_trace(list(texts), answer if isinstance(answer, str) else None)
             traces.append((trace_id, check.first_failed, check.error_kind, CHECKER))
             for i, result in enumerate(check.steps):
-                detail = (json.dumps([e.__dict__ for e in result.equations])
-                          if result.equations else None)
-                steps.append((trace_id, i, result.status, detail, result.error_kind))
+                steps.append((trace_id, i, result.status, result.detail, result.error_kind))
         store.update_step_checks(
             pd.DataFrame(traces, columns=["trace_id", "first_failed_step", "error_kind",
                                           "step_checker"]),

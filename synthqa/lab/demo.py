@@ -120,9 +120,11 @@ def build_smollm2_demo(workspace: Workspace, n_problems: int, cache, samples: in
         store.close()
 
 
-def start_in_background(workspace: Workspace, n_problems: int = 300) -> subprocess.Popen:
+def start_in_background(workspace: Workspace, source: str = "lab") -> subprocess.Popen:
     """For the dashboard: the demo runs in its own process and fills the inbox as it goes."""
-    log = open(workspace.init().runs / "demo.log", "w")
+    if source not in ("lab", "smollm2"):
+        raise ValueError(f"unknown demo source {source!r}")
+    log = open(workspace.init().runs / f"demo-{source}.log", "w")
     return subprocess.Popen([sys.executable, "-m", "synthqa", "-q", "--workspace",
-                             str(workspace.root), "demo", "--problems", str(n_problems)],
+                             str(workspace.root), "demo", "--source", source],
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

@@ -53,23 +53,30 @@ def show_results(results: list[dict] | None) -> None:
             st.error("\n\n".join(errors[:20]) + (f"\n\n… and {more} more" if more > 0 else ""))
 
 
-def _start_demo() -> None:
+def _start_demo(source: str) -> None:
     from synthqa.lab.demo import start_in_background
 
-    start_in_background(resources.workspace())
-    st.session_state["demo_started"] = True
+    start_in_background(resources.workspace(), source)
+    st.session_state["demo_started"] = source
 
 
 def demo_panel() -> None:
-    """Offer the lab demo: both lab models sample 300 problems at matched compute (~1 min)."""
+    """Offer the demos: the lab models at matched compute (~1 min), SmolLM2 (a few minutes)."""
     from synthqa.lab.demo import available
+    from synthqa.sampling import smollm2
 
-    if not available():
+    started = st.session_state.get("demo_started")
+    if started:
+        st.success(f"The {started} demo is sampling in the background; its traces appear here "
+                   f"as they arrive (log: `runs/demo-{started}.log`).")
         return
-    if st.session_state.get("demo_started"):
-        st.success("The demo is sampling in the background; its traces appear here as they "
-                   "arrive (log: `runs/demo.log`).")
-        return
-    st.button("Build the demo workspace", type="primary", on_click=_start_demo,
-              help="300 lab arithmetic problems, sampled by a weak-cheap (0.6M) and a "
-                   "strong-expensive (4.7M) lab model at matched compute")
+    cols = st.columns(2)
+    if available():
+        cols[0].button("Build the demo workspace", type="primary", on_click=_start_demo,
+                       args=("lab",), help="300 lab arithmetic problems, sampled by a "
+                       "weak-cheap (0.59M) and a strong-expensive (4.7M) lab model at matched "
+                       "compute")
+    if smollm2.available():
+        cols[1].button("Add SmolLM2 traces (slow)", on_click=_start_demo, args=("smollm2",),
+                       help="SmolLM2-135M-Instruct answers 36 GSM8K-style word problems on "
+                       "this CPU (a few minutes)")

@@ -14,6 +14,10 @@ def app(workspace):
     return at.run()
 
 
+def import_button(at):
+    return next(b for b in at.button if b.label == "Import")
+
+
 def generators_table(at):
     return at.dataframe[0].value
 
@@ -23,12 +27,12 @@ def test_empty_workspace_explains_how_to_import(app):
     assert "workspace is empty" in app.info[0].value
     assert app.sidebar.caption[0].value.endswith(" MB") and "/ws`" in app.sidebar.caption[0].value
     assert app.sidebar.caption[1].value.startswith("0 traces")
-    assert app.button[0].label == "Import"
+    assert "Import" in [b.label for b in app.button]
 
 
 def test_import_from_a_path_fills_the_generator_table(app):
     app.text_input[0].input(str(EXAMPLE))
-    app.button[0].click().run()
+    import_button(app).click().run()
     assert not app.exception
     assert "Imported example_traces.jsonl (generic): 5 traces, 5 new." in app.success[0].value
     table = generators_table(app).set_index("generator")
@@ -40,7 +44,7 @@ def test_import_from_a_path_fills_the_generator_table(app):
 
 def test_a_missing_path_is_a_clear_error(app, tmp_path):
     app.text_input[0].input(str(tmp_path / "nope.jsonl"))
-    app.button[0].click().run()
+    import_button(app).click().run()
     assert not app.exception
     assert "No such file" in app.error[0].value
 
@@ -49,7 +53,7 @@ def test_bad_records_are_listed_and_the_rest_imports(app, tmp_path):
     path = tmp_path / "mixed.jsonl"
     path.write_text(EXAMPLE.read_text().splitlines()[0] + "\n{broken\n")
     app.text_input[0].input(str(path))
-    app.button[0].click().run()
+    import_button(app).click().run()
     assert "1 traces, 1 new" in app.success[0].value
     assert "mixed.jsonl:line 2: invalid JSON" in app.error[0].value
 
@@ -79,3 +83,11 @@ def test_a_store_held_elsewhere_shows_a_message_not_a_crash(workspace):
     finally:
         holder.stdin.close()
         holder.wait()
+
+
+def test_an_empty_workspace_offers_the_demo(app):
+    from synthqa.lab.demo import available
+
+    if not available():
+        pytest.skip("lab models not built (data/lab)")
+    assert "Build the demo workspace" in [b.label for b in app.button]
