@@ -21,7 +21,7 @@ def test_a_problem_traces_every_operation_left_to_right():
 
 def test_problems_are_reproducible_and_span_the_knobs():
     a, b = make_problems(200, seed=7), make_problems(200, seed=7)
-    assert a == b
+    assert a == b and len({p.text for p in a}) == 200  # distinct: no duplicate problem ids
     assert {p.n_ops for p in a} == {1, 2, 3, 4} and {p.digits for p in a} == {1, 2}
 
 

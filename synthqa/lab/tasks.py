@@ -49,9 +49,13 @@ def make_problem(rng: random.Random, n_ops: int, digits: int) -> LabProblem:
 
 def make_problems(n: int, seed: int = 0, ops: tuple[int, int] = (1, 4),
                   digits: tuple[int, int] = (1, 2)) -> list[LabProblem]:
-    """n problems with operation counts and operand sizes drawn uniformly from the ranges."""
+    """n distinct problems, operation counts and operand sizes drawn uniformly from the ranges."""
     rng = random.Random(seed)
-    return [make_problem(rng, rng.randint(*ops), rng.randint(*digits)) for _ in range(n)]
+    problems: dict[str, LabProblem] = {}
+    while len(problems) < n:
+        problem = make_problem(rng, rng.randint(*ops), rng.randint(*digits))
+        problems.setdefault(problem.text, problem)
+    return list(problems.values())
 
 
 def first_wrong_step(problem: LabProblem, steps: list[str]) -> int | None:

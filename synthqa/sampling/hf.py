@@ -14,7 +14,7 @@ def local_params(model_dir: str | Path) -> int:
 
     total = 0
     for file in sorted(Path(model_dir).glob("*.safetensors")):
-        with safe_open(file, framework="pt") as weights:
+        with safe_open(file, framework="numpy") as weights:  # shapes only: no torch import
             total += sum(prod(weights.get_slice(k).get_shape()) for k in weights.keys())
     if total == 0:
         raise FileNotFoundError(f"{model_dir}: no safetensors weights")

@@ -1,21 +1,31 @@
 """AppTest for the sampling page: the compute-matched plan, and a launch that starts a job."""
+import subprocess
+import sys
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from synthqa.lab.model import make_model, make_tokenizer
 from tests.conftest import REPO
 
 
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory):
+    """Untrained lab-sized models, built in a subprocess: torch stays out of this process,
+    whose DuckDB bindings otherwise report leaked objects at exit."""
     out = {}
     for size in ("se", "wc"):
         folder = tmp_path_factory.mktemp(size)
-        tokenizer = make_tokenizer()
-        make_model(size, tokenizer).save_pretrained(folder)
-        tokenizer.save_pretrained(folder)
+        subprocess.run([sys.executable, "-c", BUILD, size, str(folder)], cwd=REPO, check=True)
         out[size] = str(folder)
     return out
+
+
+BUILD = """import sys
+from synthqa.lab.model import make_model, make_tokenizer
+tokenizer = make_tokenizer()
+make_model(sys.argv[1], tokenizer).save_pretrained(sys.argv[2])
+tokenizer.save_pretrained(sys.argv[2])
+"""
 
 
 @pytest.fixture
