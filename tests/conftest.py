@@ -31,3 +31,21 @@ def store(workspace):
     store = workspace.open_store()
     yield store
     store.close()
+
+
+_EXIT_STATUS = {"code": 0}
+
+
+def pytest_sessionfinish(session, exitstatus):
+    _EXIT_STATUS["code"] = int(exitstatus)
+
+
+def pytest_unconfigure(config):
+    """End the process once pytest is done. With torch loaded beside AppTest's cached DuckDB
+    connections, interpreter teardown makes DuckDB's nanobind bindings print dozens of
+    "leaked object" lines after pytest's summary; the results are final by now."""
+    import sys
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(_EXIT_STATUS["code"])
