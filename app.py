@@ -17,8 +17,7 @@ store = resources.store()
 resources.take_inbox()  # before anything is drawn, so this run already shows the new data
 with st.sidebar:
     ws = resources.workspace()
-    size_mb = ws.store_path.stat().st_size / 2**20 if ws.store_path.exists() else 0
-    st.caption(f"Workspace `{ws.root}` · {size_mb:,.1f} MB")
+    st.caption(f"Workspace `{ws.root}` · {ws.store_bytes() / 2**20:,.1f} MB")
     st.caption(f"{store.count('traces'):,} traces · {store.count('problems'):,} problems · "
                f"{store.count('labels'):,} labels")
     resources.inbox_watcher()

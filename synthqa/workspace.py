@@ -42,6 +42,11 @@ class Workspace:
     def runs(self) -> Path:
         return self.root / "runs"
 
+    def store_bytes(self) -> int:
+        """The store on disk: its file and its write-ahead log (not checkpointed yet)."""
+        files = (self.store_path, self.store_path.with_name(self.store_path.name + ".wal"))
+        return sum(f.stat().st_size for f in files if f.exists())
+
     def exists(self) -> bool:
         return self.store_path.exists()
 

@@ -39,15 +39,21 @@ def import_form(formats: list[str]) -> None:
 
 
 def show_results(results: list[dict] | None) -> None:
-    for result in results or []:
+    """One line per file, or one summary line when many arrived at once (sampling shards)."""
+    results = results or []
+    imported = [r for r in results if r.get("n_traces") and not r.get("errors")]
+    if len(imported) > 3:
+        st.success(f"Imported {len(imported)} files: {sum(r['n_traces'] for r in imported):,} "
+                   f"traces, {sum(r['n_traces_new'] for r in imported):,} new.")
+        results = [r for r in results if r not in imported]
+    for result in results:
         name = display_name(result.get("path", ""))
         errors = result.get("errors") or []
         if result.get("skipped"):
             st.info(f"{name}: already imported, nothing to do.")
         elif result.get("n_traces"):
             new, total = result["n_traces_new"], result["n_traces"]
-            st.success(f"Imported {name} ({result['fmt']}): "
-                       f"{total:,} traces, {new:,} new.")
+            st.success(f"Imported {name} ({result['fmt']}): {total:,} traces, {new:,} new.")
         if errors:
             more = result.get("n_errors", len(errors)) - len(errors)
             st.error("\n\n".join(errors[:20]) + (f"\n\n… and {more} more" if more > 0 else ""))

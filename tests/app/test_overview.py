@@ -91,3 +91,15 @@ def test_an_empty_workspace_offers_the_demo(app):
     if not available():
         pytest.skip("lab models not built (data/lab)")
     assert "Build the demo workspace" in [b.label for b in app.button]
+
+
+def test_many_files_arriving_at_once_are_summarised(app, workspace, tmp_path):
+    import json
+
+    for k in range(5):
+        path = tmp_path / f"shard{k}.jsonl"
+        path.write_text(json.dumps({"problem": f"{k}+1?", "generator": "g", "gold_answer":
+                                    str(k + 1), "solution": f"{k}+1={k + 1}"}) + "\n")
+        workspace.drop_into_inbox(path, "generic")
+    tab = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
+    assert [s.value for s in tab.success] == ["Imported 5 files: 5 traces, 5 new."]
