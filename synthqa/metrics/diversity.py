@@ -1,0 +1,74 @@
+"""Diversity of a set of solutions: embedding dispersion, Vendi score, unique reasoning, lexical.
+
+Definitions follow ../shared/papers.md: mean pairwise cosine distance and the Vendi score
+(Friedman & Dieng 2023) of embeddings; "unique correct solutions" by reasoning signature, the
+sequence of arithmetic operations written (RFT; Havrilla et al. 2024); distinct n-grams and
+compression ratio as lexical measures.
+"""
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Sequence
+
+import numpy as np
+
+from synthqa.stepcheck import find_equations
+
+
+def _unit_rows(embeddings: np.ndarray) -> np.ndarray:
+    x = np.asarray(embeddings, dtype=np.float64)
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return x / np.where(norms == 0, 1, norms)
+
+
+def mean_pairwise_cosine_distance(embeddings: np.ndarray) -> float:
+    """Mean of 1 - cos(a, b) over all pairs a != b; NaN for fewer than two vectors."""
+    x = _unit_rows(embeddings)
+    n = len(x)
+    if n < 2:
+        return float("nan")
+    sims = x @ x.T
+    return float(1 - (sims.sum() - np.trace(sims)) / (n * (n - 1)))
+
+
+def vendi_score(embeddings: np.ndarray) -> float:
+    """exp(Shannon entropy of the eigenvalues of K/n), K the cosine-similarity matrix:
+    1 for identical vectors, n for n orthogonal ones (the effective number of distinct items)."""
+    x = _unit_rows(embeddings)
+    n = len(x)
+    if n == 0:
+        return float("nan")
+    eigenvalues = np.linalg.eigvalsh(x @ x.T / n)
+    eigenvalues = eigenvalues[eigenvalues > 1e-12]
+    return float(np.exp(-np.sum(eigenvalues * np.log(eigenvalues))))
+
+
+def reasoning_signature(steps: Sequence[str]) -> tuple[str, ...]:
+    """The arithmetic a solution writes, in order, with whitespace and redundant parentheses
+    normalised: two solutions with the same signature are the same reasoning."""
+    signature = []
+    for step in steps:
+        for eq in find_equations(step):
+            signature.append(re.sub(r"\s+", "", eq.expr) + "=" + eq.claimed.strip())
+    return tuple(signature)
+
+
+def unique_solutions(solutions: Sequence[Sequence[str]]) -> int:
+    """How many different reasoning signatures; solutions without any equation count by text."""
+    keys = {reasoning_signature(s) or ("text",) + tuple(x.strip() for x in s)
+            for s in solutions}
+    return len(keys)
+
+
+def distinct_ngrams(texts: Sequence[str], n: int = 2) -> float:
+    """Distinct word n-grams / all word n-grams over the texts (distinct-n)."""
+    grams = [tuple(words[i: i + n]) for text in texts
+             for words in [text.split()] for i in range(len(words) - n + 1)]
+    return len(set(grams)) / len(grams) if grams else float("nan")
+
+
+def compression_ratio(texts: Sequence[str]) -> float:
+    """Raw bytes / zlib-compressed bytes of the texts joined: higher means more repetition."""
+    raw = "\n".join(texts).encode()
+    return len(raw) / len(zlib.compress(raw, 9)) if raw else float("nan")
