@@ -3,8 +3,8 @@ import streamlit as st
 
 from synthqa.adapters import FORMATS
 from synthqa.ui import resources
-from synthqa.ui.router import through_router
 from synthqa.ui.importing import demo_panel, import_form, show_results
+from synthqa.ui.router import through_router
 
 through_router()
 

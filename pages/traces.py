@@ -2,8 +2,8 @@
 import streamlit as st
 
 from synthqa.ui import resources, reviewing
-from synthqa.ui.router import through_router
 from synthqa.ui.filters import filter_bar
+from synthqa.ui.router import through_router
 from synthqa.ui.trace_view import show_trace
 
 through_router()
