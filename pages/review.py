@@ -56,8 +56,10 @@ if not reviewing.name_form():
     st.stop()
 if ss.get("review_saved"):
     st.toast(ss.pop("review_saved"))
-if "review_trace" not in ss or (ss.review_trace and store.trace(ss.review_trace) is None):
+trace = store.trace(ss.review_trace) if ss.get("review_trace") else None
+if "review_trace" not in ss or (ss.review_trace and trace is None):
     reviewing.next_trace()
+    trace = store.trace(ss.review_trace) if ss.review_trace else None
 trace_id = ss.review_trace
 if trace_id is None:
     st.success("Every answer-correct trace of this generator has your verdict.")
@@ -65,7 +67,7 @@ if trace_id is None:
               disabled=not ss.get("undo_stack"))
     st.stop()
 
-trace, labels = store.trace(trace_id), store.labels_for(trace_id)
+labels = store.labels_for(trace_id)
 with st.container(border=True, key="review_card"):
     show_problem(store.problem_of(trace_id))
     st.markdown(f"{verdict_badge(trace['correct'])} answer **{trace['answer_raw']}**"

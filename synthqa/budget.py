@@ -31,10 +31,6 @@ class MatchedPlan:
     n_problems: int
     mean_tokens: float      # expected tokens per sample (for the estimates below)
 
-    @property
-    def ratio(self) -> float:
-        return self.wc_samples / self.se_samples
-
     def flops(self, which: str) -> float:
         gen, samples = (self.se, self.se_samples) if which == "se" else (self.wc, self.wc_samples)
         return sampling_flops(gen.params, samples * self.n_problems * self.mean_tokens)

@@ -47,9 +47,6 @@ class Workspace:
         files = (self.store_path, self.store_path.with_name(self.store_path.name + ".wal"))
         return sum(f.stat().st_size for f in files if f.exists())
 
-    def exists(self) -> bool:
-        return self.store_path.exists()
-
     def init(self) -> "Workspace":
         for folder in (self.root, self.inbox, self.done, self.runs):
             folder.mkdir(parents=True, exist_ok=True)

@@ -79,13 +79,23 @@ def build_demo(workspace: Workspace, n_problems: int = 300, se_samples: int = 1,
         run_sampling(workspace, sampler, problems, spec, gen.name, gen.params,
                      f"{gen.name}:demo-t{spec.temperature}", batch_problems=max(1, 64 // samples),
                      progress=progress)
+    summary = _ingest_if_free(workspace, lambda store: summarize(store, plan))
+    if summary is None:
+        return DemoResult(plan, 0, ingested=False)
+    traces, rows = summary
+    return DemoResult(plan, traces, True, rows)
+
+
+def _ingest_if_free(workspace: Workspace, then=lambda store: None):
+    """Ingest the inbox when no other process holds the store: (traces, then(store)), or None
+    when the dashboard holds it (it ingests the shards itself)."""
     try:
         store = workspace.open_store()
     except StoreBusy:
-        return DemoResult(plan, 0, ingested=False)
+        return None
     try:
         ingest_inbox(store, workspace)
-        return DemoResult(plan, store.count("traces"), True, summarize(store, plan))
+        return store.count("traces"), then(store)
     finally:
         store.close()
 
@@ -109,15 +119,8 @@ def build_smollm2_demo(workspace: Workspace, n_problems: int, cache, samples: in
     run_sampling(workspace, sampler, problems, spec, "smollm2-135m-instruct", sampler.params,
                  "smollm2-135m-instruct:word-problems-t0.7", batch_problems=8,
                  progress=progress)
-    try:
-        store = workspace.open_store()
-    except StoreBusy:
-        return 0
-    try:
-        ingest_inbox(store, workspace)
-        return store.count("traces")
-    finally:
-        store.close()
+    summary = _ingest_if_free(workspace)
+    return 0 if summary is None else summary[0]
 
 
 def start_in_background(workspace: Workspace, source: str = "lab") -> subprocess.Popen:

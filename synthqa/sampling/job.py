@@ -85,12 +85,11 @@ class SamplingJob:
 def problems_for(job: SamplingJob):
     from synthqa.ingest import stable_id
     from synthqa.lab.demo import lab_problems
-    from synthqa.lab.word_problems import make_word_problems
+    from synthqa.lab.word_problems import INSTRUCTION, make_word_problems
     from synthqa.sampling.base import Problem
 
     if job.problem_set == PROBLEM_SETS[0]:
         return lab_problems(job.n_problems, seed=job.seed + 2024), "{problem}\n"
-    from synthqa.lab.word_problems import INSTRUCTION
     return [Problem(stable_id("word-problems", p.text), p.text, str(p.answer),
                     source="word-problems", split="test", topic="GSM8K-style")
             for p in make_word_problems(job.n_problems, seed=job.seed + 2024)], \
