@@ -55,7 +55,7 @@ with st.popover("Export labels", icon=":material/download:"):
 if not reviewing.name_form():
     st.stop()
 if ss.get("review_saved"):
-    st.toast(ss.pop("review_saved"))
+    st.toast(ss.pop("review_saved"), duration="long")
 trace = store.trace(ss.review_trace) if ss.get("review_trace") else None
 if "review_trace" not in ss or (ss.review_trace and trace is None):
     reviewing.next_trace()

@@ -39,7 +39,7 @@ rows = event.selection.rows if event else []
 if rows and rows[0] < len(frame) and frame.trace_id.iloc[rows[0]] != st.session_state.get("trace"):
     st.session_state["trace"], st.session_state["first_bad"] = frame.trace_id.iloc[rows[0]], None
 if st.session_state.get("review_saved"):
-    st.toast(st.session_state.pop("review_saved"))
+    st.toast(st.session_state.pop("review_saved"), duration="long")
 if st.session_state.get("trace"):
     st.divider()
     marking = bool(st.session_state.get("reviewer"))

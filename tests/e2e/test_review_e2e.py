@@ -38,7 +38,8 @@ def test_shared_filter_url_select_flag_reload(page: Page, gsm8k_server, tmp_path
     wait_for_app_run(page)
     page.get_by_role("button", name="False positive").click()
     wait_for_app_run(page)
-    expect(page.get_by_text("Saved: False positive, first bad step 1.")).to_be_visible()
+    expect(page.get_by_text("alice: false positive")).to_be_visible()   # the badge is saved state
+    expect(page.get_by_text("first bad step: alice")).to_be_visible()
 
     page.reload()
     wait_for_app_run(page)
