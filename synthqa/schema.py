@@ -52,6 +52,12 @@ MIGRATIONS: list[list[str]] = [
             PARTITION BY trace_id, step_index, kind, who ORDER BY labelled_at DESC, label_id DESC)
             = 1""",
     ],
+    [
+        # Solution embeddings, one per trace and model, unit length (cosine = dot product).
+        """CREATE TABLE embeddings (
+            trace_id VARCHAR NOT NULL, model VARCHAR NOT NULL, vector FLOAT[384] NOT NULL,
+            PRIMARY KEY (trace_id, model))""",
+    ],
 ]
 
 # Columns written by `insert_batch`, in table order; the ingest code builds frames with these.

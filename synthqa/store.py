@@ -286,6 +286,84 @@ class Store:
                 WHERE t.generator = ? AND (? IS NULL OR p.source = ?)
                 GROUP BY t.problem_id""", [generator, source, source]).fetchall()
 
+    def metric_inputs(self) -> pd.DataFrame:
+        """One row per trace with what the metrics need: problem, generator, run, verdicts,
+        the latest human reasoning verdict, complexity and the run's FLOPs per sample."""
+        return self.df("""
+            SELECT t.trace_id, t.problem_id, t.generator, t.run_id, t.sample_index,
+                   t.answer_raw, t.correct, t.suspect, t.error_kind, t.n_steps, t.n_tokens,
+                   p.source, p.level, p.topic, g.params,
+                   r.flops / nullif(r.n_traces, 0) AS flops_per_sample,
+                   l.value AS human_verdict
+            FROM traces_effective t JOIN problems p USING (problem_id)
+            LEFT JOIN generators g ON g.name = t.generator
+            LEFT JOIN runs r ON r.run_id = t.run_id
+            LEFT JOIN labels_latest l ON l.trace_id = t.trace_id AND l.kind = 'reasoning'
+                 AND l.step_index IS NULL""")
+
+    def step_texts(self, trace_ids: Sequence[str] | None = None) -> pd.DataFrame:
+        """(trace_id, steps as a list) for the given traces, or for all."""
+        where = "" if trace_ids is None else "WHERE trace_id IN (SELECT unnest(?))"
+        return self.df(f"SELECT trace_id, list(text ORDER BY step_index) AS steps FROM steps "
+                       f"{where} GROUP BY trace_id", [] if trace_ids is None else [list(trace_ids)])
+
+    def problem_texts(self, problem_ids: Sequence[str]) -> dict[str, str]:
+        with self.cursor() as cur:
+            return dict(cur.execute("SELECT problem_id, text FROM problems WHERE problem_id IN "
+                                    "(SELECT unnest(?))", [list(problem_ids)]).fetchall())
+
+    def trace_texts(self, trace_ids: Sequence[str]) -> pd.DataFrame:
+        return self.df("SELECT trace_id, text FROM traces WHERE trace_id IN (SELECT unnest(?))",
+                       [list(trace_ids)])
+
+    # -- embeddings -----------------------------------------------------------------------
+    def traces_without_embedding(self, model: str, limit: int) -> pd.DataFrame:
+        return self.df("""SELECT t.trace_id, t.text FROM traces t WHERE NOT EXISTS (
+                              SELECT 1 FROM embeddings e WHERE e.trace_id = t.trace_id
+                              AND e.model = ?) ORDER BY t.trace_id LIMIT ?""", [model, limit])
+
+    def count_embeddings(self, model: str) -> int:
+        return self.scalar("SELECT count(*) FROM embeddings WHERE model = ?", [model])
+
+    def add_embeddings(self, model: str, trace_ids: Sequence[str], vectors) -> None:
+        """Store unit vectors (rows of a float32 array) for the traces, in one transaction."""
+        frame = pd.DataFrame({"trace_id": list(trace_ids), "vector": list(vectors)})
+        with self.transaction() as cur:
+            cur.register("_e", frame)
+            cur.execute("INSERT OR IGNORE INTO embeddings SELECT trace_id, ?, "
+                        "vector::FLOAT[384] FROM _e", [model])
+            cur.unregister("_e")
+
+    def embeddings_of(self, model: str, trace_ids: Sequence[str] | None = None) -> pd.DataFrame:
+        where = "" if trace_ids is None else "AND trace_id IN (SELECT unnest(?))"
+        return self.df(f"SELECT trace_id, vector FROM embeddings WHERE model = ? {where}",
+                       [model] if trace_ids is None else [model, list(trace_ids)])
+
+    # -- metrics cache --------------------------------------------------------------------
+    def inputs_version(self) -> str:
+        """Changes whenever traces, verdicts, labels or embeddings change (cheap to compute)."""
+        with self.cursor() as cur:
+            row = cur.execute("""SELECT (SELECT count(*) FROM traces),
+                                        (SELECT max(finished_at) FROM imports),
+                                        (SELECT count(*) FROM labels),
+                                        (SELECT max(labelled_at) FROM labels),
+                                        (SELECT count(*) FROM embeddings),
+                                        (SELECT count(*) FILTER (WHERE is_correct)
+                                         + 7 * count(*) FILTER (WHERE first_failed_step >= 0)
+                                         FROM traces)""").fetchone()
+        return "/".join(str(v) for v in row)
+
+    def put_cached(self, key: str, value: str, inputs_version: str) -> None:
+        with self.transaction() as cur:
+            cur.execute("INSERT OR REPLACE INTO metrics_cache VALUES (?, ?, ?, now())",
+                        [key, value, inputs_version])
+
+    def get_cached(self, key: str) -> tuple[str, str, object] | None:
+        """(value, inputs_version, computed_at), or None."""
+        with self.cursor() as cur:
+            return cur.execute("SELECT value, inputs_version, computed_at FROM metrics_cache "
+                               "WHERE key = ?", [key]).fetchone()
+
     # -- browsing -------------------------------------------------------------------------
     def filter_options(self) -> dict:
         """Values the trace filters can take, and the ranges of steps and tokens."""

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from synthqa.stepcheck import find_equations
+from synthqa.stepcheck import Equation, find_equations
 
 
 def _unit_rows(embeddings: np.ndarray) -> np.ndarray:
@@ -29,7 +29,7 @@ def mean_pairwise_cosine_distance(embeddings: np.ndarray) -> float:
     if n < 2:
         return float("nan")
     sims = x @ x.T
-    return float(1 - (sims.sum() - np.trace(sims)) / (n * (n - 1)))
+    return max(0.0, float(1 - (sims.sum() - np.trace(sims)) / (n * (n - 1))))  # no -1e-17
 
 
 def vendi_score(embeddings: np.ndarray) -> float:
@@ -47,11 +47,11 @@ def vendi_score(embeddings: np.ndarray) -> float:
 def reasoning_signature(steps: Sequence[str]) -> tuple[str, ...]:
     """The arithmetic a solution writes, in order, with whitespace and redundant parentheses
     normalised: two solutions with the same signature are the same reasoning."""
-    signature = []
-    for step in steps:
-        for eq in find_equations(step):
-            signature.append(re.sub(r"\s+", "", eq.expr) + "=" + eq.claimed.strip())
-    return tuple(signature)
+    return signature_of(eq for step in steps for eq in find_equations(step))
+
+
+def signature_of(equations: Iterable[Equation]) -> tuple[str, ...]:
+    return tuple(re.sub(r"\s+", "", eq.expr) + "=" + eq.claimed.strip() for eq in equations)
 
 
 def unique_solutions(solutions: Sequence[Sequence[str]]) -> int:

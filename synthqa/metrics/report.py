@@ -1,0 +1,391 @@
+"""The metrics report of a workspace, computed in one pass and cached in the store.
+
+Quality, diversity and complexity per generator; coverage@k, maj@k, diversity@k and FPR over
+sampling compute; every metric per slice; a 2-D map of the solutions. Pages read the cached
+report (fast on any workspace size); `recompute` builds it again, in a background task.
+Definitions: ../shared/papers.md sections 2 and 3.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from io import StringIO
+
+import numpy as np
+import pandas as pd
+
+from synthqa import embeddings
+from synthqa.metrics.complexity import solution_features
+from synthqa.metrics.coverage import diversity_at_k, maj_at_k, pass_at_k
+from synthqa.metrics.diversity import (compression_ratio, distinct_ngrams,
+                                       mean_pairwise_cosine_distance, vendi_score)
+from synthqa.metrics.intrinsic import mle_intrinsic_dimension
+from synthqa.metrics.quality import Stratum, fpr_estimate
+from synthqa.store import Store
+
+KEY = "report/v1"
+SEED = 0
+MAP_POINTS = 2000          # solutions on the 2-D map (stratified by generator)
+ID_POINTS = 5000           # embeddings per data set for the intrinsic dimension
+DISPERSION_PROBLEMS = 2000  # problems per generator for embedding dispersion
+MAJ_PROBLEMS = 2000        # problems per generator for maj@k (Monte Carlo over subsets)
+LEXICAL_TEXTS = 2000       # correct solutions per generator for distinct-n and compression
+ALL_K_UP_TO = 128          # curves have every k up to here, then powers of two
+STEP_BUCKETS = [(1, 2, "1-2 steps"), (3, 4, "3-4 steps"), (5, 7, "5-7 steps"),
+                (8, 1 << 30, "8+ steps")]
+TABLES = ("generators", "curves", "slices", "map")
+Progress = Callable[[float, str], None]
+
+
+@dataclass
+class Report:
+    inputs_version: str
+    computed_at: str
+    generators: pd.DataFrame   # one row per generator: quality, diversity, complexity
+    curves: pd.DataFrame       # generator, k, flops, coverage, maj, diversity, fpr (+ CI)
+    slices: pd.DataFrame       # slice, value, generator, metrics
+    map: pd.DataFrame          # trace_id, generator, correct, verdict, problem, pca/tsne x y
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return json.dumps({"inputs_version": self.inputs_version, "computed_at": self.computed_at,
+                           "notes": self.notes,
+                           **{t: getattr(self, t).to_json(orient="split", index=False)
+                              for t in TABLES}})
+
+    @classmethod
+    def from_json(cls, text: str) -> "Report":
+        raw = json.loads(text)
+        tables = {t: pd.read_json(StringIO(raw[t]), orient="split") for t in TABLES}
+        return cls(raw["inputs_version"], raw["computed_at"], notes=raw["notes"], **tables)
+
+
+# -- cache ----------------------------------------------------------------------------------
+def cached(store: Store) -> tuple[Report | None, bool]:
+    """(the cached report or None, whether it is stale against the store's current data)."""
+    row = store.get_cached(KEY)
+    if row is None:
+        return None, True
+    return Report.from_json(row[0]), row[1] != store.inputs_version()
+
+
+def recompute(store: Store, progress: Progress | None = None, embed: bool = True) -> Report:
+    """Embed what is missing, compute the report, cache it. Safe to run in a thread."""
+    say = progress or (lambda fraction, message: None)
+    if embed:
+        embeddings.embed_missing(store, lambda done, total: say(
+            0.8 * done / total, f"embedding solutions: {done:,} / {total:,}"))
+    version = store.inputs_version()
+    report = compute(store, version, lambda f, m: say(0.8 + 0.2 * f, m) if embed else say(f, m))
+    store.put_cached(KEY, report.to_json(), version)
+    say(1.0, "done")
+    return report
+
+
+# -- computing ------------------------------------------------------------------------------
+def compute(store: Store, version: str = "", progress: Progress | None = None) -> Report:
+    say = progress or (lambda fraction, message: None)
+    notes: list[str] = []
+    say(0.0, "reading traces")
+    traces = store.metric_inputs()
+    if traces.empty:
+        empty = pd.DataFrame()
+        return Report(version, _now(), empty, empty, empty, empty, ["the workspace is empty"])
+    say(0.1, "reasoning signatures and operations")
+    traces = _with_features(store, traces)
+    say(0.3, "embedding dispersion per problem")
+    vectors, dispersion = _dispersion(store, traces, notes)
+    say(0.5, "coverage, maj@k and diversity@k curves")
+    curves = _curves(traces, notes)
+    say(0.7, "slices")
+    generators = _generator_table(store, traces, dispersion, vectors)
+    slices = _slices(traces, dispersion)
+    say(0.85, "solution map")
+    solution_map = _solution_map(store, traces, vectors)
+    return Report(version, _now(), generators, curves, slices, solution_map, notes)
+
+
+def _now() -> str:
+    return pd.Timestamp.now().isoformat(timespec="seconds")
+
+
+def _with_features(store: Store, traces: pd.DataFrame, chunk: int = 50_000) -> pd.DataFrame:
+    """Add reasoning signature (as one string) and arithmetic operations per trace."""
+    parts = []
+    ids = traces["trace_id"].tolist()
+    for start in range(0, len(ids), chunk):
+        steps = store.step_texts(ids[start: start + chunk])
+        features = [solution_features(list(s)) for s in steps["steps"]]
+        parts.append(pd.DataFrame({
+            "trace_id": steps["trace_id"],
+            "signature": ["\x1f".join(sig) for sig, _ in features],
+            "operations": [ops for _, ops in features]}))
+    features = pd.concat(parts) if parts else pd.DataFrame(
+        columns=["trace_id", "signature", "operations"])
+    traces = traces.merge(features, on="trace_id", how="left")
+    # A solution without any equation is "the same" only as the same text: key it by trace.
+    no_eq = traces["signature"].fillna("") == ""
+    traces.loc[no_eq, "signature"] = "text:" + traces.loc[no_eq, "trace_id"]
+    traces["steps_bucket"] = _step_bucket(traces["n_steps"])
+    return traces
+
+
+def _step_bucket(n_steps: pd.Series) -> pd.Series:
+    out = pd.Series(pd.NA, index=n_steps.index, dtype="object")
+    for low, high, name in STEP_BUCKETS:
+        out[(n_steps >= low) & (n_steps <= high)] = name
+    return out
+
+
+def _sample(values, limit: int, seed: int = SEED) -> list:
+    values = list(values)
+    if len(values) <= limit:
+        return values
+    rng = np.random.default_rng(seed)
+    return [values[i] for i in sorted(rng.choice(len(values), limit, replace=False))]
+
+
+def _dispersion(store: Store, traces: pd.DataFrame, notes: list[str]
+                ) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
+    """Per (generator, problem): mean pairwise cosine distance and Vendi score of the correct
+    solutions' embeddings. Also returns the embeddings loaded, by trace id."""
+    correct = traces[traces["correct"] == True]  # noqa: E712 (NA-safe)
+    picked = []
+    for gen, group in correct.groupby("generator"):
+        problems = sorted(group["problem_id"].unique())
+        chosen = set(_sample(problems, DISPERSION_PROBLEMS))
+        if len(problems) > len(chosen):
+            notes.append(f"{gen}: embedding dispersion on {len(chosen):,} of "
+                         f"{len(problems):,} problems (random sample)")
+        picked.append(group[group["problem_id"].isin(chosen)])
+    chosen = pd.concat(picked) if picked else correct.iloc[:0]
+    frame = store.embeddings_of(embeddings.MODEL, chosen["trace_id"].tolist())
+    vectors = dict(zip(frame["trace_id"], embeddings.matrix(frame)))
+    if len(vectors) < len(chosen):
+        notes.append(f"{len(chosen) - len(vectors):,} correct solutions have no embedding yet: "
+                     "recompute to embed them")
+    rows = []
+    for (gen, problem), group in chosen.groupby(["generator", "problem_id"]):
+        x = np.array([vectors[t] for t in group["trace_id"] if t in vectors])
+        if len(x):
+            rows.append({"generator": gen, "problem_id": problem,
+                         "cosine_distance": mean_pairwise_cosine_distance(x),
+                         "vendi": vendi_score(x)})
+    return vectors, pd.DataFrame(rows, columns=["generator", "problem_id", "cosine_distance",
+                                                "vendi"])
+
+
+def _k_grid(max_k: int) -> list[int]:
+    ks = list(range(1, min(max_k, ALL_K_UP_TO) + 1))
+    k = ALL_K_UP_TO * 2
+    while k < max_k:
+        ks.append(k)
+        k *= 2
+    if max_k > ALL_K_UP_TO:
+        ks.append(max_k)
+    return ks
+
+
+def _fpr(group: pd.DataFrame):
+    """Human FPR of the answer-correct traces, stratified by step-check suspicion."""
+    correct = group[group["correct"] == True]  # noqa: E712
+    strata = []
+    for _, stratum in correct.groupby("suspect"):
+        verdicts = stratum["human_verdict"]
+        strata.append(Stratum(len(stratum),
+                              int(verdicts.isin(["correct", "false_positive"]).sum()),
+                              int((verdicts == "false_positive").sum())))
+    return fpr_estimate(strata)
+
+
+def _rate(fpr) -> float:
+    return np.nan if fpr.rate is None else fpr.rate
+
+
+def _curves(traces: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    rows = []
+    rng = np.random.default_rng(SEED)
+    for gen, group in traces.groupby("generator"):
+        per_problem = group.groupby("problem_id")
+        n = per_problem.size()
+        c = per_problem["correct"].sum()
+        max_k = int(n.min())
+        if n.max() > max_k:
+            notes.append(f"{gen}: problems have {max_k}–{int(n.max())} samples; curves stop at "
+                         f"k = {max_k}")
+        counts = (group[group["correct"] == True]  # noqa: E712
+                  .groupby(["problem_id", "signature"]).size().rename("m").reset_index())
+        counts["n"] = counts["problem_id"].map(n)
+        nm = counts.groupby(["n", "m"]).size()          # how many (problem, signature) share n, m
+        nc = pd.DataFrame({"n": n, "c": c}).value_counts()
+        maj_problems = _sample(sorted(n.index), MAJ_PROBLEMS)
+        answers = {p: (g["answer_raw"].tolist(), g["correct"].fillna(False).tolist())
+                   for p, g in group[group["problem_id"].isin(maj_problems)]
+                   .groupby("problem_id")}
+        fpr = _fpr(group)
+        flops_per_sample = group["flops_per_sample"].mean()
+        n_problems = len(n)
+        for k in _k_grid(max_k):
+            coverage = sum(w * pass_at_k(nn, cc, k) for (nn, cc), w in nc.items()) / n_problems
+            diversity = sum(w * diversity_at_k(nn, [m], k) for (nn, m), w in nm.items()) \
+                / n_problems
+            maj = np.mean([maj_at_k(a, ok, k, rng) for a, ok in answers.values()])
+            rows.append({"generator": gen, "k": k, "problems": n_problems,
+                         "flops": flops_per_sample * k * n_problems, "coverage": coverage,
+                         "maj": maj, "diversity": diversity, "fpr": _rate(fpr),
+                         "fpr_low": fpr.low, "fpr_high": fpr.high, "fpr_n": fpr.reviewed})
+    return pd.DataFrame(rows)
+
+
+def _generator_table(store: Store, traces: pd.DataFrame, dispersion: pd.DataFrame,
+                     vectors: dict[str, np.ndarray]) -> pd.DataFrame:
+    rows = []
+    for gen, group in traces.groupby("generator"):
+        correct = group[group["correct"] == True]  # noqa: E712
+        disp = dispersion[dispersion["generator"] == gen]
+        fpr = _fpr(group)
+        lexical = store.trace_texts(_sample(correct["trace_id"], LEXICAL_TEXTS))["text"].tolist()
+        ids = [t for t in _sample(correct["trace_id"], ID_POINTS) if t in vectors]
+        rows.append({
+            "generator": gen, "params": group["params"].iloc[0],
+            "problems": group["problem_id"].nunique(),
+            "samples_per_problem": group.groupby("problem_id").size().median(),
+            "flops": group["flops_per_sample"].sum(),
+            **_slice_metrics(group, disp, problem_level=True),
+            "fpr_low": fpr.low, "fpr_high": fpr.high,
+            "distinct_2": distinct_ngrams(lexical, 2) if lexical else np.nan,
+            "compression_ratio": compression_ratio(lexical) if lexical else np.nan,
+            "intrinsic_dim": mle_intrinsic_dimension(np.array([vectors[t] for t in ids]))
+            if len(ids) > 20 else np.nan,
+        })
+    return pd.DataFrame(rows)
+
+
+def _slice_metrics(group: pd.DataFrame, dispersion: pd.DataFrame, problem_level: bool) -> dict:
+    """The metrics every slice gets. Coverage and diversity need whole problems: they are
+    left out (NaN) for slices of traces, such as step-count buckets."""
+    correct = group[group["correct"] == True]  # noqa: E712
+    fpr = _fpr(group)
+    per_problem = group.groupby("problem_id")
+    row = {
+        "traces": len(group), "accuracy": group["correct"].mean(),
+        "fpr_human": _rate(fpr), "fpr_n": fpr.reviewed,
+        "suspect_share": correct["suspect"].mean() if len(correct) else np.nan,
+        "static_errors": (group["error_kind"] == "static").mean(),
+        "dynamic_errors": (group["error_kind"] == "dynamic").mean(),
+        "coverage": np.nan, "unique_correct": np.nan, "cosine_distance": np.nan,
+        "vendi": np.nan,
+        "steps": group["n_steps"].mean(), "tokens": group["n_tokens"].mean(),
+        "operations": group["operations"].mean(),
+    }
+    if problem_level:
+        n, c = per_problem.size(), per_problem["correct"].sum()
+        k = int(n.min())
+        unique = correct.groupby("problem_id")["signature"].nunique()
+        disp = dispersion[dispersion["problem_id"].isin(n.index)]
+        row.update({
+            "coverage": float(np.mean([pass_at_k(int(a), int(b), k) for a, b in zip(n, c)])),
+            "unique_correct": unique.reindex(n.index, fill_value=0).mean(),
+            "cosine_distance": disp["cosine_distance"].mean(), "vendi": disp["vendi"].mean()})
+    return row
+
+
+def _slices(traces: pd.DataFrame, dispersion: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for dimension, problem_level in (("source", True), ("level", True), ("topic", True),
+                                     ("steps_bucket", False)):
+        for (value, gen), group in traces.dropna(subset=[dimension]).groupby(
+                [dimension, "generator"]):
+            disp = dispersion[dispersion["generator"] == gen]
+            rows.append({"slice": dimension.replace("_", " "), "value": str(value),
+                         "generator": gen, **_slice_metrics(group, disp, problem_level)})
+    return pd.DataFrame(rows)
+
+
+def _solution_map(store: Store, traces: pd.DataFrame,
+                  vectors: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Up to MAP_POINTS embedded solutions (an equal share per generator), projected to 2-D with
+    PCA and t-SNE (cosine), with what the map colours by and what opens on a click."""
+    from sklearn.decomposition import PCA
+    from sklearn.manifold import TSNE
+
+    embedded = store.embeddings_of(embeddings.MODEL, None if len(traces) <= MAP_POINTS else
+                                   _map_candidates(traces))
+    embedded = embedded.merge(traces, on="trace_id")
+    if len(embedded) < 3:
+        return pd.DataFrame()
+    share = max(1, MAP_POINTS // embedded["generator"].nunique())
+    picked = pd.concat(_sample_rows(g, share) for _, g in embedded.groupby("generator"))
+    x = embeddings.matrix(picked)
+    pca = PCA(n_components=2, random_state=SEED).fit_transform(x)
+    tsne = TSNE(n_components=2, metric="cosine", init="pca", random_state=SEED,
+                perplexity=min(30.0, (len(x) - 1) / 3)).fit_transform(x)
+    problems = store.problem_texts(picked["problem_id"].unique().tolist())
+    out = picked[["trace_id", "generator", "correct", "suspect", "human_verdict",
+                  "problem_id"]].copy()
+    out["correct"] = out["correct"].map({True: "correct", False: "wrong"}).fillna("unchecked")
+    out["label"] = out["human_verdict"].fillna("unreviewed")
+    out["problem"] = out["problem_id"].map(problems).str.slice(0, 100)
+    out["pca_x"], out["pca_y"] = pca[:, 0], pca[:, 1]
+    out["tsne_x"], out["tsne_y"] = tsne[:, 0], tsne[:, 1]
+    return out.drop(columns=["human_verdict", "problem_id"]).reset_index(drop=True)
+
+
+def _map_candidates(traces: pd.DataFrame) -> list[str]:
+    """A few times MAP_POINTS trace ids per generator, so that enough of them are embedded."""
+    share = 4 * MAP_POINTS // traces["generator"].nunique()
+    return [t for _, g in traces.groupby("generator") for t in _sample(g["trace_id"], share)]
+
+
+def _sample_rows(frame: pd.DataFrame, limit: int) -> pd.DataFrame:
+    return frame if len(frame) <= limit else frame.sample(limit, random_state=SEED)
+
+
+# -- SE vs WC -------------------------------------------------------------------------------
+def matched(curves: pd.DataFrame, se: str, wc: str) -> pd.DataFrame:
+    """For each SE sample count k, the WC sample count at the same sampling compute,
+    k_WC = round(k_SE · FLOPs per SE sample / FLOPs per WC sample) (Bansal et al.: S_WC =
+    (P_SE/P_WC)·S_SE, with the real token counts), and the differences the paper reports:
+    coverage and diversity relative (%), FPR in points. WC values are NaN where it has too
+    few samples per problem."""
+    a, b = curves[curves["generator"] == se], curves[curves["generator"] == wc]
+    if a.empty or b.empty:
+        return pd.DataFrame()
+    per_sample = {g: float(c["flops"].iloc[0] / c["k"].iloc[0]) for g, c in ((se, a), (wc, b))}
+    rows = []
+    for s in a.itertuples():
+        k_wc = max(1, round(s.k * per_sample[se] / per_sample[wc])) \
+            if per_sample[wc] > 0 else None
+        w = b[b["k"] == k_wc]
+        w = w.iloc[0] if len(w) else None
+        row = {"SE k": s.k, "WC k": k_wc, "FLOPs": s.flops,
+               "coverage SE": s.coverage, "coverage WC": _get(w, "coverage"),
+               "diversity SE": s.diversity, "diversity WC": _get(w, "diversity"),
+               "FPR SE": s.fpr, "FPR WC": _get(w, "fpr")}
+        row["coverage Δ%"] = _relative(row["coverage WC"], s.coverage)
+        row["diversity Δ%"] = _relative(row["diversity WC"], s.diversity)
+        row["FPR Δ points"] = (100 * (row["FPR WC"] - s.fpr)
+                               if row["FPR WC"] is not None and s.fpr is not None
+                               and not pd.isna(row["FPR WC"]) and not pd.isna(s.fpr)
+                               else np.nan)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _get(row, column):
+    return np.nan if row is None else row[column]
+
+
+def _relative(new, old) -> float:
+    if new is None or old is None or pd.isna(new) or pd.isna(old) or old == 0:
+        return np.nan
+    return 100.0 * (new - old) / old
+
+
+def default_pair(generators: pd.DataFrame) -> tuple[str, str] | None:
+    """(SE, WC): the generators with the most and the fewest parameters, when both are known."""
+    known = generators.dropna(subset=["params"]).sort_values("params")
+    if len(known) < 2 or known["params"].iloc[0] == known["params"].iloc[-1]:
+        return None
+    return known["generator"].iloc[-1], known["generator"].iloc[0]

@@ -1,0 +1,107 @@
+"""The metrics report on a hand-built workspace whose every number is known."""
+import json
+
+import pandas as pd
+import pytest
+
+from synthqa.ingest import import_file
+from synthqa.metrics import report
+from synthqa.review import verdict_labels
+
+GOLD = {"P1": "26", "P2": "10", "P3": "5"}
+TOKENS = 10
+
+
+def _solution(a: int, b: int, op: str) -> str:
+    value = eval(f"{a}{op}{b}")
+    return f"We compute {a} {op} {b} = <<{a}{op}{b}={value}>>{value}.\n#### {value}"
+
+
+# (problem, generator, solution): WC has 4 samples per problem, SE one.
+SAMPLES = [
+    ("P1", "wc", _solution(20, 6, "+")), ("P1", "wc", _solution(20, 6, "+")),
+    ("P1", "wc", _solution(13, 2, "*")), ("P1", "wc", _solution(20, 7, "+")),
+    ("P2", "wc", _solution(5, 2, "*")), ("P2", "wc", _solution(5, 3, "*")),
+    ("P2", "wc", _solution(5, 3, "*")), ("P2", "wc", _solution(9, 2, "*")),
+    ("P3", "wc", _solution(2, 2, "+")), ("P3", "wc", _solution(2, 2, "+")),
+    ("P3", "wc", _solution(3, 3, "+")), ("P3", "wc", _solution(1, 1, "+")),
+    ("P1", "se", _solution(20, 6, "+")), ("P2", "se", _solution(12, 2, "-")),
+    ("P3", "se", _solution(2, 2, "*")),
+]
+PARAMS = {"wc": 1_000_000_000, "se": 4_000_000_000}
+
+
+@pytest.fixture
+def filled(store, tmp_path):
+    path = tmp_path / "traces.jsonl"
+    with path.open("w") as f:
+        for problem, gen, solution in SAMPLES:
+            f.write(json.dumps({
+                "problem": f"Problem {problem}", "problem_id": problem, "gold_answer": GOLD[problem],
+                "generator": gen, "params": PARAMS[gen], "run": f"{gen}:t1", "source": "toy",
+                "level": "1" if problem == "P1" else "2", "solution": solution,
+                "n_tokens": TOKENS}) + "\n")
+    assert import_file(store, path).n_errors == 0
+    return store
+
+
+def _curve(rep, gen, k):
+    row = rep.curves[(rep.curves["generator"] == gen) & (rep.curves["k"] == k)]
+    return row.iloc[0]
+
+
+def test_curves_follow_the_closed_forms(filled):
+    rep = report.compute(filled)
+    # WC: P1 3 of 4 correct (signatures 20+6 twice, 13*2 once), P2 1 of 4, P3 none.
+    assert _curve(rep, "wc", 1)["coverage"] == pytest.approx((3 / 4 + 1 / 4 + 0) / 3)
+    assert _curve(rep, "wc", 4)["coverage"] == pytest.approx(2 / 3)
+    assert _curve(rep, "wc", 4)["diversity"] == pytest.approx((2 + 1 + 0) / 3)
+    # diversity@2 for P1 = pass@2(4, 2) + pass@2(4, 1) = 5/6 + 1/2; P2 = pass@2(4, 1) = 1/2
+    assert _curve(rep, "wc", 2)["diversity"] == pytest.approx((5 / 6 + 1 / 2 + 1 / 2) / 3)
+    assert _curve(rep, "wc", 4)["maj"] == pytest.approx((1 + 0 + 0) / 3)   # P2: 15 wins
+    assert _curve(rep, "se", 1)["coverage"] == pytest.approx(2 / 3)
+    assert set(rep.curves[rep.curves["generator"] == "se"]["k"]) == {1}
+    # FLOPs = 2·params·tokens per sample, times k samples of 3 problems
+    assert _curve(rep, "wc", 4)["flops"] == pytest.approx(2 * PARAMS["wc"] * TOKENS * 4 * 3)
+    assert _curve(rep, "se", 1)["flops"] == pytest.approx(2 * PARAMS["se"] * TOKENS * 1 * 3)
+
+
+def test_matched_compute_pairs_one_se_sample_with_four_wc_samples(filled):
+    rep = report.compute(filled)
+    assert report.default_pair(rep.generators) == ("se", "wc")
+    row = report.matched(rep.curves, "se", "wc").iloc[0]
+    assert (row["SE k"], row["WC k"]) == (1, 4)                 # P_SE / P_WC = 4
+    assert row["coverage Δ%"] == pytest.approx(0.0)             # 2/3 vs 2/3
+    assert row["diversity Δ%"] == pytest.approx(100 * (1 - 2 / 3) / (2 / 3))
+
+
+def test_human_fpr_and_quality_per_generator(filled):
+    wc_correct = filled.df("SELECT trace_id FROM traces_effective WHERE generator = 'wc' AND "
+                           "correct ORDER BY trace_id")["trace_id"].tolist()
+    assert len(wc_correct) == 4
+    filled.add_labels(verdict_labels(wc_correct[0], "alice", "false_positive", 0))
+    filled.add_labels(verdict_labels(wc_correct[1], "alice", "correct", None))
+    rep = report.compute(filled)
+    wc = rep.generators.set_index("generator").loc["wc"]
+    assert wc["accuracy"] == pytest.approx(4 / 12)
+    assert wc["fpr_human"] == pytest.approx(0.5) and wc["fpr_n"] == 2
+    assert 0 < wc["fpr_low"] < 0.5 < wc["fpr_high"] < 1            # Wilson, n = 2
+    assert wc["unique_correct"] == pytest.approx(1.0)
+    assert wc["operations"] == pytest.approx(1.0) and wc["steps"] == pytest.approx(2.0)
+    levels = rep.slices[(rep.slices["slice"] == "level") & (rep.slices["generator"] == "wc")]
+    assert levels.set_index("value").loc["1", "accuracy"] == pytest.approx(3 / 4)
+    assert levels.set_index("value").loc["2", "coverage"] == pytest.approx(1 / 2)
+
+
+def test_the_cache_round_trips_and_knows_when_it_is_stale(filled):
+    assert report.cached(filled) == (None, True)
+    fresh = report.recompute(filled)
+    cached, stale = report.cached(filled)
+    assert not stale
+    pd.testing.assert_frame_equal(cached.curves, fresh.curves, check_dtype=False)
+    pd.testing.assert_frame_equal(cached.slices, fresh.slices, check_dtype=False)
+    assert len(cached.map) == len(SAMPLES)                       # every solution is on the map
+    assert set(cached.map.columns) >= {"trace_id", "pca_x", "tsne_y", "generator", "label"}
+    some = filled.df("SELECT trace_id FROM traces LIMIT 1")["trace_id"].iloc[0]
+    filled.add_labels(verdict_labels(some, "bob", "unsure", None))
+    assert report.cached(filled)[1]                               # a new label: stale
