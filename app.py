@@ -9,6 +9,8 @@ pages = [
     st.Page("pages/overview.py", title="Workspace", icon=":material/folder_open:", default=True),
     st.Page("pages/traces.py", title="Traces", icon=":material/search:"),
     st.Page("pages/review.py", title="Review", icon=":material/rate_review:"),
+    st.Page("pages/quality.py", title="Data quality", icon=":material/insights:"),
+    st.Page("pages/compare.py", title="SE vs WC", icon=":material/compare_arrows:"),
     st.Page("pages/sampling.py", title="Sampling", icon=":material/casino:"),
 ]
 nav = st.navigation(pages)

@@ -1,4 +1,4 @@
-"""`python -m synthqa init | import | verify | stats | export | demo` (exit codes: EXIT_CODES)."""
+"""`python -m synthqa init | import | verify | stats | export | metrics | demo` (exit codes: EXIT_CODES)."""
 from __future__ import annotations
 
 import argparse
@@ -99,6 +99,26 @@ def cmd_export(args) -> int:
     return EXIT_OK
 
 
+def cmd_metrics(args) -> int:
+    from synthqa.metrics import report
+
+    with closing(_workspace(args).open_store()) as store, \
+            tqdm(total=100, desc="metrics", unit="%", disable=args.quiet) as bar:
+        def progress(fraction: float, message: str) -> None:
+            bar.set_postfix_str(message, refresh=False)
+            bar.update(round(100 * fraction) - bar.n)
+        result = report.recompute(store, progress, embed=not args.no_embed)
+    if result.generators.empty:
+        print("no traces yet: python -m synthqa import FILE")
+        return EXIT_OK
+    columns = ["generator", "traces", "accuracy", "coverage", "unique_correct", "vendi",
+               "intrinsic_dim", "suspect_share", "fpr_human", "fpr_n"]
+    print(result.generators[columns].to_string(index=False, float_format="%.3f"))
+    for note in result.notes:
+        print(f"note: {note}")
+    return EXIT_OK
+
+
 def cmd_demo(args) -> int:
     from synthqa.lab.demo import build_demo, build_smollm2_demo
 
@@ -159,6 +179,11 @@ def make_parser() -> argparse.ArgumentParser:
                      help="traces: the SynthQA trace format; prm: TRL's stepwise supervision "
                      "(prompt, completions, labels) from human first-error labels")
     exp.set_defaults(fn=cmd_export)
+    met = sub.add_parser("metrics", help="embed new solutions and recompute the cached "
+                         "quality / diversity / complexity / coverage report")
+    met.add_argument("--no-embed", action="store_true", help="skip embedding new solutions "
+                     "(diversity from embeddings then covers the embedded ones only)")
+    met.set_defaults(fn=cmd_metrics)
     demo = sub.add_parser("demo", help="fill the workspace with lab problems sampled by the "
                           "weak-cheap and strong-expensive lab models at matched compute")
     demo.add_argument("--source", choices=["lab", "smollm2"], default="lab",

@@ -1,0 +1,62 @@
+"""SE vs WC: coverage, diversity and false positives of two generators at matched compute."""
+import streamlit as st
+
+from synthqa.metrics import report
+from synthqa.ui import charts, metrics
+from synthqa.ui.router import through_router
+
+through_router()
+
+st.title("SE vs WC at matched compute")
+rep = metrics.current_report()
+if rep is None or rep.generators.empty:
+    st.stop()
+names = list(rep.generators["generator"])
+if len(names) < 2:
+    st.info("The comparison needs two generators: sample or import a second one.")
+    st.stop()
+pair = report.default_pair(rep.generators) or (names[-1], names[0])
+left, right = st.columns(2)
+se = left.selectbox("Strong-expensive (SE)", names, index=names.index(pair[0]), key="se",
+                    bind="query-params")
+wc = right.selectbox("Weak-cheap (WC)", names, index=names.index(pair[1]), key="wc",
+                     bind="query-params")
+params = rep.generators.set_index("generator")["params"]
+if params.get(se) and params.get(wc):
+    st.caption(f"{se}: {params[se]:,.0f} parameters · {wc}: {params[wc]:,.0f} parameters · "
+               f"at equal FLOPs WC gets ≈ {params[se] / params[wc]:.1f}× the samples "
+               "(Bansal et al. 2024).")
+else:
+    st.warning("A parameter count is missing, so FLOPs (2·params·tokens) are unknown: add "
+               "`params` to the imported records.")
+
+matched = report.matched(rep.curves, se, wc)
+config = metrics.figure_format()
+st.plotly_chart(charts.curves_figure(rep.curves, se, wc, matched), config=config, key="curves")
+
+st.subheader("At matched compute")
+if matched.empty:
+    st.caption("No curve for one of the two generators.")
+else:
+    short = matched["coverage WC"].isna()
+    if short.any():
+        need = int(matched.loc[short, "WC k"].max())
+        st.caption(f"WC would need {need} samples per problem to match SE's compute at its "
+                   f"largest k; rows without WC values are beyond the samples it has.")
+    st.dataframe(matched, hide_index=True, width="stretch", column_config={
+        "FLOPs": st.column_config.NumberColumn(format="scientific"),
+        **{c: st.column_config.NumberColumn(format="%.3f") for c in matched.columns
+           if c.split()[0] in ("coverage", "diversity", "FPR") and "Δ" not in c},
+        "coverage Δ%": st.column_config.NumberColumn(format="%+.1f%%",
+                                                     help="(WC - SE) / SE"),
+        "diversity Δ%": st.column_config.NumberColumn(format="%+.1f%%",
+                                                      help="(WC - SE) / SE"),
+        "FPR Δ points": st.column_config.NumberColumn(format="%+.1f",
+                                                      help="WC - SE, percentage points")})
+
+st.subheader("Solution map")
+metrics.solution_map(rep.map[rep.map["generator"].isin([se, wc])].reset_index(drop=True),
+                     "compare_map", config)
+
+st.subheader("Slices")
+metrics.slice_table(rep.slices, [se, wc], "compare_slices", config)

@@ -1,0 +1,129 @@
+"""The cached metrics report in the pages: freshness, recomputation in the background, and the
+widgets both metric pages share (solution map, slice table)."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from synthqa.metrics import report
+from synthqa.metrics.report import Report
+from synthqa.tasks import BackgroundTask
+from synthqa.ui import charts, resources
+from synthqa.ui.trace_view import show_trace
+
+# Columns of the slice table: (label, help).
+SLICE_METRICS = {
+    "accuracy": ("accuracy", "share of traces with the right final answer"),
+    "coverage": ("coverage@k", "problems with a correct solution among k samples (k = the "
+                 "fewest samples any problem has)"),
+    "unique_correct": ("unique correct / problem", "diversity@k: different correct reasoning"),
+    "vendi": ("Vendi score", "effective number of different correct solutions (embeddings)"),
+    "cosine_distance": ("mean cosine distance", "dispersion of correct solutions"),
+    "fpr_human": ("FPR (human)", "false positives among reviewed answer-correct traces"),
+    "suspect_share": ("FPR (step checks, automatic)",
+                      "answer correct but a written equation is wrong"),
+    "dynamic_errors": ("dynamic step errors", "a wrong value that later steps use"),
+    "static_errors": ("static step errors", "a wrong value nothing uses"),
+    "steps": ("steps", "mean steps per trace"), "tokens": ("tokens", "mean tokens per trace"),
+    "operations": ("operations", "mean arithmetic operations per trace"),
+    "traces": ("traces", "traces in the slice"),
+}
+FIGURE_CONFIG = {"displaylogo": False}
+
+
+@st.cache_resource(show_spinner=False)
+def _task(root: str) -> BackgroundTask:
+    """One recomputation at a time per workspace, shared by every session."""
+    store = resources.store()
+    return BackgroundTask("metrics", lambda progress: report.recompute(store, progress))
+
+
+def task() -> BackgroundTask:
+    return _task(str(resources.workspace().root))
+
+
+def current_report() -> Report | None:
+    """The cached report, after a line on how fresh it is. The first visit to a workspace
+    without one starts computing it."""
+    store = resources.store()
+    rep, stale = report.cached(store)
+    job = task()
+    if rep is None and not job.running and job.error is None and store.count("traces"):
+        job.start()
+    if job.running:
+        _progress()
+    elif job.error:
+        st.error(f"Computing the metrics failed: {job.error}")
+        st.button("Try again", on_click=job.start)
+    elif rep is None:
+        st.info("No traces yet: build the demo or import traces on the Workspace page.")
+    elif stale:
+        left, right = st.columns([4, 1], vertical_alignment="center")
+        left.warning(f"The data changed since these metrics were computed ({rep.computed_at}).",
+                     icon=":material/update:")
+        right.button("Recompute", on_click=job.start, type="primary", key="recompute")
+    else:
+        st.caption(f"Computed {rep.computed_at} · up to date with the store.")
+    for note in (rep.notes if rep else []):
+        st.caption(f"Note: {note}")
+    return rep
+
+
+@st.fragment(run_every=1.0)
+def _progress() -> None:
+    job = task()
+    if not job.running:
+        st.rerun(scope="app")
+    st.progress(job.fraction, text=f"Computing metrics in the background: {job.message}")
+
+
+def figure_format() -> dict:
+    """Plotly's camera button downloads the figure; the format is chosen here."""
+    fmt = st.sidebar.segmented_control("Figure download format", ["png", "svg"],
+                                       default="svg", key="figure_format",
+                                       help="what the camera icon of each chart saves")
+    return {**FIGURE_CONFIG, "toImageButtonOptions": {"format": fmt or "svg", "scale": 2}}
+
+
+def solution_map(points: pd.DataFrame, key: str, config: dict) -> None:
+    """The 2-D map of solutions; clicking a point opens its trace below."""
+    if points.empty:
+        st.caption("No embedded solutions to map yet.")
+        return
+    left, right = st.columns(2)
+    method = left.segmented_control("Projection", ["tsne", "pca"], default="tsne",
+                                    format_func=str.upper, key=f"{key}_method") or "tsne"
+    colour = right.segmented_control("Colour by", ["generator", "correct", "label"],
+                                     default="generator", key=f"{key}_colour") or "generator"
+    event = st.plotly_chart(charts.map_figure(points, method, colour), key=key,
+                            on_select="rerun", selection_mode="points", config=config)
+    picked = event.selection.points if event else []
+    if picked:
+        st.session_state[f"{key}_trace"] = picked[0]["customdata"][0]
+    trace_id = st.session_state.get(f"{key}_trace")
+    if trace_id:
+        show_trace(resources.store(), trace_id, siblings=False)
+    else:
+        st.caption(f"{len(points):,} solutions. Click a point to open its trace.")
+
+
+def slice_table(slices: pd.DataFrame, generators: list[str], key: str, config: dict) -> None:
+    """Every metric per slice, generators as columns; CSV download and a figure."""
+    if slices.empty:
+        return
+    metric = st.selectbox("Metric", list(SLICE_METRICS), key=f"{key}_metric",
+                          format_func=lambda m: SLICE_METRICS[m][0],
+                          help="; ".join(f"{v[0]}: {v[1]}" for v in SLICE_METRICS.values()))
+    part = slices[slices["generator"].isin(generators)]
+    table = part.set_index(["slice", "value", "generator"])[metric].unstack("generator",
+                                                                            sort=False)
+    table = table.reindex(columns=[g for g in generators if g in table.columns])
+    st.dataframe(table, width="stretch")
+    wide = part.set_index(["slice", "value", "generator"])[list(SLICE_METRICS)].unstack(
+        "generator", sort=False)
+    wide.columns = [f"{m} · {g}" for m, g in wide.columns]
+    st.download_button("Download all slice metrics (CSV)", wide.to_csv().encode(),
+                       file_name="synthqa-slices.csv", mime="text/csv", key=f"{key}_csv")
+    if not table.dropna(how="all").empty:
+        st.plotly_chart(charts.slice_figure(table, SLICE_METRICS[metric][0]), config=config,
+                        key=f"{key}_figure")

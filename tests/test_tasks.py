@@ -1,0 +1,32 @@
+import threading
+
+from synthqa.tasks import BackgroundTask
+
+
+def test_a_task_reports_progress_and_runs_once_at_a_time():
+    gate = threading.Event()
+
+    def work(progress):
+        progress(0.5, "half way")
+        gate.wait(5)
+
+    task = BackgroundTask("t", work)
+    assert task.start()
+    assert not task.start()                  # already running
+    gate.set()
+    task.wait(5)
+    assert not task.running and task.error is None
+    assert (task.fraction, task.message) == (0.5, "half way")
+    assert task.finished_at >= task.started_at
+
+
+def test_a_failing_task_keeps_its_error():
+    def work(progress):
+        raise ValueError("no embeddings model")
+
+    task = BackgroundTask("t", work)
+    task.start()
+    task.wait(5)
+    assert task.error == "ValueError: no embeddings model"
+    assert task.start()                      # can be started again
+    task.wait(5)
