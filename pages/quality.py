@@ -21,40 +21,50 @@ row = gens.set_index("generator").loc[name]
 fpr = FprEstimate(None if row["fpr_n"] == 0 else row["fpr_human"], row["fpr_low"],
                   row["fpr_high"], int(row["fpr_n"]))
 
+def show(column, label: str, value, fmt: str, help: str | None = None,
+         note: str | None = None) -> None:
+    """One figure; NaN (not computable here) shows as a dash with the reason in its help."""
+    text = "—" if value is None or value != value else format(value, fmt)
+    column.metric(label, text, note, delta_color="off", delta_arrow="off", help=help,
+                  border=True)
+
+
 st.subheader("Quality")
 q = st.columns(4)
-q[0].metric("Accuracy (final answer)", f"{row['accuracy']:.1%}", border=True)
-q[1].metric("False-positive rate, human review", fpr.text(), border=True,
-            help="answer-correct traces whose reasoning reviewers judged wrong; Wilson 95% "
-                 "interval, stratified by step-check suspicion")
-q[2].metric("False-positive estimate, step checks (automatic)", f"{row['suspect_share']:.1%}",
-            border=True, help="answer-correct traces with a wrong written equation; a lower "
-                              "bound: reasoning errors with correct arithmetic are missed")
-q[3].metric("Traces with a static / dynamic step error",
-            f"{row['static_errors']:.1%} / {row['dynamic_errors']:.1%}", border=True,
-            help="static: a wrong value nothing later uses; dynamic: it propagates")
+show(q[0], "Accuracy", row["accuracy"], ".1%", "final answer matches the gold answer")
+show(q[1], "FPR · human review", fpr.rate, ".1%",
+     "answer-correct traces whose reasoning reviewers judged wrong; Wilson 95% interval, "
+     "stratified by step-check suspicion",
+     f"95% CI {fpr.low:.0%}–{fpr.high:.0%}, n = {fpr.reviewed}" if fpr.reviewed else
+     "no reviews yet")
+show(q[2], "FPR · step checks", row["suspect_share"], ".1%",
+     "answer-correct traces with a wrong written equation: a lower bound, since reasoning "
+     "errors with correct arithmetic are missed", "automatic estimate")
+show(q[3], "Dynamic step errors", row["dynamic_errors"], ".1%",
+     "traces whose first wrong equation propagates (dynamic); static: nothing uses it",
+     f"static {row['static_errors']:.1%}")
 
 st.subheader("Diversity")
-d = st.columns(6)
-d[0].metric("Unique correct / problem", f"{row['unique_correct']:.2f}", border=True,
-            help="different reasoning signatures (sequence of equations) among correct ones")
-d[1].metric("Vendi score", f"{row['vendi']:.3f}", border=True,
-            help="effective number of distinct correct solutions per problem (embeddings)")
-d[2].metric("Cosine distance", f"{row['cosine_distance']:.3f}", border=True,
-            help="mean pairwise, correct solutions of a problem (needs two)")
-d[3].metric("Distinct 2-grams", f"{row['distinct_2']:.3f}", border=True)
-d[4].metric("Compression ratio", f"{row['compression_ratio']:.2f}", border=True,
-            help="higher means more repetitive text")
-d[5].metric("Intrinsic dimension", f"{row['intrinsic_dim']:.1f}", border=True,
-            help="MLE, k = 20, cosine geometry, on the correct solutions' embeddings")
+d = st.columns(3)
+show(d[0], "Unique correct / problem", row["unique_correct"], ".2f",
+     "diversity@k: different reasoning signatures (sequence of equations) among the correct")
+show(d[1], "Vendi score", row["vendi"], ".3f",
+     "effective number of distinct correct solutions per problem, from embeddings")
+show(d[2], "Mean cosine distance", row["cosine_distance"], ".3f",
+     "between correct solutions of one problem; needs two of them")
+d = st.columns(3)
+show(d[0], "Distinct 2-grams", row["distinct_2"], ".3f", "lexical diversity of correct ones")
+show(d[1], "Compression ratio", row["compression_ratio"], ".2f",
+     "raw / zlib-compressed bytes: higher means more repetitive text")
+show(d[2], "Intrinsic dimension", row["intrinsic_dim"], ".1f",
+     "MLE (Levina-Bickel), k = 20, cosine geometry, on the correct solutions' embeddings")
 
 st.subheader("Complexity")
 c = st.columns(4)
-c[0].metric("Steps / trace", f"{row['steps']:.2f}", border=True)
-c[1].metric("Tokens / trace", f"{row['tokens']:.1f}", border=True)
-c[2].metric("Arithmetic operations / trace", f"{row['operations']:.2f}", border=True)
-c[3].metric("Traces · problems", f"{int(row['traces']):,} · {int(row['problems']):,}",
-            border=True)
+show(c[0], "Steps / trace", row["steps"], ".2f")
+show(c[1], "Tokens / trace", row["tokens"], ".1f")
+show(c[2], "Operations / trace", row["operations"], ".2f", "arithmetic operations written")
+show(c[3], "Traces", row["traces"], ",.0f", note=f"{int(row['problems']):,} problems")
 
 config = metrics.figure_format()
 st.subheader("Quality-diversity trade-off")

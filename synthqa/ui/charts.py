@@ -89,12 +89,13 @@ def tradeoff_figure(generators: pd.DataFrame, slices: pd.DataFrame, diversity: s
 def map_figure(points: pd.DataFrame, method: str, colour: str) -> go.Figure:
     """The solutions in 2-D; each point carries its trace id (customdata[0]) for a click."""
     fig = px.scatter(points, x=f"{method}_x", y=f"{method}_y", color=colour,
-                     color_discrete_sequence=px.colors.qualitative.D3, custom_data=["trace_id", "generator", "correct", "label", "problem"],
-                     render_mode="webgl", opacity=0.75)
+                     color_discrete_sequence=px.colors.qualitative.D3, render_mode="webgl",
+                     custom_data=["trace_id", "generator", "correct", "label", "problem"],
+                     opacity=0.75)
     fig.update_traces(marker={"size": 7}, hovertemplate="%{customdata[1]} · %{customdata[2]}"
                       " · %{customdata[3]}<br>%{customdata[4]}<extra></extra>")
-    fig.update_layout(height=520, margin={"t": 20}, xaxis_title=None, yaxis_title=None,
-                      clickmode="event+select", dragmode="pan")
+    fig.update_layout(height=520, margin={"t": 20, "b": 10, "l": 10}, xaxis_title=None,
+                      yaxis_title=None, clickmode="event+select", dragmode="pan")
     fig.update_xaxes(showticklabels=False)
     fig.update_yaxes(showticklabels=False)
     return fig

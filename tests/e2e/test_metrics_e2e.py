@@ -1,0 +1,51 @@
+"""The SE-vs-WC page on a (reduced) lab demo: the metrics compute on the first visit, and a
+click on a point of the solution map opens that trace."""
+import subprocess
+import sys
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from synthqa.lab.demo import available
+from tests.e2e.conftest import REPO_ROOT, Server, wait_for_app_run
+
+pytestmark = pytest.mark.skipif(not available(), reason="lab models not built (data/lab)")
+
+# Where the first point of the map's first curve is on the screen, and its trace id.
+FIRST_POINT = """() => {
+  const gd = document.querySelector('.st-key-compare_map .js-plotly-plot');
+  const layout = gd._fullLayout, curve = gd._fullData[0], box = gd.getBoundingClientRect();
+  return {x: box.left + layout._size.l + layout.xaxis.l2p(curve.x[0]),
+          y: box.top + layout._size.t + layout.yaxis.l2p(curve.y[0]),
+          trace: curve.customdata[0][0], generator: curve.customdata[0][1]};
+}"""
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("demo")
+    subprocess.run([sys.executable, "-m", "synthqa", "-q", "--workspace", str(tmp / "ws"),
+                    "demo", "--problems", "40"], cwd=REPO_ROOT, check=True,
+                   capture_output=True)
+    srv = Server(tmp / "ws", tmp)
+    yield srv
+    srv.stop()
+
+
+def test_compare_page_on_the_demo_opens_a_trace_from_the_map(page: Page, demo_server):
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.goto(f"{demo_server.url}/compare")
+    wait_for_app_run(page)
+    # The first visit computes the report in the background, then the page fills in.
+    expect(page.get_by_text("up to date with the store")).to_be_visible(timeout=120_000)
+    expect(page.get_by_role("heading", name="At matched compute", exact=True)).to_be_visible()
+    expect(page.get_by_text("lab-se: 4,725,888 parameters")).to_be_visible()
+    page.locator(".st-key-compare_map").scroll_into_view_if_needed()
+    page.wait_for_function("document.querySelector('.st-key-compare_map .js-plotly-plot')"
+                           "?._fullLayout !== undefined")
+    point = page.evaluate(FIRST_POINT)
+    page.mouse.click(point["x"], point["y"])
+    wait_for_app_run(page)
+    heading = page.get_by_role("heading", name=f"{point['generator']} · sample")
+    expect(heading).to_be_visible()
+    page.screenshot(path=demo_server.home.parent / "compare.png", full_page=True)
