@@ -17,6 +17,7 @@ from bench.gen_traces import main as generate, make_parser as gen_parser
 from synthqa.config import Settings
 from synthqa.filters import TraceFilter
 from synthqa.ingest import import_file
+from synthqa.store import Store
 from synthqa.workspace import Workspace
 
 FILTERS = {
@@ -48,13 +49,19 @@ def build(ws: Workspace, n: int) -> None:
         store.close()
 
 
-def main(args) -> None:
-    ws = Workspace(Path(args.workspace)).init()
+def open_built(workspace: str, n: int) -> Store:
+    """The bench workspace's store, built first when it holds fewer than n traces."""
+    ws = Workspace(Path(workspace)).init()
     store = ws.open_store()
-    if store.count("traces") < args.n:
+    if store.count("traces") < n:
         store.close()
-        build(ws, args.n)
+        build(ws, n)
         store = ws.open_store()
+    return store
+
+
+def main(args) -> None:
+    store = open_built(args.workspace, args.n)
     print(f"{store.count('traces'):,} traces, {store.count('steps'):,} steps; "
           f"{args.repeat} runs each; milliseconds")
     print(f"{'interaction':34} {'median':>8} {'p95':>8}")
