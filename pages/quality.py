@@ -1,6 +1,7 @@
 """Data quality: quality, diversity and complexity of one data set, and the trade-off."""
 import streamlit as st
 
+from synthqa.metrics import report
 from synthqa.metrics.quality import FprEstimate
 from synthqa.ui import charts, metrics
 from synthqa.ui.router import through_router
@@ -46,8 +47,12 @@ show(q[3], "Dynamic step errors", row["dynamic_errors"], ".1%",
 
 st.subheader("Diversity")
 d = st.columns(3)
-show(d[0], "Unique correct / problem", row["unique_correct"], ".2f",
-     "diversity@k: different reasoning signatures (sequence of equations) among the correct")
+merge = st.session_state.get("near_duplicates")
+show(d[0], "Unique correct / problem",
+     row[report.near_duplicate_column(merge) if merge else "unique_correct"], ".2f",
+     "diversity@k: different reasoning signatures (sequence of equations) among the correct; "
+     "optionally, solutions whose embeddings are this similar count as one",
+     f"near-duplicates merged at cos ≥ {merge:.2f}" if merge else "by reasoning signature")
 show(d[1], "Vendi score", row["vendi"], ".3f",
      "effective number of distinct correct solutions per problem, from embeddings")
 show(d[2], "Mean cosine distance", row["cosine_distance"], ".3f",
@@ -58,6 +63,11 @@ show(d[1], "Compression ratio", row["compression_ratio"], ".2f",
      "raw / zlib-compressed bytes: higher means more repetitive text")
 show(d[2], "Intrinsic dimension", row["intrinsic_dim"], ".1f",
      "MLE (Levina-Bickel), k = 20, cosine geometry, on the correct solutions' embeddings")
+
+st.segmented_control("Near-duplicate merging (cosine similarity of embeddings)",
+                     report.NEAR_DUPLICATES, key="near_duplicates",
+                     format_func=lambda t: f"≥ {t:.2f}",
+                     help="off: solutions differ when their reasoning signatures differ")
 
 st.subheader("Complexity")
 c = st.columns(4)

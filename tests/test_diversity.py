@@ -36,3 +36,13 @@ def test_same_arithmetic_in_other_words_is_the_same_reasoning():
 def test_lexical_measures():
     assert distinct_ngrams(["a b c", "a b d"], n=2) == pytest.approx(3 / 4)
     assert compression_ratio(["abc" * 100]) > compression_ratio(["the quick brown fox"])
+
+
+def test_near_duplicates_merge_only_above_the_threshold():
+    from synthqa.metrics.diversity import unique_merging_near_duplicates
+
+    x = np.array([[1.0, 0.0], [0.99, 0.14], [0.0, 1.0], [1.0, 0.0]])
+    signatures = ["a", "b", "c", "d"]       # all different reasoning
+    assert unique_merging_near_duplicates(signatures, x, 1.01) == 4    # merging off
+    assert unique_merging_near_duplicates(signatures, x, 0.98) == 2    # a~b~d, c apart
+    assert unique_merging_near_duplicates(["a", "a", "c", "c"], x, 1.01) == 2

@@ -67,6 +67,10 @@ def test_the_cache_round_trips_and_knows_when_it_is_stale(filled):
     pd.testing.assert_frame_equal(cached.curves, fresh.curves, check_dtype=False)
     pd.testing.assert_frame_equal(cached.slices, fresh.slices, check_dtype=False)
     assert len(cached.map) == len(SAMPLES)                       # every solution is on the map
+    wc = cached.generators.set_index("generator").loc["wc"]
+    merged = [wc[report.near_duplicate_column(t)] for t in report.NEAR_DUPLICATES]
+    # merging near-duplicates can only lower the count, never below one per solved problem
+    assert wc["unique_correct"] >= merged[0] >= merged[1] >= merged[2] >= 2 / 3 - 1e-9
     assert set(cached.map.columns) >= {"trace_id", "pca_x", "tsne_y", "generator", "label"}
     some = filled.df("SELECT trace_id FROM traces LIMIT 1")["trace_id"].iloc[0]
     filled.add_labels(verdict_labels(some, "bob", "unsure", None))

@@ -72,3 +72,21 @@ def compression_ratio(texts: Sequence[str]) -> float:
     """Raw bytes / zlib-compressed bytes of the texts joined: higher means more repetition."""
     raw = "\n".join(texts).encode()
     return len(raw) / len(zlib.compress(raw, 9)) if raw else float("nan")
+
+
+def unique_merging_near_duplicates(signatures: Sequence, embeddings: np.ndarray,
+                                   threshold: float) -> int:
+    """Unique solutions where, beyond equal signatures, two solutions whose embeddings have
+    cosine similarity >= threshold also count as one (greedy: each solution joins the first
+    kept solution it matches)."""
+    x = _unit_rows(embeddings)
+    kept_signatures: set = set()
+    kept: list[int] = []
+    for i, signature in enumerate(signatures):
+        if signature in kept_signatures:
+            continue
+        if kept and float(np.max(x[kept] @ x[i])) >= threshold:
+            continue
+        kept_signatures.add(signature)
+        kept.append(i)
+    return len(kept)

@@ -19,12 +19,13 @@ from synthqa import embeddings
 from synthqa.metrics.complexity import solution_features
 from synthqa.metrics.coverage import diversity_at_k, maj_at_k, pass_at_k
 from synthqa.metrics.diversity import (compression_ratio, distinct_ngrams,
-                                       mean_pairwise_cosine_distance, vendi_score)
+                                       mean_pairwise_cosine_distance,
+                                       unique_merging_near_duplicates, vendi_score)
 from synthqa.metrics.intrinsic import mle_intrinsic_dimension
 from synthqa.metrics.quality import Stratum, fpr_estimate
 from synthqa.store import Store
 
-KEY = "report/v1"
+KEY = "report/v2"  # a new version when the tables change: old caches are ignored
 SEED = 0
 MAP_POINTS = 2000          # solutions on the 2-D map (stratified by generator)
 ID_POINTS = 5000           # embeddings per data set for the intrinsic dimension
@@ -34,6 +35,7 @@ LEXICAL_TEXTS = 2000       # correct solutions per generator for distinct-n and 
 ALL_K_UP_TO = 128          # curves have every k up to here, then powers of two
 STEP_BUCKETS = [(1, 2, "1-2 steps"), (3, 4, "3-4 steps"), (5, 7, "5-7 steps"),
                 (8, 1 << 30, "8+ steps")]
+NEAR_DUPLICATES = (0.98, 0.95, 0.90)  # cosine thresholds for merging near-duplicate solutions
 TABLES = ("generators", "curves", "slices", "map")
 Progress = Callable[[float, str], None]
 
@@ -167,13 +169,22 @@ def _dispersion(store: Store, traces: pd.DataFrame, notes: list[str]
                      "recompute to embed them")
     rows = []
     for (gen, problem), group in chosen.groupby(["generator", "problem_id"]):
-        x = np.array([vectors[t] for t in group["trace_id"] if t in vectors])
-        if len(x):
-            rows.append({"generator": gen, "problem_id": problem,
-                         "cosine_distance": mean_pairwise_cosine_distance(x),
-                         "vendi": vendi_score(x)})
-    return vectors, pd.DataFrame(rows, columns=["generator", "problem_id", "cosine_distance",
-                                                "vendi"])
+        group = group[group["trace_id"].isin(vectors.keys())]
+        if group.empty:
+            continue
+        x = np.array([vectors[t] for t in group["trace_id"]])
+        rows.append({"generator": gen, "problem_id": problem,
+                     "cosine_distance": mean_pairwise_cosine_distance(x),
+                     "vendi": vendi_score(x),
+                     **{near_duplicate_column(t): unique_merging_near_duplicates(
+                         group["signature"].tolist(), x, t) for t in NEAR_DUPLICATES}})
+    return vectors, pd.DataFrame(rows, columns=[
+        "generator", "problem_id", "cosine_distance", "vendi",
+        *map(near_duplicate_column, NEAR_DUPLICATES)])
+
+
+def near_duplicate_column(threshold: float) -> str:
+    return f"unique_cos{round(threshold * 100)}"
 
 
 def _k_grid(max_k: int) -> list[int]:
@@ -275,7 +286,7 @@ def _slice_metrics(group: pd.DataFrame, dispersion: pd.DataFrame, problem_level:
         "static_errors": (group["error_kind"] == "static").mean(),
         "dynamic_errors": (group["error_kind"] == "dynamic").mean(),
         "coverage": np.nan, "unique_correct": np.nan, "cosine_distance": np.nan,
-        "vendi": np.nan,
+        "vendi": np.nan, **{near_duplicate_column(t): np.nan for t in NEAR_DUPLICATES},
         "steps": group["n_steps"].mean(), "tokens": group["n_tokens"].mean(),
         "operations": group["operations"].mean(),
     }
@@ -284,21 +295,26 @@ def _slice_metrics(group: pd.DataFrame, dispersion: pd.DataFrame, problem_level:
         k = int(n.min())
         unique = correct.groupby("problem_id")["signature"].nunique()
         disp = dispersion[dispersion["problem_id"].isin(n.index)]
+        unique = unique.reindex(n.index, fill_value=0)
+        solved = (unique > 0).mean()  # the merged counts exist for solved problems only
         row.update({
             "coverage": float(np.mean([pass_at_k(int(a), int(b), k) for a, b in zip(n, c)])),
-            "unique_correct": unique.reindex(n.index, fill_value=0).mean(),
-            "cosine_distance": disp["cosine_distance"].mean(), "vendi": disp["vendi"].mean()})
+            "unique_correct": unique.mean(),
+            "cosine_distance": disp["cosine_distance"].mean(), "vendi": disp["vendi"].mean(),
+            **{near_duplicate_column(t): disp[near_duplicate_column(t)].mean() * solved
+               if len(disp) else np.nan for t in NEAR_DUPLICATES}})
     return row
 
 
 def _slices(traces: pd.DataFrame, dispersion: pd.DataFrame) -> pd.DataFrame:
     rows = []
-    for dimension, problem_level in (("source", True), ("level", True), ("topic", True),
-                                     ("steps_bucket", False)):
+    for dimension, problem_level in (("source", True), ("run_id", True), ("level", True),
+                                     ("topic", True), ("steps_bucket", False)):
         for (value, gen), group in traces.dropna(subset=[dimension]).groupby(
                 [dimension, "generator"]):
             disp = dispersion[dispersion["generator"] == gen]
-            rows.append({"slice": dimension.replace("_", " "), "value": str(value),
+            rows.append({"slice": dimension.replace("_id", "").replace("_", " "),
+                         "value": str(value),
                          "generator": gen, **_slice_metrics(group, disp, problem_level)})
     return pd.DataFrame(rows)
 

@@ -17,6 +17,8 @@ SLICE_METRICS = {
     "coverage": ("coverage@k", "problems with a correct solution among k samples (k = the "
                  "fewest samples any problem has)"),
     "unique_correct": ("unique correct / problem", "diversity@k: different correct reasoning"),
+    "unique_cos95": ("unique correct, near-duplicates merged",
+                     "as above, and solutions with embeddings at cosine ≥ 0.95 count as one"),
     "vendi": ("Vendi score", "effective number of different correct solutions (embeddings)"),
     "cosine_distance": ("mean cosine distance", "dispersion of correct solutions"),
     "fpr_human": ("FPR (human)", "false positives among reviewed answer-correct traces"),
