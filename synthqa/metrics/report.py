@@ -126,7 +126,7 @@ def _with_features(store: Store, traces: pd.DataFrame, chunk: int = 50_000) -> p
     features = pd.concat(parts) if parts else pd.DataFrame(
         columns=["trace_id", "signature", "operations"])
     traces = traces.merge(features, on="trace_id", how="left")
-    # A solution without any equation is "the same" only as the same text: key it by trace.
+    # A solution without any equation has no signature: it counts as a solution of its own.
     no_eq = traces["signature"].fillna("") == ""
     traces.loc[no_eq, "signature"] = "text:" + traces.loc[no_eq, "trace_id"]
     traces["steps_bucket"] = _step_bucket(traces["n_steps"])
@@ -141,7 +141,8 @@ def _step_bucket(n_steps: pd.Series) -> pd.Series:
 
 
 def _sample(values, limit: int, seed: int = SEED) -> list:
-    values = list(values)
+    """A seeded random sample that does not depend on the order the values came in."""
+    values = sorted(values)
     if len(values) <= limit:
         return values
     rng = np.random.default_rng(seed)
@@ -328,7 +329,7 @@ def _solution_map(store: Store, traces: pd.DataFrame,
 
     embedded = store.embeddings_of(embeddings.MODEL, None if len(traces) <= MAP_POINTS else
                                    _map_candidates(traces))
-    embedded = embedded.merge(traces, on="trace_id")
+    embedded = embedded.merge(traces, on="trace_id").sort_values("trace_id")
     if len(embedded) < 3:
         return pd.DataFrame()
     share = max(1, MAP_POINTS // embedded["generator"].nunique())
