@@ -376,7 +376,7 @@ def matched(curves: pd.DataFrame, se: str, wc: str) -> pd.DataFrame:
             if per_sample[wc] > 0 else None
         w = b[b["k"] == k_wc]
         w = w.iloc[0] if len(w) else None
-        row = {"SE k": s.k, "WC k": k_wc, "FLOPs": s.flops,
+        row = {"SE k": s.k, "WC k": k_wc, "FLOPs": float(s.flops),
                "coverage SE": s.coverage, "coverage WC": _get(w, "coverage"),
                "diversity SE": s.diversity, "diversity WC": _get(w, "diversity"),
                "FPR SE": s.fpr, "FPR WC": _get(w, "fpr")}

@@ -40,6 +40,11 @@ def test_compare_page_on_the_demo_opens_a_trace_from_the_map(page: Page, demo_se
     expect(page.get_by_text("up to date with the store")).to_be_visible(timeout=120_000)
     expect(page.get_by_role("heading", name="At matched compute", exact=True)).to_be_visible()
     expect(page.get_by_text("lab-se: 4,725,888 parameters")).to_be_visible()
+    curves = page.locator(".st-key-curves")
+    curves.hover()                                   # the modebar shows on hover
+    with page.expect_download() as download:
+        curves.locator(".modebar-btn[data-title^='Download plot']").click()
+    assert download.value.suggested_filename.endswith(".svg")   # the sidebar's default format
     page.locator(".st-key-compare_map").scroll_into_view_if_needed()
     page.wait_for_function("document.querySelector('.st-key-compare_map .js-plotly-plot')"
                            "?._fullLayout !== undefined")
