@@ -1,0 +1,176 @@
+"""Per-step values from Monte Carlo rollouts, first pits and spurious steps.
+
+Setlur et al. 2024 (../shared/papers.md, section 1): for a trace with steps y_1..y_n, Q_i is the
+value of the prefix ending with step i, estimated by sampling K continuations with the rollout
+policy and checking each final answer. The paper's Q is best-of-K (1 if any rollout succeeds);
+the mean success rate is kept too. A_i = Q_i - Q_{i-1}, Q_0 from the bare problem. The first
+pit is the earliest step with the lowest Q. Binary search (OmegaPRM, Luo et al. 2024) finds the
+first step whose best-of-K value is 0 with about log2(n) prefix evaluations instead of n.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from synthqa.answers import extract_answer, is_equivalent
+from synthqa.sampling.base import Sampler, SamplingSpec
+
+MODES = ("exhaustive", "binary")
+SPURIOUS_ADVANTAGE = -0.2  # a step of a correct trace whose mean-value advantage is this low
+
+
+@dataclass(frozen=True)
+class Rollout:
+    prefix_steps: int   # rolled out after this many steps of the trace (0 = bare problem)
+    index: int
+    text: str           # the continuation only
+    answer: str | None
+    correct: bool
+    n_tokens: int
+
+
+@dataclass(frozen=True)
+class PrefixValue:
+    prefix_steps: int
+    q_mean: float       # share of the K rollouts that reach the gold answer
+    q_best: float       # best-of-K: 1.0 if any does (the paper's Q)
+    k: int              # rollouts behind it (0: the trace's own final answer)
+
+
+@dataclass
+class TraceValues:
+    trace_id: str
+    n_steps: int
+    correct: bool
+    mode: str
+    values: list[PrefixValue] = field(default_factory=list)   # by prefix length
+    rollouts: list[Rollout] = field(default_factory=list)
+
+    def q(self, prefix_steps: int, kind: str = "best") -> float | None:
+        for v in self.values:
+            if v.prefix_steps == prefix_steps:
+                return v.q_best if kind == "best" else v.q_mean
+        return None
+
+    @property
+    def rollouts_used(self) -> int:
+        return len(self.rollouts)
+
+
+@dataclass
+class RolloutPolicy:
+    """Continues a trace from a prefix: K samples from `sampler`, verified against the gold."""
+    sampler: Sampler
+    spec: SamplingSpec
+    k: int = 5
+    joiner: str = "\n"      # how the trace's steps are joined (and a prefix ends)
+    seed: int = 0
+    verify: Callable[[str | None, str | None], bool] = is_equivalent
+
+    def prompt(self, problem: str, steps: Sequence[str], prefix_steps: int) -> str:
+        prefix = "".join(s + self.joiner for s in steps[:prefix_steps])
+        return self.spec.prompt(problem) + prefix
+
+    def evaluate(self, problem: str, gold: str | None, steps: Sequence[str],
+                 prefixes: Sequence[int]) -> list[tuple[PrefixValue, list[Rollout]]]:
+        """Values of several prefixes of one trace, in one batched sampler call."""
+        prompts = [self.prompt(problem, steps, i) for i in prefixes]
+        outputs = self.sampler.complete(prompts, self.spec, self.k, self.seed)
+        results = []
+        for i, completions in zip(prefixes, outputs):
+            prefix = "".join(s + self.joiner for s in steps[:i])
+            rollouts = []
+            for j, c in enumerate(completions):
+                answer, _ = extract_answer(prefix + c.text)
+                rollouts.append(Rollout(i, j, c.text, answer, bool(self.verify(answer, gold)),
+                                        c.n_tokens))
+            wins = sum(r.correct for r in rollouts)
+            results.append((PrefixValue(i, wins / len(rollouts), float(wins > 0),
+                                        len(rollouts)), rollouts))
+        return results
+
+
+def exhaustive(policy: RolloutPolicy, trace_id: str, problem: str, gold: str | None,
+               steps: Sequence[str], correct: bool) -> TraceValues:
+    """Q_0..Q_n: rollouts from the bare problem and after every step but the last, whose value
+    is the trace's own reward (it already ends in a final answer)."""
+    n = len(steps)
+    out = TraceValues(trace_id, n, correct, "exhaustive")
+    for value, rollouts in policy.evaluate(problem, gold, steps, list(range(n))):
+        out.values.append(value)
+        out.rollouts.extend(rollouts)
+    out.values.append(_final(n, correct))
+    return out
+
+
+def binary_search(policy: RolloutPolicy, trace_id: str, problem: str, gold: str | None,
+                  steps: Sequence[str], correct: bool) -> TraceValues:
+    """The first prefix whose best-of-K value is 0, assuming values only fall once they are 0.
+
+    For a wrong trace Q_n = 0; the search keeps lo < hi with Q_hi = 0 and Q_lo > 0 (or lo =
+    the bare problem not yet known) and halves the interval: about log2(n) evaluations.
+    """
+    n = len(steps)
+    out = TraceValues(trace_id, n, correct, "binary")
+    out.values.append(_final(n, correct))
+    if correct or n == 0:
+        return out
+    lo, hi = 0, n            # Q_hi = 0 is known; find the smallest such prefix length
+    while lo < hi:
+        mid = (lo + hi) // 2
+        (value, rollouts), = policy.evaluate(problem, gold, steps, [mid])
+        out.values.append(value)
+        out.rollouts.extend(rollouts)
+        if value.q_best == 0:
+            hi = mid
+        else:
+            lo = mid + 1
+    out.values.sort(key=lambda v: v.prefix_steps)
+    return out
+
+
+def _final(n: int, correct: bool) -> PrefixValue:
+    reward = float(bool(correct))
+    return PrefixValue(n, reward, reward, 0)
+
+
+def advantages(values: TraceValues, kind: str = "best") -> dict[int, float]:
+    """A_i = Q_i - Q_{i-1} for every step i (1-based prefix length) whose two values exist."""
+    out = {}
+    for i in range(1, values.n_steps + 1):
+        a, b = values.q(i - 1, kind), values.q(i, kind)
+        if a is not None and b is not None:
+            out[i] = b - a
+    return out
+
+
+def first_pit(values: TraceValues, kind: str = "best") -> int | None:
+    """0-based index of the pit step of a wrong trace: the earliest step whose prefix value is
+    the lowest (for binary search: the first prefix found at 0). None for a correct trace."""
+    if values.correct:
+        return None
+    steps = [v for v in values.values if v.prefix_steps >= 1]
+    if not steps:
+        return None
+    if values.mode == "binary":
+        zero = [v.prefix_steps for v in steps if v.q_best == 0]
+        return min(zero) - 1
+    qs = [(v.q_best if kind == "best" else v.q_mean, v.prefix_steps) for v in steps]
+    lowest = min(q for q, _ in qs)
+    return min(i for q, i in qs if q == lowest) - 1
+
+
+def spurious_steps(values: TraceValues, threshold: float = SPURIOUS_ADVANTAGE) -> list[int]:
+    """0-based indices of the steps of a correct trace that lower its mean value (no progress
+    or a detour the policy has to recover from)."""
+    if not values.correct:
+        return []
+    return [i - 1 for i, a in advantages(values, "mean").items() if a <= threshold]
+
+
+def run(policy: RolloutPolicy, mode: str, trace_id: str, problem: str, gold: str | None,
+        steps: Sequence[str], correct: bool) -> TraceValues:
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}; choose from {', '.join(MODES)}")
+    search = exhaustive if mode == "exhaustive" else binary_search
+    return search(policy, trace_id, problem, gold, steps, correct)

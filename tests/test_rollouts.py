@@ -1,0 +1,76 @@
+"""Rollouts with a scripted sampler whose success rate after every prefix is known exactly."""
+import pytest
+
+from synthqa import rollouts
+from synthqa.rollouts import RolloutPolicy
+from synthqa.sampling.base import Completion, SamplingSpec
+
+PROBLEM, GOLD = "2+3*4", "20"
+STEPS = ["2+3=5", "5*4=21", "#### 21"]       # wrong at step 2 (index 1)
+
+
+class Scripted:
+    """Continuations of a prefix of STEPS: wins[i] of the K reach the gold answer."""
+    name = "scripted"
+
+    def __init__(self, wins: dict[int, int], k: int):
+        self.wins, self.k, self.prompts = wins, k, []
+
+    def complete(self, prompts, spec, n, seed):
+        assert n == self.k
+        out = []
+        for prompt in prompts:
+            self.prompts.append(prompt)
+            done = prompt.count("\n") - 1          # steps in the prompt after the problem line
+            good = self.wins[done]
+            out.append([Completion("#### 20" if j < good else "#### 7", 3) for j in range(n)])
+        return out
+
+
+def policy(wins, k=4):
+    return RolloutPolicy(Scripted(wins, k), SamplingSpec(prompt_template="{problem}\n"), k=k)
+
+
+def test_exhaustive_values_advantages_and_pit():
+    p = policy({0: 3, 1: 2, 2: 0})
+    values = rollouts.exhaustive(p, "t1", PROBLEM, GOLD, STEPS, correct=False)
+    assert [(v.prefix_steps, v.q_mean, v.q_best, v.k) for v in values.values] == [
+        (0, 0.75, 1.0, 4), (1, 0.5, 1.0, 4), (2, 0.0, 0.0, 4), (3, 0.0, 0.0, 0)]
+    assert rollouts.advantages(values) == {1: 0.0, 2: -1.0, 3: 0.0}
+    assert rollouts.advantages(values, "mean") == {1: -0.25, 2: -0.5, 3: 0.0}
+    assert rollouts.first_pit(values) == 1                  # step "5*4=21"
+    assert values.rollouts_used == 12
+    assert p.sampler.prompts[2] == "2+3*4\n2+3=5\n5*4=21\n"  # the prefix ends with step 2
+    correct_rollout = [r for r in values.rollouts if r.correct][0]
+    assert correct_rollout.answer == "20"
+
+
+def test_binary_search_finds_the_same_pit_with_fewer_rollouts():
+    steps = [f"step {i}" for i in range(15)] + ["#### 7"]
+    wins = {i: (2 if i < 9 else 0) for i in range(16)}   # the value falls to 0 after step 9
+    p = policy(wins)
+    full = rollouts.exhaustive(p, "t", PROBLEM, GOLD, steps, correct=False)
+    fast = rollouts.binary_search(policy(wins), "t", PROBLEM, GOLD, steps, correct=False)
+    assert rollouts.first_pit(full) == rollouts.first_pit(fast) == 8
+    assert full.rollouts_used == 16 * 4
+    assert fast.rollouts_used == 4 * 4                      # log2(16) prefix evaluations
+    assert [v.prefix_steps for v in fast.values] == [8, 9, 10, 12, 16]
+
+
+def test_binary_search_on_a_policy_that_never_solves_it_blames_the_first_step():
+    fast = rollouts.binary_search(policy({i: 0 for i in range(3)}), "t", PROBLEM, GOLD, STEPS,
+                                  correct=False)
+    assert rollouts.first_pit(fast) == 0
+
+
+def test_a_correct_trace_has_no_pit_but_may_have_spurious_steps():
+    p = policy({0: 2, 1: 1, 2: 4})
+    values = rollouts.exhaustive(p, "t", PROBLEM, GOLD, ["2+3=5", "detour", "#### 20"], True)
+    assert rollouts.first_pit(values) is None
+    assert rollouts.spurious_steps(values) == [0]           # 0.5 -> 0.25
+    assert rollouts.binary_search(p, "t", PROBLEM, GOLD, STEPS, True).rollouts_used == 0
+
+
+def test_unknown_mode_is_refused():
+    with pytest.raises(ValueError, match="unknown mode"):
+        rollouts.run(policy({}), "greedy", "t", PROBLEM, GOLD, STEPS, False)
