@@ -1,9 +1,11 @@
-"""`python -m synthqa init | import | verify | stats | export | metrics | demo` (exit codes: EXIT_CODES)."""
+"""`python -m synthqa init | import | verify | stats | export | metrics | rollouts | demo` (exit codes: EXIT_CODES)."""
 from __future__ import annotations
 
 import argparse
 import sys
 from contextlib import closing
+from datetime import datetime
+from pathlib import Path
 
 from tqdm import tqdm
 
@@ -119,6 +121,45 @@ def cmd_metrics(args) -> int:
     return EXIT_OK
 
 
+def cmd_rollouts(args) -> int:
+    from synthqa import pits, rollout_job
+    from synthqa.ingest import ingest_inbox
+
+    ws = _workspace(args)
+    job = rollout_job.RolloutJob(
+        f"rollouts-{args.policy_name}-{args.mode}-{datetime.now():%Y%m%dT%H%M%S}",
+        policy_choice(args.policy, args.policy_name), args.mode, args.k, args.temperature,
+        args.max_tokens, args.prompt_template)
+    with closing(ws.open_store()) as store:
+        n = rollout_job.prepare(ws, store, job, args.generator, not args.all, args.limit)
+        print(f"{job.run_id}: {n:,} traces, K = {job.k}, {job.mode}")
+        rollout_job.run(ws, job.run_id)
+        ingest_inbox(store, ws)
+        frame = store.pits_frame()
+        frame = frame[(frame["policy"] == job.policy.name) & (frame["mode"] == job.mode)]
+        traces = store.rollout_inputs(args.generator, not args.all, args.limit)
+    run_pits = frame[frame["trace_id"].isin(traces["trace_id"])]
+    print(f"rollouts per trace {run_pits['rollouts_used'].mean():.1f}; "
+          f"pits found {run_pits['pit_step'].notna().sum():,} of "
+          f"{(~traces['correct']).sum():,} wrong traces")
+    for name, pairs in (("lab exact first wrong step", pits.lab_pairs(run_pits, traces)),
+                        ("human first-error labels", pits.human_pairs(run_pits))):
+        a = pits.agreement(pairs)
+        if a["traces"]:
+            print(f"pit vs {name}: {a['traces']} traces, exact {a['exact']:.3f}, "
+                  f"within ±1 {a['within_1']:.3f}, mean offset {a['mean_offset']:+.2f}")
+    return EXIT_OK
+
+
+def policy_choice(policy: str, name: str):
+    """A lab preset (`lab-wc`, `lab-se`) or a local model folder."""
+    from synthqa.lab.model import DATA_DIR
+    from synthqa.sampling.job import ModelChoice
+
+    presets = {"lab-wc": DATA_DIR / "wc", "lab-se": DATA_DIR / "se"}
+    return ModelChoice(name, path=str(presets.get(policy, policy)))
+
+
 def cmd_demo(args) -> int:
     from synthqa.lab.demo import build_demo, build_smollm2_demo
 
@@ -184,6 +225,22 @@ def make_parser() -> argparse.ArgumentParser:
     met.add_argument("--no-embed", action="store_true", help="skip embedding new solutions "
                      "(diversity from embeddings then covers the embedded ones only)")
     met.set_defaults(fn=cmd_metrics)
+    rol = sub.add_parser("rollouts", help="per-step values and first pits from Monte Carlo "
+                         "rollouts of a policy (Setlur et al. 2024)")
+    rol.add_argument("--policy", default="lab-wc",
+                     help="lab-wc, lab-se or a local model folder (default lab-wc)")
+    rol.add_argument("--policy-name", help="how the policy is recorded (default: --policy)")
+    rol.add_argument("--generator", help="roll out this generator's traces (default: all)")
+    rol.add_argument("--all", action="store_true", help="correct traces too (spurious steps)")
+    rol.add_argument("--limit", type=int, default=50, help="traces (default 50)")
+    rol.add_argument("--mode", choices=["exhaustive", "binary"], default="exhaustive",
+                     help="every step (the paper), or binary search for the first zero value")
+    rol.add_argument("-k", type=int, default=5, help="rollouts per prefix (default 5)")
+    rol.add_argument("--temperature", type=float, default=0.7)
+    rol.add_argument("--max-tokens", type=int, default=256)
+    rol.add_argument("--prompt-template", default="{problem}\n",
+                     help="what the policy sees before the steps (default: the lab's)")
+    rol.set_defaults(fn=cmd_rollouts)
     demo = sub.add_parser("demo", help="fill the workspace with lab problems sampled by the "
                           "weak-cheap and strong-expensive lab models at matched compute")
     demo.add_argument("--source", choices=["lab", "smollm2"], default="lab",
@@ -198,6 +255,8 @@ def make_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
+    if getattr(args, "fn", None) is cmd_rollouts:
+        args.policy_name = args.policy_name or Path(args.policy).name
     try:
         return args.fn(args)
     except StoreBusy as exc:

@@ -239,6 +239,26 @@ def import_file(store: Store, path: str | Path, fmt: str = "auto",
     return result
 
 
+ROLLOUTS = "rollouts"  # inbox shards of a rollout run (synthqa.rollout_job), not traces
+
+
+def import_rollouts(store: Store, path: Path) -> ImportResult:
+    """One rollout shard: values, rollouts and pits of its traces, in one transaction, once."""
+    result = ImportResult(path=str(path), fmt=ROLLOUTS, sha256=file_sha256(path))
+    if store.import_done(result.sha256, ROLLOUTS):
+        result.skipped = True
+        return result
+    started = datetime.now(timezone.utc).replace(tzinfo=None)
+    with store.transaction() as cur:
+        result.n_records = store.insert_rollout_shard(cur, path)
+        store.record_import(cur, {
+            "import_id": f"{result.sha256[:12]}-{ROLLOUTS}", "sha256": result.sha256,
+            "fmt": ROLLOUTS, "path": str(path), "started_at": started,
+            "n_records": result.n_records, "n_traces_new": 0, "n_errors": 0, "errors": "[]"})
+    result.n_traces = result.n_records
+    return result
+
+
 def ingest_inbox(store: Store, workspace: Workspace,
                  settings: Settings | None = None) -> list[ImportResult]:
     """Import every file waiting in inbox/, once each, and move it to inbox/done/."""
@@ -247,8 +267,11 @@ def ingest_inbox(store: Store, workspace: Workspace,
         for inbox_file in workspace.pending():
             fmt = inbox_format(inbox_file)
             try:
-                result = import_file(store, inbox_file, fmt, settings,
-                                     name=display_name(inbox_file))
+                if fmt == ROLLOUTS:
+                    result = import_rollouts(store, inbox_file)
+                else:
+                    result = import_file(store, inbox_file, fmt, settings,
+                                         name=display_name(inbox_file))
             except (OSError, ValueError) as exc:
                 result = ImportResult(path=str(inbox_file), fmt=fmt)
                 result.add_error(f"{display_name(inbox_file)}: {exc}")

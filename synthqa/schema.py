@@ -58,6 +58,24 @@ MIGRATIONS: list[list[str]] = [
             trace_id VARCHAR NOT NULL, model VARCHAR NOT NULL, vector FLOAT[384] NOT NULL,
             PRIMARY KEY (trace_id, model))""",
     ],
+    [
+        # Monte Carlo values of trace prefixes (prefix_steps = steps taken; 0 = bare problem),
+        # the rollouts behind them, and each trace's first pit, per rollout policy and search.
+        """CREATE TABLE step_values (
+            trace_id VARCHAR NOT NULL, prefix_steps INTEGER NOT NULL, policy VARCHAR NOT NULL,
+            mode VARCHAR NOT NULL, k INTEGER NOT NULL, q_mean DOUBLE, q_best DOUBLE,
+            verifier VARCHAR, computed_at TIMESTAMP,
+            PRIMARY KEY (trace_id, prefix_steps, policy, mode))""",
+        """CREATE TABLE rollouts (
+            trace_id VARCHAR NOT NULL, prefix_steps INTEGER NOT NULL, policy VARCHAR NOT NULL,
+            mode VARCHAR NOT NULL, rollout_index INTEGER NOT NULL, text VARCHAR,
+            answer VARCHAR, correct BOOLEAN, n_tokens INTEGER,
+            PRIMARY KEY (trace_id, prefix_steps, policy, mode, rollout_index))""",
+        """CREATE TABLE pits (
+            trace_id VARCHAR NOT NULL, policy VARCHAR NOT NULL, mode VARCHAR NOT NULL,
+            pit_step INTEGER, spurious INTEGER[], rollouts_used INTEGER, computed_at TIMESTAMP,
+            PRIMARY KEY (trace_id, policy, mode))""",
+    ],
 ]
 
 # Columns written by `insert_batch`, in table order; the ingest code builds frames with these.

@@ -339,6 +339,56 @@ class Store:
         return self.df(f"SELECT trace_id, vector FROM embeddings WHERE model = ? {where}",
                        [model] if trace_ids is None else [model, list(trace_ids)])
 
+    # -- rollouts -------------------------------------------------------------------------
+    def rollout_inputs(self, generator: str | None, negatives_only: bool,
+                       limit: int) -> pd.DataFrame:
+        """Traces to roll out: id, problem, gold answer, steps, correctness."""
+        return self.df("""
+            SELECT t.trace_id, p.text AS problem, p.gold_answer AS gold,
+                   list(s.text ORDER BY s.step_index) AS steps, coalesce(t.correct, false)
+                   AS correct
+            FROM traces_effective t JOIN problems p USING (problem_id)
+            JOIN steps s USING (trace_id)
+            WHERE (? IS NULL OR t.generator = ?) AND (NOT ? OR t.correct = false)
+            GROUP BY t.trace_id, p.text, p.gold_answer, t.correct
+            ORDER BY hash(t.trace_id) LIMIT ?""",
+            [generator, generator, negatives_only, limit])
+
+    def insert_rollout_shard(self, cur, path: Path) -> int:
+        """One shard of a rollout run (a row per trace with nested values and rollouts)."""
+        src = "read_parquet(?)"
+        cur.execute(f"""INSERT OR REPLACE INTO step_values
+            SELECT trace_id, v.prefix_steps, policy, mode, v.k, v.q_mean, v.q_best, verifier,
+                   computed_at FROM (SELECT *, unnest("values") AS v FROM {src})""",
+                    [str(path)])
+        cur.execute(f"""INSERT OR REPLACE INTO rollouts
+            SELECT trace_id, r.prefix_steps, policy, mode, r."index", r.text, r.answer,
+                   r.correct, r.n_tokens FROM (SELECT *, unnest(rollouts) AS r FROM {src})""",
+                    [str(path)])
+        cur.execute(f"""INSERT OR REPLACE INTO pits SELECT trace_id, policy, mode, pit_step,
+                        spurious, rollouts_used, computed_at FROM {src}""", [str(path)])
+        return cur.execute(f"SELECT count(*) FROM {src}", [str(path)]).fetchone()[0]
+
+    def step_values_of(self, trace_id: str) -> pd.DataFrame:
+        return self.df("SELECT * FROM step_values WHERE trace_id = ? "
+                       "ORDER BY policy, mode, prefix_steps", [trace_id])
+
+    def rollouts_of(self, trace_id: str, policy: str, mode: str,
+                    prefix_steps: int) -> pd.DataFrame:
+        return self.df("SELECT rollout_index, text, answer, correct, n_tokens FROM rollouts "
+                       "WHERE trace_id = ? AND policy = ? AND mode = ? AND prefix_steps = ? "
+                       "ORDER BY rollout_index", [trace_id, policy, mode, prefix_steps])
+
+    def pits_frame(self) -> pd.DataFrame:
+        """Every pit with its trace's generator and the latest human first-error label."""
+        return self.df("""
+            SELECT pt.*, t.generator, t.n_steps, fe.value AS human_first_error
+            FROM pits pt JOIN traces t USING (trace_id)
+            LEFT JOIN labels_latest fe ON fe.trace_id = pt.trace_id
+                 AND fe.kind = 'first_error_step' AND fe.step_index IS NULL
+                 AND fe.origin = 'human'
+            ORDER BY pt.policy, pt.mode, pt.trace_id""")
+
     # -- metrics cache --------------------------------------------------------------------
     def inputs_version(self) -> str:
         """Changes whenever traces, verdicts, labels or embeddings change (cheap to compute)."""

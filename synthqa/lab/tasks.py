@@ -8,6 +8,7 @@ Difficulty knobs: the number of operations and the operand size (digits).
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 
 OPS = "+-*"
@@ -64,3 +65,18 @@ def first_wrong_step(problem: LabProblem, steps: list[str]) -> int | None:
         if gold.strip() != step.strip():
             return i
     return None if len(steps) == len(problem.steps) else min(len(steps), len(problem.steps))
+
+
+def problem_from_text(text: str) -> LabProblem:
+    """The lab problem written as `text` (e.g. `12+7*3-5`), with its gold steps."""
+    tokens = re.findall(r"\d+|[-+*]", text.strip())
+    if not tokens or "".join(tokens) != text.strip() or len(tokens) % 2 == 0:
+        raise ValueError(f"not a lab problem: {text!r}")
+    value, steps = int(tokens[0]), []
+    for op, operand in zip(tokens[1::2], map(int, tokens[2::2])):
+        result = {"+": value + operand, "-": value - operand, "*": value * operand}[op]
+        steps.append(f"{value}{op}{operand}={result}")
+        value = result
+    steps.append(f"#### {value}")
+    digits = max(len(t) for t in tokens[::2])
+    return LabProblem(text.strip(), value, tuple(steps), len(steps) - 1, digits)

@@ -67,9 +67,14 @@ class HFSampler:
         enc = self.tokenizer(prompts, return_tensors="pt", padding=True,
                              add_special_tokens=not self.chat).to(self.device)
         sampling = spec.temperature > 0
+        # Never generate past the model's context (a long prefix leaves less room).
+        context = getattr(self.model.config, "max_position_embeddings", None) or 1 << 30
+        room = min(spec.max_tokens, context - enc["input_ids"].shape[1])
+        if room < 1:
+            return [[Completion("", 0)] * n for _ in prompts]
         with torch.inference_mode():
             ids = self.model.generate(
-                **enc, max_new_tokens=spec.max_tokens, num_return_sequences=n if sampling else 1,
+                **enc, max_new_tokens=room, num_return_sequences=n if sampling else 1,
                 do_sample=sampling, temperature=spec.temperature if sampling else None,
                 top_p=spec.top_p if sampling else None, top_k=0 if sampling else None,
                 pad_token_id=self.tokenizer.pad_token_id, use_cache=True)
