@@ -12,6 +12,7 @@ pages = [
     st.Page("pages/quality.py", title="Data quality", icon=":material/insights:"),
     st.Page("pages/compare.py", title="SE vs WC", icon=":material/compare_arrows:"),
     st.Page("pages/sampling.py", title="Sampling", icon=":material/casino:"),
+    st.Page("pages/pits.py", title="Step values", icon=":material/stairs:"),
 ]
 nav = st.navigation(pages)
 

@@ -55,6 +55,16 @@ class ReviewQueue:
             del self._claims[trace]
 
 
+def first_error_label(trace_id: str, who: str, step: int, note: str = "") -> dict:
+    """A reviewer's first wrong step of a trace (0-based), e.g. accepting or correcting a pit."""
+    if not who.strip():
+        raise ValueError("a reviewer name is required")
+    return {"label_id": uuid.uuid4().hex, "trace_id": trace_id, "step_index": None,
+            "kind": "first_error_step", "value": str(int(step)), "who": who.strip(),
+            "origin": "human", "labelled_at": datetime.now(timezone.utc).replace(tzinfo=None),
+            "note": note or None}
+
+
 def verdict_labels(trace_id: str, who: str, verdict: str, first_bad_step: int | None,
                    note: str = "") -> list[dict]:
     """The labels one review action writes: the verdict, and where the reasoning first fails."""

@@ -129,6 +129,22 @@ def progress(workspace: Workspace, run_id: str) -> dict:
     return json.loads(path.read_text()) if path.exists() else {"done": 0, "total": None}
 
 
+def runs(workspace: Workspace) -> list[str]:
+    """Rollout runs of the workspace, newest first."""
+    folders = [f for f in workspace.runs.glob("*") if (f / "job.json").is_file()
+               and (f / "input.parquet").is_file()]
+    return [f.name for f in sorted(folders, key=lambda f: f.stat().st_mtime, reverse=True)]
+
+
+def start(workspace: Workspace, store: Store, job: RolloutJob, generator: str | None,
+          negatives_only: bool, limit: int) -> int:
+    """Prepare and launch a run in its own process; returns its number of traces."""
+    n = prepare(workspace, store, job, generator, negatives_only, limit)
+    if n:
+        launch(workspace, job.run_id)
+    return n
+
+
 def launch(workspace: Workspace, run_id: str) -> subprocess.Popen:
     log = open(workspace.runs / run_id / "log.txt", "w")
     return subprocess.Popen([sys.executable, "-m", "synthqa.rollout_job", str(workspace.root),

@@ -340,19 +340,22 @@ class Store:
                        [model] if trace_ids is None else [model, list(trace_ids)])
 
     # -- rollouts -------------------------------------------------------------------------
-    def rollout_inputs(self, generator: str | None, negatives_only: bool,
-                       limit: int) -> pd.DataFrame:
-        """Traces to roll out: id, problem, gold answer, steps, correctness."""
+    def rollout_inputs(self, generator: str | None, negatives_only: bool, limit: int,
+                       trace_ids: Sequence[str] | None = None) -> pd.DataFrame:
+        """Traces to roll out (or the given ones): id, problem, gold answer, steps,
+        correctness, source."""
         return self.df("""
             SELECT t.trace_id, p.text AS problem, p.gold_answer AS gold,
                    list(s.text ORDER BY s.step_index) AS steps, coalesce(t.correct, false)
-                   AS correct
+                   AS correct, p.source
             FROM traces_effective t JOIN problems p USING (problem_id)
             JOIN steps s USING (trace_id)
             WHERE (? IS NULL OR t.generator = ?) AND (NOT ? OR t.correct = false)
-            GROUP BY t.trace_id, p.text, p.gold_answer, t.correct
+              AND (?::VARCHAR[] IS NULL OR t.trace_id IN (SELECT unnest(?::VARCHAR[])))
+            GROUP BY t.trace_id, p.text, p.gold_answer, t.correct, p.source
             ORDER BY hash(t.trace_id) LIMIT ?""",
-            [generator, generator, negatives_only, limit])
+            [generator, generator, negatives_only, None if trace_ids is None else
+             list(trace_ids), None if trace_ids is None else list(trace_ids), limit])
 
     def insert_rollout_shard(self, cur, path: Path) -> int:
         """One shard of a rollout run (a row per trace with nested values and rollouts)."""

@@ -1,0 +1,101 @@
+"""Step values: per-step Q from Monte Carlo rollouts, first pits, and how they meet humans."""
+import streamlit as st
+
+from synthqa import pits
+from synthqa.review import first_error_label
+from synthqa.ui import resources, reviewing
+from synthqa.ui.rollouts import launch_form, run_progress, value_strip
+from synthqa.ui.router import through_router
+from synthqa.ui.text import markdown_safe
+
+through_router()
+
+store = resources.store()
+st.title("Step values and first pits")
+st.caption("Q after each step = share of K rollouts of the policy, continued from there, that "
+           "reach the gold answer (best-of-K: any does). A = Q_i − Q_{i−1}. The first pit is "
+           "the earliest step with the lowest value (Setlur et al. 2024).")
+frame = store.pits_frame()
+with st.expander("Start a rollout run", expanded=frame.empty):
+    launch_form(store.filter_options()["generators"])
+    run_progress()
+if frame.empty:
+    st.info("No step values yet: start a rollout run above, or `python -m synthqa rollouts`.")
+    st.stop()
+
+runs = sorted({f"{p} · {m}" for p, m in zip(frame["policy"], frame["mode"])})
+chosen = st.selectbox("Rollout policy · search", runs, key="pit_run")
+policy, mode = chosen.split(" · ")
+part = frame[(frame["policy"] == policy) & (frame["mode"] == mode)].reset_index(drop=True)
+inputs = store.rollout_inputs(None, False, len(part), part["trace_id"].tolist())
+
+st.subheader("Pits against known first errors")
+rows = []
+lab = inputs[inputs["source"] == "lab"]
+for name, pairs in (("human first-error labels", pits.human_pairs(part)),
+                    ("the lab's exact first wrong step", pits.lab_pairs(part, lab))):
+    a = pits.agreement(pairs)
+    if a["traces"]:
+        rows.append({"reference": name, **a})
+if rows:
+    st.dataframe(rows, hide_index=True, column_config={
+        "exact": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
+        "within_1": st.column_config.ProgressColumn("within ±1", format="percent",
+                                                    min_value=0, max_value=1),
+        "mean_offset": st.column_config.NumberColumn("mean offset (pit − reference)",
+                                                     format="%+.2f")})
+    both = pits.human_pairs(part) + pits.lab_pairs(part, lab)
+    st.caption("Where pits and first errors meet, by step position (1-based):")
+    st.dataframe(pits.confusion_by_position(both).pivot_table(
+        index="reference step", columns="pit step", values="traces", fill_value=0))
+else:
+    st.caption("No human first-error labels or lab traces among these pits yet.")
+used = part["rollouts_used"].mean()
+st.caption(f"{len(part):,} traces · {used:.1f} rollouts per trace · "
+           f"{part['pit_step'].notna().sum():,} pits · "
+           f"{sum(len(s) for s in part['spurious'] if s is not None):,} spurious steps in "
+           "correct traces")
+
+st.subheader("A trace, step by step")
+labels = {t: f"{g} · pit at step {'' if p != p else int(p) + 1} of {n} · {t[:8]}"
+          for t, g, p, n in zip(part["trace_id"], part["generator"], part["pit_step"],
+                                part["n_steps"])}
+trace_id = st.selectbox("Trace", list(labels), format_func=labels.get, key="pit_trace")
+row = part.set_index("trace_id").loc[trace_id]
+trace = inputs.set_index("trace_id").loc[trace_id]
+steps = list(trace["steps"])
+pit = None if row["pit_step"] != row["pit_step"] else int(row["pit_step"])
+st.markdown(markdown_safe(trace["problem"]))
+values = store.step_values_of(trace_id)
+values = values[(values["policy"] == policy) & (values["mode"] == mode)]
+clicked = value_strip(steps, values, pit, key=f"strip_{trace_id}_{chosen}")
+for i, step in enumerate(steps):
+    flag = " ← **first pit**" if i == pit else ""
+    human = row["human_first_error"]
+    flag += " ← human first error" if str(human) == str(i) else ""
+    st.markdown(f"**{i + 1}** {markdown_safe(step)}{flag}")
+if clicked is not None:
+    shown = store.rollouts_of(trace_id, policy, mode, clicked)
+    st.markdown(f"**Rollouts after {clicked} step(s)**")
+    if shown.empty:
+        st.caption("No rollouts from here: binary search skipped it, or it is the end.")
+    else:
+        st.dataframe(shown, hide_index=True)
+else:
+    st.caption("Click a square to see the rollouts from that prefix.")
+
+if pit is not None:
+    st.markdown("**Is the pit the first wrong step?**")
+    if reviewing.name_form():
+        c1, c2, c3 = st.columns([1, 1, 1], vertical_alignment="bottom")
+        note = f"from MC pit ({policy}, {mode})"
+
+        def save(step: int) -> None:
+            store.add_label(first_error_label(trace_id, st.session_state.reviewer, step, note))
+            st.session_state["pit_saved"] = f"Saved: first wrong step {step + 1}."
+
+        c1.button("Accept the pit", type="primary", on_click=save, args=(pit,))
+        other = c2.number_input("First wrong step is", 1, len(steps), pit + 1, key="pit_fix")
+        c3.button("Save correction", on_click=lambda: save(int(st.session_state.pit_fix) - 1))
+    if st.session_state.get("pit_saved"):
+        st.success(st.session_state.pop("pit_saved"))

@@ -1,0 +1,96 @@
+"""Widgets of the step-values page: launching rollout runs, their progress, the value strip."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from synthqa import rollout_job
+from synthqa.rollouts import MODES
+from synthqa.ui import resources
+from synthqa.ui.sampling import model_picker
+
+
+def launch_form(generators: list[str]) -> None:
+    """Choose traces and a rollout policy; the run starts in its own process."""
+    with st.container(border=True):
+        c1, c2, c3 = st.columns(3)
+        generator = c1.selectbox("Traces of", generators, key="ro_generator")
+        which = c2.segmented_control("Which", ["wrong", "all"], default="wrong",
+                                     key="ro_which", help="all: correct traces too, for "
+                                     "spurious steps") or "wrong"
+        limit = c3.number_input("How many traces", 1, 100_000, 20, key="ro_limit")
+        policy = model_picker("Rollout policy", 1)
+        c1, c2, c3, c4 = st.columns(4)
+        mode = c1.selectbox("Search", MODES, key="ro_mode",
+                            help="exhaustive: every step (the paper); binary: the first step "
+                                 "whose value is 0, in about log2(steps) evaluations")
+        k = c2.number_input("Rollouts per prefix (K)", 1, 64, 5, key="ro_k")
+        temperature = c3.slider("Temperature", 0.1, 1.5, 0.7, 0.05, key="ro_temperature")
+        max_tokens = c4.number_input("Max tokens", 8, 4096, 80, key="ro_max_tokens")
+        template = st.text_input("Prompt template ({problem}, then the trace's steps)",
+                                 "{problem}\n", key="ro_template")
+        st.button("Start rollouts", type="primary", disabled=policy is None,
+                  on_click=_start, args=(policy, generator, which == "wrong", int(limit), mode,
+                                         int(k), float(temperature), int(max_tokens),
+                                         template))
+    kind, msg = st.session_state.pop("ro_msg", (None, None))
+    if kind:
+        getattr(st, kind)(msg)
+
+
+def _start(policy, generator, negatives_only, limit, mode, k, temperature, max_tokens,
+           template) -> None:
+    job = rollout_job.RolloutJob(f"rollouts-{datetime.now():%Y%m%d-%H%M%S}", policy, mode, k,
+                                 temperature, max_tokens, template.replace("\\n", "\n"))
+    try:
+        n = rollout_job.start(resources.workspace(), resources.store(), job, generator,
+                              negatives_only, limit)
+    except (ValueError, FileNotFoundError) as exc:
+        st.session_state["ro_msg"] = ("error", str(exc))
+        return
+    st.session_state["ro_msg"] = ("success", f"Started {job.run_id} on {n} traces.") if n \
+        else ("warning", "No traces match that choice.")
+
+
+@st.fragment(run_every=2)
+def run_progress() -> None:
+    ws = resources.workspace()
+    names = rollout_job.runs(ws)
+    if not names:
+        st.caption("No rollout runs yet.")
+        return
+    for run_id in names[:4]:
+        info = rollout_job.progress(ws, run_id)
+        total = info["total"] or 0
+        text = f"{run_id}: {info['done']}/{total or '?'} traces"
+        st.progress(info["done"] / total if total else 0.0, text=text)
+
+
+def value_strip(steps: list[str], values: pd.DataFrame, pit: int | None, key: str):
+    """Q after each prefix as a strip of squares (0 = the bare problem); hover shows the step
+    and its advantage; a click returns the prefix length."""
+    values = values.sort_values("prefix_steps")
+    q = dict(zip(values["prefix_steps"], values["q_mean"]))
+    xs = [i for i in range(len(steps) + 1) if i in q]
+    hover = []
+    for i in xs:
+        step = "the bare problem" if i == 0 else steps[i - 1][:120]
+        adv = f"<br>A = {q[i] - q[i - 1]:+.2f}" if i - 1 in q else ""
+        hover.append(f"after {i} step(s): Q = {q[i]:.2f}{adv}<br>{step}")
+    fig = go.Figure(go.Scatter(
+        x=xs, y=[0] * len(xs), mode="markers+text", text=[f"{q[i]:.2f}" for i in xs],
+        textposition="bottom center", customdata=xs, hovertext=hover, hoverinfo="text",
+        marker={"symbol": "square", "size": 38, "color": [q[i] for i in xs], "cmin": 0,
+                "cmax": 1, "colorscale": "RdYlGn", "showscale": True,
+                "colorbar": {"title": "Q", "thickness": 10}}))
+    if pit is not None:
+        fig.add_annotation(x=pit + 1, y=0.6, text="pit", showarrow=True, arrowhead=2, ay=-25)
+    fig.update_layout(height=190, margin={"t": 30, "b": 10, "l": 10, "r": 10},
+                      xaxis={"title": "steps taken", "dtick": 1},
+                      yaxis={"visible": False, "range": [-1, 1]}, clickmode="event+select")
+    event = st.plotly_chart(fig, key=key, on_select="rerun", selection_mode="points")
+    picked = event.selection.points if event else []
+    return int(picked[0]["x"]) if picked else None
