@@ -1,4 +1,5 @@
 """Step values: per-step Q from Monte Carlo rollouts, first pits, and how they meet humans."""
+import pandas as pd
 import streamlit as st
 
 from synthqa import pits
@@ -23,7 +24,8 @@ if frame.empty:
     st.info("No step values yet: start a rollout run above, or `python -m synthqa rollouts`.")
     st.stop()
 
-runs = sorted({f"{p} · {m}" for p, m in zip(frame["policy"], frame["mode"])})
+newest = frame.groupby(["policy", "mode"])["computed_at"].max().sort_values(ascending=False)
+runs = [f"{p} · {m}" for p, m in newest.index]   # the latest results first
 chosen = st.selectbox("Rollout policy · search", runs, key="pit_run")
 policy, mode = chosen.split(" · ")
 part = frame[(frame["policy"] == policy) & (frame["mode"] == mode)].reset_index(drop=True)
@@ -57,14 +59,15 @@ st.caption(f"{len(part):,} traces · {used:.1f} rollouts per trace · "
            "correct traces")
 
 st.subheader("A trace, step by step")
-labels = {t: f"{g} · pit at step {'' if p != p else int(p) + 1} of {n} · {t[:8]}"
+labels = {t: f"{g} · " + ("no pit (the policy never solves it)" if pd.isna(p) else
+                          f"pit at step {int(p) + 1} of {n}") + f" · {t[:8]}"
           for t, g, p, n in zip(part["trace_id"], part["generator"], part["pit_step"],
                                 part["n_steps"])}
 trace_id = st.selectbox("Trace", list(labels), format_func=labels.get, key="pit_trace")
 row = part.set_index("trace_id").loc[trace_id]
 trace = inputs.set_index("trace_id").loc[trace_id]
 steps = list(trace["steps"])
-pit = None if row["pit_step"] != row["pit_step"] else int(row["pit_step"])
+pit = None if pd.isna(row["pit_step"]) else int(row["pit_step"])
 st.markdown(markdown_safe(trace["problem"]))
 values = store.step_values_of(trace_id)
 values = values[(values["policy"] == policy) & (values["mode"] == mode)]

@@ -13,8 +13,8 @@ class Scripted:
     """Continuations of a prefix of STEPS: wins[i] of the K reach the gold answer."""
     name = "scripted"
 
-    def __init__(self, wins: dict[int, int], k: int):
-        self.wins, self.k, self.prompts = wins, k, []
+    def __init__(self, wins: dict[int, int], k: int, gold: str = GOLD):
+        self.wins, self.k, self.gold, self.prompts = wins, k, gold, []
 
     def complete(self, prompts, spec, n, seed):
         assert n == self.k
@@ -23,7 +23,8 @@ class Scripted:
             self.prompts.append(prompt)
             done = prompt.count("\n") - 1          # steps in the prompt after the problem line
             good = self.wins[done]
-            out.append([Completion("#### 20" if j < good else "#### 7", 3) for j in range(n)])
+            out.append([Completion(f"#### {self.gold}" if j < good else "#### 7", 3)
+                        for j in range(n)])
         return out
 
 
@@ -57,10 +58,12 @@ def test_binary_search_finds_the_same_pit_with_fewer_rollouts():
     assert [v.prefix_steps for v in fast.values] == [8, 9, 10, 12, 16]
 
 
-def test_binary_search_on_a_policy_that_never_solves_it_blames_the_first_step():
-    fast = rollouts.binary_search(policy({i: 0 for i in range(3)}), "t", PROBLEM, GOLD, STEPS,
-                                  correct=False)
-    assert rollouts.first_pit(fast) == 0
+def test_no_step_is_a_pit_when_the_policy_cannot_solve_the_problem_at_all():
+    never = {i: 0 for i in range(3)}
+    fast = rollouts.binary_search(policy(never), "t", PROBLEM, GOLD, STEPS, correct=False)
+    full = rollouts.exhaustive(policy(never), "t", PROBLEM, GOLD, STEPS, correct=False)
+    assert rollouts.first_pit(fast) is None and rollouts.first_pit(full) is None
+    assert [v.prefix_steps for v in fast.values] == [0, 1, 3]
 
 
 def test_a_correct_trace_has_no_pit_but_may_have_spurious_steps():

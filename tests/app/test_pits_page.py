@@ -18,7 +18,8 @@ JOB = rollout_job.RolloutJob("scripted-run", ModelChoice("scripted", path="/nowh
 def with_pits(store, workspace, tmp_path):
     fill(store, tmp_path)
     wrong = store.rollout_inputs("wc", True, 2)
-    policy = rollouts.RolloutPolicy(Scripted({0: 2, 1: 0, 2: 0}, 4),
+    assert set(wrong["gold"]) == {"10"}                      # both of problem P2
+    policy = rollouts.RolloutPolicy(Scripted({0: 2, 1: 0, 2: 0}, 4, gold="10"),
                                     SamplingSpec(prompt_template="{problem}\n"), k=4)
     records = [rollout_job.shard_record(rollouts.exhaustive(
         policy, t.trace_id, t.problem, t.gold, list(t.steps), False), JOB)
