@@ -3,6 +3,8 @@ import pandas as pd
 import streamlit as st
 
 from synthqa import pits
+from synthqa.export import jsonl_bytes
+from synthqa.pairs import KINDS, PairChoices, build
 from synthqa.review import first_error_label
 from synthqa.ui import resources, reviewing
 from synthqa.ui.rollouts import launch_form, run_progress, value_strip
@@ -57,6 +59,19 @@ st.caption(f"{len(part):,} traces · {used:.1f} rollouts per trace · "
            f"{part['pit_step'].notna().sum():,} pits · "
            f"{sum(len(s) for s in part['spurious'] if s is not None):,} spurious steps in "
            "correct traces")
+
+st.subheader("Training pairs")
+c1, c2 = st.columns([1, 2], vertical_alignment="bottom")
+kind = c1.selectbox("Kind", KINDS, index=KINDS.index("step-dpo"), key="pair_kind",
+                    help="step-dpo: problem, a correct solution, the wrong trace cut at and "
+                         "including its pit (Setlur et al.); self-explore: the steps before "
+                         "the pit as prompt, the shortest correct rollout from there as chosen, "
+                         "the pit step as rejected; dpo / sft / rft need no rollouts")
+choices = PairChoices(kind, policy=policy, mode=mode)
+examples = build(store, choices)
+c2.download_button(f"Download {len(examples):,} {kind} examples (JSONL, TRL format)",
+                   jsonl_bytes(examples), file_name=f"synthqa-{kind}.jsonl",
+                   mime="application/jsonl", disabled=not examples, key="pair_download")
 
 st.subheader("A trace, step by step")
 labels = {t: f"{g} · " + ("no pit (the policy never solves it)" if pd.isna(p) else

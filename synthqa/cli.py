@@ -1,4 +1,4 @@
-"""`python -m synthqa init | import | verify | stats | export | metrics | rollouts | demo` (exit codes: EXIT_CODES)."""
+"""`python -m synthqa init | import | verify | stats | export | metrics | rollouts | pairs | demo` (exit codes: EXIT_CODES)."""
 from __future__ import annotations
 
 import argparse
@@ -151,6 +151,18 @@ def cmd_rollouts(args) -> int:
     return EXIT_OK
 
 
+def cmd_pairs(args) -> int:
+    from synthqa.pairs import PairChoices, export
+
+    choices = PairChoices(args.kind, args.generator, args.policy, args.mode,
+                          exclude_suspects=args.exclude_suspects)
+    with closing(_workspace(args).open_store()) as store:
+        n = export(store, choices, args.out)
+    print(f"wrote {n:,} {args.kind} examples to {args.out} (choices in "
+          f"{args.out}.manifest.json)")
+    return EXIT_OK
+
+
 def policy_choice(policy: str, name: str):
     """A lab preset (`lab-wc`, `lab-se`) or a local model folder."""
     from synthqa.lab.model import DATA_DIR
@@ -241,6 +253,18 @@ def make_parser() -> argparse.ArgumentParser:
     rol.add_argument("--prompt-template", default="{problem}\n",
                      help="what the policy sees before the steps (default: the lab's)")
     rol.set_defaults(fn=cmd_rollouts)
+    pai = sub.add_parser("pairs", help="training sets in TRL's formats: sft, rft "
+                         "(prompt/completion), dpo, step-dpo, self-explore "
+                         "(prompt/chosen/rejected)")
+    pai.add_argument("out", help="output file: .jsonl or .parquet")
+    pai.add_argument("--kind", choices=["sft", "rft", "dpo", "step-dpo", "self-explore"],
+                     default="step-dpo")
+    pai.add_argument("--generator", help="only this generator's traces")
+    pai.add_argument("--policy", help="rollout policy whose pits the per-step kinds use")
+    pai.add_argument("--mode", choices=["exhaustive", "binary"], default="exhaustive")
+    pai.add_argument("--exclude-suspects", action="store_true",
+                     help="leave step-check suspects out of the correct solutions")
+    pai.set_defaults(fn=cmd_pairs)
     demo = sub.add_parser("demo", help="fill the workspace with lab problems sampled by the "
                           "weak-cheap and strong-expensive lab models at matched compute")
     demo.add_argument("--source", choices=["lab", "smollm2"], default="lab",

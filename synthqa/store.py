@@ -392,6 +392,38 @@ class Store:
                  AND fe.origin = 'human'
             ORDER BY pt.policy, pt.mode, pt.trace_id""")
 
+    def pit_inputs(self, policy: str, mode: str) -> pd.DataFrame:
+        """Wrong traces with a first pit: problem, steps and the pit, for preference pairs."""
+        return self.df("""
+            SELECT t.trace_id, t.problem_id, p.text AS problem, pt.pit_step,
+                   list(s.text ORDER BY s.step_index) AS steps
+            FROM pits pt JOIN traces t USING (trace_id) JOIN problems p USING (problem_id)
+            JOIN steps s USING (trace_id)
+            WHERE pt.policy = ? AND pt.mode = ? AND pt.pit_step IS NOT NULL
+            GROUP BY ALL ORDER BY t.trace_id""", [policy, mode])
+
+    def positive_solutions(self, generator: str | None = None,
+                           exclude_suspects: bool = False) -> pd.DataFrame:
+        """Answer-correct traces nobody judged a false positive (latest verdict), with steps."""
+        return self.df("""
+            SELECT t.trace_id, t.problem_id, p.text AS problem, t.generator, t.text,
+                   list(s.text ORDER BY s.step_index) AS steps
+            FROM traces_effective t JOIN problems p USING (problem_id)
+            JOIN steps s USING (trace_id)
+            LEFT JOIN labels_latest l ON l.trace_id = t.trace_id AND l.kind = 'reasoning'
+                 AND l.step_index IS NULL
+            WHERE t.correct AND l.value IS DISTINCT FROM 'false_positive'
+              AND (? IS NULL OR t.generator = ?) AND (NOT ? OR NOT t.suspect)
+            GROUP BY ALL ORDER BY t.problem_id, t.trace_id""",
+            [generator, generator, exclude_suspects])
+
+    def negative_solutions(self, generator: str | None = None) -> pd.DataFrame:
+        return self.df("""
+            SELECT t.trace_id, t.problem_id, p.text AS problem, t.text
+            FROM traces_effective t JOIN problems p USING (problem_id)
+            WHERE t.correct = false AND (? IS NULL OR t.generator = ?)
+            ORDER BY t.problem_id, t.trace_id""", [generator, generator])
+
     # -- metrics cache --------------------------------------------------------------------
     def inputs_version(self) -> str:
         """Changes whenever traces, verdicts, labels or embeddings change (cheap to compute)."""

@@ -39,3 +39,25 @@ def fill(store: Store, folder: Path) -> Store:
                 "n_tokens": TOKENS}) + "\n")
     assert import_file(store, path).n_errors == 0
     return store
+
+
+def add_scripted_pits(store: Store, workspace) -> "pd.DataFrame":
+    """Rollouts of WC's two wrong traces of P2 by a scripted policy: 2 of 4 rollouts reach the
+    gold from the bare problem, none after step 1, so the pit is step 1 (index 0)."""
+    from synthqa import rollout_job, rollouts
+    from synthqa.ingest import ingest_inbox
+    from synthqa.sampling.base import SamplingSpec
+    from synthqa.sampling.job import ModelChoice
+    from tests.test_rollouts import Scripted
+
+    job = rollout_job.RolloutJob("scripted-run", ModelChoice("scripted", path="/nowhere"), k=4)
+    wrong = store.rollout_inputs("wc", True, 2)
+    assert set(wrong["gold"]) == {"10"}                      # both of problem P2
+    policy = rollouts.RolloutPolicy(Scripted({0: 2, 1: 0, 2: 0}, 4, gold="10"),
+                                    SamplingSpec(prompt_template="{problem}\n"), k=4)
+    records = [rollout_job.shard_record(rollouts.exhaustive(
+        policy, t.trace_id, t.problem, t.gold, list(t.steps), False), job)
+        for t in wrong.itertuples()]
+    rollout_job._write_shard(workspace, job.run_id, 0, records)
+    assert ingest_inbox(store, workspace)[0].ok
+    return wrong

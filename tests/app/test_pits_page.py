@@ -2,30 +2,14 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from synthqa import rollout_job, rollouts
-from synthqa.ingest import ingest_inbox
 from synthqa.review import first_error_label
-from synthqa.sampling.base import SamplingSpec
-from synthqa.sampling.job import ModelChoice
 from tests.conftest import REPO
-from tests.test_rollouts import Scripted
-from tests.toy import fill
-
-JOB = rollout_job.RolloutJob("scripted-run", ModelChoice("scripted", path="/nowhere"), k=4)
-
+from tests.toy import add_scripted_pits, fill
 
 @pytest.fixture
 def with_pits(store, workspace, tmp_path):
     fill(store, tmp_path)
-    wrong = store.rollout_inputs("wc", True, 2)
-    assert set(wrong["gold"]) == {"10"}                      # both of problem P2
-    policy = rollouts.RolloutPolicy(Scripted({0: 2, 1: 0, 2: 0}, 4, gold="10"),
-                                    SamplingSpec(prompt_template="{problem}\n"), k=4)
-    records = [rollout_job.shard_record(rollouts.exhaustive(
-        policy, t.trace_id, t.problem, t.gold, list(t.steps), False), JOB)
-        for t in wrong.itertuples()]
-    rollout_job._write_shard(workspace, JOB.run_id, 0, records)
-    assert ingest_inbox(store, workspace)[0].ok
+    wrong = add_scripted_pits(store, workspace)
     store.add_label(first_error_label(wrong["trace_id"].iloc[0], "alice", 0))
     return store, wrong
 
@@ -44,6 +28,8 @@ def test_pits_meet_human_labels_in_a_table(with_pits):
     assert row["traces"] == 1 and row["exact"] == 1.0       # pit after step 1 = alice's step 1
     text = " ".join(m.value for m in at.markdown)
     assert "first pit" in text
+    download = at.get("download_button")[0]
+    assert "Download 2 step-dpo examples" in download.proto.label
 
 
 def test_a_reviewer_accepts_a_pit_as_a_human_label(with_pits):

@@ -1,0 +1,108 @@
+"""Training sets from the store, in TRL's formats: SFT, RFT, DPO and per-step DPO pairs.
+
+- SFT: answer-correct traces (minus human-flagged false positives), prompt/completion.
+- RFT: the same, one per distinct reasoning signature per problem (RFT's deduplication).
+- DPO: (problem, a correct solution, a wrong solution) of the same problem.
+- Per-step DPO, Setlur et al. 2024 (default): (problem, a correct solution, the wrong trace cut
+  at and including its first pit); Self-Explore (Hwang et al. 2024): prompt = problem + the
+  steps before the pit, chosen = the shortest correct rollout from there, rejected = the pit step.
+Every export writes a manifest next to it with the choices and counts.
+"""
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from synthqa.metrics.diversity import reasoning_signature
+from synthqa.store import Store
+
+KINDS = ("sft", "rft", "dpo", "step-dpo", "self-explore")
+
+
+@dataclass(frozen=True)
+class PairChoices:
+    kind: str = "step-dpo"
+    generator: str | None = None          # whose traces (None: all)
+    policy: str | None = None             # rollout policy of the pits (per-step kinds)
+    mode: str = "exhaustive"              # search that found the pits
+    prompt_template: str = "{problem}\n"
+    joiner: str = "\n"
+    exclude_suspects: bool = False        # leave out step-check suspects from the positives
+    seed: int = 0
+
+    def validate(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"kind {self.kind!r}: choose from {', '.join(KINDS)}")
+        if self.kind in ("step-dpo", "self-explore") and not self.policy:
+            raise ValueError(f"{self.kind} needs the rollout policy whose pits it uses")
+        if "{problem}" not in self.prompt_template:
+            raise ValueError("the prompt template needs {problem}")
+
+
+def build(store: Store, choices: PairChoices) -> list[dict]:
+    choices.validate()
+    prompt = lambda problem: choices.prompt_template.format(problem=problem)  # noqa: E731
+    if choices.kind in ("sft", "rft"):
+        pos = store.positive_solutions(choices.generator, choices.exclude_suspects)
+        if choices.kind == "rft":
+            keys = [reasoning_signature(list(s)) or (t,) for s, t in zip(pos["steps"],
+                                                                         pos["trace_id"])]
+            pos = pos.assign(key=keys).drop_duplicates(["problem_id", "key"])
+        return [{"prompt": prompt(p), "completion": t} for p, t in zip(pos["problem"],
+                                                                        pos["text"])]
+    rng = random.Random(choices.seed)
+    positives = _by_problem(store.positive_solutions(None, choices.exclude_suspects))
+    if choices.kind == "dpo":
+        neg = store.negative_solutions(choices.generator)
+        return [{"prompt": prompt(p), "chosen": rng.choice(positives[q]), "rejected": t}
+                for q, p, t in zip(neg["problem_id"], neg["problem"], neg["text"])
+                if q in positives]
+    pits = store.pit_inputs(choices.policy, choices.mode)
+    if choices.kind == "step-dpo":
+        return [{"prompt": prompt(r.problem), "chosen": rng.choice(positives[r.problem_id]),
+                 "rejected": choices.joiner.join(list(r.steps)[: int(r.pit_step) + 1])}
+                for r in pits.itertuples() if r.problem_id in positives]
+    return _self_explore(store, pits, choices, prompt)
+
+
+def _by_problem(frame: pd.DataFrame) -> dict[str, list[str]]:
+    return frame.groupby("problem_id")["text"].apply(list).to_dict()
+
+
+def _self_explore(store: Store, pits: pd.DataFrame, choices: PairChoices, prompt) -> list[dict]:
+    out = []
+    for r in pits.itertuples():
+        pit = int(r.pit_step)
+        rollouts = store.rollouts_of(r.trace_id, choices.policy, choices.mode, pit)
+        good = rollouts[rollouts["correct"] == True]  # noqa: E712
+        if good.empty:
+            continue
+        steps = list(r.steps)
+        shared = "".join(s + choices.joiner for s in steps[:pit])
+        shortest = min(good["text"], key=len)
+        out.append({"prompt": prompt(r.problem) + shared, "chosen": shortest,
+                    "rejected": steps[pit] + choices.joiner})
+    return out
+
+
+def export(store: Store, choices: PairChoices, out: str | Path) -> int:
+    """Write the set as JSONL (or Parquet by extension) and `<out>.manifest.json`."""
+    rows, out = build(store, choices), Path(out)
+    frame = pd.DataFrame(rows)
+    tmp = out.with_name(f".tmp-{out.name}")
+    if out.suffix == ".parquet":
+        frame.to_parquet(tmp, index=False)
+    else:
+        frame.to_json(tmp, orient="records", lines=True, force_ascii=False)
+    tmp.replace(out)
+    manifest = {"choices": asdict(choices), "examples": len(rows), "file": out.name,
+                "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "format": "prompt/completion" if choices.kind in ("sft", "rft")
+                else "prompt/chosen/rejected"}
+    out.with_name(out.name + ".manifest.json").write_text(json.dumps(manifest, indent=1))
+    return len(rows)
