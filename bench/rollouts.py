@@ -37,8 +37,8 @@ def main(args) -> None:
                                     k=args.k)
     print(f"{len(traces)} wrong lab-wc traces, mean {traces['steps'].map(len).mean():.1f} "
           f"steps; policy {args.policy}, K = {args.k}, T = 0.7; dev machine, CPU")
-    print(f"{'mode':11} {'rollouts/trace':>14} {'s/trace':>8} {'pit = exact':>11} "
-          f"{'within ±1':>9} {'offset':>7}")
+    print(f"{'mode':11} {'rollouts/trace':>14} {'s/trace':>8} {'no pit':>6} "
+          f"{'pit = exact':>11} {'within ±1':>9} {'offset':>7}")
     found = {}
     for mode in rollouts.MODES:
         start = time.perf_counter()
@@ -49,8 +49,9 @@ def main(args) -> None:
         frame = traces.assign(pit_step=found[mode])
         a = pits.agreement(pits.lab_pairs(frame[["trace_id", "pit_step"]], traces))
         used = sum(r.rollouts_used for r in results) / len(results)
-        print(f"{mode:11} {used:14.1f} {seconds / len(results):8.2f} {a['exact']:11.3f} "
-              f"{a['within_1']:9.3f} {a['mean_offset']:+7.2f}")
+        none = sum(p is None for p in found[mode])
+        print(f"{mode:11} {used:14.1f} {seconds / len(results):8.2f} {none:6d} "
+              f"{a['exact']:11.3f} {a['within_1']:9.3f} {a['mean_offset']:+7.2f}")
     same = sum(a == b for a, b in zip(found["exhaustive"], found["binary"])) / len(traces)
     print(f"the two modes find the same pit on {same:.1%} of the traces")
 

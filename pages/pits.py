@@ -87,8 +87,10 @@ st.markdown(markdown_safe(trace["problem"]))
 values = store.step_values_of(trace_id)
 values = values[(values["policy"] == policy) & (values["mode"] == mode)]
 clicked = value_strip(steps, values, pit, key=f"strip_{trace_id}_{chosen}")
+spurious = set() if row["spurious"] is None else {int(i) for i in row["spurious"]}
 for i, step in enumerate(steps):
     flag = " ← **first pit**" if i == pit else ""
+    flag += " ← spurious (lowers the value of a correct trace)" if i in spurious else ""
     human = row["human_first_error"]
     flag += " ← human first error" if str(human) == str(i) else ""
     st.markdown(f"**{i + 1}** {markdown_safe(step)}{flag}")

@@ -145,24 +145,23 @@ def advantages(values: TraceValues, kind: str = "best") -> dict[int, float]:
 
 
 def first_pit(values: TraceValues, kind: str = "best") -> int | None:
-    """0-based index of the pit step of a wrong trace: the earliest step whose prefix value is
-    the lowest (for binary search: the first prefix found at 0).
+    """0-based index of the pit step of a wrong trace: the earliest step where the value falls
+    to its lowest (for binary search: the first prefix found at 0).
 
-    None for a correct trace, and when the bare problem already has the lowest value: the
-    policy cannot solve the problem at all, so no step is where it was lost.
+    None for a correct trace, and when the value never falls: the policy cannot solve the
+    problem from the bare problem either, so no step is where the value was lost.
     """
     if values.correct:
         return None
-    start = values.q(0, kind)
     if values.mode == "binary":
-        zero = [v.prefix_steps for v in values.values if v.q_best == 0]
-        return None if min(zero) == 0 else min(zero) - 1
-    qs = [(v.q_best if kind == "best" else v.q_mean, v.prefix_steps) for v in values.values
-          if v.prefix_steps >= 1]
-    lowest = min(q for q, _ in qs)
-    if start is not None and start <= lowest:
-        return None
-    return min(i for q, i in qs if q == lowest) - 1
+        zero = min(v.prefix_steps for v in values.values if v.q_best == 0)
+        return None if zero == 0 else zero - 1
+    q = {v.prefix_steps: v.q_best if kind == "best" else v.q_mean for v in values.values}
+    lowest = min(value for i, value in q.items() if i >= 1)
+    for i in sorted(q):
+        if i >= 1 and q[i] == lowest and q.get(i - 1, lowest) > lowest:
+            return i - 1
+    return None
 
 
 def spurious_steps(values: TraceValues, threshold: float = SPURIOUS_ADVANTAGE) -> list[int]:

@@ -40,10 +40,13 @@ def test_a_run_stores_values_rollouts_and_pits_once(lab_ws):
         pits = store.pits_frame().set_index("trace_id")
         found = pits.dropna(subset=["pit_step"])
         assert len(pits) == 3 and (found["pit_step"] < found["n_steps"]).all()
-        start = store.df("SELECT trace_id, q_best FROM step_values WHERE prefix_steps = 0")
-        for trace_id, q0 in zip(start["trace_id"], start["q_best"]):
-            # no pit exactly when the policy fails from the bare problem
-            assert pd.isna(pits.loc[trace_id, "pit_step"]) == (q0 == 0)
+        q = store.df("SELECT trace_id, prefix_steps, q_best FROM step_values")
+        q = {(t, i): v for t, i, v in zip(q["trace_id"], q["prefix_steps"], q["q_best"])}
+        for trace_id, pit in pits["pit_step"].items():
+            if pd.isna(pit):       # the value never falls: the policy fails from the start
+                assert q[(trace_id, 0)] == 0
+            else:                  # the value falls to 0 with the pit step
+                assert q[(trace_id, pit)] > 0 and q[(trace_id, pit + 1)] == 0
         some = traces["trace_id"].iloc[0]
         shown = store.rollouts_of(some, "lab-wc", "exhaustive", 0)
         assert len(shown) == 2 and shown["text"].str.len().gt(0).all()   # texts kept

@@ -66,6 +66,12 @@ def test_no_step_is_a_pit_when_the_policy_cannot_solve_the_problem_at_all():
     assert [v.prefix_steps for v in fast.values] == [0, 1, 3]
 
 
+def test_the_pit_is_where_the_value_falls_even_after_a_hopeless_start():
+    values = rollouts.exhaustive(policy({0: 0, 1: 3, 2: 0}), "t", PROBLEM, GOLD, STEPS, False)
+    assert [v.q_best for v in values.values] == [0.0, 1.0, 0.0, 0.0]
+    assert rollouts.first_pit(values) == 1          # step 1 made progress, step 2 lost it
+
+
 def test_a_correct_trace_has_no_pit_but_may_have_spurious_steps():
     p = policy({0: 2, 1: 1, 2: 4})
     values = rollouts.exhaustive(p, "t", PROBLEM, GOLD, ["2+3=5", "detour", "#### 20"], True)
