@@ -1,0 +1,1 @@
+"""Background jobs: a table outside the store (SQLite), a local runner; see table.py, local.py."""
