@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import uuid
 from dataclasses import asdict, dataclass
@@ -138,18 +137,15 @@ def runs(workspace: Workspace) -> list[str]:
 
 def start(workspace: Workspace, store: Store, job: RolloutJob, generator: str | None,
           negatives_only: bool, limit: int) -> int:
-    """Prepare and launch a run in its own process; returns its number of traces."""
+    """Prepare the run and start it as a job (its own process); returns its traces."""
     n = prepare(workspace, store, job, generator, negatives_only, limit)
     if n:
-        launch(workspace, job.run_id)
+        from synthqa.jobs.local import LocalRunner
+
+        LocalRunner(workspace).submit("rollouts", [
+            sys.executable, "-m", "synthqa.rollout_job", str(workspace.root.resolve()),
+            job.run_id], submit_key=job.run_id)
     return n
-
-
-def launch(workspace: Workspace, run_id: str) -> subprocess.Popen:
-    log = open(workspace.runs / run_id / "log.txt", "w")
-    return subprocess.Popen([sys.executable, "-m", "synthqa.rollout_job", str(workspace.root),
-                             run_id], stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from synthqa.jobs.table import Job, JobTable
 from synthqa.workspace import Workspace
 
 GRACE_S = 10.0
+CHECKOUT = Path(__file__).resolve().parents[2]
 
 
 class LocalRunner:
@@ -42,10 +43,13 @@ class LocalRunner:
     def _start(self, job: Job) -> None:
         run_dir = Path(job.run_dir)
         run_dir.mkdir(parents=True, exist_ok=True)
+        # Jobs run in their run folder; `python -m synthqa...` still finds this checkout.
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+            p for p in (str(CHECKOUT), os.environ.get("PYTHONPATH")) if p)}
         with open(run_dir / "log.txt", "ab") as log:
             proc = psutil.Popen([sys.executable, "-m", "synthqa.jobs.wrap", str(run_dir), "--",
-                                 *job.argv], stdout=log, stderr=log, stdin=None,
-                                start_new_session=True)
+                                 *job.argv], stdout=log, stderr=log, stdin=None, env=env,
+                                start_new_session=True, cwd=CHECKOUT)
         self.table.update(job.job_id, status="RUNNING", pid=proc.pid, started_at=time.time())
 
     def status(self, job_id: str) -> Job:

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from synthqa import rollout_job
+from synthqa.jobs.local import LocalRunner
 from synthqa.rollouts import MODES
 from synthqa.ui import resources
 from synthqa.ui.sampling import model_picker
@@ -62,11 +63,19 @@ def run_progress() -> None:
     if not names:
         st.caption("No rollout runs yet.")
         return
+    runner = LocalRunner(ws)
+    jobs = {j.submit_key: j for j in runner.jobs() if j.kind == "rollouts"}
     for run_id in names[:4]:
         info = rollout_job.progress(ws, run_id)
         total = info["total"] or 0
-        text = f"{run_id}: {info['done']}/{total or '?'} traces"
-        st.progress(info["done"] / total if total else 0.0, text=text)
+        job = jobs.get(run_id)
+        state = f" · {job.status}" if job else ""
+        left, right = st.columns([5, 1], vertical_alignment="bottom")
+        left.progress(info["done"] / total if total else 0.0,
+                      text=f"{run_id}: {info['done']}/{total or '?'} traces{state}")
+        if job and job.status == "RUNNING":
+            right.button("Cancel", key=f"cancel_{run_id}", on_click=runner.cancel,
+                         args=(job.job_id,))
 
 
 def value_strip(steps: list[str], values: pd.DataFrame, pit: int | None, key: str):
