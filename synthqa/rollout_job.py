@@ -12,18 +12,16 @@ from __future__ import annotations
 import json
 import os
 import sys
-import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from synthqa import rollouts
 from synthqa.answers import VERIFIER
-from synthqa.sampling.base import SamplingSpec
+from synthqa.ingest import ROLLOUTS
+from synthqa.sampling.base import SamplingSpec, write_shard
 from synthqa.sampling.job import ModelChoice
 from synthqa.store import Store
 from synthqa.workspace import Workspace
@@ -89,7 +87,7 @@ def run(workspace: Workspace, run_id: str) -> int:
         records = [shard_record(rollouts.run(policy, job.mode, t.trace_id, t.problem, t.gold,
                                              list(t.steps), bool(t.correct)), job)
                    for t in batch.itertuples()]
-        _write_shard(workspace, run_id, start, records)
+        write_shard(workspace, run_id, start, records, ROLLOUTS)
         with open(done_path, "a") as handle:
             handle.write("".join(f"{t}\n" for t in batch["trace_id"]))
         finished += len(batch)
@@ -106,15 +104,6 @@ def shard_record(values: rollouts.TraceValues, job: RolloutJob) -> dict:
             "rollouts_used": values.rollouts_used,
             "values": [asdict(v) for v in values.values],
             "rollouts": [asdict(r) for r in values.rollouts]}
-
-
-def _write_shard(workspace: Workspace, run_id: str, start: int, records: list[dict]) -> Path:
-    safe = "".join(c if c.isalnum() or c in "_-" else "_" for c in run_id)
-    final = workspace.inbox / f"{safe}-{start:06d}-{uuid.uuid4().hex[:8]}.rollouts.parquet"
-    tmp = workspace.inbox / f".tmp-{final.name}"
-    pq.write_table(pa.Table.from_pylist(records), tmp)
-    os.replace(tmp, final)
-    return final
 
 
 def _write_progress(folder: Path, done: int, total: int) -> None:

@@ -45,8 +45,8 @@ def add_scripted_pits(store: Store, workspace) -> "pd.DataFrame":
     """Rollouts of WC's two wrong traces of P2 by a scripted policy: 2 of 4 rollouts reach the
     gold from the bare problem, none after step 1, so the pit is step 1 (index 0)."""
     from synthqa import rollout_job, rollouts
-    from synthqa.ingest import ingest_inbox
-    from synthqa.sampling.base import SamplingSpec
+    from synthqa.ingest import ROLLOUTS, ingest_inbox
+    from synthqa.sampling.base import SamplingSpec, write_shard
     from synthqa.sampling.job import ModelChoice
     from tests.test_rollouts import Scripted
 
@@ -58,6 +58,6 @@ def add_scripted_pits(store: Store, workspace) -> "pd.DataFrame":
     records = [rollout_job.shard_record(rollouts.exhaustive(
         policy, t.trace_id, t.problem, t.gold, list(t.steps), False), job)
         for t in wrong.itertuples()]
-    rollout_job._write_shard(workspace, job.run_id, 0, records)
+    write_shard(workspace, job.run_id, 0, records, ROLLOUTS)
     assert ingest_inbox(store, workspace)[0].ok
     return wrong

@@ -95,7 +95,7 @@ def run_sampling(workspace: Workspace, sampler: Sampler, problems: list[Problem]
         records = [_record(p, i, c, spec, generator, params, run_id)
                    for p, completions in zip(batch, outputs)
                    for i, c in enumerate(completions)]
-        result.shards.append(str(_write_shard(workspace, run_id, start, records)))
+        result.shards.append(str(write_shard(workspace, run_id, start, records)))
         with open(done_path, "a") as handle:
             handle.write("".join(f"{p.problem_id}\n" for p in batch))
         result.problems_done += len(batch)
@@ -115,10 +115,13 @@ def _record(problem: Problem, index: int, completion: Completion, spec: Sampling
             "solution": completion.text, "n_tokens": completion.n_tokens}
 
 
-def _write_shard(workspace: Workspace, run_id: str, start: int, records: list[dict]) -> Path:
+def write_shard(workspace: Workspace, run_id: str, start: int, records: list[dict],
+                fmt: str = "generic") -> Path:
+    """Records as one Parquet file in inbox/ (temporary name, then rename); `fmt` tells the
+    writer how to ingest it (trace records, or a rollout run's results)."""
     workspace.init()
     safe = "".join(c if c.isalnum() or c in "_-" else "_" for c in run_id)
-    final = workspace.inbox / f"{safe}-{start:06d}-{uuid.uuid4().hex[:8]}.generic.parquet"
+    final = workspace.inbox / f"{safe}-{start:06d}-{uuid.uuid4().hex[:8]}.{fmt}.parquet"
     tmp = workspace.inbox / f".tmp-{final.name}"
     pq.write_table(pa.Table.from_pylist(records), tmp)
     os.replace(tmp, final)
