@@ -126,9 +126,10 @@ def cmd_rollouts(args) -> int:
     from synthqa.ingest import ingest_inbox
 
     ws = _workspace(args)
+    name = args.policy_name or Path(args.policy).name
     job = rollout_job.RolloutJob(
-        f"rollouts-{args.policy_name}-{args.mode}-{datetime.now():%Y%m%dT%H%M%S}",
-        policy_choice(args.policy, args.policy_name), args.mode, args.k, args.temperature,
+        f"rollouts-{name}-{args.mode}-{datetime.now():%Y%m%dT%H%M%S}",
+        policy_choice(args.policy, name), args.mode, args.k, args.temperature,
         args.max_tokens, args.prompt_template)
     with closing(ws.open_store()) as store:
         n = rollout_job.prepare(ws, store, job, args.generator, not args.all, args.limit)
@@ -279,8 +280,6 @@ def make_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
-    if getattr(args, "fn", None) is cmd_rollouts:
-        args.policy_name = args.policy_name or Path(args.policy).name
     try:
         return args.fn(args)
     except StoreBusy as exc:
