@@ -156,7 +156,7 @@ def _dispersion(store: Store, traces: pd.DataFrame, notes: list[str]
     correct = traces[traces["correct"] == True]  # noqa: E712 (NA-safe)
     picked = []
     for gen, group in correct.groupby("generator"):
-        problems = sorted(group["problem_id"].unique())
+        problems = group["problem_id"].unique()
         chosen = set(_sample(problems, DISPERSION_PROBLEMS))
         if len(problems) > len(chosen):
             notes.append(f"{gen}: embedding dispersion on {len(chosen):,} of "
@@ -256,7 +256,6 @@ def _generator_table(store: Store, traces: pd.DataFrame, dispersion: pd.DataFram
     for gen, group in traces.groupby("generator"):
         correct = group[group["correct"] == True]  # noqa: E712
         disp = dispersion[dispersion["generator"] == gen]
-        fpr = _fpr(group)
         lexical = store.trace_texts(_sample(correct["trace_id"], LEXICAL_TEXTS))["text"].tolist()
         ids = [t for t in _sample(correct["trace_id"], ID_POINTS) if t in vectors]
         rows.append({
@@ -265,7 +264,6 @@ def _generator_table(store: Store, traces: pd.DataFrame, dispersion: pd.DataFram
             "samples_per_problem": group.groupby("problem_id").size().median(),
             "flops": group["flops_per_sample"].sum(),
             **_slice_metrics(group, disp, problem_level=True),
-            "fpr_low": fpr.low, "fpr_high": fpr.high,
             "distinct_2": distinct_ngrams(lexical, 2) if lexical else np.nan,
             "compression_ratio": compression_ratio(lexical) if lexical else np.nan,
             "intrinsic_dim": mle_intrinsic_dimension(np.array([vectors[t] for t in ids]))
@@ -282,7 +280,8 @@ def _slice_metrics(group: pd.DataFrame, dispersion: pd.DataFrame, problem_level:
     per_problem = group.groupby("problem_id")
     row = {
         "traces": len(group), "accuracy": group["correct"].mean(),
-        "fpr_human": _rate(fpr), "fpr_n": fpr.reviewed,
+        "fpr_human": _rate(fpr), "fpr_low": fpr.low, "fpr_high": fpr.high,
+        "fpr_n": fpr.reviewed,
         "suspect_share": correct["suspect"].mean() if len(correct) else np.nan,
         "static_errors": (group["error_kind"] == "static").mean(),
         "dynamic_errors": (group["error_kind"] == "dynamic").mean(),
