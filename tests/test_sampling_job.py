@@ -39,10 +39,14 @@ def test_bad_values_start_nothing(tiny, workspace, bad):
 
 
 def test_a_job_process_samples_both_models_into_the_inbox(tiny, workspace):
-    proc = launch(workspace, job(tiny))
-    assert proc.wait(timeout=600) == 0
+    started = launch(workspace, job(tiny))
+    assert started.job_id == "j1" and started.status == "RUNNING"
+    deadline = time.monotonic() + 600
+    while progress(workspace, "j1")["state"] == "RUNNING" and time.monotonic() < deadline:
+        time.sleep(0.2)
     info = progress(workspace, "j1")
-    assert info["state"] == "done" and info["done"] == {"se": 3, "wc": 3}
+    assert info["state"] == "SUCCEEDED", info["log"]
+    assert info["done"] == {"se": 3, "wc": 3}
     store = workspace.open_store()
     assert all(r.ok for r in ingest_inbox(store, workspace))
     # same parameter count on both sides: matched compute gives equal sample counts

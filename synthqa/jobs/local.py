@@ -27,12 +27,13 @@ class LocalRunner:
         self.table = JobTable(workspace.root / "jobs.sqlite")
         self.grace_s = grace_s
 
-    def submit(self, kind: str, argv: list[str], submit_key: str) -> tuple[Job, bool]:
+    def submit(self, kind: str, argv: list[str], submit_key: str,
+               job_id: str | None = None) -> tuple[Job, bool]:
         """Start the command unless a job with this submit key exists (a double click starts
-        one job): (the job, whether it is new)."""
+        one job): (the job, whether it is new). The run folder is runs/<job_id>."""
         if not argv or not all(isinstance(a, str) for a in argv):
             raise ValueError("a job is a non-empty list of string arguments")
-        job_id = f"{kind}-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        job_id = job_id or f"{kind}-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
         run_dir = self.workspace.runs / job_id
         job, new = self.table.insert(Job(job_id, submit_key, kind, self.backend, argv,
                                          str(run_dir), "QUEUED", created_at=time.time()))

@@ -4,18 +4,19 @@
 
 The job's settings live in `runs/<job_id>/job.json` (written and validated by the dashboard);
 the process only writes Parquet shards into inbox/ and its own progress files, never the store.
-The jobs runner of a later milestone replaces the bare process started here.
+It runs as a job of the local runner (synthqa.jobs), which records its exit code.
 """
 from __future__ import annotations
 
 import json
 import re
-import subprocess
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from synthqa.budget import Generator, match
+from synthqa.jobs.local import LocalRunner
+from synthqa.jobs.table import Job
 from synthqa.sampling.base import SamplingSpec, run_sampling
 from synthqa.workspace import Workspace
 
@@ -96,36 +97,37 @@ def problems_for(job: SamplingJob):
         "{problem}" + INSTRUCTION
 
 
-def launch(workspace: Workspace, job: SamplingJob) -> subprocess.Popen:
-    """Validate, save the settings, start the job process (an argument list, never a shell)."""
+def launch(workspace: Workspace, job: SamplingJob) -> Job:
+    """Validate, save the settings, start the job on the local runner."""
     job.validate()
     run_dir = workspace.init().runs / job.job_id
     if run_dir.exists():
         raise ValueError(f"a job named {job.job_id} exists already")
     run_dir.mkdir(parents=True)
     (run_dir / "job.json").write_text(json.dumps(asdict(job), indent=1))
-    log = open(run_dir / "job.log", "w")
-    return subprocess.Popen([sys.executable, "-m", "synthqa.sampling.job", str(workspace.root),
-                             job.job_id], stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    started, _ = LocalRunner(workspace).submit(
+        "sampling", [sys.executable, "-m", "synthqa.sampling.job",
+                     str(workspace.root.resolve()), job.job_id],
+        submit_key=job.job_id, job_id=job.job_id)
+    return started
 
 
 def progress(workspace: Workspace, job_id: str) -> dict:
-    """Problems done per role, and the state read from the job's own files."""
+    """Problems done per role, the job's state and the end of its log."""
     run_dir = workspace.runs / job_id
     job = SamplingJob.load(run_dir / "job.json")
     done = {role: _lines(workspace.runs / f"{job_id}-{role}" / "done.jsonl")
             for role in ("se", "wc")}
-    exit_file = run_dir / "exit_code"
-    state = "running" if not exit_file.exists() else (
-        "done" if exit_file.read_text().strip() == "0" else "failed")
-    return {"job": job, "done": done, "state": state,
-            "log": (run_dir / "job.log").read_text()[-2000:]
-            if (run_dir / "job.log").exists() else ""}
+    runner = LocalRunner(workspace)
+    state = runner.status(job_id)
+    log, _ = runner.log(job_id) if state else ("", 0)
+    return {"job": job, "done": done, "state": state.status if state else "LOST",
+            "log": log[-2000:]}
 
 
 def jobs(workspace: Workspace) -> list[str]:
-    return sorted((p.parent.name for p in workspace.runs.glob("*/job.json")), reverse=True)
+    """Sampling jobs, newest first (other jobs share the runs folder and the job table)."""
+    return [j.job_id for j in LocalRunner(workspace).jobs() if j.kind == "sampling"]
 
 
 def _lines(path: Path) -> int:
@@ -148,15 +150,10 @@ def run(workspace: Workspace, job: SamplingJob) -> None:
 
 
 def main(argv: list[str]) -> int:
+    """Run under the jobs wrapper, which records the exit code."""
     workspace, job_id = Workspace(Path(argv[0])), argv[1]
-    run_dir = workspace.runs / job_id
-    code = 1
-    try:
-        run(workspace, SamplingJob.load(run_dir / "job.json"))
-        code = 0
-    finally:
-        (run_dir / "exit_code").write_text(str(code))
-    return code
+    run(workspace, SamplingJob.load(workspace.runs / job_id / "job.json"))
+    return 0
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from synthqa.jobs.local import LocalRunner
 from synthqa.lab.model import DATA_DIR
 from synthqa.sampling.job import ModelChoice, jobs, progress
 from synthqa.ui import resources
@@ -52,5 +53,8 @@ def job_progress() -> None:
                 done = info["done"][role]
                 st.progress(done / job.n_problems, text=f"{role.upper()} {model.name}: "
                             f"{done}/{job.n_problems} problems")
-            if info["state"] == "failed":
+            if info["state"] == "FAILED":
                 st.code(info["log"][-800:])
+            if info["state"] == "RUNNING":
+                st.button("Cancel", key=f"cancel_{job_id}", on_click=LocalRunner(ws).cancel,
+                          args=(job_id,))
