@@ -1,4 +1,4 @@
-"""`python -m synthqa init | import | verify | stats | export | metrics | rollouts | pairs | demo` (exit codes: EXIT_CODES)."""
+"""`python -m synthqa init | import | verify | stats | export | metrics | rollouts | pairs | train | demo` (exit codes: EXIT_CODES)."""
 from __future__ import annotations
 
 import argparse
@@ -164,6 +164,43 @@ def cmd_pairs(args) -> int:
     return EXIT_OK
 
 
+def cmd_train(args) -> int:
+    import time
+
+    from synthqa.jobs.local import LocalRunner
+    from synthqa.train.common import TrainConfig
+
+    ws = _workspace(args).init()
+    base = policy_choice(args.base, args.base).path
+    config = TrainConfig(args.method, base, str(Path(args.data).resolve()), args.name,
+                         str(ws.root), args.steps, args.lr, args.batch_size, args.beta,
+                         args.lora, eval_problems=args.eval_problems)
+    job_id = f"train-{args.method}-{args.name}-{datetime.now():%Y%m%dT%H%M%S}".replace(":", "_")
+    config.save(ws.runs / job_id)
+    runner = LocalRunner(ws)
+    job, _ = runner.submit("train", [sys.executable, "-m", f"synthqa.train.{args.method}",
+                                     "--run-dir", str(ws.runs / job_id)],
+                           submit_key=job_id, job_id=job_id)
+    print(f"{job.job_id}: {job.status} (log and metrics in {job.run_dir})")
+    if not args.wait:
+        return EXIT_OK
+    while not runner.status(job.job_id).final:
+        time.sleep(1)
+    job = runner.status(job.job_id)
+    print(f"{job.job_id}: {job.status}")
+    if job.status != "SUCCEEDED":
+        print(runner.log(job.job_id)[0][-2000:], file=sys.stderr)
+        return EXIT_FAILED
+    from synthqa.ingest import ingest_inbox
+    with closing(ws.open_store()) as store:
+        ingest_inbox(store, ws)
+        stats = store.generator_stats().set_index("generator")
+    if args.name in stats.index:
+        print(f"{args.name}: greedy accuracy {stats.loc[args.name, 'accuracy']:.3f} on "
+              f"{int(stats.loc[args.name, 'traces'])} held-out problems")
+    return EXIT_OK
+
+
 def policy_choice(policy: str, name: str):
     """A lab preset (`lab-wc`, `lab-se`) or a local model folder."""
     from synthqa.lab.model import DATA_DIR
@@ -266,6 +303,21 @@ def make_parser() -> argparse.ArgumentParser:
     pai.add_argument("--exclude-suspects", action="store_true",
                      help="leave step-check suspects out of the correct solutions")
     pai.set_defaults(fn=cmd_pairs)
+    tra = sub.add_parser("train", help="fine-tune a model on a training set (SFT or DPO, "
+                         "TRL) as a background job; its evaluation is ingested as a generator")
+    tra.add_argument("--method", choices=["sft", "dpo"], default="sft")
+    tra.add_argument("--base", default="lab-wc", help="lab-wc, lab-se or a local model folder")
+    tra.add_argument("--data", required=True, help="JSONL from `python -m synthqa pairs`")
+    tra.add_argument("--name", required=True, help="the trained model's generator name")
+    tra.add_argument("--steps", type=int, default=100)
+    tra.add_argument("--lr", type=float, default=3e-5)
+    tra.add_argument("--batch-size", type=int, default=8)
+    tra.add_argument("--beta", type=float, default=0.1, help="DPO beta")
+    tra.add_argument("--lora", action="store_true", help="LoRA adapters instead of all weights")
+    tra.add_argument("--eval-problems", type=int, default=100,
+                     help="held-out problems for the greedy evaluation")
+    tra.add_argument("--wait", action="store_true", help="wait, ingest, print the accuracy")
+    tra.set_defaults(fn=cmd_train)
     demo = sub.add_parser("demo", help="fill the workspace with lab problems sampled by the "
                           "weak-cheap and strong-expensive lab models at matched compute")
     demo.add_argument("--source", choices=["lab", "smollm2"], default="lab",

@@ -83,17 +83,18 @@ class SamplingJob:
         return cls(**{**data, "se": ModelChoice(**data["se"]), "wc": ModelChoice(**data["wc"])})
 
 
-def problems_for(job: SamplingJob):
+def problems_for(problem_set: str, n: int, seed: int):
+    """(problems, prompt template) of a problem set; seed 0 draws the demo's problems."""
     from synthqa.ingest import stable_id
     from synthqa.lab.demo import lab_problems
     from synthqa.lab.word_problems import INSTRUCTION, make_word_problems
     from synthqa.sampling.base import Problem
 
-    if job.problem_set == PROBLEM_SETS[0]:
-        return lab_problems(job.n_problems, seed=job.seed + 2024), "{problem}\n"
+    if problem_set == PROBLEM_SETS[0]:
+        return lab_problems(n, seed=seed + 2024), "{problem}\n"
     return [Problem(stable_id("word-problems", p.text), p.text, str(p.answer),
                     source="word-problems", split="test", topic="GSM8K-style")
-            for p in make_word_problems(job.n_problems, seed=job.seed + 2024)], \
+            for p in make_word_problems(n, seed=seed + 2024)], \
         "{problem}" + INSTRUCTION
 
 
@@ -135,7 +136,7 @@ def _lines(path: Path) -> int:
 
 
 def run(workspace: Workspace, job: SamplingJob) -> None:
-    problems, template = problems_for(job)
+    problems, template = problems_for(job.problem_set, job.n_problems, job.seed)
     se, wc = job.se.sampler(), job.wc.sampler()
     plan = match(Generator(job.se.name, job.se.params or se.params),
                  Generator(job.wc.name, job.wc.params or wc.params),

@@ -1,0 +1,144 @@
+"""What every fine-tuning method shares: the run's validated config, the model, live metrics,
+the saved result, and its evaluation ingested as a new generator.
+
+A training run reads `runs/<id>/train.json` and writes only into its run folder and inbox/
+(never the store): `metrics.jsonl` (one JSON line per logged step), `model/`, and the
+evaluation's samples as an inbox shard, so the result shows up as a generator and a run.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+from synthqa.sampling.job import PROBLEM_SETS, problems_for
+
+METHODS = ("sft", "dpo")
+EVAL_SETS = PROBLEM_SETS
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    method: str               # sft: prompt/completion data; dpo: prompt/chosen/rejected
+    base_model: str           # a local model folder (config.json + weights)
+    data: str                 # JSONL in TRL's format (python -m synthqa pairs)
+    name: str                 # the trained model's generator name in the store
+    workspace: str            # where the evaluation's samples land (inbox/)
+    max_steps: int = 100      # optimiser steps
+    learning_rate: float = 3e-5  # 1e-4 made the lab models' loss jump 30x within 3 steps
+    batch_size: int = 8
+    beta: float = 0.1         # DPO temperature (Self-Explore and Setlur et al. use 0.1)
+    lora: bool = False        # LoRA adapters (merged into the saved model) instead of full
+    eval_set: str = EVAL_SETS[0]
+    eval_problems: int = 100  # held-out problems, greedy decoding
+    max_tokens: int = 80      # for the evaluation's solutions
+    seed: int = 0
+
+    def validate(self) -> None:
+        if self.method not in METHODS:
+            raise ValueError(f"method {self.method!r}: choose from {', '.join(METHODS)}")
+        if not re.fullmatch(r"[\w.:+-]{1,80}", self.name):
+            raise ValueError(f"name {self.name!r}: letters, digits and ._:+- only")
+        if not (Path(self.base_model) / "config.json").is_file():
+            raise ValueError(f"{self.base_model}: not a local model folder (no config.json)")
+        if not Path(self.data).is_file():
+            raise ValueError(f"{self.data}: no such data file")
+        if self.eval_set not in EVAL_SETS:
+            raise ValueError(f"eval set {self.eval_set!r}: choose from {', '.join(EVAL_SETS)}")
+        if not (1 <= self.max_steps <= 1_000_000 and 1 <= self.batch_size <= 4096
+                and 0 < self.learning_rate < 1 and 0 < self.beta <= 10
+                and 0 <= self.eval_problems <= 100_000 and 1 <= self.max_tokens <= 8192):
+            raise ValueError("steps, batch size, learning rate, beta, evaluation problems or "
+                             "max tokens out of range")
+
+    def save(self, run_dir: Path) -> None:
+        self.validate()
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / "train.json").write_text(json.dumps(asdict(self), indent=1))
+
+    @classmethod
+    def load(cls, run_dir: Path) -> "TrainConfig":
+        raw = json.loads((run_dir / "train.json").read_text())
+        config = cls(**{f.name: raw[f.name] for f in fields(cls) if f.name in raw})
+        config.validate()
+        return config
+
+
+def load_model(config: TrainConfig):
+    """Model and tokenizer from the local folder (never a hub, never remote code)."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(config.base_model, local_files_only=True)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    dtype = torch.bfloat16 if torch.cuda.is_available() else torch.float32
+    model = AutoModelForCausalLM.from_pretrained(config.base_model, local_files_only=True,
+                                                 dtype=dtype)
+    return model, tokenizer
+
+
+def common_args(config: TrainConfig, run_dir: Path) -> dict:
+    """Trainer arguments both methods share."""
+    import torch
+
+    return {"output_dir": str(run_dir / "checkpoints"), "max_steps": config.max_steps,
+            "per_device_train_batch_size": config.batch_size,
+            "learning_rate": config.learning_rate, "warmup_steps": min(10, config.max_steps),
+            "lr_scheduler_type": "constant_with_warmup", "logging_steps": 1,
+            "save_strategy": "steps", "save_steps": max(50, config.max_steps // 4),
+            "save_total_limit": 1, "report_to": [], "seed": config.seed,
+            "bf16": torch.cuda.is_available(), "use_cpu": not torch.cuda.is_available(),
+            "gradient_checkpointing": False}
+
+
+def lora_config(config: TrainConfig):
+    if not config.lora:
+        return None
+    from peft import LoraConfig
+
+    return LoraConfig(r=16, lora_alpha=32, lora_dropout=0.0, target_modules="all-linear",
+                      task_type="CAUSAL_LM")
+
+
+def metrics_callback(run_dir: Path):
+    """Each log line of the trainer, with the step and the planned steps, as a JSON line."""
+    from transformers import TrainerCallback
+
+    class Metrics(TrainerCallback):
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            line = {"step": state.global_step, "max_steps": state.max_steps, **(logs or {})}
+            with open(run_dir / "metrics.jsonl", "a") as f:
+                f.write(json.dumps(line) + "\n")
+
+    return Metrics()
+
+
+def save_model(trainer, tokenizer, run_dir: Path) -> Path:
+    """The trained model as a plain folder (LoRA adapters merged), ready for any sampler."""
+    model = trainer.model
+    if hasattr(model, "merge_and_unload"):
+        model = model.merge_and_unload()
+    out = run_dir / "model"
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    return out
+
+
+def evaluate(config: TrainConfig, model_dir: Path) -> None:
+    """Greedy solutions of held-out problems, as an inbox shard: the store gets the trained
+    model as a generator with a run, scored by the same answer checker as everything else."""
+    if config.eval_problems == 0:
+        return
+    from synthqa.sampling.base import SamplingSpec, run_sampling
+    from synthqa.sampling.hf import HFSampler
+    from synthqa.workspace import Workspace
+
+    # seed 7000+: problems neither the demo (seed 0) nor sampling jobs draw by default
+    problems, template = problems_for(config.eval_set, config.eval_problems,
+                                      7_000 + config.seed)
+    sampler = HFSampler(model_dir)
+    spec = SamplingSpec(temperature=0, max_tokens=config.max_tokens, prompt_template=template)
+    run_sampling(Workspace(Path(config.workspace)), sampler, problems, spec, config.name,
+                 sampler.params, f"{config.name}:eval-greedy")

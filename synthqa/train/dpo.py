@@ -1,0 +1,39 @@
+"""DPO on preference pairs (prompt/chosen/rejected JSONL) with TRL's DPOTrainer: plain DPO
+pairs, or per-step pairs built from first pits (python -m synthqa pairs --kind step-dpo).
+
+    python -m synthqa.train.dpo --run-dir runs/<id>      (settings: runs/<id>/train.json)
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from synthqa.train import common
+
+
+def train(run_dir: Path) -> Path:
+    from datasets import load_dataset
+    from trl import DPOConfig, DPOTrainer
+
+    config = common.TrainConfig.load(run_dir)
+    model, tokenizer = common.load_model(config)
+    data = load_dataset("json", data_files=config.data, split="train")
+    args = DPOConfig(**common.common_args(config, run_dir), beta=config.beta,
+                     max_length=getattr(model.config, "max_position_embeddings", None))
+    trainer = DPOTrainer(model=model, args=args, train_dataset=data, processing_class=tokenizer,
+                         peft_config=common.lora_config(config),
+                         callbacks=[common.metrics_callback(run_dir)])
+    trainer.train()   # the reference model is a frozen copy of the base model
+    out = common.save_model(trainer, tokenizer, run_dir)
+    common.evaluate(config, out)
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--run-dir", required=True, type=Path)
+    train(parser.parse_args(argv).run_dir.resolve())
+
+
+if __name__ == "__main__":
+    main()
