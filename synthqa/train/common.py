@@ -142,3 +142,12 @@ def evaluate(config: TrainConfig, model_dir: Path) -> None:
     spec = SamplingSpec(temperature=0, max_tokens=config.max_tokens, prompt_template=template)
     run_sampling(Workspace(Path(config.workspace)), sampler, problems, spec, config.name,
                  sampler.params, f"{config.name}:eval-greedy")
+
+
+def main(train, doc: str, argv: list[str] | None = None) -> None:
+    """`python -m synthqa.train.<method> --run-dir runs/<id>`."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--run-dir", required=True, type=Path)
+    train(parser.parse_args(argv).run_dir.resolve())

@@ -4,7 +4,6 @@
 """
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from synthqa.train import common
@@ -28,11 +27,5 @@ def train(run_dir: Path) -> Path:
     return out
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--run-dir", required=True, type=Path)
-    train(parser.parse_args(argv).run_dir.resolve())
-
-
 if __name__ == "__main__":
-    main()
+    common.main(train, __doc__)
