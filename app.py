@@ -13,6 +13,7 @@ pages = [
     st.Page("pages/compare.py", title="SE vs WC", icon=":material/compare_arrows:"),
     st.Page("pages/sampling.py", title="Sampling", icon=":material/casino:"),
     st.Page("pages/pits.py", title="Step values", icon=":material/stairs:"),
+    st.Page("pages/train.py", title="Training", icon=":material/model_training:"),
 ]
 nav = st.navigation(pages)
 

@@ -169,6 +169,7 @@ def cmd_train(args) -> int:
 
     from synthqa.jobs.local import LocalRunner
     from synthqa.train.common import TrainConfig
+    from synthqa.train.launch import command
 
     ws = _workspace(args).init()
     base = policy_choice(args.base, args.base).path
@@ -178,9 +179,8 @@ def cmd_train(args) -> int:
     job_id = f"train-{args.method}-{args.name}-{datetime.now():%Y%m%dT%H%M%S}".replace(":", "_")
     config.save(ws.runs / job_id)
     runner = LocalRunner(ws)
-    job, _ = runner.submit("train", [sys.executable, "-m", f"synthqa.train.{args.method}",
-                                     "--run-dir", str(ws.runs / job_id)],
-                           submit_key=job_id, job_id=job_id)
+    job, _ = runner.submit("train", command(config, ws.runs / job_id), submit_key=job_id,
+                           job_id=job_id)
     print(f"{job.job_id}: {job.status} (log and metrics in {job.run_dir})")
     if not args.wait:
         return EXIT_OK

@@ -35,14 +35,16 @@ class TrainConfig:
     max_tokens: int = 80      # for the evaluation's solutions
     seed: int = 0
 
-    def validate(self) -> None:
+    def validate(self, data_written: bool = True) -> None:
+        """Refuse bad values; `data_written=False` checks all but the data file (not
+        written yet when a run is being set up)."""
         if self.method not in METHODS:
             raise ValueError(f"method {self.method!r}: choose from {', '.join(METHODS)}")
         if not re.fullmatch(r"[\w.:+-]{1,80}", self.name):
             raise ValueError(f"name {self.name!r}: letters, digits and ._:+- only")
         if not (Path(self.base_model) / "config.json").is_file():
             raise ValueError(f"{self.base_model}: not a local model folder (no config.json)")
-        if not Path(self.data).is_file():
+        if data_written and not Path(self.data).is_file():
             raise ValueError(f"{self.data}: no such data file")
         if self.eval_set not in EVAL_SETS:
             raise ValueError(f"eval set {self.eval_set!r}: choose from {', '.join(EVAL_SETS)}")

@@ -1,0 +1,18 @@
+"""Training: fine-tune a model on a data set built here, watch it, compare the results."""
+import streamlit as st
+
+from synthqa.ui import resources, training
+from synthqa.ui.router import through_router
+
+through_router()
+
+store = resources.store()
+st.title("Training")
+st.caption("SFT and DPO with TRL on this machine (GPU when present, else CPU), as background "
+           "jobs. Each trained model answers held-out problems greedily and comes back as a "
+           "generator, so every page can compare it.")
+options = store.filter_options()
+policies = sorted(set(store.pits_frame()["policy"]))
+training.form(options["generators"], policies)
+st.subheader("Runs")
+training.job_panels()

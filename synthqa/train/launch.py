@@ -1,0 +1,82 @@
+"""Starting a training run from the dashboard or the CLI: its data set is written from the
+store into the run folder, its settings validated and saved, and the job submitted."""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+from synthqa.jobs.local import LocalRunner
+from synthqa.jobs.table import Job
+from synthqa.pairs import PairChoices, export
+from synthqa.store import Store
+from synthqa.train.common import TrainConfig
+from synthqa.workspace import Workspace
+
+METHOD_OF = {"sft": "sft", "rft": "sft", "dpo": "dpo", "step-dpo": "dpo", "self-explore": "dpo"}
+
+
+def command(config: TrainConfig, run_dir: Path) -> list[str]:
+    """What the job runs (shown in the page before it starts)."""
+    return [sys.executable, "-m", f"synthqa.train.{config.method}", "--run-dir", str(run_dir)]
+
+
+def start(workspace: Workspace, store: Store, choices: PairChoices, config: TrainConfig,
+          submit_key: str) -> tuple[Job, int]:
+    """Write the training set, save the settings, submit; (the job, examples). A second call
+    with the same submit key returns the first job."""
+    choices.validate()
+    config = replace(config, method=METHOD_OF[choices.kind])
+    config.validate(data_written=False)   # before anything is written
+    job_id = f"train-{config.name}-{datetime.now():%Y%m%dT%H%M%S}".replace(":", "_")
+    run_dir = workspace.init().runs / job_id
+    runner = LocalRunner(workspace)
+    existing = [j for j in runner.table.all() if j.submit_key == submit_key]
+    if existing:
+        return existing[0], 0
+    run_dir.mkdir(parents=True)
+    data = run_dir / "data.jsonl"
+    n = export(store, choices, data)
+    if n == 0:
+        raise ValueError("the training set is empty: nothing to train on")
+    config = replace(config, data=str(data), workspace=str(workspace.root.resolve()))
+    config.save(run_dir)
+    job, _ = runner.submit("train", command(config, run_dir), submit_key, job_id=job_id)
+    return job, n
+
+
+@dataclass
+class TrainingRun:
+    job: Job
+    config: TrainConfig | None
+    metrics: list[dict]
+
+    @property
+    def steps(self) -> tuple[int, int | None]:
+        """(steps done, steps planned) from the latest metrics line."""
+        logged = [m for m in self.metrics if "max_steps" in m]
+        return (logged[-1]["step"], logged[-1]["max_steps"]) if logged else (0, None)
+
+    @property
+    def progress(self) -> float:
+        done, planned = self.steps
+        return done / planned if planned else 0.0
+
+    @property
+    def losses(self) -> list[tuple[int, float]]:
+        return [(m["step"], m["loss"]) for m in self.metrics if "loss" in m]
+
+
+def runs(workspace: Workspace, limit: int = 20) -> list[TrainingRun]:
+    runner = LocalRunner(workspace)
+    out = []
+    for job in runner.jobs(limit):
+        if job.kind != "train":
+            continue
+        try:
+            config = TrainConfig.load(Path(job.run_dir))
+        except (OSError, ValueError, KeyError):
+            config = None
+        out.append(TrainingRun(job, config, runner.metrics(job.job_id)))
+    return out

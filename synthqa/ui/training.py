@@ -1,0 +1,94 @@
+"""Widgets of the training page: the launch form and a live panel per training job."""
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import asdict
+
+import pandas as pd
+import streamlit as st
+
+from synthqa.jobs.local import LocalRunner
+from synthqa.pairs import KINDS, PairChoices
+from synthqa.train import launch
+from synthqa.train.common import EVAL_SETS, TrainConfig
+from synthqa.ui import resources
+from synthqa.ui.sampling import PRESETS, model_picker
+
+
+def form(generators: list[str], policies: list[str]) -> None:
+    ss = st.session_state
+    ss.setdefault("train_nonce", uuid.uuid4().hex)   # one job per form, however many clicks
+    c1, c2, c3 = st.columns(3)
+    kind = c1.selectbox("Data set", KINDS, key="train_kind",
+                        help="sft / rft: correct solutions; dpo: correct vs wrong of a problem; "
+                             "step-dpo / self-explore: pairs from first pits")
+    generator = c2.selectbox("Traces of", [None, *generators], key="train_generator",
+                             format_func=lambda g: "all generators" if g is None else g)
+    policy = c3.selectbox("Pits from rollout policy", policies or [None], key="train_policy",
+                          disabled=kind not in ("step-dpo", "self-explore"))
+    base = model_picker("Base model", list(PRESETS).index("lab-wc (0.59M, data/lab/wc)"))
+    c1, c2, c3, c4 = st.columns(4)
+    name = c1.text_input("Name of the trained model", f"lab-wc-{kind}", key="train_name")
+    steps = c2.number_input("Steps", 1, 1_000_000, 100, key="train_steps")
+    lr = c3.number_input("Learning rate", 1e-7, 1e-2, 3e-5, format="%.0e", key="train_lr")
+    batch = c4.number_input("Batch size", 1, 4096, 8, key="train_batch")
+    c1, c2, c3, c4 = st.columns(4)
+    beta = c1.number_input("DPO beta", 0.01, 10.0, 0.1, key="train_beta")
+    lora = c2.toggle("LoRA", key="train_lora", help="train adapters, merged when saved")
+    eval_set = c3.selectbox("Evaluate on", EVAL_SETS, key="train_eval_set")
+    eval_n = c4.number_input("Held-out problems", 0, 100_000, 100, key="train_eval_n")
+    if base is None or not base.path:
+        st.info("Choose a local base model.")
+        return
+    choices = PairChoices(kind, generator, policy)
+    config = TrainConfig(launch.METHOD_OF[kind], base.path, "runs/<id>/data.jsonl", name, ".",
+                         int(steps), float(lr), int(batch), float(beta), bool(lora), eval_set,
+                         int(eval_n))
+    with st.expander("What will run"):
+        st.code(" ".join(launch.command(config, "runs/<id>")), language="bash")
+        st.code(json.dumps({"data": asdict(choices), "train": asdict(config)}, indent=1),
+                language="json")
+    st.button("Train", type="primary", on_click=_start, args=(choices, config))
+    kind_msg, msg = ss.pop("train_msg", (None, None))
+    if kind_msg:
+        getattr(st, kind_msg)(msg)
+
+
+def _start(choices: PairChoices, config: TrainConfig) -> None:
+    ss = st.session_state
+    try:
+        job, n = launch.start(resources.workspace(), resources.store(), choices, config,
+                              ss.train_nonce)
+    except ValueError as exc:
+        ss.train_msg = ("error", str(exc))
+        return
+    ss.train_nonce = uuid.uuid4().hex
+    ss.train_msg = ("success", f"Started {job.job_id} on {n:,} examples.")
+
+
+@st.fragment(run_every=2)
+def job_panels() -> None:
+    ws = resources.workspace()
+    runs = launch.runs(ws)
+    if not runs:
+        st.caption("No training runs yet.")
+        return
+    stats = resources.store().generator_stats().set_index("generator")
+    for run in runs[:6]:
+        with st.container(border=True):
+            name = run.config.name if run.config else "?"
+            method = run.config.method if run.config else "?"
+            score = stats["accuracy"].get(name) if name in stats.index else None
+            scored = f" · held-out accuracy {score:.1%}" if score is not None else ""
+            st.markdown(f"**{run.job.job_id}** · {method} · **{run.job.status}**{scored}")
+            done, planned = run.steps
+            st.progress(run.progress, text=f"step {done} of {planned or '?'}")
+            if run.losses:
+                st.line_chart(pd.DataFrame(run.losses, columns=["step", "loss"]),
+                              x="step", y="loss", height=160)
+            if run.job.status == "RUNNING":
+                st.button("Cancel", key=f"cancel_{run.job.job_id}",
+                          on_click=LocalRunner(ws).cancel, args=(run.job.job_id,))
+            with st.expander("Log"):
+                st.code(LocalRunner(ws).log(run.job.job_id)[0][-3000:] or "(empty)")

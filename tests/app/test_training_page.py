@@ -1,0 +1,43 @@
+"""AppTest for the training page: the command shown before launch, one job per click."""
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from synthqa.jobs.local import LocalRunner
+from synthqa.lab.demo import available
+from tests.conftest import REPO
+from tests.toy import fill
+
+pytestmark = pytest.mark.skipif(not available(), reason="lab models not built (data/lab)")
+
+
+@pytest.fixture
+def train_at(store, tmp_path):
+    fill(store, tmp_path)
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
+    at.switch_page("pages/train.py")
+    return at.run()
+
+
+def test_the_command_is_shown_and_train_starts_one_job(train_at, workspace):
+    assert not train_at.exception
+    shown = [c.value for c in train_at.code]
+    assert any("-m synthqa.train.sft --run-dir runs/<id>" in c for c in shown)
+    train_at.number_input(key="train_steps").set_value(2).run()
+    train_at.number_input(key="train_eval_n").set_value(2).run()
+    train = next(b for b in train_at.button if b.label == "Train")
+    train.click().run()
+    assert train_at.success[0].value.startswith("Started train-lab-wc-sft-")
+    assert "on 6 examples" in train_at.success[0].value      # the toy's correct traces
+    jobs = [j for j in LocalRunner(workspace).jobs() if j.kind == "train"]
+    assert len(jobs) == 1
+    runner = LocalRunner(workspace)
+    runner.cancel(jobs[0].job_id)
+    assert runner.status(jobs[0].job_id).status in ("STOPPED", "SUCCEEDED")
+
+
+def test_bad_names_start_nothing(train_at, workspace):
+    train_at.text_input(key="train_name").input("x; rm -rf ~").run()
+    next(b for b in train_at.button if b.label == "Train").click().run()
+    assert "letters, digits" in train_at.error[0].value
+    assert not [j for j in LocalRunner(workspace).jobs() if j.kind == "train"]
+    assert not list(workspace.runs.glob("train-*"))               # nothing written either
