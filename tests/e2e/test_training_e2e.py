@@ -1,0 +1,60 @@
+"""Train from the page on a small lab demo: one SFT job runs to its held-out accuracy with the
+progress bar moving, another is cancelled."""
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from synthqa.lab.demo import available
+from tests.e2e.conftest import REPO_ROOT, Server, wait_for_app_run
+
+pytestmark = pytest.mark.skipif(not available(), reason="lab models not built (data/lab)")
+
+
+@pytest.fixture(scope="module")
+def lab_server(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("train")
+    subprocess.run([sys.executable, "-m", "synthqa", "-q", "--workspace", str(tmp / "ws"),
+                    "demo", "--problems", "20"], cwd=REPO_ROOT, check=True,
+                   capture_output=True)
+    srv = Server(tmp / "ws", tmp)
+    yield srv
+    srv.stop()
+
+
+def set_number(page: Page, label: str, value: int) -> None:
+    page.get_by_label(label).fill(str(value))
+    page.keyboard.press("Tab")
+    wait_for_app_run(page)
+
+
+def test_train_sft_watch_it_finish_and_cancel_another(page: Page, lab_server):
+    page.set_viewport_size({"width": 1400, "height": 1600})
+    page.goto(f"{lab_server.url}/train")
+    wait_for_app_run(page)
+    set_number(page, "Steps", 300)
+    set_number(page, "Held-out problems", 20)
+    page.get_by_role("button", name="Train").click()
+    wait_for_app_run(page)
+    expect(page.get_by_text("Started train-lab-wc-sft-")).to_be_visible()
+    seen = set()                                       # steps shown while it trains
+    deadline = time.monotonic() + 180
+    while not page.get_by_text("held-out accuracy").count() and time.monotonic() < deadline:
+        for text in page.get_by_text(re.compile(r"step \d+ of 300")).all_inner_texts():
+            seen.add(int(re.search(r"step (\d+)", text).group(1)))
+        time.sleep(0.3)
+    expect(page.get_by_text("held-out accuracy")).to_be_visible()
+    assert any(0 < step < 300 for step in seen), seen  # the bar moved before the end
+
+    page.get_by_label("Name of the trained model").fill("lab-wc-long")
+    page.keyboard.press("Tab")
+    wait_for_app_run(page)
+    set_number(page, "Steps", 100000)
+    page.get_by_role("button", name="Train").click()
+    wait_for_app_run(page)
+    expect(page.get_by_text("· RUNNING")).to_be_visible(timeout=30_000)
+    page.get_by_role("button", name="Cancel").click()
+    expect(page.get_by_text("· STOPPED")).to_be_visible(timeout=30_000)
