@@ -76,10 +76,11 @@ def job_panels() -> None:
         return
     stats = resources.store().generator_stats().set_index("generator")
     for run in runs[:6]:
-        with st.container(border=True):
+        with st.container(border=True, key=f"run_{run.job.job_id}"):
             name = run.config.name if run.config else "?"
             method = run.config.method if run.config else "?"
-            score = stats["accuracy"].get(name) if name in stats.index else None
+            score = stats["accuracy"].get(name) \
+                if run.job.status == "SUCCEEDED" and name in stats.index else None
             scored = f" · held-out accuracy {score:.1%}" if score is not None else ""
             st.markdown(f"**{run.job.job_id}** · {method} · **{run.job.status}**{scored}")
             done, planned = run.steps

@@ -46,7 +46,7 @@ def test_train_sft_watch_it_finish_and_cancel_another(page: Page, lab_server):
         for text in page.get_by_text(re.compile(r"step \d+ of 300")).all_inner_texts():
             seen.add(int(re.search(r"step (\d+)", text).group(1)))
         time.sleep(0.3)
-    expect(page.get_by_text("held-out accuracy")).to_be_visible()
+    expect(page.get_by_text("· SUCCEEDED · held-out accuracy")).to_be_visible(timeout=60_000)
     assert any(0 < step < 300 for step in seen), seen  # the bar moved before the end
 
     page.get_by_label("Name of the trained model").fill("lab-wc-long")
@@ -55,6 +55,7 @@ def test_train_sft_watch_it_finish_and_cancel_another(page: Page, lab_server):
     set_number(page, "Steps", 100000)
     page.get_by_role("button", name="Train").click()
     wait_for_app_run(page)
-    expect(page.get_by_text("· RUNNING")).to_be_visible(timeout=30_000)
-    page.get_by_role("button", name="Cancel").click()
-    expect(page.get_by_text("· STOPPED")).to_be_visible(timeout=30_000)
+    second = page.locator("[class*='st-key-run_train-lab-wc-long-']")
+    expect(second.get_by_text("· RUNNING")).to_be_visible(timeout=30_000)
+    second.get_by_role("button", name="Cancel").click()
+    expect(second.get_by_text("· STOPPED")).to_be_visible(timeout=30_000)
