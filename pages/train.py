@@ -1,6 +1,7 @@
 """Training: fine-tune a model on a data set built here, watch it, compare the results."""
 import streamlit as st
 
+from synthqa.train import launch
 from synthqa.ui import resources, training
 from synthqa.ui.router import through_router
 
@@ -16,3 +17,5 @@ policies = sorted(set(store.pits_frame()["policy"]))
 training.form(options["generators"], policies)
 st.subheader("Runs")
 training.job_panels()
+st.subheader("Data efficiency")
+training.efficiency(launch.efficiency_runs(resources.workspace(), store))

@@ -90,9 +90,12 @@ def _self_explore(store: Store, pits: pd.DataFrame, choices: PairChoices, prompt
     return out
 
 
-def export(store: Store, choices: PairChoices, out: str | Path) -> int:
-    """Write the set as JSONL (or Parquet by extension) and `<out>.manifest.json`."""
+def export(store: Store, choices: PairChoices, out: str | Path, fraction: float = 1.0) -> int:
+    """Write the set (or a seeded random `fraction` of it) as JSONL (or Parquet by extension)
+    and `<out>.manifest.json`."""
     rows, out = build(store, choices), Path(out)
+    if fraction < 1 and rows:
+        rows = random.Random(choices.seed).sample(rows, max(1, round(fraction * len(rows))))
     frame = pd.DataFrame(rows)
     tmp = out.with_name(f".tmp-{out.name}")
     if out.suffix == ".parquet":
@@ -100,7 +103,8 @@ def export(store: Store, choices: PairChoices, out: str | Path) -> int:
     else:
         frame.to_json(tmp, orient="records", lines=True, force_ascii=False)
     tmp.replace(out)
-    manifest = {"choices": asdict(choices), "examples": len(rows), "file": out.name,
+    manifest = {"choices": asdict(choices), "examples": len(rows), "fraction": fraction,
+                "file": out.name,
                 "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 "format": "prompt/completion" if choices.kind in ("sft", "rft")
                 else "prompt/chosen/rejected"}

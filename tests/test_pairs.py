@@ -65,3 +65,13 @@ def test_export_writes_trl_jsonl_and_records_the_choices(toy, tmp_path):
 def test_per_step_kinds_need_a_policy():
     with pytest.raises(ValueError, match="needs the rollout policy"):
         PairChoices("step-dpo").validate()
+
+
+def test_a_fraction_of_the_set_is_a_seeded_sample(toy, tmp_path):
+    full = export(toy, PairChoices("sft"), tmp_path / "all.jsonl")
+    half = export(toy, PairChoices("sft"), tmp_path / "half.jsonl", fraction=0.5)
+    assert half == round(full / 2)
+    again = export(toy, PairChoices("sft"), tmp_path / "again.jsonl", fraction=0.5)
+    assert (tmp_path / "half.jsonl").read_text() == (tmp_path / "again.jsonl").read_text()
+    manifest = json.loads((tmp_path / "half.jsonl.manifest.json").read_text())
+    assert manifest["fraction"] == 0.5 and manifest["examples"] == half == again

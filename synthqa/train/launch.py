@@ -2,10 +2,13 @@
 store into the run folder, its settings validated and saved, and the job submitted."""
 from __future__ import annotations
 
+import json
 import sys
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+
+import pandas as pd
 
 from synthqa.jobs.local import LocalRunner
 from synthqa.jobs.table import Job
@@ -22,10 +25,16 @@ def command(config: TrainConfig, run_dir: Path) -> list[str]:
     return [sys.executable, "-m", f"synthqa.train.{config.method}", "--run-dir", str(run_dir)]
 
 
+SWEEP = (1 / 8, 1 / 4, 1 / 2, 1.0)   # data-efficiency sweep: growing subsets of one set
+
+
 def start(workspace: Workspace, store: Store, choices: PairChoices, config: TrainConfig,
-          submit_key: str) -> tuple[Job, int]:
-    """Write the training set, save the settings, submit; (the job, examples). A second call
-    with the same submit key returns the first job."""
+          submit_key: str, fraction: float = 1.0) -> tuple[Job, int]:
+    """Write the training set (or a seeded random `fraction` of it), save the settings,
+    submit; (the job, examples). A second call with the same submit key returns the first
+    job."""
+    if not 0 < fraction <= 1:
+        raise ValueError(f"fraction {fraction}: in (0, 1]")
     choices.validate()
     config = replace(config, method=METHOD_OF[choices.kind])
     config.validate(data_written=False)   # before anything is written
@@ -37,7 +46,7 @@ def start(workspace: Workspace, store: Store, choices: PairChoices, config: Trai
         return existing[0], 0
     run_dir.mkdir(parents=True)
     data = run_dir / "data.jsonl"
-    n = export(store, choices, data)
+    n = export(store, choices, data, fraction)
     if n == 0:
         raise ValueError("the training set is empty: nothing to train on")
     config = replace(config, data=str(data), workspace=str(workspace.root.resolve()))
@@ -80,3 +89,22 @@ def runs(workspace: Workspace, limit: int = 20) -> list[TrainingRun]:
             config = None
         out.append(TrainingRun(job, config, runner.metrics(job.job_id)))
     return out
+
+
+def efficiency_runs(workspace: Workspace, store: Store) -> pd.DataFrame:
+    """Succeeded training runs with their data kind, examples, base model and held-out
+    accuracy (the points of the data-efficiency curves)."""
+    accuracy = store.generator_stats().set_index("generator")["accuracy"]
+    rows = []
+    for run in runs(workspace, limit=500):
+        manifest = Path(run.job.run_dir) / "data.jsonl.manifest.json"
+        if run.job.status != "SUCCEEDED" or run.config is None or not manifest.is_file():
+            continue
+        info = json.loads(manifest.read_text())
+        if run.config.name in accuracy.index:
+            rows.append({"kind": info["choices"]["kind"], "examples": info["examples"],
+                         "accuracy": accuracy[run.config.name], "name": run.config.name,
+                         "base_model": Path(run.config.base_model).name,
+                         "eval_set": run.config.eval_set})
+    return pd.DataFrame(rows, columns=["kind", "examples", "accuracy", "name", "base_model",
+                                       "eval_set"])

@@ -3,17 +3,22 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
+import numpy as np
 import pandas as pd
+import plotly.express as px
 import streamlit as st
 
 from synthqa.jobs.local import LocalRunner
 from synthqa.pairs import KINDS, PairChoices
+from synthqa.train import efficiency as eff
 from synthqa.train import launch
 from synthqa.train.common import EVAL_SETS, TrainConfig
 from synthqa.ui import resources
 from synthqa.ui.sampling import PRESETS, model_picker
+
+COLOURS = px.colors.qualitative.D3
 
 
 def form(generators: list[str], policies: list[str]) -> None:
@@ -49,22 +54,60 @@ def form(generators: list[str], policies: list[str]) -> None:
         st.code(" ".join(launch.command(config, "runs/<id>")), language="bash")
         st.code(json.dumps({"data": asdict(choices), "train": asdict(config)}, indent=1),
                 language="json")
-    st.button("Train", type="primary", on_click=_start, args=(choices, config))
+    sweep = st.toggle("Data-efficiency sweep", key="train_sweep",
+                      help="four runs on 1/8, 1/4, 1/2 and all of the data set (names get "
+                           "-f8, -f4, -f2, -f1): the points of the curves below")
+    st.button("Train", type="primary", on_click=_start, args=(choices, config, sweep))
     kind_msg, msg = ss.pop("train_msg", (None, None))
     if kind_msg:
         getattr(st, kind_msg)(msg)
 
 
-def _start(choices: PairChoices, config: TrainConfig) -> None:
+def _start(choices: PairChoices, config: TrainConfig, sweep: bool = False) -> None:
     ss = st.session_state
+    plan = [(f, replace(config, name=f"{config.name}-f{round(1 / f)}")) for f in launch.SWEEP] \
+        if sweep else [(1.0, config)]
+    started = []
     try:
-        job, n = launch.start(resources.workspace(), resources.store(), choices, config,
-                              ss.train_nonce)
+        for fraction, cfg in plan:
+            job, n = launch.start(resources.workspace(), resources.store(), choices, cfg,
+                                  f"{ss.train_nonce}-{fraction}", fraction)
+            started.append(f"{job.job_id} on {n:,} examples")
     except ValueError as exc:
         ss.train_msg = ("error", str(exc))
         return
     ss.train_nonce = uuid.uuid4().hex
-    ss.train_msg = ("success", f"Started {job.job_id} on {n:,} examples.")
+    ss.train_msg = ("success", "Started " + "; ".join(started) + ".")
+
+
+def efficiency(points: pd.DataFrame) -> None:
+    """Held-out error against examples per data kind on log axes, the fitted power laws, and
+    each run's effective data multiplier over SFT."""
+    if points.empty:
+        st.caption("No finished training runs yet: a data-efficiency sweep gives the points.")
+        return
+    points = points.assign(error=1 - points["accuracy"])
+    fits = eff.curves(points)
+    fig = px.scatter(points, x="examples", y="error", color="kind", log_x=True, log_y=True,
+                     hover_data=["name", "accuracy"], color_discrete_sequence=COLOURS)
+    for i, (kind, law) in enumerate(sorted(fits.items())):
+        if law is None:
+            continue
+        xs = np.geomspace(points["examples"].min(), points["examples"].max() * 8, 50)
+        fig.add_scatter(x=xs, y=[law.error(x) for x in xs], mode="lines",
+                        name=f"{kind}: {law.a:.2f}·n^-{law.b:.3f}",
+                        line={"dash": "dot", "color": COLOURS[i % len(COLOURS)]})
+    fig.update_layout(height=420, xaxis_title="training examples",
+                      yaxis_title="held-out error (1 - greedy accuracy)")
+    st.plotly_chart(fig, key="efficiency")
+    table = eff.multipliers(points)
+    if table.empty:
+        st.caption("The multiplier needs an SFT curve (two SFT runs of different sizes).")
+    else:
+        st.dataframe(table, hide_index=True, column_config={
+            "multiplier": st.column_config.NumberColumn(
+                "effective data multiplier over SFT", format="%.1fx",
+                help="SFT examples needed for this run's error / examples this run used")})
 
 
 @st.fragment(run_every=2)
