@@ -102,7 +102,9 @@ def efficiency(points: pd.DataFrame) -> None:
     st.plotly_chart(fig, key="efficiency")
     table = eff.multipliers(points)
     if table.empty:
-        st.caption("The multiplier needs an SFT curve (two SFT runs of different sizes).")
+        st.caption("The effective data multiplier compares other data kinds with the SFT "
+                   "curve: " + ("train another kind too." if fits.get("sft") else
+                                "it needs SFT runs of at least two sizes (a sweep)."))
     else:
         st.dataframe(table, hide_index=True, column_config={
             "multiplier": st.column_config.NumberColumn(
