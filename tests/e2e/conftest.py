@@ -87,6 +87,14 @@ def import_into(home: Path, *files: Path) -> None:
                     *map(str, files)], cwd=REPO_ROOT, check=True, capture_output=True)
 
 
+def lab_demo_server(tmp: Path, problems: int) -> Server:
+    """A dashboard on a reduced lab demo workspace (both lab models at matched compute)."""
+    subprocess.run([sys.executable, "-m", "synthqa", "-q", "--workspace", str(tmp / "ws"),
+                    "demo", "--problems", str(problems)], cwd=REPO_ROOT, check=True,
+                   capture_output=True)
+    return Server(tmp / "ws", tmp)
+
+
 @pytest.fixture
 def server(tmp_path):
     """A dashboard on its own empty workspace: yields (url, workspace path)."""

@@ -1,13 +1,11 @@
 """The SE-vs-WC page on a (reduced) lab demo: the metrics compute on the first visit, and a
 click on a point of the solution map opens that trace."""
-import subprocess
-import sys
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from synthqa.lab.demo import available
-from tests.e2e.conftest import REPO_ROOT, Server, wait_for_app_run
+from tests.e2e.conftest import lab_demo_server, wait_for_app_run
 
 pytestmark = pytest.mark.skipif(not available(), reason="lab models not built (data/lab)")
 
@@ -23,11 +21,7 @@ FIRST_POINT = """() => {
 
 @pytest.fixture(scope="module")
 def demo_server(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("demo")
-    subprocess.run([sys.executable, "-m", "synthqa", "-q", "--workspace", str(tmp / "ws"),
-                    "demo", "--problems", "40"], cwd=REPO_ROOT, check=True,
-                   capture_output=True)
-    srv = Server(tmp / "ws", tmp)
+    srv = lab_demo_server(tmp_path_factory.mktemp("demo"), 40)
     yield srv
     srv.stop()
 

@@ -1,26 +1,20 @@
 """Train from the page on a small lab demo: one SFT job runs to its held-out accuracy with the
 progress bar moving, another is cancelled."""
 import re
-import subprocess
-import sys
 import time
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from synthqa.lab.demo import available
-from tests.e2e.conftest import REPO_ROOT, Server, wait_for_app_run
+from tests.e2e.conftest import lab_demo_server, wait_for_app_run
 
 pytestmark = pytest.mark.skipif(not available(), reason="lab models not built (data/lab)")
 
 
 @pytest.fixture(scope="module")
 def lab_server(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("train")
-    subprocess.run([sys.executable, "-m", "synthqa", "-q", "--workspace", str(tmp / "ws"),
-                    "demo", "--problems", "20"], cwd=REPO_ROOT, check=True,
-                   capture_output=True)
-    srv = Server(tmp / "ws", tmp)
+    srv = lab_demo_server(tmp_path_factory.mktemp("train"), 20)
     yield srv
     srv.stop()
 
@@ -41,7 +35,7 @@ def test_train_sft_watch_it_finish_and_cancel_another(page: Page, lab_server):
     wait_for_app_run(page)
     expect(page.get_by_text("Started train-lab-wc-sft-")).to_be_visible()
     seen = set()                                       # steps shown while it trains
-    deadline = time.monotonic() + 180
+    deadline = time.monotonic() + 300
     while not page.get_by_text("held-out accuracy").count() and time.monotonic() < deadline:
         for text in page.get_by_text(re.compile(r"step \d+ of 300")).all_inner_texts():
             seen.add(int(re.search(r"step (\d+)", text).group(1)))
