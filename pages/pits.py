@@ -17,7 +17,7 @@ store = resources.store()
 st.title("Step values and first pits")
 st.caption("Q after each step = share of K rollouts of the policy, continued from there, that "
            "reach the gold answer (best-of-K: any does). A = Q_i − Q_{i−1}. The first pit is "
-           "the earliest step with the lowest value (Setlur et al. 2024).")
+           "the earliest step where the value falls to its lowest (Setlur et al. 2024).")
 frame = store.pits_frame()
 with st.expander("Start a rollout run", expanded=frame.empty):
     launch_form(store.filter_options()["generators"])

@@ -13,7 +13,7 @@ st.caption("SFT and DPO with TRL on this machine (GPU when present, else CPU), a
            "jobs. Each trained model answers held-out problems greedily and comes back as a "
            "generator, so every page can compare it.")
 options = store.filter_options()
-policies = sorted(set(store.pits_frame()["policy"]))
+policies = store.pit_policies()
 training.form(options["generators"], policies)
 st.subheader("Runs")
 training.job_panels()

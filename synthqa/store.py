@@ -382,6 +382,12 @@ class Store:
                        "WHERE trace_id = ? AND policy = ? AND mode = ? AND prefix_steps = ? "
                        "ORDER BY rollout_index", [trace_id, policy, mode, prefix_steps])
 
+    def pit_policies(self) -> list[str]:
+        """Rollout policies that have pits (for choosing per-step training sets)."""
+        with self.cursor() as cur:
+            return [r[0] for r in cur.execute(
+                "SELECT DISTINCT policy FROM pits ORDER BY 1").fetchall()]
+
     def pits_frame(self) -> pd.DataFrame:
         """Every pit with its trace's generator and the latest human first-error label."""
         return self.df("""

@@ -75,6 +75,12 @@ class JobTable:
             row = con.execute("SELECT * FROM jobs WHERE job_id = ?", [job_id]).fetchone()
         return None if row is None else _job(row)
 
+    def by_key(self, submit_key: str) -> Job | None:
+        with closing(self._connect()) as con:
+            row = con.execute("SELECT * FROM jobs WHERE submit_key = ?",
+                              [submit_key]).fetchone()
+        return None if row is None else _job(row)
+
     def all(self, limit: int = 100) -> list[Job]:
         with closing(self._connect()) as con:
             rows = con.execute("SELECT * FROM jobs ORDER BY created_at DESC LIMIT ?",

@@ -41,9 +41,9 @@ def start(workspace: Workspace, store: Store, choices: PairChoices, config: Trai
     job_id = f"train-{config.name}-{datetime.now():%Y%m%dT%H%M%S}".replace(":", "_")
     run_dir = workspace.init().runs / job_id
     runner = LocalRunner(workspace)
-    existing = [j for j in runner.table.all() if j.submit_key == submit_key]
+    existing = runner.table.by_key(submit_key)
     if existing:
-        return existing[0], 0
+        return existing, 0
     run_dir.mkdir(parents=True)
     data = run_dir / "data.jsonl"
     n = export(store, choices, data, fraction)

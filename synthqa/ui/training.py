@@ -32,7 +32,7 @@ def form(generators: list[str], policies: list[str]) -> None:
                              format_func=lambda g: "all generators" if g is None else g)
     policy = c3.selectbox("Pits from rollout policy", policies or [None], key="train_policy",
                           disabled=kind not in ("step-dpo", "self-explore"))
-    base = model_picker("Base model", list(PRESETS).index("lab-wc (0.59M, data/lab/wc)"))
+    base = model_picker("Base", list(PRESETS).index("lab-wc (0.59M, data/lab/wc)"))
     c1, c2, c3, c4 = st.columns(4)
     name = c1.text_input("Name of the trained model", f"lab-wc-{kind}", key="train_name")
     steps = c2.number_input("Steps", 1, 1_000_000, 100, key="train_steps")
