@@ -167,7 +167,7 @@ def cmd_pairs(args) -> int:
 def cmd_train(args) -> int:
     import time
 
-    from synthqa.jobs.local import LocalRunner
+    from synthqa.jobs.runner import Jobs
     from synthqa.train.common import TrainConfig
     from synthqa.train.launch import command
 
@@ -178,7 +178,7 @@ def cmd_train(args) -> int:
                          args.lora, eval_problems=args.eval_problems)
     job_id = f"train-{args.method}-{args.name}-{datetime.now():%Y%m%dT%H%M%S}".replace(":", "_")
     config.save(ws.runs / job_id)
-    runner = LocalRunner(ws)
+    runner = Jobs(ws)
     job, _ = runner.submit("train", command(config, ws.runs / job_id), submit_key=job_id,
                            job_id=job_id)
     print(f"{job.job_id}: {job.status} (log and metrics in {job.run_dir})")

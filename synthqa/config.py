@@ -12,6 +12,10 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "SYNTHQA_VERIFY_WORKERS": ("0", "worker processes for answer checks on large imports (0 = cores)"),
     "SYNTHQA_INBOX_POLL_S": ("3", "how often the dashboard looks into inbox/ (seconds)"),
     "SYNTHQA_CACHE": ("~/.cache/synthqa", "converted models (SmolLM2 from GGUF to safetensors)"),
+    "SYNTHQA_MAX_JOBS": ("1", "local jobs running at once; more wait QUEUED (torch uses every core)"),
+    "SYNTHQA_JOB_GRACE_S": ("10", "seconds a cancelled local job gets to checkpoint before SIGKILL"),
+    "SYNTHQA_JOB_BACKEND": ("local", "where new jobs run: local, or ray (a Ray cluster's Jobs API)"),
+    "SYNTHQA_RAY_ADDRESS": ("http://127.0.0.1:8265", "the Ray dashboard address (Jobs REST API)"),
 }
 
 
@@ -26,6 +30,10 @@ class Settings:
     verify_workers: int
     inbox_poll_s: float
     cache: Path
+    max_jobs: int
+    job_grace_s: float
+    job_backend: str
+    ray_address: str
 
     @classmethod
     def from_env(cls, home: str | os.PathLike | None = None) -> "Settings":
@@ -36,4 +44,8 @@ class Settings:
             verify_workers=workers,
             inbox_poll_s=float(_get("SYNTHQA_INBOX_POLL_S")),
             cache=Path(_get("SYNTHQA_CACHE")).expanduser(),
+            max_jobs=max(1, int(_get("SYNTHQA_MAX_JOBS"))),
+            job_grace_s=float(_get("SYNTHQA_JOB_GRACE_S")),
+            job_backend=_get("SYNTHQA_JOB_BACKEND"),
+            ray_address=_get("SYNTHQA_RAY_ADDRESS").rstrip("/"),
         )

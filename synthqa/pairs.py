@@ -90,6 +90,18 @@ def _self_explore(store: Store, pits: pd.DataFrame, choices: PairChoices, prompt
     return out
 
 
+def export_problems(store: Store, choices: PairChoices, out: Path, fraction: float = 1.0) -> int:
+    """The problems (prompt, gold answer) of the chosen traces, for methods that sample their
+    own solutions (RFT); the same seeded `fraction` rule as the data set."""
+    frame = store.problems_with_answers(choices.generator)
+    rows = [{"prompt": choices.prompt_template.format(problem=p), "answer": a}
+            for p, a in zip(frame["problem"], frame["gold"])]
+    if fraction < 1 and rows:
+        rows = random.Random(choices.seed).sample(rows, max(1, round(fraction * len(rows))))
+    out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    return len(rows)
+
+
 def export(store: Store, choices: PairChoices, out: str | Path, fraction: float = 1.0) -> int:
     """Write the set (or a seeded random `fraction` of it) as JSONL (or Parquet by extension)
     and `<out>.manifest.json`."""

@@ -129,9 +129,9 @@ def start(workspace: Workspace, store: Store, job: RolloutJob, generator: str | 
     """Prepare the run and start it as a job (its own process); returns its traces."""
     n = prepare(workspace, store, job, generator, negatives_only, limit)
     if n:
-        from synthqa.jobs.local import LocalRunner
+        from synthqa.jobs.runner import Jobs
 
-        LocalRunner(workspace).submit("rollouts", [
+        Jobs(workspace).submit("rollouts", [
             sys.executable, "-m", "synthqa.rollout_job", str(workspace.root.resolve()),
             job.run_id], submit_key=job.run_id)
     return n

@@ -423,6 +423,14 @@ class Store:
             GROUP BY ALL ORDER BY t.problem_id, t.trace_id""",
             [generator, generator, exclude_suspects])
 
+    def problems_with_answers(self, generator: str | None = None) -> pd.DataFrame:
+        """Problems with a gold answer that `generator` (or anyone) attempted."""
+        return self.df("""
+            SELECT DISTINCT p.problem_id, p.text AS problem, p.gold_answer AS gold
+            FROM traces_effective t JOIN problems p USING (problem_id)
+            WHERE p.gold_answer IS NOT NULL AND (? IS NULL OR t.generator = ?)
+            ORDER BY p.problem_id""", [generator, generator])
+
     def negative_solutions(self, generator: str | None = None) -> pd.DataFrame:
         return self.df("""
             SELECT t.trace_id, t.problem_id, p.text AS problem, t.text

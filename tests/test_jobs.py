@@ -1,6 +1,8 @@
-"""The local job runner: real processes, real signals."""
+"""Jobs: real processes, real signals; the same tests for the local backend and, opt-in, for
+a Ray head started on 127.0.0.1 (SYNTHQA_TEST_RAY=/path/to/ray pytest -m ray tests/test_jobs.py)."""
 import os
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -8,12 +10,13 @@ from pathlib import Path
 import psutil
 import pytest
 
-from synthqa.jobs.local import LocalRunner
+from synthqa.jobs.runner import Jobs
+from synthqa.jobs.table import Job
 
 PY = sys.executable
 
 
-def wait_for(predicate, timeout=30.0):
+def wait_for(predicate, timeout=60.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -26,17 +29,46 @@ def finished(runner, job_id):
     return wait_for(lambda: runner.status(job_id).final)
 
 
-@pytest.fixture
-def runner(workspace):
-    return LocalRunner(workspace, grace_s=2)
+@pytest.fixture(scope="session")
+def ray_head(tmp_path_factory):
+    """A Ray head on 127.0.0.1 for the session, from the `ray` executable SYNTHQA_TEST_RAY names
+    (install ray[default] in a venv of its own: it pins packages of its own)."""
+    ray = os.environ.get("SYNTHQA_TEST_RAY")
+    if not ray:
+        pytest.skip("set SYNTHQA_TEST_RAY to a `ray` executable to test the Ray backend")
+    port = _free_port()
+    temp = tmp_path_factory.mktemp("ray")
+    subprocess.run([ray, "start", "--head", "--node-ip-address=127.0.0.1", f"--port={_free_port()}",
+                    "--dashboard-host=127.0.0.1", f"--dashboard-port={port}", "--num-cpus=4",
+                    "--include-dashboard=true", "--disable-usage-stats", f"--temp-dir={temp}"],
+                   check=True, cwd=temp, capture_output=True,
+                   env={**os.environ, "RAY_JOB_STOP_SIGNAL_TIMEOUT_S": "2"})
+    yield f"http://127.0.0.1:{port}"
+    subprocess.run([ray, "stop", "--force"], capture_output=True)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(params=["local", pytest.param("ray", marks=pytest.mark.ray)])
+def runner(request, workspace):
+    address = request.getfixturevalue("ray_head") if request.param == "ray" else None
+    jobs = Jobs(workspace, grace_s=2, ray_address=address)
+    jobs.default_backend = request.param
+    return jobs
 
 
 def test_a_job_runs_logs_and_succeeds(runner):
     job, new = runner.submit("echo", [PY, "-c", "print('hello from the job')"], "k1")
-    assert new and job.status in ("RUNNING", "SUCCEEDED")
+    assert new and job.status in ("QUEUED", "RUNNING", "SUCCEEDED")
     assert finished(runner, job.job_id)
     done = runner.status(job.job_id)
-    assert (done.status, done.exit_code) == ("SUCCEEDED", 0)
+    assert (done.status, done.exit_code, done.backend) == ("SUCCEEDED", 0, runner.default_backend)
     text, offset = runner.log(job.job_id)
     assert "hello from the job" in text
     assert runner.log(job.job_id, offset) == ("", offset)        # offsets: nothing new
@@ -67,41 +99,57 @@ while True:
 """
 
 
+def _pids(path: Path) -> list[int]:
+    assert wait_for(lambda: path.exists() and len(path.read_text().split()) == 2)
+    return [int(p) for p in path.read_text().split()]
+
+
+def _gone(pid: int) -> bool:
+    return wait_for(lambda: not psutil.pid_exists(pid) or
+                    psutil.Process(pid).status() == psutil.STATUS_ZOMBIE, 10)
+
+
 def test_cancel_kills_the_whole_process_tree(runner, tmp_path):
-    pids_file = tmp_path / "pids"
-    job, _ = runner.submit("tree", [PY, "-c", TREE, str(pids_file)], "k3")
-    assert wait_for(lambda: pids_file.exists() and len(pids_file.read_text().split()) == 2)
-    pids = [int(p) for p in pids_file.read_text().split()]
+    job, _ = runner.submit("tree", [PY, "-c", TREE, str(tmp_path / "pids")], "k3")
+    pids = _pids(tmp_path / "pids")
     stopped = runner.cancel(job.job_id)
     assert stopped.status == "STOPPED"
-    for pid in pids:
-        assert wait_for(lambda: not psutil.pid_exists(pid) or
-                        psutil.Process(pid).status() == psutil.STATUS_ZOMBIE, 5)
+    assert all(_gone(pid) for pid in pids)
 
 
-def test_a_job_killed_outside_the_app_is_failed_or_lost(runner, tmp_path):
-    sleeper = [PY, "-c", "import time; time.sleep(60)"]
-    job, _ = runner.submit("victim", sleeper, "k4")
-    wrapper = psutil.Process(runner.status(job.job_id).pid)
-    assert wait_for(lambda: wrapper.children())
-    wrapper.children()[0].kill()                 # the command dies: the wrapper records it
+def test_a_job_killed_outside_the_app_is_failed(runner, tmp_path):
+    job, _ = runner.submit("victim", [PY, "-c", TREE, str(tmp_path / "pids")], "k4")
+    command, _child = _pids(tmp_path / "pids")
+    os.kill(command, signal.SIGKILL)             # the command dies: its runner records it
     assert finished(runner, job.job_id)
-    assert (runner.status(job.job_id).status, runner.status(job.job_id).exit_code) == (
-        "FAILED", -signal.SIGKILL)
-    other, _ = runner.submit("victim", sleeper, "k5")
-    pid = runner.status(other.job_id).pid
-    os.killpg(pid, signal.SIGKILL)                # the whole job dies without a word
-    assert finished(runner, other.job_id)
-    assert runner.status(other.job_id).status == "LOST"
+    assert runner.status(job.job_id).status == "FAILED"
+    if runner.default_backend == "local":
+        assert runner.status(job.job_id).exit_code == -signal.SIGKILL
 
 
-def test_a_restarted_dashboard_reattaches_to_a_running_job(workspace, tmp_path):
+def test_a_local_job_that_vanishes_whole_is_lost(workspace):
+    runner = Jobs(workspace)
+    job, _ = runner.submit("victim", [PY, "-c", "import time; time.sleep(60)"], "k5")
+    os.killpg(runner.status(job.job_id).pid, signal.SIGKILL)   # wrapper and all, no word
+    assert finished(runner, job.job_id)
+    assert runner.status(job.job_id).status == "LOST"
+
+
+@pytest.mark.ray
+def test_a_ray_job_the_cluster_never_heard_of_is_lost(workspace, ray_head):
+    runner = Jobs(workspace, ray_address=ray_head)
+    runner.table.insert(Job("forgotten", "k5r", "x", "ray", [PY], str(workspace.runs / "x"),
+                            "RUNNING", created_at=time.time()))
+    assert runner.status("forgotten").status == "LOST"
+
+
+def test_a_restarted_dashboard_reattaches_to_a_running_job(runner, workspace, tmp_path):
     gate = tmp_path / "go"
-    job, _ = LocalRunner(workspace).submit("wait", [PY, "-c", (
+    job, _ = runner.submit("wait", [PY, "-c", (
         "import pathlib, time\n"
         f"while not pathlib.Path({str(gate)!r}).exists(): time.sleep(0.05)")], "k6")
-    fresh = LocalRunner(workspace)               # a new dashboard process reads the table
-    assert fresh.status(job.job_id).status == "RUNNING"
+    fresh = Jobs(workspace, ray_address=runner.backends["ray"].address)   # a new dashboard
+    assert wait_for(lambda: fresh.status(job.job_id).status == "RUNNING")
     gate.touch()
     assert finished(fresh, job.job_id)
     assert fresh.status(job.job_id).status == "SUCCEEDED"
@@ -109,7 +157,8 @@ def test_a_restarted_dashboard_reattaches_to_a_running_job(workspace, tmp_path):
 
 def test_shell_syntax_in_arguments_runs_nothing(runner, tmp_path):
     target = tmp_path / "pwned"
-    evil = [f"$(touch {target})", f"; touch {target}", f"`touch {target}`", f"| touch {target}"]
+    evil = [f"$(touch {target})", f"; touch {target}", f"`touch {target}`", f"| touch {target}",
+            f"' && touch {target} && echo '"]
     job, _ = runner.submit("echo", [PY, "-c", "import sys; print(sys.argv[1:])", *evil], "k7")
     assert finished(runner, job.job_id)
     assert runner.status(job.job_id).status == "SUCCEEDED"
@@ -125,3 +174,32 @@ def test_metrics_are_json_lines_the_job_writes(runner):
     assert finished(runner, job.job_id)
     assert [m["step"] for m in runner.metrics(job.job_id)] == [0, 1, 2]
     assert Path(runner.status(job.job_id).run_dir, "metrics.jsonl").exists()
+
+
+def test_local_jobs_beyond_the_limit_wait_queued_and_start_when_a_slot_frees(workspace,
+                                                                             tmp_path):
+    runner = Jobs(workspace, max_running=1)
+    gate = tmp_path / "go"
+    first, _ = runner.submit("wait", [PY, "-c", (
+        "import pathlib, time\n"
+        f"while not pathlib.Path({str(gate)!r}).exists(): time.sleep(0.05)")], "q1")
+    second, _ = runner.submit("echo", [PY, "-c", "print('second')"], "q2")
+    assert (first.status, second.status) == ("RUNNING", "QUEUED")
+    time.sleep(0.5)
+    assert runner.table.get(second.job_id).status == "QUEUED"
+    gate.touch()
+    # the first job's wrapper starts the second: nobody polls the table meanwhile
+    assert wait_for(lambda: runner.table.get(second.job_id).status != "QUEUED")
+    assert finished(runner, second.job_id)
+    assert "second" in runner.log(second.job_id)[0]
+
+
+def test_cancelling_a_queued_job_stops_it_before_it_runs(workspace, tmp_path):
+    runner = Jobs(workspace, max_running=1, grace_s=2)
+    first, _ = runner.submit("sleep", [PY, "-c", "import time; time.sleep(60)"], "c1")
+    marker = tmp_path / "ran"
+    second, _ = runner.submit("touch", [PY, "-c", f"open({str(marker)!r}, 'w')"], "c2")
+    assert runner.cancel(second.job_id).status == "STOPPED"
+    assert runner.cancel(first.job_id).status == "STOPPED"
+    time.sleep(1)
+    assert not marker.exists() and runner.status(second.job_id).started_at is None

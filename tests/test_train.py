@@ -1,13 +1,16 @@
 """Fine-tuning entry points for a few steps on the lab WC model, on CPU."""
 import json
+import time
 
 import pytest
 
 from synthqa.lab.demo import available
 from synthqa.lab.model import DATA_DIR
 from synthqa.lab.tasks import make_problems
-from synthqa.train import dpo, sft
+from synthqa.jobs.runner import Jobs
+from synthqa.train import dpo, rft, sft
 from synthqa.train.common import TrainConfig
+from synthqa.train.launch import command
 
 pytestmark = pytest.mark.skipif(not available(), reason="lab models not built (data/lab)")
 
@@ -23,19 +26,29 @@ def data_file(tmp_path, kind):
     return path
 
 
+def problems_file(tmp_path):
+    rows = [{"prompt": f"{p.text}\n", "answer": str(p.answer)}
+            for p in make_problems(8, seed=12, ops=(1, 1), digits=(1, 1))]
+    path = tmp_path / "problems.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return str(path)
+
+
 @pytest.mark.parametrize("method,entry,lora", [("sft", sft, False), ("dpo", dpo, False),
-                                              ("sft", sft, True)])
+                                              ("sft", sft, True), ("rft", rft, False)])
 def test_a_method_trains_saves_and_queues_its_evaluation(workspace, tmp_path, method, entry,
                                                          lora):
     run_dir = workspace.runs / f"train-{method}-{lora}"
-    config = TrainConfig(method, str(DATA_DIR / "wc"), str(data_file(tmp_path, method)),
+    config = TrainConfig(method, str(DATA_DIR / "wc"),
+                         str(data_file(tmp_path, "dpo" if method == "dpo" else "sft")),
                          f"lab-wc-{method}", str(workspace.root), max_steps=3, batch_size=4,
-                         lora=lora, eval_problems=4)
+                         lora=lora, eval_problems=4,
+                         problems=problems_file(tmp_path) if method == "rft" else "")
     config.save(run_dir)
     out = entry.train(run_dir)
     steps = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
     assert [s["step"] for s in steps if "loss" in s] == [1, 2, 3]
-    assert all(s["max_steps"] == 3 for s in steps)
+    assert all(s["max_steps"] == 3 for s in steps if "step" in s)
     assert (out / "model.safetensors").is_file() and (out / "tokenizer.json").is_file()
     shards = list(workspace.inbox.glob(f"lab-wc-{method}_eval-greedy-*.parquet"))
     assert shards                                     # the evaluation lands as traces
@@ -50,3 +63,53 @@ def test_bad_settings_are_refused(tmp_path, bad):
     with pytest.raises(ValueError):
         TrainConfig(**{**good, **bad}).save(tmp_path / "run")
     assert not (tmp_path / "run" / "train.json").exists()
+
+
+def test_rft_adds_the_models_own_distinct_correct_solutions(workspace, tmp_path):
+    run_dir = workspace.runs / "train-rft-rounds"
+    seed = data_file(tmp_path, "sft")
+    config = TrainConfig("rft", str(DATA_DIR / "wc"), str(seed), "lab-wc-rft",
+                         str(workspace.root), max_steps=2, batch_size=4, eval_problems=0,
+                         problems=problems_file(tmp_path), rft_samples=4, rft_rounds=2)
+    config.save(run_dir)
+    rft.train(run_dir)
+    lines = [json.loads(x) for x in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    rounds = [x for x in lines if "round" in x]
+    assert [r["round"] for r in rounds] == [1, 2] and all(r["sampled"] == 32 for r in rounds)
+    assert rounds[0]["correct"] > 0                # the lab WC solves most 1-op problems
+    assert rounds[0]["examples"] == 16 + rounds[0]["added"]
+    assert 0 < rounds[0]["added"] <= rounds[0]["correct"]   # distinct ones only
+    assert [x["step"] for x in lines if "loss" in x] == [1, 2, 3, 4]   # counted over rounds
+    assert all(x["max_steps"] == 4 for x in lines if "loss" in x)
+    kept = [json.loads(x) for x in (run_dir / "rft-round1.jsonl").read_text().splitlines()]
+    assert len(kept) == rounds[0]["examples"]
+    assert (run_dir / "round1" / "model" / "config.json").is_file()   # round 2 sampled from it
+
+
+def test_distinct_keeps_one_row_per_prompt_and_reasoning():
+    rows = [{"prompt": "p", "completion": "2+3=5\nThe answer is 5"},
+            {"prompt": "p", "completion": "2 + 3 = 5\nSo 5"},          # same arithmetic
+            {"prompt": "p", "completion": "3+2=5\nThe answer is 5"},   # different order
+            {"prompt": "q", "completion": "2+3=5\nThe answer is 5"}]
+    assert [r["completion"][:5] for r in rft.distinct(rows)] == ["2+3=5", "3+2=5", "2+3=5"]
+
+
+def test_cancel_saves_a_checkpoint_within_the_grace_and_stops(workspace, tmp_path):
+    run_dir = workspace.runs / "train-cancel"
+    config = TrainConfig("sft", str(DATA_DIR / "wc"), str(data_file(tmp_path, "sft")),
+                         "lab-wc-cancelled", str(workspace.root), max_steps=10_000,
+                         batch_size=4, eval_problems=4)
+    config.save(run_dir)
+    jobs = Jobs(workspace, grace_s=60)
+    job, _ = jobs.submit("train", command(config, run_dir), "cancel-me", job_id=run_dir.name)
+    metrics = run_dir / "metrics.jsonl"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (metrics.exists() and
+                                               len(metrics.read_text().splitlines()) >= 2):
+        time.sleep(0.2)
+    stopped = jobs.cancel(job.job_id)
+    assert (stopped.status, stopped.exit_code) == ("STOPPED", 128 + 15)
+    checkpoints = list((run_dir / "checkpoints").glob("checkpoint-*"))
+    assert checkpoints and (checkpoints[0] / "trainer_state.json").is_file()
+    assert not (run_dir / "model").exists()           # cancelled: not saved as a result
+    assert not list(workspace.inbox.glob("lab-wc-cancelled*"))    # nor evaluated

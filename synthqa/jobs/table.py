@@ -70,6 +70,38 @@ class JobTable:
         with closing(self._connect()) as con:
             con.execute(f"UPDATE jobs SET {names} WHERE job_id = ?", [*fields.values(), job_id])
 
+    def start_queued(self, backend: str, limit: int, start) -> None:
+        """Start the oldest QUEUED jobs of `backend` while fewer than `limit` run. `start(job)`
+        returns the pid, or raises OSError (the job is then FAILED with the reason). Under
+        SQLite's write lock, so two processes dispatching at once never overfill."""
+        with closing(self._connect()) as con:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                running = con.execute("SELECT count(*) FROM jobs WHERE backend = ? AND "
+                                      "status = 'RUNNING'", [backend]).fetchone()[0]
+                rows = con.execute("SELECT * FROM jobs WHERE backend = ? AND status = 'QUEUED' "
+                                   "ORDER BY created_at LIMIT ?",
+                                   [backend, max(0, limit - running)]).fetchall()
+                for job in map(_job, rows):
+                    try:
+                        con.execute("UPDATE jobs SET status = 'RUNNING', pid = ?, started_at = ? "
+                                    "WHERE job_id = ?", [start(job), time.time(), job.job_id])
+                    except OSError as e:
+                        con.execute("UPDATE jobs SET status = 'FAILED', note = ?, finished_at = ? "
+                                    "WHERE job_id = ?", [f"could not start: {e}", time.time(),
+                                                         job.job_id])
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+
+    def stop_queued(self, job_id: str) -> bool:
+        """A QUEUED job becomes STOPPED without ever running; False when it already started."""
+        with closing(self._connect()) as con:
+            cur = con.execute("UPDATE jobs SET status = 'STOPPED', finished_at = ? "
+                              "WHERE job_id = ? AND status = 'QUEUED'", [time.time(), job_id])
+            return cur.rowcount == 1
+
     def get(self, job_id: str) -> Job | None:
         with closing(self._connect()) as con:
             row = con.execute("SELECT * FROM jobs WHERE job_id = ?", [job_id]).fetchone()

@@ -3,7 +3,8 @@
     python -m synthqa.jobs.wrap RUN_DIR -- COMMAND [ARG ...]
 
 The wrapper leads the job's process group (the runner starts it in a new session); SIGTERM is
-passed on to the command, and its exit code is written to RUN_DIR/exit_code (atomically).
+passed on to the command, and its exit code is written to RUN_DIR/exit_code (atomically);
+then the next queued local job of the workspace starts.
 """
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ def main(argv: list[str]) -> int:
     tmp = run_dir / ".exit_code"
     tmp.write_text(str(code))
     os.replace(tmp, run_dir / "exit_code")
+    from synthqa.jobs.runner import dispatch_after
+
+    dispatch_after(run_dir)      # a slot is free: start the next queued job
     return 0
 
 

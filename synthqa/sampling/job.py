@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from synthqa.budget import Generator, match
-from synthqa.jobs.local import LocalRunner
+from synthqa.jobs.runner import Jobs
 from synthqa.jobs.table import Job
 from synthqa.sampling.base import SamplingSpec, run_sampling
 from synthqa.workspace import Workspace
@@ -106,7 +106,7 @@ def launch(workspace: Workspace, job: SamplingJob) -> Job:
         raise ValueError(f"a job named {job.job_id} exists already")
     run_dir.mkdir(parents=True)
     (run_dir / "job.json").write_text(json.dumps(asdict(job), indent=1))
-    started, _ = LocalRunner(workspace).submit(
+    started, _ = Jobs(workspace).submit(
         "sampling", [sys.executable, "-m", "synthqa.sampling.job",
                      str(workspace.root.resolve()), job.job_id],
         submit_key=job.job_id, job_id=job.job_id)
@@ -119,7 +119,7 @@ def progress(workspace: Workspace, job_id: str) -> dict:
     job = SamplingJob.load(run_dir / "job.json")
     done = {role: _lines(workspace.runs / f"{job_id}-{role}" / "done.jsonl")
             for role in ("se", "wc")}
-    runner = LocalRunner(workspace)
+    runner = Jobs(workspace)
     state = runner.status(job_id)
     log, _ = runner.log(job_id) if state else ("", 0)
     return {"job": job, "done": done, "state": state.status if state else "LOST",
@@ -128,7 +128,7 @@ def progress(workspace: Workspace, job_id: str) -> dict:
 
 def jobs(workspace: Workspace) -> list[str]:
     """Sampling jobs, newest first (other jobs share the runs folder and the job table)."""
-    return [j.job_id for j in LocalRunner(workspace).jobs() if j.kind == "sampling"]
+    return [j.job_id for j in Jobs(workspace).jobs() if j.kind == "sampling"]
 
 
 def _lines(path: Path) -> int:

@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import json
 import re
+import signal
+import threading
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from synthqa.sampling.job import PROBLEM_SETS, problems_for
 
-METHODS = ("sft", "dpo")
+METHODS = ("sft", "rft", "dpo")
 EVAL_SETS = PROBLEM_SETS
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    method: str               # sft: prompt/completion data; dpo: prompt/chosen/rejected
+    method: str               # sft: prompt/completion data; rft: the same plus problems to
+                              # sample from; dpo: prompt/chosen/rejected
     base_model: str           # a local model folder (config.json + weights)
     data: str                 # JSONL in TRL's format (python -m synthqa pairs)
     name: str                 # the trained model's generator name in the store
@@ -34,6 +37,10 @@ class TrainConfig:
     eval_problems: int = 100  # held-out problems, greedy decoding
     max_tokens: int = 80      # for the evaluation's solutions
     seed: int = 0
+    problems: str = ""        # rft: JSONL of {"prompt", "answer"} to sample own solutions for
+    rft_samples: int = 4      # rft: samples per problem from the model, each round
+    rft_rounds: int = 1       # rft: sample, keep own positives, train; again from the result
+    temperature: float = 0.8  # rft: sampling temperature
 
     def validate(self, data_written: bool = True) -> None:
         """Refuse bad values; `data_written=False` checks all but the data file (not
@@ -46,6 +53,11 @@ class TrainConfig:
             raise ValueError(f"{self.base_model}: not a local model folder (no config.json)")
         if data_written and not Path(self.data).is_file():
             raise ValueError(f"{self.data}: no such data file")
+        if self.method == "rft" and data_written and not Path(self.problems).is_file():
+            raise ValueError(f"{self.problems!r}: rft needs a problems file")
+        if not (1 <= self.rft_samples <= 256 and 1 <= self.rft_rounds <= 10
+                and 0 < self.temperature <= 2):
+            raise ValueError("rft samples 1..256, rounds 1..10 and temperature in (0, 2]")
         if self.eval_set not in EVAL_SETS:
             raise ValueError(f"eval set {self.eval_set!r}: choose from {', '.join(EVAL_SETS)}")
         if not (1 <= self.max_steps <= 1_000_000 and 1 <= self.batch_size <= 4096
@@ -104,17 +116,51 @@ def lora_config(config: TrainConfig):
                       task_type="CAUSAL_LM")
 
 
-def metrics_callback(run_dir: Path):
-    """Each log line of the trainer, with the step and the planned steps, as a JSON line."""
+_STOP = threading.Event()
+
+
+def callbacks(run_dir: Path, done_before: int = 0, planned: int | None = None) -> list:
+    """Each log line of the trainer as a JSON line in metrics.jsonl (step and planned steps
+    counted over the whole run: RFT trains once per round), and cancel handling: SIGTERM
+    finishes the current step, saves a checkpoint and stops (the runner's grace is for this)."""
     from transformers import TrainerCallback
+
+    signal.signal(signal.SIGTERM, lambda *_: _STOP.set())
 
     class Metrics(TrainerCallback):
         def on_log(self, args, state, control, logs=None, **kwargs):
-            line = {"step": state.global_step, "max_steps": state.max_steps, **(logs or {})}
-            with open(run_dir / "metrics.jsonl", "a") as f:
-                f.write(json.dumps(line) + "\n")
+            line = {"step": done_before + state.global_step,
+                    "max_steps": planned or state.max_steps, **(logs or {})}
+            append_metrics(run_dir, line)
 
-    return Metrics()
+    class StopOnSigterm(TrainerCallback):
+        def on_step_end(self, args, state, control, **kwargs):
+            if _STOP.is_set():
+                control.should_save = control.should_training_stop = True
+
+    return [Metrics(), StopOnSigterm()]
+
+
+def append_metrics(run_dir: Path, line: dict) -> None:
+    with open(run_dir / "metrics.jsonl", "a") as f:
+        f.write(json.dumps(line) + "\n")
+
+
+def stop_if_cancelled(trainer=None) -> None:
+    """After a cancel: exit with SIGTERM's status (the checkpoint is in checkpoints/)."""
+    if _STOP.is_set():
+        step = trainer.state.global_step if trainer else 0
+        print(f"cancelled at step {step}; the checkpoint is in checkpoints/", flush=True)
+        raise SystemExit(128 + signal.SIGTERM)
+
+
+def finish(trainer, tokenizer, config: TrainConfig, run_dir: Path) -> Path:
+    """Save the trained model and queue its evaluation, unless the run was cancelled."""
+    stop_if_cancelled(trainer)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)   # from here on, cancel simply ends it
+    out = save_model(trainer, tokenizer, run_dir)
+    evaluate(config, out)
+    return out
 
 
 def save_model(trainer, tokenizer, run_dir: Path) -> Path:

@@ -21,11 +21,9 @@ def train(run_dir: Path) -> Path:
                      max_length=getattr(model.config, "max_position_embeddings", None))
     trainer = DPOTrainer(model=model, args=args, train_dataset=data, processing_class=tokenizer,
                          peft_config=common.lora_config(config),
-                         callbacks=[common.metrics_callback(run_dir)])
+                         callbacks=common.callbacks(run_dir))
     trainer.train()   # the reference model is a frozen copy of the base model
-    out = common.save_model(trainer, tokenizer, run_dir)
-    common.evaluate(config, out)
-    return out
+    return common.finish(trainer, tokenizer, config, run_dir)
 
 
 if __name__ == "__main__":

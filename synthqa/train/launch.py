@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from synthqa.jobs.local import LocalRunner
+from synthqa.jobs.runner import Jobs
 from synthqa.jobs.table import Job
-from synthqa.pairs import PairChoices, export
+from synthqa.pairs import PairChoices, export, export_problems
 from synthqa.store import Store
 from synthqa.train.common import TrainConfig
 from synthqa.workspace import Workspace
 
-METHOD_OF = {"sft": "sft", "rft": "sft", "dpo": "dpo", "step-dpo": "dpo", "self-explore": "dpo"}
+METHOD_OF = {"sft": "sft", "rft": "rft", "dpo": "dpo", "step-dpo": "dpo", "self-explore": "dpo"}
 
 
 def command(config: TrainConfig, run_dir: Path) -> list[str]:
@@ -40,16 +40,22 @@ def start(workspace: Workspace, store: Store, choices: PairChoices, config: Trai
     config.validate(data_written=False)   # before anything is written
     job_id = f"train-{config.name}-{datetime.now():%Y%m%dT%H%M%S}".replace(":", "_")
     run_dir = workspace.init().runs / job_id
-    runner = LocalRunner(workspace)
+    runner = Jobs(workspace)
     existing = runner.table.by_key(submit_key)
     if existing:
         return existing, 0
     run_dir.mkdir(parents=True)
     data = run_dir / "data.jsonl"
     n = export(store, choices, data, fraction)
-    if n == 0:
+    problems = run_dir / "problems.jsonl"
+    sampled = config.method == "rft" and export_problems(store, choices, problems, fraction)
+    if config.method == "rft" and not sampled:
+        raise ValueError("RFT samples solutions of problems with a gold answer: the chosen "
+                         "traces have none")
+    if n == 0 and not sampled:
         raise ValueError("the training set is empty: nothing to train on")
-    config = replace(config, data=str(data), workspace=str(workspace.root.resolve()))
+    config = replace(config, data=str(data), workspace=str(workspace.root.resolve()),
+                     problems=str(problems) if sampled else "")
     config.save(run_dir)
     job, _ = runner.submit("train", command(config, run_dir), submit_key, job_id=job_id)
     return job, n
@@ -78,7 +84,7 @@ class TrainingRun:
 
 
 def runs(workspace: Workspace, limit: int = 20) -> list[TrainingRun]:
-    runner = LocalRunner(workspace)
+    runner = Jobs(workspace)
     out = []
     for job in runner.jobs(limit):
         if job.kind != "train":

@@ -9,22 +9,27 @@ from pathlib import Path
 from synthqa.train import common
 
 
-def train(run_dir: Path) -> Path:
+def fit(config: common.TrainConfig, run_dir: Path, data: str, done_before: int = 0,
+        planned: int | None = None):
+    """SFT of the base model on `data`; (trainer, tokenizer)."""
     from datasets import load_dataset
     from trl import SFTConfig, SFTTrainer
 
-    config = common.TrainConfig.load(run_dir)
     model, tokenizer = common.load_model(config)
-    data = load_dataset("json", data_files=config.data, split="train")
+    dataset = load_dataset("json", data_files=data, split="train")
     args = SFTConfig(**common.common_args(config, run_dir), completion_only_loss=True,
                      max_length=getattr(model.config, "max_position_embeddings", None))
-    trainer = SFTTrainer(model=model, args=args, train_dataset=data, processing_class=tokenizer,
-                         peft_config=common.lora_config(config),
-                         callbacks=[common.metrics_callback(run_dir)])
+    trainer = SFTTrainer(model=model, args=args, train_dataset=dataset,
+                         processing_class=tokenizer, peft_config=common.lora_config(config),
+                         callbacks=common.callbacks(run_dir, done_before, planned))
     trainer.train()
-    out = common.save_model(trainer, tokenizer, run_dir)
-    common.evaluate(config, out)
-    return out
+    return trainer, tokenizer
+
+
+def train(run_dir: Path) -> Path:
+    config = common.TrainConfig.load(run_dir)
+    trainer, tokenizer = fit(config, run_dir, config.data)
+    return common.finish(trainer, tokenizer, config, run_dir)
 
 
 if __name__ == "__main__":

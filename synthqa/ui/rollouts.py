@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from synthqa import rollout_job
-from synthqa.jobs.local import LocalRunner
+from synthqa.jobs.runner import Jobs
 from synthqa.rollouts import MODES
 from synthqa.ui import resources
 from synthqa.ui.sampling import model_picker
@@ -63,7 +63,7 @@ def run_progress() -> None:
     if not names:
         st.caption("No rollout runs yet.")
         return
-    runner = LocalRunner(ws)
+    runner = Jobs(ws)
     jobs = {j.submit_key: j for j in runner.jobs() if j.kind == "rollouts"}
     for run_id in names[:4]:
         info = rollout_job.progress(ws, run_id)

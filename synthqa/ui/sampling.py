@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from synthqa.jobs.local import LocalRunner
+from synthqa.jobs.runner import Jobs
 from synthqa.lab.model import DATA_DIR
 from synthqa.sampling.job import ModelChoice, jobs, progress
 from synthqa.ui import resources
@@ -56,5 +56,5 @@ def job_progress() -> None:
             if info["state"] == "FAILED":
                 st.code(info["log"][-800:])
             if info["state"] == "RUNNING":
-                st.button("Cancel", key=f"cancel_{job_id}", on_click=LocalRunner(ws).cancel,
+                st.button("Cancel", key=f"cancel_{job_id}", on_click=Jobs(ws).cancel,
                           args=(job_id,))

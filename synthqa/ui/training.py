@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from synthqa.jobs.local import LocalRunner
+from synthqa.jobs.runner import Jobs
 from synthqa.pairs import KINDS, PairChoices
 from synthqa.train import efficiency as eff
 from synthqa.train import launch
@@ -135,6 +135,6 @@ def job_panels() -> None:
                               x="step", y="loss", height=160)
             if run.job.status == "RUNNING":
                 st.button("Cancel", key=f"cancel_{run.job.job_id}",
-                          on_click=LocalRunner(ws).cancel, args=(run.job.job_id,))
+                          on_click=Jobs(ws).cancel, args=(run.job.job_id,))
             with st.expander("Log"):
-                st.code(LocalRunner(ws).log(run.job.job_id)[0][-3000:] or "(empty)")
+                st.code(Jobs(ws).log(run.job.job_id)[0][-3000:] or "(empty)")

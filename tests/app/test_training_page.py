@@ -2,7 +2,7 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from synthqa.jobs.local import LocalRunner
+from synthqa.jobs.runner import Jobs
 from synthqa.lab.demo import available
 from tests.conftest import REPO
 from tests.toy import fill
@@ -28,9 +28,9 @@ def test_the_command_is_shown_and_train_starts_one_job(train_at, workspace):
     train.click().run()
     assert train_at.success[0].value.startswith("Started train-lab-wc-sft-")
     assert "on 6 examples" in train_at.success[0].value      # the toy's correct traces
-    jobs = [j for j in LocalRunner(workspace).jobs() if j.kind == "train"]
+    jobs = [j for j in Jobs(workspace).jobs() if j.kind == "train"]
     assert len(jobs) == 1
-    runner = LocalRunner(workspace)
+    runner = Jobs(workspace)
     runner.cancel(jobs[0].job_id)
     assert runner.status(jobs[0].job_id).status in ("STOPPED", "SUCCEEDED")
 
@@ -39,5 +39,5 @@ def test_bad_names_start_nothing(train_at, workspace):
     train_at.text_input(key="train_name").input("x; rm -rf ~").run()
     next(b for b in train_at.button if b.label == "Train").click().run()
     assert "letters, digits" in train_at.error[0].value
-    assert not [j for j in LocalRunner(workspace).jobs() if j.kind == "train"]
+    assert not [j for j in Jobs(workspace).jobs() if j.kind == "train"]
     assert not list(workspace.runs.glob("train-*"))               # nothing written either

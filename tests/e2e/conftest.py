@@ -66,10 +66,10 @@ class Server:
         _wait_healthy(self.proc, self.url)
 
     def stop(self) -> None:
-        from synthqa.jobs.local import LocalRunner
+        from synthqa.jobs.runner import Jobs
         from synthqa.workspace import Workspace
 
-        runner = LocalRunner(Workspace(self.home), grace_s=2)   # jobs outlive the dashboard:
+        runner = Jobs(Workspace(self.home), grace_s=2)   # jobs outlive the dashboard:
         for job in runner.jobs():                                # leave none behind
             runner.cancel(job.job_id)
         if self.proc.poll() is None:

@@ -1,0 +1,115 @@
+"""Every job of a workspace, whichever backend runs it: submit (idempotent by submit key),
+status resolved from the real process or cluster (after a dashboard restart too), cancel, logs
+with offsets, metrics. Local jobs beyond SYNTHQA_MAX_JOBS wait QUEUED; a job that ends (its
+wrapper) or any look at the jobs starts the next one."""
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from pathlib import Path
+
+from synthqa.config import Settings
+from synthqa.jobs.local import LocalBackend
+from synthqa.jobs.ray import RayBackend
+from synthqa.jobs.table import Job, JobTable
+from synthqa.workspace import Workspace
+
+BACKENDS = ("local", "ray")
+
+
+class Jobs:
+    def __init__(self, workspace: Workspace, grace_s: float | None = None,
+                 max_running: int | None = None, ray_address: str | None = None):
+        settings = Settings.from_env(workspace.root)
+        self.workspace = workspace.init()
+        self.table = JobTable(workspace.root / "jobs.sqlite")
+        self.max_running = max_running or settings.max_jobs
+        self.default_backend = settings.job_backend
+        self.backends = {
+            "local": LocalBackend(settings.job_grace_s if grace_s is None else grace_s),
+            "ray": RayBackend(ray_address or settings.ray_address)}
+
+    def submit(self, kind: str, argv: list[str], submit_key: str, job_id: str | None = None,
+               backend: str | None = None) -> tuple[Job, bool]:
+        """Run the command unless a job with this submit key exists (a double click starts
+        one job): (the job, whether it is new). The run folder is runs/<job_id>."""
+        backend = backend or self.default_backend
+        if backend not in BACKENDS:
+            raise ValueError(f"backend {backend!r}: choose from {', '.join(BACKENDS)}")
+        if not argv or not all(isinstance(a, str) for a in argv):
+            raise ValueError("a job is a non-empty list of string arguments")
+        job_id = job_id or f"{kind}-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        run_dir = self.workspace.runs / job_id
+        job, new = self.table.insert(Job(job_id, submit_key, kind, backend, argv,
+                                         str(run_dir), "QUEUED", created_at=time.time()))
+        if new and backend == "local":
+            self.dispatch()
+        elif new:
+            self._submit_remote(job)
+        return self.status(job.job_id), new
+
+    def _submit_remote(self, job: Job) -> None:
+        try:
+            self.backends[job.backend].start(job)
+        except (OSError, RuntimeError, ValueError) as e:
+            self.table.update(job.job_id, status="FAILED", note=str(e)[:500],
+                              finished_at=time.time())
+
+    def dispatch(self) -> None:
+        """Resolve the running local jobs, then start queued ones while slots are free."""
+        for job in self.table.all(500):
+            if job.backend == "local" and job.status == "RUNNING":
+                self.status(job.job_id)
+        self.table.start_queued("local", self.max_running, self.backends["local"].start)
+
+    def status(self, job_id: str) -> Job | None:
+        """The job's real state, from its process or its cluster."""
+        job = self.table.get(job_id)
+        if job is None or job.final or (job.status == "QUEUED" and job.backend == "local"):
+            return job
+        try:
+            fields = self.backends[job.backend].poll(job)
+        except RuntimeError:       # the cluster is unreachable: say what we last knew
+            fields = {}
+        if fields:
+            self.table.update(job_id, **fields)
+        return self.table.get(job_id)
+
+    def jobs(self, limit: int = 100) -> list[Job]:
+        """Every job, unfinished ones resolved to their real state (after a restart too)."""
+        self.dispatch()
+        return [self.status(j.job_id) for j in self.table.all(limit)]
+
+    def cancel(self, job_id: str) -> Job | None:
+        job = self.status(job_id)
+        if job is None or job.final:
+            return job
+        if not (job.backend == "local" and self.table.stop_queued(job_id)):
+            self.backends[job.backend].cancel(self.status(job_id))
+        if job.backend == "local":
+            self.dispatch()
+        return self.status(job_id)
+
+    def log(self, job_id: str, offset: int = 0) -> tuple[str, int]:
+        """The log from `offset` on, and the offset to ask from next time."""
+        job = self.table.get(job_id)
+        try:
+            return self.backends[job.backend].log(job, offset)
+        except RuntimeError as e:
+            return f"(log unavailable: {e})\n", offset
+
+    def metrics(self, job_id: str) -> list[dict]:
+        """The JSON lines a job wrote to metrics.jsonl (progress, loss, ...)."""
+        path = Path(self.table.get(job_id).run_dir) / "metrics.jsonl"
+        if not path.exists():
+            return []
+        lines = path.read_text().splitlines()
+        return [json.loads(line) for line in lines if line.strip().endswith("}")]
+
+
+def dispatch_after(run_dir: Path) -> None:
+    """Called by a job's wrapper when its command ends: start the next queued local job."""
+    workspace = Workspace(run_dir.parent.parent)
+    if (workspace.root / "jobs.sqlite").exists():
+        Jobs(workspace).dispatch()
