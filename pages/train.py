@@ -9,8 +9,8 @@ through_router()
 
 store = resources.store()
 st.title("Training")
-st.caption("SFT and DPO with TRL on this machine (GPU when present, else CPU), as background "
-           "jobs. Each trained model answers held-out problems greedily and comes back as a "
+st.caption("SFT, RFT, DPO and per-step DPO with TRL, as background jobs on this machine "
+           "(GPU when present, else CPU) or on a Ray cluster. Each trained model answers held-out problems greedily and comes back as a "
            "generator, so every page can compare it.")
 options = store.filter_options()
 policies = store.pit_policies()

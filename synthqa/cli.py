@@ -153,12 +153,16 @@ def cmd_rollouts(args) -> int:
 
 
 def cmd_pairs(args) -> int:
-    from synthqa.pairs import PairChoices, export
+    from synthqa.pairs import PairChoices, export, export_problems
 
     choices = PairChoices(args.kind, args.generator, args.policy, args.mode,
                           exclude_suspects=args.exclude_suspects)
     with closing(_workspace(args).open_store()) as store:
         n = export(store, choices, args.out)
+        if args.kind == "rft":
+            problems = Path(f"{args.out}.problems.jsonl")
+            k = export_problems(store, choices, problems)
+            print(f"wrote {k:,} problems with gold answers to {problems} (for train --method rft)")
     print(f"wrote {n:,} {args.kind} examples to {args.out} (choices in "
           f"{args.out}.manifest.json)")
     return EXIT_OK
@@ -173,14 +177,17 @@ def cmd_train(args) -> int:
 
     ws = _workspace(args).init()
     base = policy_choice(args.base, args.base).path
-    config = TrainConfig(args.method, base, str(Path(args.data).resolve()), args.name,
-                         str(ws.root), args.steps, args.lr, args.batch_size, args.beta,
-                         args.lora, eval_problems=args.eval_problems)
+    config = TrainConfig(
+        args.method, base, str(Path(args.data).resolve()), args.name, str(ws.root),
+        max_steps=args.steps, learning_rate=args.lr, batch_size=args.batch_size, beta=args.beta,
+        lora=args.lora, eval_problems=args.eval_problems,
+        problems=str(Path(args.problems).resolve()) if args.problems else "",
+        rft_samples=args.rft_samples, rft_rounds=args.rft_rounds, temperature=args.temperature)
     job_id = f"train-{args.method}-{args.name}-{datetime.now():%Y%m%dT%H%M%S}".replace(":", "_")
     config.save(ws.runs / job_id)
     runner = Jobs(ws)
     job, _ = runner.submit("train", command(config, ws.runs / job_id), submit_key=job_id,
-                           job_id=job_id)
+                           job_id=job_id, backend=args.backend)
     print(f"{job.job_id}: {job.status} (log and metrics in {job.run_dir})")
     if not args.wait:
         return EXIT_OK
@@ -303,9 +310,9 @@ def make_parser() -> argparse.ArgumentParser:
     pai.add_argument("--exclude-suspects", action="store_true",
                      help="leave step-check suspects out of the correct solutions")
     pai.set_defaults(fn=cmd_pairs)
-    tra = sub.add_parser("train", help="fine-tune a model on a training set (SFT or DPO, "
+    tra = sub.add_parser("train", help="fine-tune a model on a training set (SFT, RFT or DPO, "
                          "TRL) as a background job; its evaluation is ingested as a generator")
-    tra.add_argument("--method", choices=["sft", "dpo"], default="sft")
+    tra.add_argument("--method", choices=["sft", "rft", "dpo"], default="sft")
     tra.add_argument("--base", default="lab-wc", help="lab-wc, lab-se or a local model folder")
     tra.add_argument("--data", required=True, help="JSONL from `python -m synthqa pairs`")
     tra.add_argument("--name", required=True, help="the trained model's generator name")
@@ -316,6 +323,12 @@ def make_parser() -> argparse.ArgumentParser:
     tra.add_argument("--lora", action="store_true", help="LoRA adapters instead of all weights")
     tra.add_argument("--eval-problems", type=int, default=100,
                      help="held-out problems for the greedy evaluation")
+    tra.add_argument("--problems", help="rft: problems JSONL (pairs --kind rft writes one)")
+    tra.add_argument("--rft-samples", type=int, default=4, help="rft: samples per problem")
+    tra.add_argument("--rft-rounds", type=int, default=1, help="rft: sample-and-train rounds")
+    tra.add_argument("--temperature", type=float, default=0.8, help="rft: sampling temperature")
+    tra.add_argument("--backend", choices=["local", "ray"],
+                     help="where the job runs (default: SYNTHQA_JOB_BACKEND)")
     tra.add_argument("--wait", action="store_true", help="wait, ingest, print the accuracy")
     tra.set_defaults(fn=cmd_train)
     demo = sub.add_parser("demo", help="fill the workspace with lab problems sampled by the "

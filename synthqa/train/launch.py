@@ -29,10 +29,11 @@ SWEEP = (1 / 8, 1 / 4, 1 / 2, 1.0)   # data-efficiency sweep: growing subsets of
 
 
 def start(workspace: Workspace, store: Store, choices: PairChoices, config: TrainConfig,
-          submit_key: str, fraction: float = 1.0) -> tuple[Job, int]:
+          submit_key: str, fraction: float = 1.0,
+          backend: str | None = None) -> tuple[Job, int]:
     """Write the training set (or a seeded random `fraction` of it), save the settings,
-    submit; (the job, examples). A second call with the same submit key returns the first
-    job."""
+    submit to `backend` (None: SYNTHQA_JOB_BACKEND); (the job, examples). A second call with
+    the same submit key returns the first job. RFT also gets the problems to sample."""
     if not 0 < fraction <= 1:
         raise ValueError(f"fraction {fraction}: in (0, 1]")
     choices.validate()
@@ -57,7 +58,8 @@ def start(workspace: Workspace, store: Store, choices: PairChoices, config: Trai
     config = replace(config, data=str(data), workspace=str(workspace.root.resolve()),
                      problems=str(problems) if sampled else "")
     config.save(run_dir)
-    job, _ = runner.submit("train", command(config, run_dir), submit_key, job_id=job_id)
+    job, _ = runner.submit("train", command(config, run_dir), submit_key, job_id=job_id,
+                           backend=backend)
     return job, n
 
 
@@ -77,6 +79,11 @@ class TrainingRun:
     def progress(self) -> float:
         done, planned = self.steps
         return done / planned if planned else 0.0
+
+    @property
+    def rounds(self) -> list[dict]:
+        """RFT: per round, solutions sampled, correct, new distinct ones, examples trained on."""
+        return [m for m in self.metrics if "round" in m]
 
     @property
     def losses(self) -> list[tuple[int, float]]:

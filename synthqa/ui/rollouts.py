@@ -73,7 +73,7 @@ def run_progress() -> None:
         left, right = st.columns([5, 1], vertical_alignment="bottom")
         left.progress(info["done"] / total if total else 0.0,
                       text=f"{run_id}: {info['done']}/{total or '?'} traces{state}")
-        if job and job.status == "RUNNING":
+        if job and not job.final:
             right.button("Cancel", key=f"cancel_{run_id}", on_click=runner.cancel,
                          args=(job.job_id,))
 

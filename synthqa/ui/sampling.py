@@ -55,6 +55,6 @@ def job_progress() -> None:
                             f"{done}/{job.n_problems} problems")
             if info["state"] == "FAILED":
                 st.code(info["log"][-800:])
-            if info["state"] == "RUNNING":
+            if info["state"] in ("QUEUED", "RUNNING"):
                 st.button("Cancel", key=f"cancel_{job_id}", on_click=Jobs(ws).cancel,
                           args=(job_id,))

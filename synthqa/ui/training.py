@@ -10,7 +10,8 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from synthqa.jobs.runner import Jobs
+from synthqa.config import Settings
+from synthqa.jobs.runner import BACKENDS, Jobs
 from synthqa.pairs import KINDS, PairChoices
 from synthqa.train import efficiency as eff
 from synthqa.train import launch
@@ -25,7 +26,7 @@ def form(generators: list[str], policies: list[str]) -> None:
     ss = st.session_state
     ss.setdefault("train_nonce", uuid.uuid4().hex)   # one job per form, however many clicks
     c1, c2, c3 = st.columns(3)
-    kind = c1.selectbox("Data set", KINDS, key="train_kind",
+    kind = c1.selectbox("Data set", KINDS, key="train_kind", on_change=_name_follows_kind,
                         help="sft / rft: correct solutions; dpo: correct vs wrong of a problem; "
                              "step-dpo / self-explore: pairs from first pits")
     generator = c2.selectbox("Traces of", [None, *generators], key="train_generator",
@@ -39,17 +40,34 @@ def form(generators: list[str], policies: list[str]) -> None:
     lr = c3.number_input("Learning rate", 1e-7, 1e-2, 3e-5, format="%.0e", key="train_lr")
     batch = c4.number_input("Batch size", 1, 4096, 8, key="train_batch")
     c1, c2, c3, c4 = st.columns(4)
-    beta = c1.number_input("DPO beta", 0.01, 10.0, 0.1, key="train_beta")
+    beta = c1.number_input("DPO beta", 0.01, 10.0, 0.1, key="train_beta",
+                           disabled=launch.METHOD_OF[kind] != "dpo")
     lora = c2.toggle("LoRA", key="train_lora", help="train adapters, merged when saved")
     eval_set = c3.selectbox("Evaluate on", EVAL_SETS, key="train_eval_set")
     eval_n = c4.number_input("Held-out problems", 0, 100_000, 100, key="train_eval_n")
+    rft = kind == "rft"
+    c1, c2, c3, c4 = st.columns(4)
+    samples = c1.number_input("RFT samples per problem", 1, 256, 4, key="train_rft_samples",
+                              disabled=not rft, help="drawn from the model each round; its "
+                              "correct ones with new reasoning join the data set")
+    rounds = c2.number_input("RFT rounds", 1, 10, 1, key="train_rft_rounds", disabled=not rft,
+                             help="round 2 samples from the model round 1 trained")
+    temperature = c3.number_input("RFT temperature", 0.05, 2.0, 0.8, key="train_rft_t",
+                                  disabled=not rft)
+    default = Settings.from_env().job_backend
+    backend = c4.selectbox("Run on", BACKENDS, BACKENDS.index(default), key="train_backend",
+                           help="local: this machine, SYNTHQA_MAX_JOBS at a time; ray: the "
+                                "cluster at SYNTHQA_RAY_ADDRESS (sharing this filesystem)")
     if base is None or not base.path:
         st.info("Choose a local base model.")
         return
     choices = PairChoices(kind, generator, policy)
-    config = TrainConfig(launch.METHOD_OF[kind], base.path, "runs/<id>/data.jsonl", name, ".",
-                         int(steps), float(lr), int(batch), float(beta), bool(lora), eval_set,
-                         int(eval_n))
+    config = TrainConfig(
+        launch.METHOD_OF[kind], base.path, "runs/<id>/data.jsonl", name, ".",
+        max_steps=int(steps), learning_rate=float(lr), batch_size=int(batch),
+        beta=float(beta), lora=bool(lora), eval_set=eval_set, eval_problems=int(eval_n),
+        rft_samples=int(samples), rft_rounds=int(rounds), temperature=float(temperature),
+        problems="runs/<id>/problems.jsonl" if rft else "")
     with st.expander("What will run"):
         st.code(" ".join(launch.command(config, "runs/<id>")), language="bash")
         st.code(json.dumps({"data": asdict(choices), "train": asdict(config)}, indent=1),
@@ -57,13 +75,24 @@ def form(generators: list[str], policies: list[str]) -> None:
     sweep = st.toggle("Data-efficiency sweep", key="train_sweep",
                       help="four runs on 1/8, 1/4, 1/2 and all of the data set (names get "
                            "-f8, -f4, -f2, -f1): the points of the curves below")
-    st.button("Train", type="primary", on_click=_start, args=(choices, config, sweep))
+    st.button("Train", type="primary", on_click=_start, args=(choices, config, sweep, backend))
     kind_msg, msg = ss.pop("train_msg", (None, None))
     if kind_msg:
         getattr(st, kind_msg)(msg)
 
 
-def _start(choices: PairChoices, config: TrainConfig, sweep: bool = False) -> None:
+def _name_follows_kind() -> None:
+    """A name still ending in a kind (the default) follows the newly chosen kind."""
+    ss = st.session_state
+    name = ss.get("train_name", "")
+    for kind in sorted(KINDS, key=len, reverse=True):      # step-dpo before dpo
+        if name.endswith(f"-{kind}"):
+            ss.train_name = name[: -len(kind)] + ss.train_kind
+            return
+
+
+def _start(choices: PairChoices, config: TrainConfig, sweep: bool = False,
+           backend: str = "local") -> None:
     ss = st.session_state
     plan = [(f, replace(config, name=f"{config.name}-f{round(1 / f)}")) for f in launch.SWEEP] \
         if sweep else [(1.0, config)]
@@ -71,7 +100,7 @@ def _start(choices: PairChoices, config: TrainConfig, sweep: bool = False) -> No
     try:
         for fraction, cfg in plan:
             job, n = launch.start(resources.workspace(), resources.store(), choices, cfg,
-                                  f"{ss.train_nonce}-{fraction}", fraction)
+                                  f"{ss.train_nonce}-{fraction}", fraction, backend)
             started.append(f"{job.job_id} on {n:,} examples")
     except ValueError as exc:
         ss.train_msg = ("error", str(exc))
@@ -127,13 +156,21 @@ def job_panels() -> None:
             score = stats["accuracy"].get(name) \
                 if run.job.status == "SUCCEEDED" and name in stats.index else None
             scored = f" · held-out accuracy {score:.1%}" if score is not None else ""
-            st.markdown(f"**{run.job.job_id}** · {method} · **{run.job.status}**{scored}")
+            where = "" if run.job.backend == "local" else f" · on {run.job.backend}"
+            st.markdown(f"**{run.job.job_id}** · {method}{where} · **{run.job.status}**{scored}")
             done, planned = run.steps
-            st.progress(run.progress, text=f"step {done} of {planned or '?'}")
+            waiting = " · waiting for a free slot" if run.job.status == "QUEUED" else ""
+            st.progress(run.progress, text=f"step {done} of {planned or '?'}{waiting}")
+            for r in run.rounds:
+                st.caption(f"RFT round {r['round']}: {r['correct']:,} of {r['sampled']:,} "
+                           f"samples correct, {r['added']:,} with new reasoning → "
+                           f"{r['examples']:,} examples")
+            if run.job.note and run.job.status in ("FAILED", "LOST"):
+                st.error(run.job.note)
             if run.losses:
                 st.line_chart(pd.DataFrame(run.losses, columns=["step", "loss"]),
                               x="step", y="loss", height=160)
-            if run.job.status == "RUNNING":
+            if not run.job.final:
                 st.button("Cancel", key=f"cancel_{run.job.job_id}",
                           on_click=Jobs(ws).cancel, args=(run.job.job_id,))
             with st.expander("Log"):

@@ -4,6 +4,7 @@ from streamlit.testing.v1 import AppTest
 
 from synthqa.jobs.runner import Jobs
 from synthqa.lab.demo import available
+from synthqa.train.launch import METHOD_OF
 from tests.conftest import REPO
 from tests.toy import fill
 
@@ -41,3 +42,43 @@ def test_bad_names_start_nothing(train_at, workspace):
     assert "letters, digits" in train_at.error[0].value
     assert not [j for j in Jobs(workspace).jobs() if j.kind == "train"]
     assert not list(workspace.runs.glob("train-*"))               # nothing written either
+
+
+def wait_final(runner, job_id, timeout=300):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not runner.status(job_id).final and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return runner.status(job_id)
+
+
+@pytest.mark.parametrize("kind,examples", [("sft", 6), ("rft", 4), ("dpo", 4),
+                                           ("step-dpo", 2)])
+def test_each_method_runs_from_the_page_and_its_accuracy_is_shown(store, workspace, tmp_path,
+                                                                  kind, examples):
+    from synthqa.ingest import ingest_inbox
+    from tests.toy import add_scripted_pits
+
+    fill(store, tmp_path)
+    add_scripted_pits(store, workspace)
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
+    at.switch_page("pages/train.py").run()
+    at.selectbox(key="train_kind").set_value(kind).run()
+    at.number_input(key="train_steps").set_value(2).run()
+    at.number_input(key="train_eval_n").set_value(3).run()
+    if kind == "rft":
+        at.number_input(key="train_rft_samples").set_value(2).run()
+    next(b for b in at.button if b.label == "Train").click().run()
+    assert f"on {examples} examples" in at.success[0].value
+    runner = Jobs(workspace)
+    job, = [j for j in runner.jobs() if j.kind == "train"]
+    done = wait_final(runner, job.job_id)
+    assert done.status == "SUCCEEDED", runner.log(job.job_id)[0][-2000:]
+    assert ingest_inbox(store, workspace)[0].ok          # what the dashboard's watcher does
+    accuracy = store.generator_stats().set_index("generator")["accuracy"][f"lab-wc-{kind}"]
+    fresh = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
+    fresh.switch_page("pages/train.py").run()
+    shown = " ".join(m.value for m in fresh.markdown)
+    assert (f"· {METHOD_OF[kind]} · **SUCCEEDED** · held-out accuracy {accuracy:.1%}"
+            in shown), shown
