@@ -86,6 +86,11 @@ class TrainingRun:
         return [m for m in self.metrics if "round" in m]
 
     @property
+    def phase(self) -> str | None:
+        """What a run that is not training right now is doing (RFT sampling)."""
+        return self.metrics[-1].get("phase") if self.metrics else None
+
+    @property
     def losses(self) -> list[tuple[int, float]]:
         return [(m["step"], m["loss"]) for m in self.metrics if "loss" in m]
 

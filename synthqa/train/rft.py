@@ -51,6 +51,9 @@ def train(run_dir: Path) -> Path:
     rows, model_dir = distinct(_read(Path(config.data))), config.base_model
     planned = config.rft_rounds * config.max_steps
     for round_ in range(config.rft_rounds):
+        common.append_metrics(run_dir, {"phase": f"RFT round {round_ + 1}: sampling "
+                                        f"{config.rft_samples} solutions of each of "
+                                        f"{len(problems):,} problems"})
         own, drawn = own_positives(model_dir, problems, config, round_)
         before = len(rows)
         rows = distinct(rows + own)

@@ -159,8 +159,9 @@ def job_panels() -> None:
             where = "" if run.job.backend == "local" else f" · on {run.job.backend}"
             st.markdown(f"**{run.job.job_id}** · {method}{where} · **{run.job.status}**{scored}")
             done, planned = run.steps
-            waiting = " · waiting for a free slot" if run.job.status == "QUEUED" else ""
-            st.progress(run.progress, text=f"step {done} of {planned or '?'}{waiting}")
+            doing = " · waiting for a free slot" if run.job.status == "QUEUED" else \
+                f" · {run.phase}" if run.phase and not run.job.final else ""
+            st.progress(run.progress, text=f"step {done} of {planned or '?'}{doing}")
             for r in run.rounds:
                 st.caption(f"RFT round {r['round']}: {r['correct']:,} of {r['sampled']:,} "
                            f"samples correct, {r['added']:,} with new reasoning → "
