@@ -180,7 +180,7 @@ def cmd_train(args) -> int:
     config = TrainConfig(
         args.method, base, str(Path(args.data).resolve()), args.name, str(ws.root),
         max_steps=args.steps, learning_rate=args.lr, batch_size=args.batch_size, beta=args.beta,
-        lora=args.lora, eval_problems=args.eval_problems,
+        lora=args.lora, eval_problems=args.eval_problems, eval_samples=args.eval_samples,
         problems=str(Path(args.problems).resolve()) if args.problems else "",
         rft_samples=args.rft_samples, rft_rounds=args.rft_rounds, temperature=args.temperature)
     job_id = f"train-{args.method}-{args.name}-{datetime.now():%Y%m%dT%H%M%S}".replace(":", "_")
@@ -199,12 +199,14 @@ def cmd_train(args) -> int:
         print(runner.log(job.job_id)[0][-2000:], file=sys.stderr)
         return EXIT_FAILED
     from synthqa.ingest import ingest_inbox
+    from synthqa.train.launch import held_out_scores
+
     with closing(ws.open_store()) as store:
         ingest_inbox(store, ws)
-        stats = store.generator_stats().set_index("generator")
-    if args.name in stats.index:
-        print(f"{args.name}: greedy accuracy {stats.loc[args.name, 'accuracy']:.3f} on "
-              f"{int(stats.loc[args.name, 'traces'])} held-out problems")
+        scores = held_out_scores(store, config)
+    if scores:
+        print(f"{args.name} on {args.eval_problems} held-out problems: " + ", ".join(
+            f"{'greedy accuracy' if m == 'greedy' else m} {v:.3f}" for m, v in scores.items()))
     return EXIT_OK
 
 
@@ -323,6 +325,8 @@ def make_parser() -> argparse.ArgumentParser:
     tra.add_argument("--lora", action="store_true", help="LoRA adapters instead of all weights")
     tra.add_argument("--eval-problems", type=int, default=100,
                      help="held-out problems for the greedy evaluation")
+    tra.add_argument("--eval-samples", type=int, default=8,
+                     help="samples per held-out problem for pass@k and maj@k (0: greedy only)")
     tra.add_argument("--problems", help="rft: problems JSONL (pairs --kind rft writes one)")
     tra.add_argument("--rft-samples", type=int, default=4, help="rft: samples per problem")
     tra.add_argument("--rft-rounds", type=int, default=1, help="rft: sample-and-train rounds")

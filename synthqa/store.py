@@ -423,6 +423,13 @@ class Store:
             GROUP BY ALL ORDER BY t.problem_id, t.trace_id""",
             [generator, generator, exclude_suspects])
 
+    def answer_outcomes(self, generators: Sequence[str]) -> pd.DataFrame:
+        """Per trace of these generators: problem, final answer, whether it is right."""
+        return self.df("""
+            SELECT generator, problem_id, answer_raw, correct FROM traces_effective
+            WHERE list_contains(?, generator) ORDER BY generator, problem_id, trace_id""",
+            [list(generators)])
+
     def problems_with_answers(self, generator: str | None = None) -> pd.DataFrame:
         """Problems with a gold answer that `generator` (or anyone) attempted."""
         return self.df("""

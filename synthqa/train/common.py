@@ -11,7 +11,7 @@ import json
 import re
 import signal
 import threading
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 from synthqa.sampling.job import PROBLEM_SETS, problems_for
@@ -35,12 +35,13 @@ class TrainConfig:
     lora: bool = False        # LoRA adapters (merged into the saved model) instead of full
     eval_set: str = EVAL_SETS[0]
     eval_problems: int = 100  # held-out problems, greedy decoding
+    eval_samples: int = 8     # and k samples of each at `temperature` for pass@k and maj@k
     max_tokens: int = 80      # for the evaluation's solutions
     seed: int = 0
     problems: str = ""        # rft: JSONL of {"prompt", "answer"} to sample own solutions for
     rft_samples: int = 4      # rft: samples per problem from the model, each round
     rft_rounds: int = 1       # rft: sample, keep own positives, train; again from the result
-    temperature: float = 0.8  # rft: sampling temperature
+    temperature: float = 0.8  # sampling temperature (RFT's samples, the evaluation's k)
 
     def validate(self, data_written: bool = True) -> None:
         """Refuse bad values; `data_written=False` checks all but the data file (not
@@ -62,7 +63,8 @@ class TrainConfig:
             raise ValueError(f"eval set {self.eval_set!r}: choose from {', '.join(EVAL_SETS)}")
         if not (1 <= self.max_steps <= 1_000_000 and 1 <= self.batch_size <= 4096
                 and 0 < self.learning_rate < 1 and 0 < self.beta <= 10
-                and 0 <= self.eval_problems <= 100_000 and 1 <= self.max_tokens <= 8192):
+                and 0 <= self.eval_problems <= 100_000 and 0 <= self.eval_samples <= 256
+                and 1 <= self.max_tokens <= 8192):
             raise ValueError("steps, batch size, learning rate, beta, evaluation problems or "
                              "max tokens out of range")
 
@@ -174,9 +176,15 @@ def save_model(trainer, tokenizer, run_dir: Path) -> Path:
     return out
 
 
+def sampled_generator(config: TrainConfig) -> str:
+    """The generator name of the evaluation's k samples per problem."""
+    return f"{config.name}:k{config.eval_samples}"
+
+
 def evaluate(config: TrainConfig, model_dir: Path) -> None:
-    """Greedy solutions of held-out problems, as an inbox shard: the store gets the trained
-    model as a generator with a run, scored by the same answer checker as everything else."""
+    """Greedy solutions of held-out problems, and k samples of each, as inbox shards: the
+    store gets the trained model as a generator (greedy) and `<name>:k<k>` (samples), each
+    with a run, scored by the same answer checker as everything else."""
     if config.eval_problems == 0:
         return
     from synthqa.sampling.base import SamplingSpec, run_sampling
@@ -188,8 +196,14 @@ def evaluate(config: TrainConfig, model_dir: Path) -> None:
                                       7_000 + config.seed)
     sampler = HFSampler(model_dir)
     spec = SamplingSpec(temperature=0, max_tokens=config.max_tokens, prompt_template=template)
-    run_sampling(Workspace(Path(config.workspace)), sampler, problems, spec, config.name,
-                 sampler.params, f"{config.name}:eval-greedy")
+    workspace = Workspace(Path(config.workspace))
+    run_sampling(workspace, sampler, problems, spec, config.name, sampler.params,
+                 f"{config.name}:eval-greedy")
+    if config.eval_samples:
+        spec = replace(spec, samples_per_problem=config.eval_samples,
+                       temperature=config.temperature, seed=config.seed)
+        run_sampling(workspace, sampler, problems, spec, sampled_generator(config),
+                     sampler.params, f"{config.name}:eval-k{config.eval_samples}")
 
 
 def main(train, doc: str, argv: list[str] | None = None) -> None:

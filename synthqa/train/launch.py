@@ -14,7 +14,8 @@ from synthqa.jobs.runner import Jobs
 from synthqa.jobs.table import Job
 from synthqa.pairs import PairChoices, export, export_problems
 from synthqa.store import Store
-from synthqa.train.common import TrainConfig
+from synthqa.metrics.coverage import coverage_at_k, majority_vote
+from synthqa.train.common import TrainConfig, sampled_generator
 from synthqa.workspace import Workspace
 
 METHOD_OF = {"sft": "sft", "rft": "rft", "dpo": "dpo", "step-dpo": "dpo", "self-explore": "dpo"}
@@ -107,6 +108,24 @@ def runs(workspace: Workspace, limit: int = 20) -> list[TrainingRun]:
             config = None
         out.append(TrainingRun(job, config, runner.metrics(job.job_id)))
     return out
+
+
+def held_out_scores(store: Store, config: TrainConfig) -> dict:
+    """The evaluation of a trained model from the store: greedy accuracy, and pass@k and
+    maj@k over its k samples per held-out problem (what has been ingested so far)."""
+    sampled = sampled_generator(config)
+    outcomes = store.answer_outcomes([config.name, sampled])
+    scores = {}
+    greedy = outcomes[outcomes["generator"] == config.name]
+    if len(greedy):
+        scores["greedy"] = float(greedy["correct"].fillna(False).mean())
+    per_problem = [(g["answer_raw"].tolist(), g["correct"].fillna(False).tolist())
+                   for _, g in outcomes[outcomes["generator"] == sampled].groupby("problem_id")]
+    k = config.eval_samples
+    if k and per_problem and all(len(a) == k for a, _ in per_problem):
+        scores[f"pass@{k}"] = coverage_at_k([(k, sum(ok)) for _, ok in per_problem], k)
+        scores[f"maj@{k}"] = sum(majority_vote(a, ok) for a, ok in per_problem) / len(per_problem)
+    return scores
 
 
 def efficiency_runs(workspace: Workspace, store: Store) -> pd.DataFrame:

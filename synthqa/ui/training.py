@@ -47,15 +47,18 @@ def form(generators: list[str], policies: list[str]) -> None:
     eval_n = c4.number_input("Held-out problems", 0, 100_000, 100, key="train_eval_n")
     rft = kind == "rft"
     c1, c2, c3, c4 = st.columns(4)
-    samples = c1.number_input("RFT samples per problem", 1, 256, 4, key="train_rft_samples",
+    eval_k = c1.number_input("Samples per held-out problem", 0, 256, 8, key="train_eval_k",
+                             help="k samples of each at the sampling temperature: pass@k and "
+                                  "maj@k (0: greedy only)")
+    temperature = c2.number_input("Sampling temperature", 0.05, 2.0, 0.8, key="train_temp",
+                                  help="of the evaluation's k samples and RFT's samples")
+    samples = c3.number_input("RFT samples per problem", 1, 256, 4, key="train_rft_samples",
                               disabled=not rft, help="drawn from the model each round; its "
                               "correct ones with new reasoning join the data set")
-    rounds = c2.number_input("RFT rounds", 1, 10, 1, key="train_rft_rounds", disabled=not rft,
+    rounds = c4.number_input("RFT rounds", 1, 10, 1, key="train_rft_rounds", disabled=not rft,
                              help="round 2 samples from the model round 1 trained")
-    temperature = c3.number_input("RFT temperature", 0.05, 2.0, 0.8, key="train_rft_t",
-                                  disabled=not rft)
     default = Settings.from_env().job_backend
-    backend = c4.selectbox("Run on", BACKENDS, BACKENDS.index(default), key="train_backend",
+    backend = st.selectbox("Run on", BACKENDS, BACKENDS.index(default), key="train_backend",
                            help="local: this machine, SYNTHQA_MAX_JOBS at a time; ray: the "
                                 "cluster at SYNTHQA_RAY_ADDRESS (sharing this filesystem)")
     if base is None or not base.path:
@@ -66,7 +69,8 @@ def form(generators: list[str], policies: list[str]) -> None:
         launch.METHOD_OF[kind], base.path, "runs/<id>/data.jsonl", name, ".",
         max_steps=int(steps), learning_rate=float(lr), batch_size=int(batch),
         beta=float(beta), lora=bool(lora), eval_set=eval_set, eval_problems=int(eval_n),
-        rft_samples=int(samples), rft_rounds=int(rounds), temperature=float(temperature),
+        eval_samples=int(eval_k), rft_samples=int(samples), rft_rounds=int(rounds),
+        temperature=float(temperature),
         problems="runs/<id>/problems.jsonl" if rft else "")
     with st.expander("What will run"):
         st.code(" ".join(launch.command(config, "runs/<id>")), language="bash")
@@ -148,14 +152,14 @@ def job_panels() -> None:
     if not runs:
         st.caption("No training runs yet.")
         return
-    stats = resources.store().generator_stats().set_index("generator")
     for run in runs[:6]:
         with st.container(border=True, key=f"run_{run.job.job_id}"):
             name = run.config.name if run.config else "?"
             method = run.config.method if run.config else "?"
-            score = stats["accuracy"].get(name) \
-                if run.job.status == "SUCCEEDED" and name in stats.index else None
-            scored = f" · held-out accuracy {score:.1%}" if score is not None else ""
+            scores = launch.held_out_scores(resources.store(), run.config) \
+                if run.job.status == "SUCCEEDED" and run.config else {}
+            scored = "".join(f" · {'held-out accuracy' if m == 'greedy' else m} {v:.1%}"
+                             for m, v in scores.items())
             where = "" if run.job.backend == "local" else f" · on {run.job.backend}"
             st.markdown(f"**{run.job.job_id}** · {method}{where} · **{run.job.status}**{scored}")
             done, planned = run.steps

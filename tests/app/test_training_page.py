@@ -1,4 +1,6 @@
 """AppTest for the training page: the command shown before launch, one job per click."""
+import re
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -67,6 +69,7 @@ def test_each_method_runs_from_the_page_and_its_accuracy_is_shown(store, workspa
     at.selectbox(key="train_kind").set_value(kind).run()
     at.number_input(key="train_steps").set_value(2).run()
     at.number_input(key="train_eval_n").set_value(3).run()
+    at.number_input(key="train_eval_k").set_value(2).run()
     if kind == "rft":
         at.number_input(key="train_rft_samples").set_value(2).run()
     next(b for b in at.button if b.label == "Train").click().run()
@@ -80,5 +83,6 @@ def test_each_method_runs_from_the_page_and_its_accuracy_is_shown(store, workspa
     fresh = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
     fresh.switch_page("pages/train.py").run()
     shown = " ".join(m.value for m in fresh.markdown)
-    assert (f"· {METHOD_OF[kind]} · **SUCCEEDED** · held-out accuracy {accuracy:.1%}"
-            in shown), shown
+    assert re.search(re.escape(f"· {METHOD_OF[kind]} · **SUCCEEDED** · held-out accuracy "
+                               f"{accuracy:.1%} · pass@2 ") + r"\d+\.\d% · maj@2 \d+\.\d%",
+                     shown), shown
