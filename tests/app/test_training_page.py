@@ -86,3 +86,21 @@ def test_each_method_runs_from_the_page_and_its_accuracy_is_shown(store, workspa
     assert re.search(re.escape(f"· {METHOD_OF[kind]} · **SUCCEEDED** · held-out accuracy "
                                f"{accuracy:.1%} · pass@2 ") + r"\d+\.\d% · maj@2 \d+\.\d%",
                      shown), shown
+
+
+@pytest.mark.parametrize("field", ["train_name", "Base_path"])
+def test_injection_strings_in_every_text_field_start_nothing(train_at, workspace, tmp_path,
+                                                             field):
+    from synthqa.ui.sampling import LOCAL
+
+    marker = tmp_path / "pwned"
+    if field == "Base_path":
+        train_at.selectbox(key="Base_model").set_value(LOCAL).run()
+        train_at.text_input(key="Base_name").input("x").run()
+    for evil in (f"$(touch {marker})", f"`touch {marker}`", f"; touch {marker}",
+                 f"| touch {marker}", f"' && touch {marker} #"):
+        train_at.text_input(key=field).input(evil).run()
+        next(b for b in train_at.button if b.label == "Train").click().run()
+        assert train_at.error, evil                        # refused with a reason
+    assert not [j for j in Jobs(workspace).jobs()] and not marker.exists()
+    assert not list(workspace.runs.glob("train-*"))
