@@ -58,9 +58,8 @@ class Jobs:
 
     def dispatch(self) -> None:
         """Resolve the running local jobs, then start queued ones while slots are free."""
-        for job in self.table.all(500):
-            if job.backend == "local" and job.status == "RUNNING":
-                self.status(job.job_id)
+        for job in self.table.running("local"):
+            self.status(job.job_id)
         self.table.start_queued("local", self.max_running, self.backends["local"].start)
 
     def status(self, job_id: str) -> Job | None:

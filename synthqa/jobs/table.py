@@ -113,6 +113,12 @@ class JobTable:
                               [submit_key]).fetchone()
         return None if row is None else _job(row)
 
+    def running(self, backend: str) -> list[Job]:
+        with closing(self._connect()) as con:
+            rows = con.execute("SELECT * FROM jobs WHERE backend = ? AND status = 'RUNNING'",
+                               [backend]).fetchall()
+        return [_job(r) for r in rows]
+
     def all(self, limit: int = 100) -> list[Job]:
         with closing(self._connect()) as con:
             rows = con.execute("SELECT * FROM jobs ORDER BY created_at DESC LIMIT ?",
