@@ -12,9 +12,9 @@ import pandas as pd
 
 from synthqa.jobs.runner import Jobs
 from synthqa.jobs.table import Job
+from synthqa.metrics.coverage import coverage_at_k, majority_vote
 from synthqa.pairs import PairChoices, export, export_problems
 from synthqa.store import Store
-from synthqa.metrics.coverage import coverage_at_k, majority_vote
 from synthqa.train.common import TrainConfig, sampled_generator
 from synthqa.workspace import Workspace
 
@@ -118,7 +118,7 @@ def held_out_scores(store: Store, config: TrainConfig) -> dict:
     scores = {}
     greedy = outcomes[outcomes["generator"] == config.name]
     if len(greedy):
-        scores["greedy"] = float(greedy["correct"].fillna(False).mean())
+        scores["greedy"] = float(greedy["correct"].astype(float).mean())   # as generator_stats
     per_problem = [(g["answer_raw"].tolist(), g["correct"].fillna(False).tolist())
                    for _, g in outcomes[outcomes["generator"] == sampled].groupby("problem_id")]
     k = config.eval_samples
