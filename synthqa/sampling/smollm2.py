@@ -6,6 +6,7 @@ loaded from GGUF, so the weights are copied into a model built from the same con
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import shutil
 import tempfile
@@ -34,6 +35,7 @@ def model_dir(cache: str | Path) -> Path:
     """A local transformers folder for SmolLM2-135M-Instruct, converted on first use."""
     out = Path(cache) / "smollm2-135m-instruct"
     if (out / "model.safetensors").is_file():
+        _drop_quantization_config(out)          # caches written before it was dropped
         return out
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -44,6 +46,9 @@ def model_dir(cache: str | Path) -> Path:
                                                   dtype=torch.float32)
     model = AutoModelForCausalLM.from_config(loaded.config)
     model.load_state_dict(loaded.state_dict())
+    # the weights are plain float32 now; the GGUF's quantization_config would make trainers
+    # refuse to fine-tune them ("purely quantized models")
+    del model.config.quantization_config
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".smollm2-", dir=out.parent))
     model.save_pretrained(tmp)
@@ -53,3 +58,12 @@ def model_dir(cache: str | Path) -> Path:
     except OSError:  # another process finished first
         shutil.rmtree(tmp, ignore_errors=True)
     return out
+
+
+def _drop_quantization_config(folder: Path) -> None:
+    path = folder / "config.json"
+    config = json.loads(path.read_text())
+    if config.pop("quantization_config", None) is not None:
+        tmp = path.with_name(".config.json.tmp")
+        tmp.write_text(json.dumps(config, indent=2))
+        os.replace(tmp, path)
