@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+REACH = 8.0   # how far beyond the reference runs' sizes a fitted law is trusted (either way)
+
 
 @dataclass(frozen=True)
 class PowerLaw:
@@ -46,11 +48,20 @@ def curves(runs: pd.DataFrame) -> dict[str, PowerLaw | None]:
 
 
 def multipliers(runs: pd.DataFrame, reference: str = "sft") -> pd.DataFrame:
-    """Per run of another kind: how much more `reference` data would reach its error."""
+    """Per run of another kind: how much more `reference` data would reach its error. Only
+    within REACH times the reference runs' sizes: further out the fit is a guess, and the
+    note says which way the run falls outside."""
     law = curves(runs).get(reference)
+    columns = ["kind", "examples", "accuracy", "multiplier", "note"]
     if law is None:
-        return pd.DataFrame(columns=["kind", "examples", "accuracy", "multiplier"])
+        return pd.DataFrame(columns=columns)
+    sizes = runs.loc[runs["kind"] == reference, "examples"]
+    low, high = sizes.min() / REACH, sizes.max() * REACH
     other = runs[runs["kind"] != reference].copy()
-    other["multiplier"] = [multiplier(law, n, 1 - acc)
-                           for n, acc in zip(other["examples"], other["accuracy"])]
-    return other[["kind", "examples", "accuracy", "multiplier"]]
+    needed = [law.examples_for(1 - acc) for acc in other["accuracy"]]
+    other["multiplier"] = [n_ref / n if low <= n_ref <= high else np.nan
+                           for n_ref, n in zip(needed, other["examples"])]
+    other["note"] = [f"worse than {reference} on {low:,.0f} examples" if n_ref < low else
+                     f"better than {reference} on {high:,.0f} examples" if n_ref > high else ""
+                     for n_ref in needed]
+    return other[columns]

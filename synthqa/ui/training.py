@@ -119,6 +119,11 @@ def efficiency(points: pd.DataFrame) -> None:
     if points.empty:
         st.caption("No finished training runs yet: a data-efficiency sweep gives the points.")
         return
+    groups = sorted(set(zip(points["base_model"], points["eval_set"])))
+    if len(groups) > 1:      # only runs of one base model on one evaluation set compare
+        base, eval_set = st.selectbox("Runs of", groups, key="efficiency_group",
+                                      format_func=lambda g: f"{g[0]} · scored on {g[1]}")
+        points = points[(points["base_model"] == base) & (points["eval_set"] == eval_set)]
     points = points.assign(error=1 - points["accuracy"])
     fits = eff.curves(points)
     fig = px.scatter(points, x="examples", y="error", color="kind", log_x=True, log_y=True,
@@ -142,7 +147,10 @@ def efficiency(points: pd.DataFrame) -> None:
         st.dataframe(table, hide_index=True, column_config={
             "multiplier": st.column_config.NumberColumn(
                 "effective data multiplier over SFT", format="%.1fx",
-                help="SFT examples needed for this run's error / examples this run used")})
+                help="SFT examples needed for this run's error / examples this run used"),
+            "note": st.column_config.TextColumn(
+                "why none", help=f"the SFT fit is trusted up to {eff.REACH:g}x beyond the "
+                                 "sizes SFT was trained on, either way")})
 
 
 @st.fragment(run_every=2)

@@ -1,4 +1,5 @@
 """AppTest for the training page: the command shown before launch, one job per click."""
+import json
 import re
 
 import pytest
@@ -104,3 +105,48 @@ def test_injection_strings_in_every_text_field_start_nothing(train_at, workspace
         assert train_at.error, evil                        # refused with a reason
     assert not [j for j in Jobs(workspace).jobs()] and not marker.exists()
     assert not list(workspace.runs.glob("train-*"))
+
+
+def finished_run(store, workspace, tmp_path, kind, examples, right, name):
+    """A succeeded training run as the page sees it: job, settings, manifest, and its greedy
+    evaluation (right of 20 held-out problems) in the store."""
+    import time
+
+    from synthqa.ingest import import_file
+    from synthqa.jobs.table import Job
+    from synthqa.lab.model import DATA_DIR
+    from synthqa.train.common import TrainConfig
+
+    run_dir = workspace.runs / f"train-{name}"
+    run_dir.mkdir(parents=True)
+    (run_dir / "data.jsonl").write_text('{"prompt": "p", "completion": "c"}\n')
+    TrainConfig(METHOD_OF[kind], str(DATA_DIR / "wc"), str(run_dir / "data.jsonl"), name,
+                str(workspace.root)).save(run_dir)
+    (run_dir / "data.jsonl.manifest.json").write_text(json.dumps(
+        {"choices": {"kind": kind}, "examples": examples}))
+    Jobs(workspace).table.insert(Job(run_dir.name, name, "train", "local", ["x"],
+                                     str(run_dir), "SUCCEEDED", created_at=time.time()))
+    path = tmp_path / f"{name}.jsonl"
+    path.write_text("".join(json.dumps({
+        "problem_id": f"H{i}", "problem": f"held-out {i}", "gold_answer": "1",
+        "generator": name, "solution": f"#### {1 if i < right else 2}"}) + "\n"
+        for i in range(20)))
+    assert import_file(store, path).n_errors == 0
+
+
+def test_data_efficiency_fits_a_power_law_and_the_multiplier_over_sft(store, workspace,
+                                                                      tmp_path):
+    # SFT error 0.2, 0.1, 0.05 on 100, 400, 1600 examples: error = 2 n^-0.5 exactly;
+    # step-dpo reaches error 0.1 on 100 examples, which SFT needs 400 for: 4x
+    for kind, n, right, name in (("sft", 100, 16, "s1"), ("sft", 400, 18, "s4"),
+                                 ("sft", 1600, 19, "s16"), ("step-dpo", 100, 18, "p1")):
+        finished_run(store, workspace, tmp_path, kind, n, right, name)
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
+    at.switch_page("pages/train.py").run()
+    assert not at.exception
+    table = at.dataframe[-1].value
+    assert list(table["kind"]) == ["step-dpo"]
+    assert table["multiplier"].iloc[0] == pytest.approx(4.0)
+    chart, = [json.loads(c.proto.spec) for c in at.get("plotly_chart")
+              if "efficiency" in c.proto.id]
+    assert "sft: 2.00·n^-0.500" in [t.get("name") for t in chart["data"]]
