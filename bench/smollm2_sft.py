@@ -5,7 +5,8 @@ solutions, scored on held-out word problems before and after by the same evaluat
     python -m bench.smollm2_sft [--steps 30] [--batch 4] [--train 256] [--eval 40]
 
 Prints training tokens/s (TRL's `num_tokens` / `train_runtime`), the loss at the start and the
-end, and held-out greedy accuracy of the base model and of the fine-tuned one.
+end, and held-out greedy accuracy of the base model and of the fine-tuned one (both prompted
+as trained: the plain prompt), and of the base model through its chat template.
 """
 from __future__ import annotations
 
@@ -36,6 +37,21 @@ def data(folder: Path, n: int) -> Path:
         "completion": "\n" + "\n".join(p.steps) + f"\nThe answer is {p.answer}."}) + "\n"
         for p in make_word_problems(n, seed=1)))
     return path
+
+
+def chat_accuracy(model_dir: Path, n: int) -> float:
+    """The base model prompted through its chat template (as the SmolLM2 demo samples it)."""
+    from synthqa.answers import extract_answer, is_equivalent
+    from synthqa.sampling.base import SamplingSpec
+    from synthqa.sampling.hf import HFSampler
+    from synthqa.sampling.job import problems_for
+
+    problems, template = problems_for(PROBLEM_SETS[1], n, 7_000)
+    sampler = HFSampler(model_dir, chat=True)
+    out = sampler.complete([template.format(problem=p.text) for p in problems],
+                           SamplingSpec(temperature=0, max_tokens=120), 1, 0)
+    return sum(is_equivalent(extract_answer(c[0].text)[0], p.gold_answer)
+               for c, p in zip(out, problems)) / n
 
 
 def main(args) -> None:
@@ -71,6 +87,7 @@ def main(args) -> None:
           f"model alone: {eval_s:.0f} s")
     for name, s in scores.items():
         print(f"{name}: held-out greedy accuracy {s['greedy']:.3f} on {args.eval} problems")
+    print(f"smollm2-base through its chat template: {chat_accuracy(base, args.eval):.3f}")
 
 
 def make_parser() -> argparse.ArgumentParser:

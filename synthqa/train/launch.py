@@ -118,7 +118,8 @@ def held_out_scores(store: Store, config: TrainConfig) -> dict:
     scores = {}
     greedy = outcomes[outcomes["generator"] == config.name]
     if len(greedy):
-        scores["greedy"] = float(greedy["correct"].astype(float).mean())   # as generator_stats
+        # no answer at all (correct is NULL) counts as wrong: every held-out problem has a gold
+        scores["greedy"] = float(greedy["correct"].fillna(False).astype(bool).mean())
     per_problem = [(g["answer_raw"].tolist(), g["correct"].fillna(False).tolist())
                    for _, g in outcomes[outcomes["generator"] == sampled].groupby("problem_id")]
     k = config.eval_samples
