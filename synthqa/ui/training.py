@@ -126,15 +126,17 @@ def efficiency(points: pd.DataFrame) -> None:
         points = points[(points["base_model"] == base) & (points["eval_set"] == eval_set)]
     points = points.assign(error=1 - points["accuracy"])
     fits = eff.curves(points)
+    colour = {kind: COLOURS[i % len(COLOURS)] for i, kind in enumerate(sorted(fits))}
     fig = px.scatter(points, x="examples", y="error", color="kind", log_x=True, log_y=True,
-                     hover_data=["name", "accuracy"], color_discrete_sequence=COLOURS)
-    for i, (kind, law) in enumerate(sorted(fits.items())):
+                     hover_data=["name", "accuracy"], color_discrete_map=colour,
+                     category_orders={"kind": sorted(fits)})
+    for kind, law in sorted(fits.items()):
         if law is None:
             continue
         xs = np.geomspace(points["examples"].min(), points["examples"].max() * 8, 50)
         fig.add_scatter(x=xs, y=[law.error(x) for x in xs], mode="lines",
                         name=f"{kind}: {law.a:.2f}·n^-{law.b:.3f}",
-                        line={"dash": "dot", "color": COLOURS[i % len(COLOURS)]})
+                        line={"dash": "dot", "color": colour[kind]})
     fig.update_layout(height=420, xaxis_title="training examples",
                       yaxis_title="held-out error (1 - greedy accuracy)")
     st.plotly_chart(fig, key="efficiency")
