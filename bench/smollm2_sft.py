@@ -29,12 +29,14 @@ from synthqa.train.launch import held_out_scores
 from synthqa.workspace import Workspace
 
 
-def data(folder: Path, n: int) -> Path:
-    """Reference solutions of n word problems (seed 1: not the evaluation's problems)."""
+def data(folder: Path, n: int, chat: bool) -> Path:
+    """Reference solutions of n word problems (seed 1: not the evaluation's problems); a plain
+    prompt's answer starts on a new line, a chat answer in the assistant's turn."""
     path = folder / "word_sft.jsonl"
     path.write_text("".join(json.dumps({
         "prompt": p.text + INSTRUCTION,
-        "completion": "\n" + "\n".join(p.steps) + f"\nThe answer is {p.answer}."}) + "\n"
+        "completion": ("" if chat else "\n") + "\n".join(p.steps)
+                      + f"\nThe answer is {p.answer}."}) + "\n"
         for p in make_word_problems(n, seed=1)))
     return path
 
@@ -58,10 +60,12 @@ def main(args) -> None:
     base = smollm2.model_dir(Settings.from_env().cache)
     with tempfile.TemporaryDirectory() as tmp:
         ws = Workspace(Path(tmp) / "ws").init()
-        config = TrainConfig("sft", str(base), str(data(Path(tmp), args.train)), "smollm2-sft",
+        train_set = data(Path(tmp), args.train, args.chat)
+        config = TrainConfig("sft", str(base), str(train_set), "smollm2-sft",
                              str(ws.root), max_steps=args.steps, batch_size=args.batch,
                              learning_rate=args.lr, eval_set=PROBLEM_SETS[1],
-                             eval_problems=args.eval, eval_samples=0, max_tokens=120)
+                             eval_problems=args.eval, eval_samples=0, max_tokens=120,
+                             chat=args.chat)
         before = replace(config, name="smollm2-base")
         started = time.monotonic()
         evaluate(before, base)
@@ -79,7 +83,8 @@ def main(args) -> None:
     end = next(x for x in lines if "train_runtime" in x)
     tokens = max(x.get("num_tokens", 0) for x in lines)
     print(f"SmolLM2-135M-Instruct, SFT {args.steps} steps of batch {args.batch} on "
-          f"{args.train} word problems, CPU float32; dev machine")
+          f"{args.train} word problems{' through its chat template' if args.chat else ''}, "
+          "CPU float32; dev machine")
     print(f"training: {tokens:.0f} tokens in {end['train_runtime']:.1f} s = "
           f"{tokens / end['train_runtime']:.0f} tokens/s; loss {losses[0]:.3f} -> "
           f"{sum(losses[-5:]) / len(losses[-5:]):.3f} (mean of the last 5)")
@@ -97,6 +102,8 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--lr", type=float, default=3e-5)
     parser.add_argument("--train", type=int, default=256)
     parser.add_argument("--eval", type=int, default=40)
+    parser.add_argument("--chat", action="store_true",
+                        help="train and evaluate through the model's chat template")
     return parser
 
 

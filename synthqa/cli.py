@@ -180,7 +180,7 @@ def cmd_train(args) -> int:
     config = TrainConfig(
         args.method, base, str(Path(args.data).resolve()), args.name, str(ws.root),
         max_steps=args.steps, learning_rate=args.lr, batch_size=args.batch_size, beta=args.beta,
-        lora=args.lora, eval_problems=args.eval_problems, eval_samples=args.eval_samples,
+        lora=args.lora, chat=args.chat, eval_problems=args.eval_problems, eval_samples=args.eval_samples,
         problems=str(Path(args.problems).resolve()) if args.problems else "",
         rft_samples=args.rft_samples, rft_rounds=args.rft_rounds, temperature=args.temperature)
     job_id = f"train-{args.method}-{args.name}-{datetime.now():%Y%m%dT%H%M%S}".replace(":", "_")
@@ -323,6 +323,8 @@ def make_parser() -> argparse.ArgumentParser:
     tra.add_argument("--batch-size", type=int, default=8)
     tra.add_argument("--beta", type=float, default=0.1, help="DPO beta")
     tra.add_argument("--lora", action="store_true", help="LoRA adapters instead of all weights")
+    tra.add_argument("--chat", action="store_true",
+                     help="train and evaluate through the base model's chat template")
     tra.add_argument("--eval-problems", type=int, default=100,
                      help="held-out problems for the greedy evaluation")
     tra.add_argument("--eval-samples", type=int, default=8,

@@ -115,16 +115,37 @@ def test_cancel_saves_a_checkpoint_within_the_grace_and_stops(workspace, tmp_pat
     assert not list(workspace.inbox.glob("lab-wc-cancelled*"))    # nor evaluated
 
 
-def test_the_converted_smollm2_is_a_plain_model_that_trains(workspace, tmp_path, smollm2_model):
+@pytest.mark.parametrize("chat", [False, True])
+def test_the_converted_smollm2_is_a_plain_model_that_trains(workspace, tmp_path, smollm2_model,
+                                                            chat):
     config = json.loads((smollm2_model / "config.json").read_text())
     assert "quantization_config" not in config          # else trainers refuse to fine-tune it
-    run_dir = workspace.runs / "train-smollm2"
+    run_dir = workspace.runs / f"train-smollm2-{chat}"
     data = tmp_path / "word.jsonl"
     data.write_text(json.dumps({"prompt": "Ana has 3 apples and gets 4 more. How many?",
-                                "completion": "\n3 + 4 = 7\nThe answer is 7."}) + "\n")
-    TrainConfig("sft", str(smollm2_model), str(data), "smollm2-sft", str(workspace.root),
-                max_steps=1, batch_size=1, eval_problems=0).save(run_dir)
-    out = sft.train(run_dir)
+                                "completion": "3 + 4 = 7\nThe answer is 7."}) + "\n")
+    config = TrainConfig("sft", str(smollm2_model), str(data), "smollm2-sft",
+                         str(workspace.root), max_steps=1, batch_size=1, eval_problems=0,
+                         chat=chat)
+    config.save(run_dir)
+    trainer, tokenizer = sft.fit(config, run_dir, str(data))
     steps = [json.loads(x) for x in (run_dir / "metrics.jsonl").read_text().splitlines()]
     assert [s["step"] for s in steps if "loss" in s] == [1] and steps[0]["loss"] > 0
+    seen = tokenizer.decode(trainer.train_dataset[0]["input_ids"])
+    assert ("<|im_start|>user\nAna has 3 apples" in seen) == chat   # SmolLM2's template
+    assert ("<|im_start|>assistant\n3 + 4 = 7" in seen) == chat
+
+
+def test_dpo_through_a_chat_template_trains_and_saves(workspace, tmp_path, smollm2_model):
+    data = tmp_path / "pairs.jsonl"
+    data.write_text(json.dumps({"prompt": "Ana has 3 apples and gets 4 more. How many?",
+                                "chosen": "3 + 4 = 7\nThe answer is 7.",
+                                "rejected": "3 + 4 = 8"}) + "\n")
+    run_dir = workspace.runs / "train-smollm2-dpo"
+    TrainConfig("dpo", str(smollm2_model), str(data), "smollm2-dpo", str(workspace.root),
+                max_steps=1, batch_size=1, eval_problems=0, chat=True).save(run_dir)
+    out = dpo.train(run_dir)
+    steps = [json.loads(x) for x in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    assert [s["step"] for s in steps if "loss" in s] == [1]
+    assert steps[0]["loss"] == pytest.approx(0.6931, abs=1e-3)    # log 2: policy = reference
     assert (out / "model.safetensors").is_file()

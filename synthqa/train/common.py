@@ -33,6 +33,8 @@ class TrainConfig:
     batch_size: int = 8
     beta: float = 0.1         # DPO temperature (Self-Explore and Setlur et al. use 0.1)
     lora: bool = False        # LoRA adapters (merged into the saved model) instead of full
+    chat: bool = False        # prompts and answers go through the base model's chat template,
+                              # in training and evaluation (instruct models)
     eval_set: str = EVAL_SETS[0]
     eval_problems: int = 100  # held-out problems, greedy decoding
     eval_samples: int = 8     # and k samples of each at `temperature` for pass@k and maj@k
@@ -79,6 +81,21 @@ class TrainConfig:
         config = cls(**{f.name: raw[f.name] for f in fields(cls) if f.name in raw})
         config.validate()
         return config
+
+
+def chat_rows(row: dict) -> dict:
+    """A prompt/completion or prompt/chosen/rejected row in TRL's conversational format: the
+    prompt as the user's turn, each answer as the assistant's."""
+    return {key: [{"role": "user" if key == "prompt" else "assistant", "content": text}]
+            for key, text in row.items()}
+
+
+def load_dataset(config: TrainConfig, path: str):
+    """The JSONL training set, as chat turns when the config says so."""
+    from datasets import load_dataset as load
+
+    data = load("json", data_files=path, split="train")
+    return data.map(chat_rows) if config.chat else data
 
 
 def load_model(config: TrainConfig):
@@ -194,7 +211,7 @@ def evaluate(config: TrainConfig, model_dir: Path) -> None:
     # seed 7000+: problems neither the demo (seed 0) nor sampling jobs draw by default
     problems, template = problems_for(config.eval_set, config.eval_problems,
                                       7_000 + config.seed)
-    sampler = HFSampler(model_dir)
+    sampler = HFSampler(model_dir, chat=config.chat)
     spec = SamplingSpec(temperature=0, max_tokens=config.max_tokens, prompt_template=template)
     workspace = Workspace(Path(config.workspace))
     run_sampling(workspace, sampler, problems, spec, config.name, sampler.params,

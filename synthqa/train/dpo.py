@@ -11,12 +11,11 @@ from synthqa.train import common
 
 
 def train(run_dir: Path) -> Path:
-    from datasets import load_dataset
     from trl import DPOConfig, DPOTrainer
 
     config = common.TrainConfig.load(run_dir)
     model, tokenizer = common.load_model(config)
-    data = load_dataset("json", data_files=config.data, split="train")
+    data = common.load_dataset(config, config.data)
     args = DPOConfig(**common.common_args(config, run_dir), beta=config.beta,
                      max_length=getattr(model.config, "max_position_embeddings", None))
     trainer = DPOTrainer(model=model, args=args, train_dataset=data, processing_class=tokenizer,

@@ -21,7 +21,7 @@ def own_positives(model_dir: str | Path, problems: list[dict], config: common.Tr
     from synthqa.sampling.hf import HFSampler
 
     spec = SamplingSpec(temperature=config.temperature, max_tokens=config.max_tokens)
-    sampler = HFSampler(model_dir)
+    sampler = HFSampler(model_dir, chat=config.chat)
     samples = sampler.complete([p["prompt"] for p in problems], spec, config.rft_samples,
                                seed=config.seed + 1000 * round_)
     rows = [{"prompt": p["prompt"], "completion": c.text}

@@ -12,11 +12,10 @@ from synthqa.train import common
 def fit(config: common.TrainConfig, run_dir: Path, data: str, done_before: int = 0,
         planned: int | None = None):
     """SFT of the base model on `data`; (trainer, tokenizer)."""
-    from datasets import load_dataset
     from trl import SFTConfig, SFTTrainer
 
     model, tokenizer = common.load_model(config)
-    dataset = load_dataset("json", data_files=data, split="train")
+    dataset = common.load_dataset(config, data)
     args = SFTConfig(**common.common_args(config, run_dir), completion_only_loss=True,
                      max_length=getattr(model.config, "max_position_embeddings", None))
     trainer = SFTTrainer(model=model, args=args, train_dataset=dataset,

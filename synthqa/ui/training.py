@@ -68,8 +68,8 @@ def form(generators: list[str], policies: list[str]) -> None:
     config = TrainConfig(
         launch.METHOD_OF[kind], base.path, "runs/<id>/data.jsonl", name, ".",
         max_steps=int(steps), learning_rate=float(lr), batch_size=int(batch),
-        beta=float(beta), lora=bool(lora), eval_set=eval_set, eval_problems=int(eval_n),
-        eval_samples=int(eval_k), rft_samples=int(samples), rft_rounds=int(rounds),
+        beta=float(beta), lora=bool(lora), chat=base.chat, eval_set=eval_set,
+        eval_problems=int(eval_n), eval_samples=int(eval_k), rft_samples=int(samples), rft_rounds=int(rounds),
         temperature=float(temperature),
         problems="runs/<id>/problems.jsonl" if rft else "")
     with st.expander("What will run"):
