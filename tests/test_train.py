@@ -10,7 +10,7 @@ from synthqa.lab.tasks import make_problems
 from synthqa.jobs.runner import Jobs
 from synthqa.train import dpo, rft, sft
 from synthqa.train.common import TrainConfig
-from synthqa.train.launch import command
+from synthqa.train.launch import command, resume, runs
 
 pytestmark = pytest.mark.skipif(not available(), reason="lab models not built (data/lab)")
 
@@ -94,11 +94,11 @@ def test_distinct_keeps_one_row_per_prompt_and_reasoning():
     assert [r["completion"][:5] for r in rft.distinct(rows)] == ["2+3=5", "3+2=5", "2+3=5"]
 
 
-def test_cancel_saves_a_checkpoint_within_the_grace_and_stops(workspace, tmp_path):
+def test_cancel_saves_a_checkpoint_and_a_new_run_resumes_from_it(workspace, tmp_path):
     run_dir = workspace.runs / "train-cancel"
     config = TrainConfig("sft", str(DATA_DIR / "wc"), str(data_file(tmp_path, "sft")),
-                         "lab-wc-cancelled", str(workspace.root), max_steps=10_000,
-                         batch_size=4, eval_problems=4)
+                         "lab-wc-cancelled", str(workspace.root), max_steps=600,
+                         batch_size=4, eval_problems=2, eval_samples=0)
     config.save(run_dir)
     jobs = Jobs(workspace, grace_s=60)
     job, _ = jobs.submit("train", command(config, run_dir), "cancel-me", job_id=run_dir.name)
@@ -113,6 +113,19 @@ def test_cancel_saves_a_checkpoint_within_the_grace_and_stops(workspace, tmp_pat
     assert checkpoints and (checkpoints[0] / "trainer_state.json").is_file()
     assert not (run_dir / "model").exists()           # cancelled: not saved as a result
     assert not list(workspace.inbox.glob("lab-wc-cancelled*"))    # nor evaluated
+
+    stopped_run, = [r for r in runs(workspace) if r.job.job_id == job.job_id]
+    at = int(stopped_run.checkpoint.name.split("-")[1])
+    assert 0 < at < 600
+    resumed = resume(workspace, stopped_run, "resume-it")
+    assert resume(workspace, stopped_run, "resume-it").job_id == resumed.job_id   # one job
+    deadline = time.monotonic() + 300
+    while not jobs.status(resumed.job_id).final and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert jobs.status(resumed.job_id).status == "SUCCEEDED"
+    steps = [m["step"] for m in jobs.metrics(resumed.job_id) if "loss" in m]
+    assert steps[0] == at + 1 and steps[-1] == 600          # on from the checkpoint
+    assert list(workspace.inbox.glob("lab-wc-cancelled*"))  # this time evaluated
 
 
 @pytest.mark.parametrize("chat", [False, True])

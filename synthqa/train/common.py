@@ -44,6 +44,7 @@ class TrainConfig:
     rft_samples: int = 4      # rft: samples per problem from the model, each round
     rft_rounds: int = 1       # rft: sample, keep own positives, train; again from the result
     temperature: float = 0.8  # sampling temperature (RFT's samples, the evaluation's k)
+    resume_from: str = ""     # a checkpoint of a stopped run to go on from (sft and dpo)
 
     def validate(self, data_written: bool = True) -> None:
         """Refuse bad values; `data_written=False` checks all but the data file (not
@@ -58,6 +59,10 @@ class TrainConfig:
             raise ValueError(f"{self.data}: no such data file")
         if self.method == "rft" and data_written and not Path(self.problems).is_file():
             raise ValueError(f"{self.problems!r}: rft needs a problems file")
+        if self.resume_from and (self.method == "rft" or not
+                                 (Path(self.resume_from) / "trainer_state.json").is_file()):
+            raise ValueError(f"{self.resume_from!r}: not a checkpoint an sft or dpo run can "
+                             "resume from")
         if not (1 <= self.rft_samples <= 256 and 1 <= self.rft_rounds <= 10
                 and 0 < self.temperature <= 2):
             raise ValueError("rft samples 1..256, rounds 1..10 and temperature in (0, 2]")
@@ -171,6 +176,14 @@ def stop_if_cancelled(trainer=None) -> None:
         step = trainer.state.global_step if trainer else 0
         print(f"cancelled at step {step}; the checkpoint is in checkpoints/", flush=True)
         raise SystemExit(128 + signal.SIGTERM)
+
+
+def latest_checkpoint(run_dir: Path) -> Path | None:
+    """The checkpoint with the most steps in a run's checkpoints/ folder."""
+    found = [(int(p.name.rsplit("-", 1)[1]), p)
+             for p in (run_dir / "checkpoints").glob("checkpoint-*")
+             if p.name.rsplit("-", 1)[1].isdigit() and (p / "trainer_state.json").is_file()]
+    return max(found)[1] if found else None
 
 
 def finish(trainer, tokenizer, config: TrainConfig, run_dir: Path) -> Path:

@@ -21,7 +21,8 @@ def train(run_dir: Path) -> Path:
     trainer = DPOTrainer(model=model, args=args, train_dataset=data, processing_class=tokenizer,
                          peft_config=common.lora_config(config),
                          callbacks=common.callbacks(run_dir))
-    trainer.train()   # the reference model is a frozen copy of the base model
+    # the reference model is a frozen copy of the base model
+    trainer.train(resume_from_checkpoint=config.resume_from or None)
     return common.finish(trainer, tokenizer, config, run_dir)
 
 

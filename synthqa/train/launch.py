@@ -3,6 +3,7 @@ store into the run folder, its settings validated and saved, and the job submitt
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -15,7 +16,7 @@ from synthqa.jobs.table import Job
 from synthqa.metrics.coverage import coverage_at_k, majority_vote
 from synthqa.pairs import PairChoices, export, export_problems
 from synthqa.store import Store
-from synthqa.train.common import TrainConfig, sampled_generator
+from synthqa.train.common import TrainConfig, latest_checkpoint, sampled_generator
 from synthqa.workspace import Workspace
 
 METHOD_OF = {"sft": "sft", "rft": "rft", "dpo": "dpo", "step-dpo": "dpo", "self-explore": "dpo"}
@@ -64,6 +65,28 @@ def start(workspace: Workspace, store: Store, choices: PairChoices, config: Trai
     return job, n
 
 
+def resume(workspace: Workspace, run: "TrainingRun", submit_key: str) -> Job:
+    """A new run that goes on from the latest checkpoint of a stopped one, with its settings,
+    data set and manifest."""
+    checkpoint = latest_checkpoint(Path(run.job.run_dir))
+    if run.config is None or checkpoint is None:
+        raise ValueError(f"{run.job.job_id}: no checkpoint to resume from")
+    runner = Jobs(workspace)
+    existing = runner.table.by_key(submit_key)
+    if existing:
+        return existing
+    config = replace(run.config, resume_from=str(checkpoint))
+    config.validate()
+    run_dir = workspace.runs / f"{run.job.job_id}-resumed-{datetime.now():%H%M%S}"
+    config.save(run_dir)
+    manifest = Path(run.job.run_dir) / "data.jsonl.manifest.json"
+    if manifest.is_file():
+        shutil.copy(manifest, run_dir / manifest.name)
+    job, _ = runner.submit("train", command(config, run_dir), submit_key, job_id=run_dir.name,
+                           backend=run.job.backend)
+    return job
+
+
 @dataclass
 class TrainingRun:
     job: Job
@@ -80,6 +103,13 @@ class TrainingRun:
     def progress(self) -> float:
         done, planned = self.steps
         return done / planned if planned else 0.0
+
+    @property
+    def checkpoint(self) -> Path | None:
+        """Where a stopped run can go on from."""
+        if self.job.status != "STOPPED" or self.config is None or self.config.method == "rft":
+            return None
+        return latest_checkpoint(Path(self.job.run_dir))
 
     @property
     def rounds(self) -> list[dict]:

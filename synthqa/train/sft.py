@@ -21,7 +21,7 @@ def fit(config: common.TrainConfig, run_dir: Path, data: str, done_before: int =
     trainer = SFTTrainer(model=model, args=args, train_dataset=dataset,
                          processing_class=tokenizer, peft_config=common.lora_config(config),
                          callbacks=common.callbacks(run_dir, done_before, planned))
-    trainer.train()
+    trainer.train(resume_from_checkpoint=config.resume_from or None)
     return trainer, tokenizer
 
 

@@ -113,6 +113,15 @@ def _start(choices: PairChoices, config: TrainConfig, sweep: bool = False,
     ss.train_msg = ("success", "Started " + "; ".join(started) + ".")
 
 
+def _resume(run: launch.TrainingRun) -> None:
+    try:
+        job = launch.resume(resources.workspace(), run, f"resume-{run.job.job_id}")
+    except ValueError as exc:
+        st.session_state.train_msg = ("error", str(exc))
+        return
+    st.session_state.train_msg = ("success", f"Started {job.job_id}.")
+
+
 def efficiency(points: pd.DataFrame) -> None:
     """Held-out error against examples per data kind on log axes, the fitted power laws, and
     each run's effective data multiplier over SFT."""
@@ -188,5 +197,9 @@ def job_panels() -> None:
             if not run.job.final:
                 st.button("Cancel", key=f"cancel_{run.job.job_id}",
                           on_click=Jobs(ws).cancel, args=(run.job.job_id,))
+            elif run.checkpoint:
+                st.button(f"Resume from step {run.checkpoint.name.rsplit('-', 1)[1]}",
+                          key=f"resume_{run.job.job_id}", on_click=_resume, args=(run,),
+                          help="a new run goes on from this run's last checkpoint")
             with st.expander("Log"):
                 st.code(Jobs(ws).log(run.job.job_id)[0][-3000:] or "(empty)")
