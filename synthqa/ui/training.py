@@ -113,13 +113,17 @@ def _start(choices: PairChoices, config: TrainConfig, sweep: bool = False,
     ss.train_msg = ("success", "Started " + "; ".join(started) + ".")
 
 
+def resume_key(run: launch.TrainingRun) -> str:
+    return f"resume-{run.job.job_id}"        # a stopped run is resumed once
+
+
 def _resume(run: launch.TrainingRun) -> None:
     try:
-        job = launch.resume(resources.workspace(), run, f"resume-{run.job.job_id}")
+        job = launch.resume(resources.workspace(), run, resume_key(run))
     except ValueError as exc:
-        st.session_state.train_msg = ("error", str(exc))
+        st.toast(str(exc), icon=":material/error:")
         return
-    st.session_state.train_msg = ("success", f"Started {job.job_id}.")
+    st.toast(f"Started {job.job_id}.")
 
 
 def efficiency(points: pd.DataFrame) -> None:
@@ -198,8 +202,12 @@ def job_panels() -> None:
                 st.button("Cancel", key=f"cancel_{run.job.job_id}",
                           on_click=Jobs(ws).cancel, args=(run.job.job_id,))
             elif run.checkpoint:
-                st.button(f"Resume from step {run.checkpoint.name.rsplit('-', 1)[1]}",
-                          key=f"resume_{run.job.job_id}", on_click=_resume, args=(run,),
-                          help="a new run goes on from this run's last checkpoint")
+                resumed = Jobs(ws).table.by_key(resume_key(run))
+                if resumed:
+                    st.caption(f"Resumed as {resumed.job_id}.")
+                else:
+                    st.button(f"Resume from step {run.checkpoint.name.rsplit('-', 1)[1]}",
+                              key=f"resume_{run.job.job_id}", on_click=_resume, args=(run,),
+                              help="a new run goes on from this run's last checkpoint")
             with st.expander("Log"):
                 st.code(Jobs(ws).log(run.job.job_id)[0][-3000:] or "(empty)")
