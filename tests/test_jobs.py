@@ -203,3 +203,16 @@ def test_cancelling_a_queued_job_stops_it_before_it_runs(workspace, tmp_path):
     assert runner.cancel(first.job_id).status == "STOPPED"
     time.sleep(1)
     assert not marker.exists() and runner.status(second.job_id).started_at is None
+
+
+def test_metrics_are_read_incrementally_and_a_half_written_line_waits(tmp_path):
+    from synthqa.jobs.runner import read_metrics
+
+    path = tmp_path / "metrics.jsonl"
+    path.write_text('{"step": 1}\n{"step": 2}\n{"st')
+    assert [m["step"] for m in read_metrics(path)] == [1, 2]
+    with open(path, "a") as f:
+        f.write('ep": 3}\n')
+    assert [m["step"] for m in read_metrics(path)] == [1, 2, 3]
+    path.write_text('{"step": 9}\n')                              # a new file: start over
+    assert [m["step"] for m in read_metrics(path)] == [9]

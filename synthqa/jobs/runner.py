@@ -100,11 +100,28 @@ class Jobs:
 
     def metrics(self, job_id: str) -> list[dict]:
         """The JSON lines a job wrote to metrics.jsonl (progress, loss, ...)."""
-        path = Path(self.table.get(job_id).run_dir) / "metrics.jsonl"
-        if not path.exists():
-            return []
-        lines = path.read_text().splitlines()
-        return [json.loads(line) for line in lines if line.strip().endswith("}")]
+        return read_metrics(Path(self.table.get(job_id).run_dir) / "metrics.jsonl")
+
+
+_METRICS: dict[Path, tuple[int, int, list[dict]]] = {}  # path -> (inode, bytes parsed, lines)
+
+
+def read_metrics(path: Path) -> list[dict]:
+    """A metrics file's JSON lines, parsing only what was appended since the last call (live
+    panels ask every 2 s; a long run logs a line per step). A line still being written waits."""
+    if not path.exists():
+        return []
+    stat = path.stat()
+    inode, offset, lines = _METRICS.get(path, (stat.st_ino, 0, []))
+    if inode != stat.st_ino or stat.st_size < offset:      # a new or rewritten file
+        offset, lines = 0, []
+    with open(path, "rb") as f:
+        f.seek(offset)
+        new = f.read()
+    complete = new[: new.rfind(b"\n") + 1]
+    lines = lines + [json.loads(x) for x in complete.splitlines() if x.strip()]
+    _METRICS[path] = (stat.st_ino, offset + len(complete), lines)
+    return lines
 
 
 def dispatch_after(run_dir: Path) -> None:

@@ -20,6 +20,7 @@ from synthqa.ui import resources
 from synthqa.ui.sampling import PRESETS, model_picker
 
 COLOURS = px.colors.qualitative.D3
+CHART_POINTS = 1000      # a loss curve shows at most about this many steps (evenly spaced)
 
 
 def form(generators: list[str], policies: list[str]) -> None:
@@ -196,7 +197,8 @@ def job_panels() -> None:
             if run.job.note and run.job.status in ("FAILED", "LOST"):
                 st.error(run.job.note)
             if run.losses:
-                st.line_chart(pd.DataFrame(run.losses, columns=["step", "loss"]),
+                losses = run.losses[:: max(1, len(run.losses) // CHART_POINTS)]
+                st.line_chart(pd.DataFrame(losses, columns=["step", "loss"]),
                               x="step", y="loss", height=160)
             if not run.job.final:
                 st.button("Cancel", key=f"cancel_{run.job.job_id}",
