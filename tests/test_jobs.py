@@ -216,3 +216,10 @@ def test_metrics_are_read_incrementally_and_a_half_written_line_waits(tmp_path):
     assert [m["step"] for m in read_metrics(path)] == [1, 2, 3]
     path.write_text('{"step": 9}\n')                              # a new file: start over
     assert [m["step"] for m in read_metrics(path)] == [9]
+
+
+def test_the_log_tail_is_the_end_of_the_log(runner):
+    job, _ = runner.submit("echo", [PY, "-c", "print('x' * 5000 + 'THE END')"], "k9")
+    assert finished(runner, job.job_id)
+    tail = runner.log_tail(job.job_id, 100)
+    assert tail.rstrip().endswith("THE END") and len(tail) <= 100

@@ -98,6 +98,13 @@ class Jobs:
         except RuntimeError as e:
             return f"(log unavailable: {e})\n", offset
 
+    def log_tail(self, job_id: str, chars: int = 3000) -> str:
+        """About the last `chars` of the log (a local log is not read whole for it)."""
+        path = Path(self.table.get(job_id).run_dir) / "log.txt"
+        if self.table.get(job_id).backend == "local" and path.exists():
+            return self.log(job_id, max(0, path.stat().st_size - chars))[0]
+        return self.log(job_id)[0][-chars:]
+
     def metrics(self, job_id: str) -> list[dict]:
         """The JSON lines a job wrote to metrics.jsonl (progress, loss, ...)."""
         return read_metrics(Path(self.table.get(job_id).run_dir) / "metrics.jsonl")

@@ -121,9 +121,8 @@ def progress(workspace: Workspace, job_id: str) -> dict:
             for role in ("se", "wc")}
     runner = Jobs(workspace)
     state = runner.status(job_id)
-    log, _ = runner.log(job_id) if state else ("", 0)
     return {"job": job, "done": done, "state": state.status if state else "LOST",
-            "log": log[-2000:]}
+            "log": runner.log_tail(job_id, 2000) if state else ""}
 
 
 def jobs(workspace: Workspace) -> list[str]:

@@ -172,6 +172,7 @@ def efficiency(points: pd.DataFrame) -> None:
 @st.fragment(run_every=2)
 def job_panels() -> None:
     ws = resources.workspace()
+    jobs = Jobs(ws)
     runs = launch.runs(ws)
     if not runs:
         st.caption("No training runs yet.")
@@ -202,9 +203,9 @@ def job_panels() -> None:
                               x="step", y="loss", height=160)
             if not run.job.final:
                 st.button("Cancel", key=f"cancel_{run.job.job_id}",
-                          on_click=Jobs(ws).cancel, args=(run.job.job_id,))
+                          on_click=jobs.cancel, args=(run.job.job_id,))
             elif run.checkpoint:
-                resumed = Jobs(ws).table.by_key(resume_key(run))
+                resumed = jobs.table.by_key(resume_key(run))
                 if resumed:
                     st.caption(f"Resumed as {resumed.job_id}.")
                 else:
@@ -212,4 +213,4 @@ def job_panels() -> None:
                               key=f"resume_{run.job.job_id}", on_click=_resume, args=(run,),
                               help="a new run goes on from this run's last checkpoint")
             with st.expander("Log"):
-                st.code(Jobs(ws).log(run.job.job_id)[0][-3000:] or "(empty)")
+                st.code(jobs.log_tail(run.job.job_id) or "(empty)")
