@@ -63,7 +63,7 @@ def main(args) -> None:
         direct = rate(len(items), lambda: model.encode(items, batch_size=64))
         ours = rate(len(items), lambda: embeddings.encode(items))
         stored = rate(len(items), lambda: embeddings.embed_missing(store))
-        assert store.count_embeddings(embeddings.MODEL) == len(items)
+        assert store.embeddings.count(embeddings.MODEL) == len(items)
         store.close()
     print(f"{'path':52} {'texts/s':>8} {'vs direct':>9}")
     for name, value in (("sentence-transformers encode (batch 64)", direct),

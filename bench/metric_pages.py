@@ -17,13 +17,13 @@ from synthqa.metrics import report
 
 
 def embed_map_candidates(store) -> int:
-    traces = store.metric_inputs()
+    traces = store.summaries.metric_inputs()
     ids = report._map_candidates(traces)
-    have = set(store.embeddings_of(embeddings.MODEL, ids)["trace_id"])
+    have = set(store.embeddings.of(embeddings.MODEL, ids)["trace_id"])
     todo = [t for t in ids if t not in have]
-    texts = store.trace_texts(todo)
+    texts = store.traces.texts(todo)
     if len(texts):
-        store.add_embeddings(embeddings.MODEL, texts["trace_id"],
+        store.embeddings.add(embeddings.MODEL, texts["trace_id"],
                              embeddings.encode(texts["text"].tolist()))
     return len(ids)
 

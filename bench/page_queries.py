@@ -69,20 +69,20 @@ def main(args) -> None:
         where, params = flt.where()
 
         def interaction():
-            store.count_traces(where, params)
-            store.trace_page(where, params, 50, 0)
+            store.traces.count(where, params)
+            store.traces.page(where, params, 50, 0)
         med, p95 = timed(interaction, args.repeat)
         print(f"{'filter: ' + name:34} {med:8.1f} {p95:8.1f}")
     where, params = TraceFilter().where()
-    last = store.count_traces(where, params) // 50 * 50
-    med, p95 = timed(lambda: store.trace_page(where, params, 50, last), args.repeat)
+    last = store.traces.count(where, params) // 50 * 50
+    med, p95 = timed(lambda: store.traces.page(where, params, 50, last), args.repeat)
     print(f"{'last page (offset ' + format(last, ',') + ')':34} {med:8.1f} {p95:8.1f}")
-    ids = store.trace_page(where, params, 50, 5000).trace_id.tolist()
+    ids = store.traces.page(where, params, 50, 5000).trace_id.tolist()
 
     def open_trace():
         t = ids.pop() if ids else store.scalar("SELECT min(trace_id) FROM traces")
-        store.trace(t), store.problem_of(t), store.steps_of(t), store.labels_for(t)
-        store.sibling_traces(t)
+        store.traces.get(t), store.traces.problem_of(t), store.traces.steps_of(t), store.labels.of_trace(t)
+        store.traces.siblings(t)
     med, p95 = timed(open_trace, args.repeat)
     print(f"{'open a trace (5 queries)':34} {med:8.1f} {p95:8.1f}")
     store.close()

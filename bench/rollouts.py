@@ -29,7 +29,7 @@ def main(args) -> None:
             store.close()
             build_demo(ws, say=lambda _: None)
             store = ws.open_store()
-        traces = store.rollout_inputs("lab-wc", True, args.traces)
+        traces = store.values.rollout_inputs("lab-wc", True, args.traces)
         store.close()
     sampler = policy_choice(args.policy, args.policy).sampler()
     policy = rollouts.RolloutPolicy(sampler, SamplingSpec(temperature=0.7, max_tokens=80,

@@ -11,7 +11,7 @@ through_router()
 store = resources.store()
 st.title("Workspace")
 
-stats = store.generator_stats()
+stats = store.summaries.generator_stats()
 if stats.empty:
     st.info("This workspace is empty. Build the demo, import traces below, or from a shell: "
             "`python -m synthqa import FILE` (works while the dashboard runs).")
@@ -29,7 +29,7 @@ else:
 show_results(st.session_state.pop("inbox_results", None))
 import_form(formats=["auto", *FORMATS])
 
-imports = store.imports()
+imports = store.imports.history()
 if not imports.empty:
     st.subheader("Imports")
     st.dataframe(imports, hide_index=True)

@@ -18,9 +18,9 @@ st.title("Step values and first pits")
 st.caption("Q after each step = share of K rollouts of the policy, continued from there, that "
            "reach the gold answer (best-of-K: any does). A = Q_i − Q_{i−1}. The first pit is "
            "the earliest step where the value falls to its lowest (Setlur et al. 2024).")
-frame = store.pits_frame()
+frame = store.values.pits_frame()
 with st.expander("Start a rollout run", expanded=frame.empty):
-    launch_form(store.filter_options()["generators"])
+    launch_form(store.traces.filter_options()["generators"])
     run_progress()
 if frame.empty:
     st.info("No step values yet: start a rollout run above, or `python -m synthqa rollouts`.")
@@ -31,7 +31,7 @@ runs = [f"{p} · {m}" for p, m in newest.index]   # the latest results first
 chosen = st.selectbox("Rollout policy · search", runs, key="pit_run")
 policy, mode = chosen.split(" · ")
 part = frame[(frame["policy"] == policy) & (frame["mode"] == mode)].reset_index(drop=True)
-inputs = store.rollout_inputs(None, False, len(part), part["trace_id"].tolist())
+inputs = store.values.rollout_inputs(None, False, len(part), part["trace_id"].tolist())
 
 st.subheader("Pits against known first errors")
 rows = []
@@ -84,7 +84,7 @@ trace = inputs.set_index("trace_id").loc[trace_id]
 steps = list(trace["steps"])
 pit = None if pd.isna(row["pit_step"]) else int(row["pit_step"])
 st.markdown(markdown_safe(trace["problem"]))
-values = store.step_values_of(trace_id)
+values = store.values.of_trace(trace_id)
 values = values[(values["policy"] == policy) & (values["mode"] == mode)]
 clicked = value_strip(steps, values, pit, key=f"strip_{trace_id}_{chosen}")
 spurious = set() if row["spurious"] is None else {int(i) for i in row["spurious"]}
@@ -95,7 +95,7 @@ for i, step in enumerate(steps):
     flag += " ← human first error" if str(human) == str(i) else ""
     st.markdown(f"**{i + 1}** {markdown_safe(step)}{flag}")
 if clicked is not None:
-    shown = store.rollouts_of(trace_id, policy, mode, clicked)
+    shown = store.values.rollouts_of(trace_id, policy, mode, clicked)
     st.markdown(f"**Rollouts after {clicked} step(s)**")
     if shown.empty:
         st.caption("No rollouts from here: binary search skipped it, or it is the end.")
@@ -111,7 +111,7 @@ if pit is not None:
         note = f"from MC pit ({policy}, {mode})"
 
         def save(step: int) -> None:
-            store.add_label(first_error_label(trace_id, st.session_state.reviewer, step, note))
+            store.labels.add(first_error_label(trace_id, st.session_state.reviewer, step, note))
             st.session_state["pit_saved"] = f"Saved: first wrong step {step + 1}."
 
         c1.button("Accept the pit", type="primary", on_click=save, args=(pit,))

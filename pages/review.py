@@ -15,7 +15,7 @@ store = resources.store()
 ss = st.session_state
 st.title("Review")
 
-generators = store.filter_options()["generators"]
+generators = store.traces.filter_options()["generators"]
 if not generators:
     st.info("No traces yet: import some on the Workspace page.")
     st.stop()
@@ -56,10 +56,10 @@ if not reviewing.name_form():
     st.stop()
 if ss.get("review_saved"):
     st.toast(ss.pop("review_saved"), duration="long")
-trace = store.trace(ss.review_trace) if ss.get("review_trace") else None
+trace = store.traces.get(ss.review_trace) if ss.get("review_trace") else None
 if "review_trace" not in ss or (ss.review_trace and trace is None):
     reviewing.next_trace()
-    trace = store.trace(ss.review_trace) if ss.review_trace else None
+    trace = store.traces.get(ss.review_trace) if ss.review_trace else None
 trace_id = ss.review_trace
 if trace_id is None:
     st.success("Every answer-correct trace of this generator has your verdict.")
@@ -67,13 +67,13 @@ if trace_id is None:
               disabled=not ss.get("undo_stack"))
     st.stop()
 
-labels = store.labels_for(trace_id)
+labels = store.labels.of_trace(trace_id)
 with st.container(border=True, key="review_card"):
-    show_problem(store.problem_of(trace_id))
+    show_problem(store.traces.problem_of(trace_id))
     st.markdown(f"{verdict_badge(trace['correct'])} answer **{trace['answer_raw']}**"
                 + (" :orange-badge[step-check suspect]" if trace["suspect"] else "")
                 + f" {verdicts_badge(labels)}")
-    show_steps(store.steps_of(trace_id), labels, mark=reviewing.mark_step,
+    show_steps(store.traces.steps_of(trace_id), labels, mark=reviewing.mark_step,
                selected=ss.get("first_bad"))
 reviewing.verdict_buttons()
 with st.expander(f"Labels on this trace ({len(labels)})", expanded=labels.empty is False):

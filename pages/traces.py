@@ -13,14 +13,14 @@ PAGE_SIZE = 50
 store = resources.store()
 st.title("Traces")
 with st.expander("Filters", expanded=True):
-    flt = filter_bar(store.filter_options())
+    flt = filter_bar(store.traces.filter_options())
 where, params = flt.where()
-total = store.count_traces(where, params)
+total = store.traces.count(where, params)
 pages = max(1, -(-total // PAGE_SIZE))
 left, right = st.columns([3, 1], vertical_alignment="bottom")
 left.markdown(f"**{total:,}** traces match")
 page = right.number_input(f"Page (of {pages:,})", 1, pages, 1, key="page")
-frame = store.trace_page(where, params, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+frame = store.traces.page(where, params, PAGE_SIZE, (page - 1) * PAGE_SIZE)
 
 event = st.dataframe(
     frame.drop(columns=["trace_id"]), hide_index=True, key="trace_table", on_select="rerun",

@@ -12,8 +12,8 @@ st.title("Training")
 st.caption("SFT, RFT, DPO and per-step DPO with TRL, as background jobs on this machine "
            "(GPU when present, else CPU) or on a Ray cluster. Each trained model answers held-out problems greedily and comes back as a "
            "generator, so every page can compare it.")
-options = store.filter_options()
-policies = store.pit_policies()
+options = store.traces.filter_options()
+policies = store.values.policies()
 training.form(options["generators"], policies)
 st.subheader("Runs")
 training.job_panels()

@@ -76,7 +76,7 @@ def cmd_stats(args) -> int:
     from synthqa.agreement import first_error_agreement
 
     with closing(_workspace(args).open_store()) as store:
-        stats, checks = store.generator_stats(), store.step_check_vs_human()
+        stats, checks = store.summaries.generator_stats(), store.labels.step_check_vs_human()
     if stats.empty:
         print("no traces yet: python -m synthqa import FILE")
         return EXIT_OK
@@ -136,9 +136,9 @@ def cmd_rollouts(args) -> int:
         print(f"{job.run_id}: {n:,} traces, K = {job.k}, {job.mode}")
         rollout_job.run(ws, job.run_id)
         ingest_inbox(store, ws)
-        frame = store.pits_frame()
+        frame = store.values.pits_frame()
         frame = frame[(frame["policy"] == job.policy.name) & (frame["mode"] == job.mode)]
-        traces = store.rollout_inputs(args.generator, not args.all, args.limit)
+        traces = store.values.rollout_inputs(args.generator, not args.all, args.limit)
     run_pits = frame[frame["trace_id"].isin(traces["trace_id"])]
     print(f"rollouts per trace {run_pits['rollouts_used'].mean():.1f}; "
           f"pits found {run_pits['pit_step'].notna().sum():,} of "

@@ -36,13 +36,13 @@ def encode(texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
 def embed_missing(store: Store, progress: Callable[[int, int], None] | None = None,
                   chunk: int = CHUNK) -> int:
     """Embed every trace that has no embedding yet; progress(done, total). Returns how many."""
-    total = store.count("traces") - store.count_embeddings(MODEL)
+    total = store.count("traces") - store.embeddings.count(MODEL)
     done = 0
     while True:
-        todo = store.traces_without_embedding(MODEL, chunk)
+        todo = store.embeddings.missing(MODEL, chunk)
         if todo.empty:
             return done
-        store.add_embeddings(MODEL, todo["trace_id"], encode(todo["text"].tolist()))
+        store.embeddings.add(MODEL, todo["trace_id"], encode(todo["text"].tolist()))
         done += len(todo)
         if progress:
             progress(done, max(total, done))

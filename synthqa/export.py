@@ -16,7 +16,7 @@ from synthqa.store import Store
 
 def export_records(store: Store, generator: str | None = None, source: str | None = None,
                    labelled_only: bool = False) -> list[dict]:
-    frame = store.export_frame(generator, source, labelled_only)
+    frame = store.traces.export_frame(generator, source, labelled_only)
     records = []
     for row in frame.to_dict("records"):
         row = {k: _plain(v) for k, v in row.items()}
@@ -37,7 +37,7 @@ def prm_records(store: Store, generator: str | None = None) -> list[dict]:
     """{prompt, completions, labels}: steps up to the first wrong one (PRM800K style), each
     labelled True (correct) or False (the first wrong step); all True for a clean trace."""
     records = []
-    for row in store.prm_frame(generator).itertuples():
+    for row in store.labels.prm_frame(generator).itertuples():
         steps = list(row.steps)
         if row.first_error == "none":
             completions, labels = steps, [True] * len(steps)

@@ -204,7 +204,7 @@ def import_file(store: Store, path: str | Path, fmt: str = "auto",
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
     result = ImportResult(path=str(path), fmt=fmt, sha256=file_sha256(path))
-    if store.import_done(result.sha256, fmt):
+    if store.imports.done(result.sha256, fmt):
         result.skipped = True
         return result
     started = datetime.now(timezone.utc).replace(tzinfo=None)
@@ -227,11 +227,11 @@ def import_file(store: Store, path: str | Path, fmt: str = "auto",
                 result.add_error(f"{name}: empty file, nothing to import")
             return result
         with store.transaction() as cur:
-            store.upsert_generators(cur, builder.generators)
-            store.upsert_runs(cur, builder.runs)
-            result.n_traces_new = store.insert_files(cur, parts)
-            store.refresh_run_totals(cur, list(builder.runs))
-            store.record_import(cur, {
+            store.imports.upsert_generators(cur, builder.generators)
+            store.imports.upsert_runs(cur, builder.runs)
+            result.n_traces_new = store.imports.insert_files(cur, parts)
+            store.imports.refresh_run_totals(cur, list(builder.runs))
+            store.imports.record(cur, {
                 "import_id": import_id, "sha256": result.sha256, "fmt": fmt, "path": str(path),
                 "started_at": started, "n_records": result.n_records,
                 "n_traces_new": result.n_traces_new, "n_errors": result.n_errors,
@@ -245,13 +245,13 @@ ROLLOUTS = "rollouts"  # inbox shards of a rollout run (synthqa.rollout_job), no
 def import_rollouts(store: Store, path: Path) -> ImportResult:
     """One rollout shard: values, rollouts and pits of its traces, in one transaction, once."""
     result = ImportResult(path=str(path), fmt=ROLLOUTS, sha256=file_sha256(path))
-    if store.import_done(result.sha256, ROLLOUTS):
+    if store.imports.done(result.sha256, ROLLOUTS):
         result.skipped = True
         return result
     started = datetime.now(timezone.utc).replace(tzinfo=None)
     with store.transaction() as cur:
-        result.n_records = store.insert_rollout_shard(cur, path)
-        store.record_import(cur, {
+        result.n_records = store.values.insert_shard(cur, path)
+        store.imports.record(cur, {
             "import_id": f"{result.sha256[:12]}-{ROLLOUTS}", "sha256": result.sha256,
             "fmt": ROLLOUTS, "path": str(path), "started_at": started,
             "n_records": result.n_records, "n_traces_new": 0, "n_errors": 0, "errors": "[]"})

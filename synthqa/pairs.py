@@ -48,7 +48,7 @@ def build(store: Store, choices: PairChoices) -> list[dict]:
     choices.validate()
     prompt = lambda problem: choices.prompt_template.format(problem=problem)  # noqa: E731
     if choices.kind in ("sft", "rft"):
-        pos = store.positive_solutions(choices.generator, choices.exclude_suspects)
+        pos = store.training_sets.positives(choices.generator, choices.exclude_suspects)
         if choices.kind == "rft":
             keys = [reasoning_signature(list(s)) or (t,) for s, t in zip(pos["steps"],
                                                                          pos["trace_id"])]
@@ -56,13 +56,13 @@ def build(store: Store, choices: PairChoices) -> list[dict]:
         return [{"prompt": prompt(p), "completion": t} for p, t in zip(pos["problem"],
                                                                         pos["text"])]
     rng = random.Random(choices.seed)
-    positives = _by_problem(store.positive_solutions(None, choices.exclude_suspects))
+    positives = _by_problem(store.training_sets.positives(None, choices.exclude_suspects))
     if choices.kind == "dpo":
-        neg = store.negative_solutions(choices.generator)
+        neg = store.training_sets.negatives(choices.generator)
         return [{"prompt": prompt(p), "chosen": rng.choice(positives[q]), "rejected": t}
                 for q, p, t in zip(neg["problem_id"], neg["problem"], neg["text"])
                 if q in positives]
-    pits = store.pit_inputs(choices.policy, choices.mode)
+    pits = store.values.pit_inputs(choices.policy, choices.mode)
     if choices.kind == "step-dpo":
         return [{"prompt": prompt(r.problem), "chosen": rng.choice(positives[r.problem_id]),
                  "rejected": choices.joiner.join(list(r.steps)[: int(r.pit_step) + 1])}
@@ -78,7 +78,7 @@ def _self_explore(store: Store, pits: pd.DataFrame, choices: PairChoices, prompt
     out = []
     for r in pits.itertuples():
         pit = int(r.pit_step)
-        rollouts = store.rollouts_of(r.trace_id, choices.policy, choices.mode, pit)
+        rollouts = store.values.rollouts_of(r.trace_id, choices.policy, choices.mode, pit)
         good = rollouts[rollouts["correct"] == True]  # noqa: E712
         if good.empty:
             continue
@@ -93,7 +93,7 @@ def _self_explore(store: Store, pits: pd.DataFrame, choices: PairChoices, prompt
 def export_problems(store: Store, choices: PairChoices, out: Path, fraction: float = 1.0) -> int:
     """The problems (prompt, gold answer) of the chosen traces, for methods that sample their
     own solutions (RFT); the same seeded `fraction` rule as the data set."""
-    frame = store.problems_with_answers(choices.generator)
+    frame = store.training_sets.problems_with_answers(choices.generator)
     rows = [{"prompt": choices.prompt_template.format(problem=p), "answer": a}
             for p, a in zip(frame["problem"], frame["gold"])]
     if fraction < 1 and rows:

@@ -32,7 +32,7 @@ class ReviewQueue:
     def next_trace(self, store: Store, generator: str, who: str, mode: str,
                    skip: tuple[str, ...] = ()) -> str | None:
         """The first trace in queue order nobody reviewed or holds; else one others reviewed."""
-        candidates = store.review_candidates(generator, who, suspects_first=mode == MODES[1])
+        candidates = store.labels.review_candidates(generator, who, suspects_first=mode == MODES[1])
         now = time.monotonic()
         with self._lock:
             self._claims = {t: c for t, c in self._claims.items() if now - c[1] < self._ttl_s}
@@ -88,7 +88,7 @@ def verdict_labels(trace_id: str, who: str, verdict: str, first_bad_step: int | 
 
 
 def fpr(store: Store, generator: str) -> FprEstimate:
-    return fpr_estimate([Stratum(*row) for row in store.review_strata(generator)])
+    return fpr_estimate([Stratum(*row) for row in store.labels.review_strata(generator)])
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ def agreement(store: Store, generator: str) -> list[Agreement]:
     from sklearn.metrics import cohen_kappa_score
 
     verdicts: dict[str, dict[str, str]] = {}
-    for trace_id, who, value in store.reviewer_verdicts(generator):
+    for trace_id, who, value in store.labels.reviewer_verdicts(generator):
         verdicts.setdefault(who, {})[trace_id] = value
     pairs = []
     for a, b in combinations(sorted(verdicts), 2):

@@ -64,7 +64,7 @@ def prepare(workspace: Workspace, store: Store, job: RolloutJob, generator: str 
     job.validate()
     folder = workspace.init().runs / job.run_id
     folder.mkdir(parents=True, exist_ok=True)
-    traces = store.rollout_inputs(generator, negatives_only, limit)
+    traces = store.values.rollout_inputs(generator, negatives_only, limit)
     traces.to_parquet(folder / "input.parquet", index=False)
     (folder / "job.json").write_text(json.dumps(asdict(job), indent=1))
     return len(traces)

@@ -15,7 +15,7 @@ CHUNK = 50_000
 def reverify(store: Store, everything: bool = False, workers: int = 1,
              progress: Callable[[int], None] | None = None) -> int:
     """Re-extract (unless the producer gave the answer) and re-verify; returns traces checked."""
-    frame = store.traces_to_verify(None if everything else VERIFIER)
+    frame = store.checks.to_verify(None if everything else VERIFIER)
     for start in range(0, len(frame), CHUNK):
         chunk = frame.iloc[start: start + CHUNK].copy()
         extracted = [(a, m) if m == "given" else extract_answer(t)
@@ -27,7 +27,7 @@ def reverify(store: Store, everything: bool = False, workers: int = 1,
         chunk["is_correct"] = [ok if a is not None and g is not None else None
                                for ok, a, g in zip(verdicts, chunk.answer_raw, golds)]
         chunk["verifier"] = VERIFIER
-        store.update_verdicts(chunk)
+        store.checks.update_verdicts(chunk)
         if progress:
             progress(len(chunk))
     return len(frame)
@@ -36,7 +36,7 @@ def reverify(store: Store, everything: bool = False, workers: int = 1,
 def recheck_steps(store: Store, everything: bool = False,
                   progress: Callable[[int], None] | None = None) -> int:
     """Re-run the step checks of traces checked by another checker version."""
-    frame = store.traces_to_recheck(None if everything else CHECKER)
+    frame = store.checks.to_recheck(None if everything else CHECKER)
     for start in range(0, len(frame), CHUNK):
         chunk = frame.iloc[start: start + CHUNK]
         traces, steps = [], []
@@ -45,7 +45,7 @@ def recheck_steps(store: Store, everything: bool = False,
             traces.append((trace_id, check.first_failed, check.error_kind, CHECKER))
             for i, result in enumerate(check.steps):
                 steps.append((trace_id, i, result.status, result.detail, result.error_kind))
-        store.update_step_checks(
+        store.checks.update_step_checks(
             pd.DataFrame(traces, columns=["trace_id", "first_failed_step", "error_kind",
                                           "step_checker"]),
             pd.DataFrame(steps, columns=["trace_id", "step_index", "check_status",

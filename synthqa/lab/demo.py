@@ -37,7 +37,7 @@ def summarize(store: Store, plan: MatchedPlan) -> list[dict]:
     """Per generator at matched compute: samples, accuracy per sample, coverage, FLOPs spent."""
     rows = []
     for gen, samples in ((plan.se, plan.se_samples), (plan.wc, plan.wc_samples)):
-        counts = store.samples_per_problem(gen.name, SOURCE)
+        counts = store.summaries.samples_per_problem(gen.name, SOURCE)
         n = sum(c for c, _ in counts)
         rows.append({"generator": gen.name, "samples per problem": samples,
                      "accuracy per sample": sum(k for _, k in counts) / n if n else 0.0,

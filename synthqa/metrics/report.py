@@ -66,10 +66,10 @@ class Report:
 # -- cache ----------------------------------------------------------------------------------
 def cached(store: Store) -> tuple[Report | None, bool]:
     """(the cached report or None, whether it is stale against the store's current data)."""
-    row = store.get_cached(KEY)
+    row = store.cache.get(KEY)
     if row is None:
         return None, True
-    return Report.from_json(row[0]), row[1] != store.inputs_version()
+    return Report.from_json(row[0]), row[1] != store.cache.inputs_version()
 
 
 def recompute(store: Store, progress: Progress | None = None, embed: bool = True) -> Report:
@@ -78,9 +78,9 @@ def recompute(store: Store, progress: Progress | None = None, embed: bool = True
     if embed:
         embeddings.embed_missing(store, lambda done, total: say(
             0.8 * done / total, f"embedding solutions: {done:,} / {total:,}"))
-    version = store.inputs_version()
+    version = store.cache.inputs_version()
     report = compute(store, version, lambda f, m: say(0.8 + 0.2 * f, m) if embed else say(f, m))
-    store.put_cached(KEY, report.to_json(), version)
+    store.cache.put(KEY, report.to_json(), version)
     say(1.0, "done")
     return report
 
@@ -90,7 +90,7 @@ def compute(store: Store, version: str = "", progress: Progress | None = None) -
     say = progress or (lambda fraction, message: None)
     notes: list[str] = []
     say(0.0, "reading traces")
-    traces = store.metric_inputs()
+    traces = store.summaries.metric_inputs()
     if traces.empty:
         empty = pd.DataFrame()
         return Report(version, _now(), empty, empty, empty, empty, ["the workspace is empty"])
@@ -117,7 +117,7 @@ def _with_features(store: Store, traces: pd.DataFrame, chunk: int = 50_000) -> p
     parts = []
     ids = traces["trace_id"].tolist()
     for start in range(0, len(ids), chunk):
-        steps = store.step_texts(ids[start: start + chunk])
+        steps = store.traces.step_texts(ids[start: start + chunk])
         features = [solution_features(list(s)) for s in steps["steps"]]
         parts.append(pd.DataFrame({
             "trace_id": steps["trace_id"],
@@ -163,7 +163,7 @@ def _dispersion(store: Store, traces: pd.DataFrame, notes: list[str]
                          f"{len(problems):,} problems (random sample)")
         picked.append(group[group["problem_id"].isin(chosen)])
     chosen = pd.concat(picked) if picked else correct.iloc[:0]
-    frame = store.embeddings_of(embeddings.MODEL, chosen["trace_id"].tolist())
+    frame = store.embeddings.of(embeddings.MODEL, chosen["trace_id"].tolist())
     vectors = dict(zip(frame["trace_id"], embeddings.matrix(frame)))
     if len(vectors) < len(chosen):
         notes.append(f"{len(chosen) - len(vectors):,} correct solutions have no embedding yet: "
@@ -256,7 +256,7 @@ def _generator_table(store: Store, traces: pd.DataFrame, dispersion: pd.DataFram
     for gen, group in traces.groupby("generator"):
         correct = group[group["correct"] == True]  # noqa: E712
         disp = dispersion[dispersion["generator"] == gen]
-        lexical = store.trace_texts(_sample(correct["trace_id"], LEXICAL_TEXTS))["text"].tolist()
+        lexical = store.traces.texts(_sample(correct["trace_id"], LEXICAL_TEXTS))["text"].tolist()
         ids = [t for t in _sample(correct["trace_id"], ID_POINTS) if t in vectors]
         rows.append({
             "generator": gen, "params": group["params"].iloc[0],
@@ -326,7 +326,7 @@ def _solution_map(store: Store, traces: pd.DataFrame,
     from sklearn.decomposition import PCA
     from sklearn.manifold import TSNE
 
-    embedded = store.embeddings_of(embeddings.MODEL, None if len(traces) <= MAP_POINTS else
+    embedded = store.embeddings.of(embeddings.MODEL, None if len(traces) <= MAP_POINTS else
                                    _map_candidates(traces))
     embedded = embedded.merge(traces, on="trace_id").sort_values("trace_id")
     if len(embedded) < 3:
@@ -337,7 +337,7 @@ def _solution_map(store: Store, traces: pd.DataFrame,
     pca = PCA(n_components=2, random_state=SEED).fit_transform(x)
     tsne = TSNE(n_components=2, metric="cosine", init="pca", random_state=SEED,
                 perplexity=min(30.0, (len(x) - 1) / 3)).fit_transform(x)
-    problems = store.problem_texts(picked["problem_id"].unique().tolist())
+    problems = store.traces.problem_texts(picked["problem_id"].unique().tolist())
     out = picked[["trace_id", "generator", "correct", "suspect", "human_verdict",
                   "problem_id"]].copy()
     out["correct"] = out["correct"].map({True: "correct", False: "wrong"}).fillna("unchecked")

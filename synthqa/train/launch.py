@@ -144,7 +144,7 @@ def held_out_scores(store: Store, config: TrainConfig) -> dict:
     """The evaluation of a trained model from the store: greedy accuracy, and pass@k and
     maj@k over its k samples per held-out problem (what has been ingested so far)."""
     sampled = sampled_generator(config)
-    outcomes = store.answer_outcomes([config.name, sampled])
+    outcomes = store.summaries.answer_outcomes([config.name, sampled])
     scores = {}
     greedy = outcomes[outcomes["generator"] == config.name]
     if len(greedy):
@@ -162,7 +162,7 @@ def held_out_scores(store: Store, config: TrainConfig) -> dict:
 def efficiency_runs(workspace: Workspace, store: Store) -> pd.DataFrame:
     """Succeeded training runs with their data kind, examples, base model and held-out
     accuracy (the points of the data-efficiency curves)."""
-    accuracy = store.generator_stats().set_index("generator")["accuracy"]
+    accuracy = store.summaries.generator_stats().set_index("generator")["accuracy"]
     rows = []
     for run in runs(workspace, limit=500):
         manifest = Path(run.job.run_dir) / "data.jsonl.manifest.json"

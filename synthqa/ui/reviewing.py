@@ -40,7 +40,7 @@ def give_verdict(verdict: str, trace_key: str = "review_trace", advance: bool = 
     trace_id = ss[trace_key]
     labels = verdict_labels(trace_id, ss.reviewer, verdict, ss.get("first_bad"),
                             ss.get("review_note", ""))
-    resources.store().add_labels(labels)  # committed before the page shows anything else
+    resources.store().labels.add_many(labels)  # committed before the page shows anything else
     ss.setdefault("undo_stack", []).append((trace_id, [l["label_id"] for l in labels]))
     step = ss.get("first_bad")
     where = f", first bad step {step + 1}" if verdict == "false_positive" and step is not None \
@@ -63,7 +63,7 @@ def undo(trace_key: str = "review_trace") -> None:
     if not ss.get("undo_stack"):
         return
     trace_id, label_ids = ss.undo_stack.pop()
-    removed = resources.store().delete_labels(label_ids, ss.reviewer)
+    removed = resources.store().labels.delete(label_ids, ss.reviewer)
     ss[trace_key], ss.first_bad = trace_id, None
     ss.review_saved = f"Undone: {removed} label(s) removed; the trace is back."
 

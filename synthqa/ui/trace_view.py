@@ -95,12 +95,12 @@ def show_labels(labels: pd.DataFrame) -> None:
 
 def show_trace(store: Store, trace_id: str, siblings: bool = True, mark=None,
                selected: int | None = None) -> None:
-    trace = store.trace(trace_id)
+    trace = store.traces.get(trace_id)
     if trace is None:
         st.warning("This trace is not in the store.")
         return
-    problem, steps, labels = (store.problem_of(trace_id), store.steps_of(trace_id),
-                              store.labels_for(trace_id))
+    problem, steps, labels = (store.traces.problem_of(trace_id), store.traces.steps_of(trace_id),
+                              store.labels.of_trace(trace_id))
     st.subheader(f"{trace['generator']} · sample {trace['sample_index']}")
     show_problem(problem)
     badges = [verdict_badge(trace["correct"])]
@@ -124,7 +124,7 @@ def show_trace(store: Store, trace_id: str, siblings: bool = True, mark=None,
 
 
 def show_siblings(store: Store, trace_id: str) -> None:
-    others = store.sibling_traces(trace_id)
+    others = store.traces.siblings(trace_id)
     if others.empty:
         return
     st.markdown("**Other traces of this problem**")

@@ -1,0 +1,4 @@
+"""The DuckDB store, the only package that imports duckdb: `Store` and its parts by domain."""
+from synthqa.store.core import Store, StoreBusy
+
+__all__ = ["Store", "StoreBusy"]

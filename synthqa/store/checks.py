@@ -1,0 +1,48 @@
+"""Answer verdicts and step checks: what to re-check and the updates."""
+from __future__ import annotations
+
+
+import pandas as pd
+
+from synthqa.store.part import Part
+
+
+class Checks(Part):
+    def to_verify(self, verifier: str | None) -> pd.DataFrame:
+        """Traces whose verdict came from another verifier (all of them when verifier is None)."""
+        where = "" if verifier is None else "WHERE t.verifier IS DISTINCT FROM ?"
+        return self.df(f"SELECT t.trace_id, t.answer_raw, t.answer_method, t.text, p.gold_answer "
+                       f"FROM traces t "
+                       f"JOIN problems p USING (problem_id) {where}",
+                       [] if verifier is None else [verifier])
+
+    def update_verdicts(self, frame: pd.DataFrame) -> None:
+        with self.transaction() as cur:
+            cur.register("_v", frame[["trace_id", "answer_raw", "answer_method", "is_correct",
+                                      "verifier"]])
+            cur.execute("UPDATE traces SET answer_raw = v.answer_raw, "
+                        "answer_method = v.answer_method, is_correct = v.is_correct, "
+                        "verifier = v.verifier FROM _v v WHERE traces.trace_id = v.trace_id")
+            cur.unregister("_v")
+
+    def to_recheck(self, checker: str | None) -> pd.DataFrame:
+        """Traces (with their step texts) last checked by another step checker."""
+        where = "" if checker is None else "WHERE t.step_checker IS DISTINCT FROM ?"
+        return self.df(f"""SELECT t.trace_id, t.answer_raw,
+                               list(s.text ORDER BY s.step_index) AS steps
+                           FROM traces t JOIN steps s USING (trace_id) {where}
+                           GROUP BY t.trace_id, t.answer_raw""",
+                       [] if checker is None else [checker])
+
+    def update_step_checks(self, traces: pd.DataFrame, steps: pd.DataFrame) -> None:
+        with self.transaction() as cur:
+            cur.register("_t", traces)
+            cur.execute("UPDATE traces SET first_failed_step = t.first_failed_step, "
+                        "error_kind = t.error_kind, step_checker = t.step_checker "
+                        "FROM _t t WHERE traces.trace_id = t.trace_id")
+            cur.register("_s", steps)
+            cur.execute("UPDATE steps SET check_status = s.check_status, "
+                        "check_detail = s.check_detail, error_kind = s.error_kind FROM _s s "
+                        "WHERE steps.trace_id = s.trace_id AND steps.step_index = s.step_index")
+            cur.unregister("_t")
+            cur.unregister("_s")

@@ -1,0 +1,149 @@
+"""The store's connection, transactions, migrations and generic reads; its parts by domain."""
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from synthqa.schema import MIGRATIONS
+from synthqa.store.cache import Cache
+from synthqa.store.checks import Checks
+from synthqa.store.embeddings import Embeddings
+from synthqa.store.imports import Imports
+from synthqa.store.labels import Labels
+from synthqa.store.summaries import Summaries
+from synthqa.store.traces import Traces
+from synthqa.store.training_sets import TrainingSets
+from synthqa.store.values import Values
+
+
+class StoreBusy(RuntimeError):
+    """Another process holds the store file (DuckDB allows one writer process)."""
+
+
+class Store:
+    """One DuckDB connection per process; a cursor per call, so any thread may use it."""
+
+    def __init__(self, path: str | Path, migrations: Sequence[Sequence[str]] = MIGRATIONS):
+        self.path = Path(path)
+        try:
+            self._con = duckdb.connect(str(self.path), config={
+                "autoinstall_known_extensions": "false", "autoload_known_extensions": "false"})
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise StoreBusy(_busy_message(self.path, str(exc))) from exc
+            raise
+        self._write_lock = threading.RLock()
+        self.migrate(migrations)
+        self.imports, self.checks, self.traces = Imports(self), Checks(self), Traces(self)
+        self.summaries, self.training_sets = Summaries(self), TrainingSets(self)
+        self.labels, self.values, self.embeddings = Labels(self), Values(self), Embeddings(self)
+        self.cache = Cache(self)
+
+    def close(self) -> None:
+        self._con.close()
+
+    @contextmanager
+    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        cur = self._con.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """All writes go through here: one writer at a time, all or nothing."""
+        with self._write_lock, self.cursor() as cur:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            cur.execute("COMMIT")
+
+    # -- schema ---------------------------------------------------------------------------
+    def schema_version(self) -> int:
+        with self.cursor() as cur:
+            cur.execute("CREATE TABLE IF NOT EXISTS schema_version "
+                        "(version INTEGER PRIMARY KEY, applied_at TIMESTAMP)")
+            return cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+
+    def migrate(self, migrations: Sequence[Sequence[str]]) -> int:
+        current = self.schema_version()
+        for version, statements in enumerate(migrations, start=1):
+            if version <= current:
+                continue
+            with self.transaction() as cur:
+                for sql in statements:
+                    cur.execute(sql)
+                cur.execute("INSERT INTO schema_version VALUES (?, now())", [version])
+        return self.schema_version()
+
+    # -- generic reads --------------------------------------------------------------------
+    def df(self, sql: str, params: Sequence | None = None) -> pd.DataFrame:
+        with self.cursor() as cur:
+            return cur.execute(sql, params or []).df()
+
+    def scalar(self, sql: str, params: Sequence | None = None):
+        with self.cursor() as cur:
+            return cur.execute(sql, params or []).fetchone()[0]
+
+    def count(self, table: str) -> int:
+        if table not in {"problems", "generators", "runs", "traces", "steps", "labels", "imports"}:
+            raise ValueError(f"unknown table {table!r}")
+        return self.scalar(f"SELECT count(*) FROM {table}")
+
+    # -- names kept from the single-class store (scripts and tests call them) ----------
+    def add_label(self, label: dict) -> None:
+        self.labels.add(label)
+
+    def add_labels(self, labels: list[dict]) -> None:
+        self.labels.add_many(labels)
+
+    def delete_labels(self, label_ids: list[str], who: str) -> int:
+        return self.labels.delete(label_ids, who)
+
+    def labels_for(self, trace_id: str) -> pd.DataFrame:
+        return self.labels.of_trace(trace_id)
+
+    def trace(self, trace_id: str) -> dict | None:
+        return self.traces.get(trace_id)
+
+    def count_traces(self, where: str, params: list) -> int:
+        return self.traces.count(where, params)
+
+    def trace_page(self, where: str, params: list, limit: int, offset: int) -> pd.DataFrame:
+        return self.traces.page(where, params, limit, offset)
+
+    def generator_stats(self) -> pd.DataFrame:
+        return self.summaries.generator_stats()
+
+    def step_check_vs_human(self) -> dict[str, list[tuple[int | None, int | None]]]:
+        return self.labels.step_check_vs_human()
+
+    def embeddings_of(self, model: str, trace_ids: Sequence[str] | None = None) -> pd.DataFrame:
+        return self.embeddings.of(model, trace_ids)
+
+    def rollout_inputs(self, generator: str | None, negatives_only: bool, limit: int,
+                       trace_ids: Sequence[str] | None = None) -> pd.DataFrame:
+        return self.values.rollout_inputs(generator, negatives_only, limit, trace_ids)
+
+    def rollouts_of(self, trace_id: str, policy: str, mode: str,
+                    prefix_steps: int) -> pd.DataFrame:
+        return self.values.rollouts_of(trace_id, policy, mode, prefix_steps)
+
+    def pits_frame(self) -> pd.DataFrame:
+        return self.values.pits_frame()
+
+
+def _busy_message(path: Path, detail: str) -> str:
+    pid = re.search(r"PID (\d+)", detail)
+    who = f"process {pid.group(1)}" if pid else "another process"
+    return f"{path} is held by {who} (DuckDB allows one writer per file)"

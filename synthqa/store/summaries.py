@@ -1,0 +1,56 @@
+"""Per-generator summaries and the rows the metrics report reads."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from synthqa.store.part import Part
+
+
+class Summaries(Part):
+    def generator_stats(self) -> pd.DataFrame:
+        """Per generator: traces, accuracy (human overrides win), suspects, labelled traces."""
+        return self.df("""
+            SELECT t.generator, any_value(g.params) AS params, count(*) AS traces,
+                   avg(CASE WHEN t.correct THEN 1.0 WHEN t.correct = false THEN 0.0 END)
+                       AS accuracy,
+                   count(*) FILTER (WHERE t.suspect) AS suspects,
+                   count(DISTINCT l.trace_id) AS labelled
+            FROM traces_effective t
+            LEFT JOIN generators g ON g.name = t.generator
+            LEFT JOIN (SELECT DISTINCT trace_id FROM labels WHERE origin = 'human') l
+                   ON l.trace_id = t.trace_id
+            GROUP BY t.generator ORDER BY t.generator""")
+
+    def samples_per_problem(self, generator: str, source: str | None = None
+                            ) -> list[tuple[int, int]]:
+        """(samples, correct samples) of each problem the generator answered."""
+        with self.cursor() as cur:
+            return cur.execute("""
+                SELECT count(*), count(*) FILTER (WHERE t.correct)
+                FROM traces_effective t JOIN problems p USING (problem_id)
+                WHERE t.generator = ? AND (? IS NULL OR p.source = ?)
+                GROUP BY t.problem_id""", [generator, source, source]).fetchall()
+
+    def metric_inputs(self) -> pd.DataFrame:
+        """One row per trace with what the metrics need: problem, generator, run, verdicts,
+        the latest human reasoning verdict, complexity and the run's FLOPs per sample."""
+        return self.df("""
+            SELECT t.trace_id, t.problem_id, t.generator, t.run_id, t.sample_index,
+                   t.answer_raw, t.correct, t.suspect, t.error_kind, t.n_steps, t.n_tokens,
+                   p.source, p.level, p.topic, g.params,
+                   r.flops / nullif(r.n_traces, 0) AS flops_per_sample,
+                   l.value AS human_verdict
+            FROM traces_effective t JOIN problems p USING (problem_id)
+            LEFT JOIN generators g ON g.name = t.generator
+            LEFT JOIN runs r ON r.run_id = t.run_id
+            LEFT JOIN labels_latest l ON l.trace_id = t.trace_id AND l.kind = 'reasoning'
+                 AND l.step_index IS NULL""")
+
+    def answer_outcomes(self, generators: Sequence[str]) -> pd.DataFrame:
+        """Per trace of these generators: problem, final answer, whether it is right."""
+        return self.df("""
+            SELECT generator, problem_id, answer_raw, correct FROM traces_effective
+            WHERE list_contains(?, generator) ORDER BY generator, problem_id, trace_id""",
+            [list(generators)])

@@ -1,0 +1,112 @@
+"""Browsing traces: filters, pages, one trace with its problem, steps and siblings, exports."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from synthqa.store.part import Part
+
+
+class Traces(Part):
+    def filter_options(self) -> dict:
+        """Values the trace filters can take, and the ranges of steps and tokens."""
+        with self.cursor() as cur:
+            def distinct(sql):
+                return [r[0] for r in cur.execute(sql).fetchall() if r[0] is not None]
+            bounds = cur.execute("SELECT coalesce(max(n_steps), 0), coalesce(max(n_tokens), 0) "
+                                 "FROM traces").fetchone()
+            return {
+                "sources": distinct("SELECT DISTINCT source FROM problems ORDER BY 1"),
+                "splits": distinct("SELECT DISTINCT split FROM problems ORDER BY 1"),
+                "generators": distinct("SELECT name FROM generators ORDER BY 1"),
+                "runs": distinct("SELECT run_id FROM runs ORDER BY 1"),
+                "max_steps": bounds[0], "max_tokens": bounds[1],
+            }
+
+    def count(self, where: str, params: list) -> int:
+        return self.scalar(f"SELECT count(*) FROM traces_effective t WHERE {where}", params)
+
+    def page(self, where: str, params: list, limit: int, offset: int) -> pd.DataFrame:
+        """One page of traces in a stable order; problems and labels joined for its rows only."""
+        return self.df(f"""
+            WITH page AS (
+                SELECT t.trace_id, t.problem_id, t.generator, t.sample_index, t.answer_raw,
+                       t.correct, t.suspect, t.error_kind, t.n_steps, t.n_tokens
+                FROM traces_effective t WHERE {where}
+                ORDER BY t.problem_id, t.generator, t.sample_index, t.trace_id
+                LIMIT ? OFFSET ?)
+            SELECT page.trace_id, p.source, page.generator, left(p.text, 120) AS problem,
+                   page.answer_raw AS answer, p.gold_answer AS gold, page.correct,
+                   page.suspect, page.error_kind, page.n_steps, page.n_tokens,
+                   (SELECT count(*) FROM labels l WHERE l.trace_id = page.trace_id
+                    AND l.origin = 'human') AS labels
+            FROM page JOIN problems p USING (problem_id)
+            ORDER BY page.problem_id, page.generator, page.sample_index, page.trace_id""",
+            [*params, limit, offset])
+
+    def problem_of(self, trace_id: str) -> dict:
+        frame = self.df("SELECT p.* FROM problems p JOIN traces t USING (problem_id) "
+                        "WHERE t.trace_id = ?", [trace_id])
+        return frame.iloc[0].to_dict()
+
+    def siblings(self, trace_id: str, limit: int = 8) -> pd.DataFrame:
+        """Other traces of the same problem (how did other generators solve it?)."""
+        return self.df("""
+            SELECT o.trace_id, o.generator, o.sample_index, o.answer_raw, o.correct, o.suspect,
+                   o.text FROM traces_effective o
+            WHERE o.problem_id = (SELECT problem_id FROM traces WHERE trace_id = ?)
+              AND o.trace_id <> ? ORDER BY o.generator, o.sample_index LIMIT ?""",
+            [trace_id, trace_id, limit])
+
+    def get(self, trace_id: str) -> dict | None:
+        frame = self.df("SELECT * FROM traces_effective WHERE trace_id = ?", [trace_id])
+        return None if frame.empty else frame.iloc[0].to_dict()
+
+    def steps_of(self, trace_id: str) -> pd.DataFrame:
+        return self.df("SELECT * FROM steps WHERE trace_id = ? ORDER BY step_index", [trace_id])
+
+    def step_texts(self, trace_ids: Sequence[str] | None = None) -> pd.DataFrame:
+        """(trace_id, steps as a list) for the given traces, or for all."""
+        where = "" if trace_ids is None else "WHERE trace_id IN (SELECT unnest(?))"
+        return self.df(f"SELECT trace_id, list(text ORDER BY step_index) AS steps FROM steps "
+                       f"{where} GROUP BY trace_id", [] if trace_ids is None else [list(trace_ids)])
+
+    def problem_texts(self, problem_ids: Sequence[str]) -> dict[str, str]:
+        with self.cursor() as cur:
+            return dict(cur.execute("SELECT problem_id, text FROM problems WHERE problem_id IN "
+                                    "(SELECT unnest(?))", [list(problem_ids)]).fetchall())
+
+    def texts(self, trace_ids: Sequence[str]) -> pd.DataFrame:
+        return self.df("SELECT trace_id, text FROM traces WHERE trace_id IN (SELECT unnest(?))",
+                       [list(trace_ids)])
+
+    def export_frame(self, generator: str | None = None, source: str | None = None,
+                     labelled_only: bool = False) -> pd.DataFrame:
+        """Traces with their problem, generator, run and latest human labels, for export."""
+        return self.df("""
+            WITH human AS (SELECT * FROM labels_latest WHERE origin = 'human'),
+            ratings AS (SELECT trace_id, list(TRY_CAST(value AS INTEGER) ORDER BY step_index)
+                               AS step_labels, any_value(who) AS who, count(*) AS n
+                        FROM human WHERE kind = 'step_rating' GROUP BY trace_id),
+            steps_of AS (SELECT trace_id, list(text ORDER BY step_index) AS steps, count(*) AS n
+                         FROM steps GROUP BY trace_id)
+            SELECT p.problem_id, p.source, p.split, p.text AS problem, p.gold_answer,
+                   p.gold_solution, p.level, p.topic, t.generator, g.params, t.run_id AS run,
+                   r.temperature, t.sample_index, t.text AS solution, s.steps,
+                   t.answer_raw AS answer, t.correct AS is_correct,
+                   CASE WHEN t.tokens_estimated THEN NULL ELSE t.n_tokens END AS n_tokens,
+                   fe.value AS first_error_step, fe.note AS first_error_note,
+                   CASE WHEN rt.n = s.n THEN rt.step_labels END AS step_labels,
+                   coalesce(fe.who, rt.who) AS labeller
+            FROM traces_effective t JOIN problems p USING (problem_id)
+            JOIN steps_of s USING (trace_id)
+            LEFT JOIN generators g ON g.name = t.generator
+            LEFT JOIN runs r ON r.run_id = t.run_id
+            LEFT JOIN human fe ON fe.trace_id = t.trace_id AND fe.kind = 'first_error_step'
+                 AND fe.step_index IS NULL
+            LEFT JOIN ratings rt ON rt.trace_id = t.trace_id
+            WHERE (? IS NULL OR t.generator = ?) AND (? IS NULL OR p.source = ?)
+              AND (NOT ? OR EXISTS (SELECT 1 FROM human h WHERE h.trace_id = t.trace_id))
+            ORDER BY p.problem_id, t.generator, t.sample_index""",
+            [generator, generator, source, source, labelled_only])
