@@ -11,6 +11,7 @@ pages = [
     st.Page("pages/review.py", title="Review", icon=":material/rate_review:"),
     st.Page("pages/quality.py", title="Data quality", icon=":material/insights:"),
     st.Page("pages/compare.py", title="SE vs WC", icon=":material/compare_arrows:"),
+    st.Page("pages/judges.py", title="Judges", icon=":material/gavel:"),
     st.Page("pages/sampling.py", title="Sampling", icon=":material/casino:"),
     st.Page("pages/pits.py", title="Step values", icon=":material/stairs:"),
     st.Page("pages/train.py", title="Training", icon=":material/model_training:"),

@@ -2,7 +2,9 @@
 import streamlit as st
 
 from synthqa.metrics import report
+from synthqa.metrics.quality import FprEstimate
 from synthqa.ui import charts, metrics
+from synthqa.ui.text import escape
 from synthqa.ui.router import through_router
 
 through_router()
@@ -53,6 +55,11 @@ else:
                                                       help="(WC - SE) / SE"),
         "FPR Δ points": st.column_config.NumberColumn(format="%+.1f",
                                                       help="WC - SE, percentage points")})
+
+rows = rep.generators.set_index("generator")
+st.caption("  \n".join(f"FPR {role} ({escape(name)}): "
+                       f"{escape(FprEstimate.from_row(rows.loc[name]).describe())}"
+                       for role, name in (("SE", se), ("WC", wc))))
 
 st.subheader("Solution map")
 metrics.solution_map(rep.map[rep.map["generator"].isin([se, wc])].reset_index(drop=True),

@@ -5,6 +5,7 @@ from synthqa.metrics import report
 from synthqa.metrics.quality import FprEstimate
 from synthqa.ui import charts, metrics
 from synthqa.ui.router import through_router
+from synthqa.ui.text import escape
 
 through_router()
 
@@ -19,8 +20,8 @@ gens = rep.generators
 name = st.selectbox("Data set (generator)", gens["generator"], key="dataset",
                     bind="query-params")
 row = gens.set_index("generator").loc[name]
-fpr = FprEstimate(None if row["fpr_n"] == 0 else row["fpr_human"], row["fpr_low"],
-                  row["fpr_high"], int(row["fpr_n"]))
+fpr = FprEstimate.from_row(row)
+fpr_basis = escape(fpr.basis())
 
 def show(column, label: str, value, fmt: str, help: str | None = None,
          note: str | None = None) -> None:
@@ -34,10 +35,11 @@ st.subheader("Quality")
 q = st.columns(4)
 show(q[0], "Accuracy", row["accuracy"], ".1%", "final answer matches the gold answer")
 show(q[1], "FPR · human review", fpr.rate, ".1%",
-     "answer-correct traces whose reasoning reviewers judged wrong; Wilson 95% interval, "
-     "stratified by step-check suspicion",
-     f"95% CI {fpr.low:.0%}–{fpr.high:.0%}, n = {fpr.reviewed}" if fpr.reviewed else
-     "no reviews yet")
+     "answer-correct traces whose reasoning humans judged wrong (Review-page verdicts and "
+     "imported first-error labels alike); Wilson 95% interval, stratified by step-check "
+     f"suspicion. Rests on: {fpr_basis}",
+     f"95% CI {fpr.low:.0%}–{fpr.high:.0%}, n = {fpr.reviewed} · {fpr_basis}"
+     if fpr.reviewed else "no reviews yet")
 show(q[2], "FPR · step checks", row["suspect_share"], ".1%",
      "answer-correct traces with a wrong written equation: a lower bound, since reasoning "
      "errors with correct arithmetic are missed", "automatic estimate")

@@ -3,11 +3,18 @@ import pandas as pd
 import streamlit as st
 
 from synthqa.export import export_records, jsonl_bytes, prm_records
+from synthqa.fpr import table as fpr_table
 from synthqa.review import MODES, agreement, fpr
 from synthqa.ui import resources, reviewing
 from synthqa.ui.router import through_router
-from synthqa.ui.trace_view import (show_labels, show_problem, show_steps, verdict_badge,
-                                   verdicts_badge)
+from synthqa.ui.text import escape
+from synthqa.ui.trace_view import (
+    show_labels,
+    show_problem,
+    show_steps,
+    verdict_badge,
+    verdicts_badge,
+)
 
 through_router()
 
@@ -24,17 +31,29 @@ c1.selectbox("Generator", generators, key="review_generator", bind="query-params
              on_change=reviewing.restart)
 c2.segmented_control("Order", MODES, key="review_mode", default=MODES[0],
                      on_change=reviewing.restart,
-                     help="random sample: unbiased FPR; suspects first: step-check failures first")
+                     help="random sample: unbiased FPR; suspects first: step-check failures "
+                     "first; active: the traces the judge is least sure of first, weighted so "
+                     "the judge-corrected FPR stays unbiased")
 if ss.get("reviewer"):
     c3.caption(f"Reviewer: **{ss.reviewer}**")
 
+judges = store.judges.names()
+if judges:
+    c2.selectbox("Judge", judges, key="review_judge", on_change=reviewing.restart,
+                 help="its scores order the active queue and correct the FPR (PPI)")
 estimate = fpr(store, ss.review_generator)
 pairs = agreement(store, ss.review_generator)
 m1, m2 = st.columns([3, 2])
 m1.metric("False-positive rate (human review)", "—" if estimate.rate is None
           else f"{estimate.rate:.1%}", help="answer-correct traces whose reasoning is wrong; "
+          "every human label counts (Review-page verdicts and imported first-error labels); "
           "stratified by step-check suspicion, 95% Wilson interval")
-m1.caption(estimate.text())
+m1.caption(estimate.text())  # numbers only
+if estimate.reviewed:
+    m1.caption(f"Rests on {escape(estimate.basis())}")
+if ss.get("review_judge") in judges:
+    m1.dataframe(fpr_table(store, ss.review_generator, ss.review_judge), hide_index=True,
+                 key="fpr_methods")
 if pairs:
     m2.dataframe(pd.DataFrame([{"reviewers": " & ".join(p.reviewers), "overlap": p.overlap,
                                 "agree": p.agree, "kappa": p.kappa} for p in pairs]),

@@ -123,9 +123,7 @@ def adapt_gsm8k_openai(obj: Any) -> list[TraceRecord]:
 def adapt_mr_gsm8k(obj: Any) -> list[TraceRecord]:
     if not isinstance(obj, dict):
         raise RecordError("expected an object")
-    steps = obj.get("model_output_steps")
-    if not isinstance(steps, list) or not steps or not all(isinstance(s, str) for s in steps):
-        raise RecordError("field 'model_output_steps' must be a non-empty list of strings")
+    steps = _steps(obj.get("model_output_steps"), "model_output_steps")
     first = obj.get("model_output_solution_first_error_step")
     if first is not None and (not isinstance(first, int) or not 1 <= first <= len(steps)):
         raise RecordError(f"first_error_step {first!r} is not a step number 1..{len(steps)}")
@@ -156,9 +154,7 @@ def _mr_gold(answer: Any, solution: Any) -> str | None:
 def adapt_bigbench_mistake(obj: Any) -> list[TraceRecord]:
     if not isinstance(obj, dict) or not isinstance(obj.get("input"), str):
         raise RecordError("expected an object with an 'input' string")
-    steps = obj.get("steps")
-    if not isinstance(steps, list) or not steps or not all(isinstance(s, str) for s in steps):
-        raise RecordError("field 'steps' must be a non-empty list of strings")
+    steps = _steps(obj.get("steps"), "steps")
     mistake = obj.get("mistake_index")
     if mistake is not None and (not isinstance(mistake, int) or not 0 <= mistake < len(steps)):
         raise RecordError(f"mistake_index {mistake!r} is not a step index 0..{len(steps) - 1}")
@@ -171,6 +167,95 @@ def adapt_bigbench_mistake(obj: Any) -> list[TraceRecord]:
         meta={"model_answer": obj.get("answer")})]
 
 
+def adapt_processbench(obj: Any) -> list[TraceRecord]:
+    """ProcessBench (Zheng et al. 2024): `label` = earliest wrong step, 0-based, -1 = none; no
+    gold answer, so the file's `final_answer_correct` is the answer verdict."""
+    if not isinstance(obj, dict) or not isinstance(obj.get("problem"), str):
+        raise RecordError("expected an object with a 'problem' string")
+    steps = _steps(obj.get("steps"), "steps")
+    label = obj.get("label")
+    if not isinstance(label, int) or isinstance(label, bool) or not -1 <= label < len(steps):
+        raise RecordError(f"label {label!r} is not -1 (no error) or a step index "
+                          f"0..{len(steps) - 1}")
+    item_id, generator = obj.get("id"), obj.get("generator")
+    if not isinstance(generator, str) or not generator.strip():
+        raise RecordError("field 'generator' must be a non-empty string")
+    correct = obj.get("final_answer_correct")
+    if correct is not None and not isinstance(correct, bool):
+        raise RecordError("field 'final_answer_correct' must be true or false")
+    source = str(item_id).rsplit("-", 1)[0] if isinstance(item_id, str) and "-" in item_id \
+        else "processbench"
+    return [TraceRecord(
+        problem=obj["problem"], generator=generator, steps=steps, source=f"processbench-{source}",
+        split="test", is_correct=correct, first_error_step=label,
+        labeller="ProcessBench annotators", run=f"{generator}:processbench-{source}",
+        meta={"id": item_id})]
+
+
+def adapt_prm800k(obj: Any) -> list[TraceRecord]:
+    """PRM800K (Lightman et al. 2023): per step the chosen completion (or the labeller's own)
+    with its rating -1 / 0 / +1; labelling stops at the first -1, the first error."""
+    if not isinstance(obj, dict) or not isinstance(obj.get("question"), dict) \
+            or not isinstance(obj.get("label"), dict):
+        raise RecordError("expected an object with 'question' and 'label' objects")
+    question, label = obj["question"], obj["label"]
+    if not isinstance(question.get("problem"), str):
+        raise RecordError("field 'question.problem' must be a string")
+    steps, ratings = _prm800k_steps(label.get("steps"))
+    first = next((i for i, r in enumerate(ratings) if r == -1), None)
+    finish = label.get("finish_reason")
+    if first is None and finish == "solution":
+        first = NO_ERROR
+    gold = question.get("ground_truth_answer")
+    return [TraceRecord(
+        problem=question["problem"], generator="prm800k-generator", steps=steps,
+        gold_answer=None if gold is None else str(gold),
+        gold_solution=question.get("ground_truth_solution"), source="prm800k",
+        split=f"phase{obj['generation']}" if isinstance(obj.get("generation"), int) else None,
+        answer=None if question.get("pre_generated_answer") is None
+        else str(question["pre_generated_answer"]),
+        first_error_step=first, step_labels=ratings,
+        labeller=str(obj.get("labeler") or "PRM800K labellers"), run="prm800k-generator:prm800k",
+        meta={"finish_reason": finish, "timestamp": obj.get("timestamp"),
+              "quality_control": bool(obj.get("is_quality_control_question")),
+              "initial_screening": bool(obj.get("is_initial_screening_question"))})]
+
+
+def _prm800k_steps(raw: Any) -> tuple[list[str], list[int | None]]:
+    if not isinstance(raw, list) or not raw:
+        raise RecordError("field 'label.steps' must be a non-empty list")
+    steps, ratings = [], []
+    for n, step in enumerate(raw):
+        if not isinstance(step, dict):
+            raise RecordError(f"label.steps[{n}] must be an object")
+        chosen, human = step.get("chosen_completion"), step.get("human_completion")
+        completions = step.get("completions") or []
+        if isinstance(human, dict) and isinstance(human.get("text"), str):
+            pick = human
+        elif isinstance(chosen, int) and 0 <= chosen < len(completions):
+            pick = completions[chosen]
+        elif completions:
+            pick = completions[0]  # the step labelling stopped at (rated -1, none chosen)
+        else:
+            raise RecordError(f"label.steps[{n}] has no completion")
+        if not isinstance(pick, dict) or not isinstance(pick.get("text"), str):
+            raise RecordError(f"label.steps[{n}]: a completion needs a 'text' string")
+        rating = pick.get("rating")
+        if rating is not None and rating not in (-1, 0, 1):
+            raise RecordError(f"label.steps[{n}]: rating {rating!r} is not -1, 0 or 1")
+        steps.append(pick["text"])
+        ratings.append(rating)
+        if rating == -1:
+            break
+    return steps, ratings
+
+
+def _steps(value: Any, name: str) -> list[str]:
+    if not isinstance(value, list) or not value or not all(isinstance(s, str) for s in value):
+        raise RecordError(f"field '{name}' must be a non-empty list of strings")
+    return value
+
+
 def adapt_generic(obj: Any) -> list[TraceRecord]:
     return [from_generic(obj)]
 
@@ -180,6 +265,8 @@ FORMATS: dict[str, tuple[Callable[[Any], list[TraceRecord]], str]] = {
     "gsm8k-openai": (adapt_gsm8k_openai, "OpenAI grade-school-math example_model_solutions"),
     "mr-gsm8k": (adapt_mr_gsm8k, "MR-GSM8K eval results (human first error step, 1-based)"),
     "bigbench-mistake": (adapt_bigbench_mistake, "BIG-Bench Mistake (mistake_index, 0-based)"),
+    "processbench": (adapt_processbench, "ProcessBench (label = earliest wrong step, 0-based)"),
+    "prm800k": (adapt_prm800k, "PRM800K (per-step ratings -1/0/+1; first -1 = first error)"),
 }
 
 
@@ -201,5 +288,10 @@ def detect_format(path: Path, max_line_bytes: int) -> str:
                 return "bigbench-mistake"
             if "ground_truth" in obj and any(g in obj for g in GSM8K_GENERATORS):
                 return "gsm8k-openai"
+            if {"final_answer_correct", "label", "steps", "problem"} <= obj.keys():
+                return "processbench"
+            if isinstance(obj.get("question"), dict) and isinstance(obj.get("label"), dict) \
+                    and "steps" in obj["label"]:
+                return "prm800k"
         break
     return "generic"

@@ -14,15 +14,28 @@ from synthqa.records import NO_ERROR
 from synthqa.store import Store
 
 
+SINGLE_LABELLER_FIELDS = ("first_error_step", "first_error_note", "step_labels", "reasoning",
+                          "labeller")
+
+
 def export_records(store: Store, generator: str | None = None, source: str | None = None,
                    labelled_only: bool = False) -> list[dict]:
     frame = store.traces.export_frame(generator, source, labelled_only)
     records = []
     for row in frame.to_dict("records"):
         row = {k: _plain(v) for k, v in row.items()}
-        label = row.pop("first_error_step")
-        if label is not None:
-            row["first_error_step"] = NO_ERROR if label == "none" else int(label)
+        if row.get("meta"):
+            row["meta"] = json.loads(row["meta"])
+        if row.pop("labellers") > 1:  # one labeller's fields would misattribute the others'
+            for key in SINGLE_LABELLER_FIELDS:
+                row.pop(key)
+            row["labels"] = [{k: v for k, v in label.items() if v is not None}
+                             for label in row["labels"]]
+        else:
+            row.pop("labels")
+            label = row.pop("first_error_step")
+            if label is not None:
+                row["first_error_step"] = NO_ERROR if label == "none" else int(label)
         records.append({k: v for k, v in row.items() if v is not None})
     return records
 

@@ -7,11 +7,11 @@ CORRECTNESS = ("any", "correct", "wrong", "unverified")
 LABEL_STATES = ("any", "labelled", "unlabelled", "disagreement")
 SUSPECT_STATES = ("any", "suspects", "clean")
 
-# Human review verdicts on a trace, latest per reviewer; "disagreement" = reviewers differ.
+# Human verdicts on a trace (Review page or imported labels), latest per labeller; "disagreement" = reviewers differ.
 _LABELLED = ("EXISTS (SELECT 1 FROM labels l WHERE l.trace_id = t.trace_id "
              "AND l.origin = 'human')")
-_DISAGREE = ("(SELECT count(DISTINCT value) FROM labels_by_reviewer r WHERE r.trace_id = "
-             "t.trace_id AND r.kind = 'reasoning' AND r.value <> 'unsure') > 1")
+_DISAGREE = ("(SELECT count(DISTINCT verdict) FROM human_verdicts r WHERE r.trace_id = "
+             "t.trace_id AND r.verdict <> 'unsure') > 1")
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,9 @@ from synthqa.adapters import FORMATS, detect_format, reader_for
 from synthqa.answers import VERIFIER, extract_answer, verify_many
 from synthqa.config import Settings
 from synthqa.records import NO_ERROR, RecordError, TraceRecord, meta_json
+from synthqa.schema import TABLE_COLUMNS
 from synthqa.stepcheck import CHECKER, check_trace
 from synthqa.steps import split_steps, splitter_name
-from synthqa.schema import TABLE_COLUMNS
 from synthqa.store import Store, StoreBusy
 from synthqa.workspace import Workspace, display_name, inbox_format
 
@@ -144,11 +144,17 @@ class FrameBuilder:
                 "step_checker": CHECKER, "import_id": self.import_id, "meta": meta_json(rec.meta)}
 
     def _label_rows(self, rec: TraceRecord, trace_id: str) -> Iterator[dict]:
-        def row(step, kind, value, note=None):
-            return {"label_id": stable_id(trace_id, step, kind, value, rec.labeller),
+        def row(step, kind, value, note=None, who=rec.labeller, at=None):
+            return {"label_id": stable_id(trace_id, step, kind, value, who),
                     "trace_id": trace_id, "step_index": step, "kind": kind, "value": value,
-                    "who": rec.labeller, "origin": "human", "labelled_at": self.now, "note": note}
+                    "who": who, "origin": "human", "labelled_at": at or self.now, "note": note}
 
+        for label in rec.labels or []:
+            yield row(label["step"], label["kind"], label["value"], label["note"],
+                      label["labeller"], label["at"])
+
+        if rec.reasoning is not None:
+            yield row(None, "reasoning", rec.reasoning)
         if rec.first_error_step is not None:
             value = "none" if rec.first_error_step == NO_ERROR else str(rec.first_error_step)
             yield row(None, "first_error_step", value, rec.first_error_note)
@@ -240,20 +246,25 @@ def import_file(store: Store, path: str | Path, fmt: str = "auto",
 
 
 ROLLOUTS = "rollouts"  # inbox shards of a rollout run (synthqa.rollout_job), not traces
+JUDGEMENTS = "judgements"  # inbox shards of a judge run (synthqa.judges.job)
 
 
-def import_rollouts(store: Store, path: Path) -> ImportResult:
-    """One rollout shard: values, rollouts and pits of its traces, in one transaction, once."""
-    result = ImportResult(path=str(path), fmt=ROLLOUTS, sha256=file_sha256(path))
-    if store.imports.done(result.sha256, ROLLOUTS):
+def _shard_inserter(store: Store, fmt: str):
+    return {ROLLOUTS: store.values.insert_shard, JUDGEMENTS: store.judges.insert_shard}[fmt]
+
+
+def import_shard(store: Store, path: Path, fmt: str = ROLLOUTS) -> ImportResult:
+    """One result shard of a job (rollouts or judgements), in one transaction, once."""
+    result = ImportResult(path=str(path), fmt=fmt, sha256=file_sha256(path))
+    if store.imports.done(result.sha256, fmt):
         result.skipped = True
         return result
     started = datetime.now(timezone.utc).replace(tzinfo=None)
     with store.transaction() as cur:
-        result.n_records = store.values.insert_shard(cur, path)
+        result.n_records = _shard_inserter(store, fmt)(cur, path)
         store.imports.record(cur, {
-            "import_id": f"{result.sha256[:12]}-{ROLLOUTS}", "sha256": result.sha256,
-            "fmt": ROLLOUTS, "path": str(path), "started_at": started,
+            "import_id": f"{result.sha256[:12]}-{fmt}", "sha256": result.sha256,
+            "fmt": fmt, "path": str(path), "started_at": started,
             "n_records": result.n_records, "n_traces_new": 0, "n_errors": 0, "errors": "[]"})
     result.n_traces = result.n_records
     return result
@@ -267,8 +278,8 @@ def ingest_inbox(store: Store, workspace: Workspace,
         for inbox_file in workspace.pending():
             fmt = inbox_format(inbox_file)
             try:
-                if fmt == ROLLOUTS:
-                    result = import_rollouts(store, inbox_file)
+                if fmt in (ROLLOUTS, JUDGEMENTS):
+                    result = import_shard(store, inbox_file, fmt)
                 else:
                     result = import_file(store, inbox_file, fmt, settings,
                                          name=display_name(inbox_file))

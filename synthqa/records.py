@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
 NO_ERROR = -1  # first_error_step of a trace labelled as having no wrong step
+REASONING_VERDICTS = ("correct", "false_positive", "unsure")  # as the Review page writes them
 
 
 class RecordError(ValueError):
@@ -35,6 +37,8 @@ class TraceRecord:
     first_error_step: int | None = None  # 0-based first wrong step; -1 none; None unlabelled
     first_error_note: str | None = None
     step_labels: list[int] | None = None  # per step: 1 good, 0 neutral, -1 bad (PRM800K)
+    reasoning: str | None = None     # a reviewer's verdict: correct / false_positive / unsure
+    labels: list[dict] | None = None  # several labellers' labels (what export writes for them)
     labeller: str = "import"
     meta: dict = field(default_factory=dict)
 
@@ -88,6 +92,38 @@ def _int_list(obj: dict, name: str, length: int | None) -> list[int] | None:
     return [None if v is None else int(v) for v in value]
 
 
+LABEL_KINDS = ("first_error_step", "reasoning", "step_rating", "answer_correct")
+
+
+def _labels(value: Any, n_steps: int | None) -> list[dict] | None:
+    """`labels`: [{kind, value, labeller, step?, note?, at?}], each checked like its field."""
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise RecordError("field 'labels' must be a list of objects")
+    out = []
+    for n, label in enumerate(value):
+        where = f"labels[{n}]"
+        if not isinstance(label, dict) or label.get("kind") not in LABEL_KINDS:
+            raise RecordError(f"{where}: 'kind' must be one of {', '.join(LABEL_KINDS)}")
+        for key in ("value", "labeller"):
+            if not isinstance(label.get(key), str) or not label[key].strip():
+                raise RecordError(f"{where}: '{key}' must be a non-empty string")
+        step = label.get("step")
+        if step is not None and (not isinstance(step, int) or isinstance(step, bool) or step < 0
+                                 or (n_steps is not None and step >= n_steps)):
+            raise RecordError(f"{where}: 'step' {step!r} is not a step index")
+        at = label.get("at")
+        try:
+            at = None if at is None else datetime.fromisoformat(at).replace(tzinfo=None)
+        except (TypeError, ValueError):
+            raise RecordError(f"{where}: 'at' must be an ISO date-time") from None
+        note = label.get("note")
+        out.append({"kind": label["kind"], "value": label["value"], "labeller": label["labeller"],
+                    "step": step, "note": note if isinstance(note, str) else None, "at": at})
+    return out
+
+
 def from_generic(obj: Any) -> TraceRecord:
     """Validate one generic record; raises RecordError naming the field at fault."""
     if not isinstance(obj, dict):
@@ -118,11 +154,16 @@ def from_generic(obj: Any) -> TraceRecord:
         is_correct=_get(obj, "is_correct", bool),
         first_error_step=_get(obj, "first_error_step", int),
         first_error_note=_get(obj, "first_error_note", str),
+        reasoning=_get(obj, "reasoning", str),
         labeller=_get(obj, "labeller", str) or "import",
         meta=meta,
     )
+    if record.reasoning is not None and record.reasoning not in REASONING_VERDICTS:
+        raise RecordError(f"reasoning {record.reasoning!r} is not one of "
+                          f"{', '.join(REASONING_VERDICTS)}")
     n_steps = len(steps) if steps is not None else None
     record.step_labels = _int_list(obj, "step_labels", n_steps)
+    record.labels = _labels(obj.get("labels"), n_steps)
     first = record.first_error_step
     if first is not None and (first < NO_ERROR or (n_steps is not None and first >= n_steps)):
         raise RecordError(f"first_error_step {first} is not -1 (no error) or a step index")

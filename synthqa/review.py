@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from itertools import combinations
 
-from synthqa.metrics.quality import FprEstimate, Stratum, fpr_estimate
+from synthqa.metrics.quality import FprEstimate
 from synthqa.store import Store
 
 VERDICTS = {"correct": "Reasoning correct", "false_positive": "False positive",
             "unsure": "Unsure"}
-MODES = ("random sample", "suspects first")
+MODES = ("random sample", "suspects first", "active (judge)")
+ACTIVE = MODES[2]  # the trace that shrinks the judge-corrected interval most comes first
 CLAIM_TTL_S = 600.0  # a trace shown to a reviewer is theirs for 10 minutes
 
 
@@ -30,9 +31,14 @@ class ReviewQueue:
         self._lock = threading.Lock()
 
     def next_trace(self, store: Store, generator: str, who: str, mode: str,
-                   skip: tuple[str, ...] = ()) -> str | None:
-        """The first trace in queue order nobody reviewed or holds; else one others reviewed."""
-        candidates = store.labels.review_candidates(generator, who, suspects_first=mode == MODES[1])
+                   skip: tuple[str, ...] = (), judge: str | None = None) -> str | None:
+        """The first trace in queue order nobody reviewed or holds; else one others reviewed.
+        The active order needs a judge; without one it is the random order."""
+        if mode == ACTIVE and judge:
+            candidates = active_candidates(store, generator, who, judge)
+        else:
+            candidates = store.labels.review_candidates(generator, who,
+                                                        suspects_first=mode == MODES[1])
         now = time.monotonic()
         with self._lock:
             self._claims = {t: c for t, c in self._claims.items() if now - c[1] < self._ttl_s}
@@ -53,6 +59,18 @@ class ReviewQueue:
     def _release(self, who: str) -> None:
         for trace in [t for t, (holder, _) in self._claims.items() if holder == who]:
             del self._claims[trace]
+
+
+def active_candidates(store: Store, generator: str, who: str, judge: str,
+                      limit: int = 200) -> list[tuple[str, int]]:
+    """Like Labels.review_candidates, in the active order of the judge's scores."""
+    from synthqa.fpr import active_order
+
+    reviewers: dict[str, set[str]] = {}
+    for trace_id, labeller, _ in store.labels.reviewer_verdicts(generator):
+        reviewers.setdefault(trace_id, set()).add(labeller)
+    order = [t for t in active_order(store, generator, judge) if who not in reviewers.get(t, ())]
+    return [(t, len(reviewers.get(t, ()))) for t in order[:limit]]
 
 
 def first_error_label(trace_id: str, who: str, step: int, note: str = "") -> dict:
@@ -88,7 +106,10 @@ def verdict_labels(trace_id: str, who: str, verdict: str, first_bad_step: int | 
 
 
 def fpr(store: Store, generator: str) -> FprEstimate:
-    return fpr_estimate([Stratum(*row) for row in store.labels.review_strata(generator)])
+    """The human FPR from every label (synthqa.fpr.human)."""
+    from synthqa.fpr import human
+
+    return human(store, generator)
 
 
 @dataclass(frozen=True)

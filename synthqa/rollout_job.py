@@ -10,7 +10,6 @@ name, then rename) and its progress into the run folder. A restarted run skips f
 from __future__ import annotations
 
 import json
-import os
 import sys
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -21,6 +20,7 @@ import pandas as pd
 from synthqa import rollouts
 from synthqa.answers import VERIFIER
 from synthqa.ingest import ROLLOUTS
+from synthqa.jobs import progress as progress_file
 from synthqa.sampling.base import SamplingSpec, write_shard
 from synthqa.sampling.job import ModelChoice
 from synthqa.store import Store
@@ -81,7 +81,7 @@ def run(workspace: Workspace, run_id: str) -> int:
     todo = traces[~traces["trace_id"].isin(done)]
     policy = rollouts.RolloutPolicy(job.policy.sampler(), job.spec(), k=job.k)
     finished = len(traces) - len(todo)
-    _write_progress(folder, finished, len(traces))
+    progress_file.write(folder, finished, len(traces))
     for start in range(0, len(todo), job.batch_traces):
         batch = todo.iloc[start: start + job.batch_traces]
         records = [shard_record(rollouts.run(policy, job.mode, t.trace_id, t.problem, t.gold,
@@ -91,7 +91,7 @@ def run(workspace: Workspace, run_id: str) -> int:
         with open(done_path, "a") as handle:
             handle.write("".join(f"{t}\n" for t in batch["trace_id"]))
         finished += len(batch)
-        _write_progress(folder, finished, len(traces))
+        progress_file.write(folder, finished, len(traces))
     return len(todo)
 
 
@@ -106,15 +106,8 @@ def shard_record(values: rollouts.TraceValues, job: RolloutJob) -> dict:
             "rollouts": [asdict(r) for r in values.rollouts]}
 
 
-def _write_progress(folder: Path, done: int, total: int) -> None:
-    tmp = folder / ".progress.json"
-    tmp.write_text(json.dumps({"done": done, "total": total}))
-    os.replace(tmp, folder / "progress.json")
-
-
 def progress(workspace: Workspace, run_id: str) -> dict:
-    path = workspace.runs / run_id / "progress.json"
-    return json.loads(path.read_text()) if path.exists() else {"done": 0, "total": None}
+    return progress_file.read(workspace.runs / run_id)
 
 
 def runs(workspace: Workspace) -> list[str]:

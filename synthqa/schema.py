@@ -76,6 +76,40 @@ MIGRATIONS: list[list[str]] = [
             pit_step INTEGER, spurious INTEGER[], rollouts_used INTEGER, computed_at TIMESTAMP,
             PRIMARY KEY (trace_id, policy, mode))""",
     ],
+    [
+        # Every human label is a review: a first-error label is a verdict on the reasoning
+        # (-1 / "none" = correct, a step = flawed) exactly like a verdict from the Review page.
+        # One verdict per trace and labeller, the latest; at equal times the explicit verdict.
+        """CREATE VIEW human_verdicts AS
+            SELECT trace_id, who, verdict, kind AS from_kind, labelled_at FROM (
+                SELECT trace_id, who, kind, labelled_at, label_id,
+                       CASE WHEN kind = 'reasoning' THEN value
+                            WHEN value = 'none' THEN 'correct' ELSE 'false_positive' END
+                           AS verdict
+                FROM labels_by_reviewer WHERE origin = 'human' AND step_index IS NULL
+                     AND kind IN ('reasoning', 'first_error_step'))
+            QUALIFY row_number() OVER (PARTITION BY trace_id, who
+                ORDER BY labelled_at DESC, kind = 'reasoning' DESC, label_id DESC) = 1""",
+        # The verdict the FPR counts: the latest of any labeller's.
+        """CREATE VIEW trace_verdicts AS SELECT * FROM human_verdicts
+            QUALIFY row_number() OVER (PARTITION BY trace_id ORDER BY labelled_at DESC,
+                                       who DESC) = 1""",
+        # Without a gold answer the source's own answer verdict stands (ProcessBench, PRM800K).
+        """CREATE OR REPLACE VIEW traces_effective AS
+            SELECT t.*, coalesce(o.value = 'true', t.is_correct, t.source_is_correct) AS correct,
+                   coalesce(coalesce(o.value = 'true', t.is_correct, t.source_is_correct)
+                            AND t.first_failed_step IS NOT NULL, false) AS suspect
+            FROM traces t LEFT JOIN (
+                SELECT trace_id, value FROM labels_latest
+                WHERE kind = 'answer_correct' AND step_index IS NULL) o USING (trace_id)""",
+        # A judge's verdict per trace: P(reasoning flawed) and its predicted first wrong step
+        # (NULL = none found), with the judge's version and settings; the latest run wins.
+        """CREATE TABLE judge_scores (
+            trace_id VARCHAR NOT NULL, judge VARCHAR NOT NULL, version VARCHAR NOT NULL,
+            settings JSON, score DOUBLE, first_step INTEGER, votes INTEGER,
+            votes_flawed INTEGER, unparsed INTEGER, detail VARCHAR, run_id VARCHAR,
+            computed_at TIMESTAMP, PRIMARY KEY (trace_id, judge))""",
+    ],
 ]
 
 # Columns written by `insert_batch`, in table order; the ingest code builds frames with these.

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 Z95 = 1.959963984540054  # two-sided 95%
+LABELS_ONLY = "labels only"
 
 
 def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
@@ -31,11 +32,40 @@ class FprEstimate:
     low: float
     high: float
     reviewed: int
+    labellers: tuple[tuple[str, int], ...] = ()  # whose verdicts, and how many each
+    method: str = LABELS_ONLY
 
     def text(self) -> str:
         if self.rate is None:
             return "no reviews yet"
         return f"{self.rate:.1%} (95% CI {self.low:.1%}–{self.high:.1%}, n = {self.reviewed})"
+
+    def describe(self) -> str:
+        """The estimate with its method and whose labels it rests on."""
+        return f"{self.text()} · {self.basis()}" if self.rate is not None else self.text()
+
+    def basis(self) -> str:
+        """The method and whose labels: "labels only, by ann (40), bob (3)"."""
+        who = labellers_text(self.labellers)
+        return f"{self.method}, by {who}" if who else self.method
+
+    @classmethod
+    def from_row(cls, row) -> FprEstimate:
+        """From a report row (fpr_human, fpr_low, fpr_high, fpr_n, fpr_basis)."""
+        n = int(row["fpr_n"])
+        basis = row.get("fpr_basis")
+        method = basis if isinstance(basis, str) and basis else LABELS_ONLY
+        return cls(None if n == 0 else float(row["fpr_human"]), float(row["fpr_low"]),
+                   float(row["fpr_high"]), n, method=method)
+
+    def with_labellers(self, labellers) -> FprEstimate:
+        return replace(self, labellers=tuple((str(w), int(n)) for w, n in labellers))
+
+
+def labellers_text(labellers, most: int = 4) -> str:
+    parts = [f"{who} ({n})" for who, n in list(labellers)[:most]]
+    rest = len(labellers) - most
+    return ", ".join(parts) + (f" and {rest} more" if rest > 0 else "")
 
 
 def fpr_estimate(strata: list[Stratum]) -> FprEstimate:

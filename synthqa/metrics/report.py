@@ -200,7 +200,8 @@ def _k_grid(max_k: int) -> list[int]:
 
 
 def _fpr(group: pd.DataFrame):
-    """Human FPR of the answer-correct traces, stratified by step-check suspicion."""
+    """Human FPR of the answer-correct traces, stratified by step-check suspicion, with the
+    labellers whose verdicts it rests on."""
     correct = group[group["correct"] == True]  # noqa: E712
     strata = []
     for _, stratum in correct.groupby("suspect"):
@@ -208,7 +209,9 @@ def _fpr(group: pd.DataFrame):
         strata.append(Stratum(len(stratum),
                               int(verdicts.isin(["correct", "false_positive"]).sum()),
                               int((verdicts == "false_positive").sum())))
-    return fpr_estimate(strata)
+    decisive = correct[correct["human_verdict"].isin(["correct", "false_positive"])]
+    return fpr_estimate(strata).with_labellers(
+        decisive["human_labeller"].value_counts().items())
 
 
 def _rate(fpr) -> float:
@@ -281,7 +284,7 @@ def _slice_metrics(group: pd.DataFrame, dispersion: pd.DataFrame, problem_level:
     row = {
         "traces": len(group), "accuracy": group["correct"].mean(),
         "fpr_human": _rate(fpr), "fpr_low": fpr.low, "fpr_high": fpr.high,
-        "fpr_n": fpr.reviewed,
+        "fpr_n": fpr.reviewed, "fpr_basis": fpr.basis(),
         "suspect_share": correct["suspect"].mean() if len(correct) else np.nan,
         "static_errors": (group["error_kind"] == "static").mean(),
         "dynamic_errors": (group["error_kind"] == "dynamic").mean(),

@@ -1,8 +1,6 @@
 """The metrics cache and the version of its inputs."""
 from __future__ import annotations
 
-
-
 from synthqa.store.part import Part
 
 

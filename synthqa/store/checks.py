@@ -1,7 +1,6 @@
 """Answer verdicts and step checks: what to re-check and the updates."""
 from __future__ import annotations
 
-
 import pandas as pd
 
 from synthqa.store.part import Part

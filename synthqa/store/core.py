@@ -15,6 +15,7 @@ from synthqa.store.cache import Cache
 from synthqa.store.checks import Checks
 from synthqa.store.embeddings import Embeddings
 from synthqa.store.imports import Imports
+from synthqa.store.judges import Judges
 from synthqa.store.labels import Labels
 from synthqa.store.summaries import Summaries
 from synthqa.store.traces import Traces
@@ -43,7 +44,7 @@ class Store:
         self.imports, self.checks, self.traces = Imports(self), Checks(self), Traces(self)
         self.summaries, self.training_sets = Summaries(self), TrainingSets(self)
         self.labels, self.values, self.embeddings = Labels(self), Values(self), Embeddings(self)
-        self.cache = Cache(self)
+        self.cache, self.judges = Cache(self), Judges(self)
 
     def close(self) -> None:
         self._con.close()

@@ -1,7 +1,6 @@
 """Human labels: writing, undoing, the review queue's reads, agreement and PRM exports."""
 from __future__ import annotations
 
-
 import pandas as pd
 
 from synthqa.schema import TABLE_COLUMNS
@@ -56,8 +55,7 @@ class Labels(Part):
             return cur.execute(f"""
                 SELECT t.trace_id, count(DISTINCT r.who) AS reviewers
                 FROM traces_effective t
-                LEFT JOIN labels_by_reviewer r ON r.trace_id = t.trace_id
-                     AND r.kind = 'reasoning' AND r.step_index IS NULL
+                LEFT JOIN human_verdicts r ON r.trace_id = t.trace_id
                 WHERE t.generator = ? AND t.correct
                 GROUP BY t.trace_id, t.suspect
                 HAVING count(*) FILTER (WHERE r.who = ?) = 0
@@ -69,22 +67,43 @@ class Labels(Part):
         with self.cursor() as cur:
             return cur.execute("""
                 SELECT count(*),
-                       count(*) FILTER (WHERE l.value IN ('correct', 'false_positive')),
-                       count(*) FILTER (WHERE l.value = 'false_positive')
-                FROM traces_effective t
-                LEFT JOIN labels_latest l ON l.trace_id = t.trace_id AND l.kind = 'reasoning'
-                     AND l.step_index IS NULL
+                       count(*) FILTER (WHERE l.verdict IN ('correct', 'false_positive')),
+                       count(*) FILTER (WHERE l.verdict = 'false_positive')
+                FROM traces_effective t LEFT JOIN trace_verdicts l USING (trace_id)
                 WHERE t.generator = ? AND t.correct
                 GROUP BY t.suspect ORDER BY t.suspect DESC""", [generator]).fetchall()
 
     def reviewer_verdicts(self, generator: str) -> list[tuple[str, str, str]]:
-        """(trace, reviewer, verdict): each reviewer's latest verdict on the generator's traces."""
+        """(trace, reviewer, verdict): each labeller's latest verdict on the generator's traces
+        (a Review-page verdict or an imported first-error label alike)."""
         with self.cursor() as cur:
             return cur.execute("""
-                SELECT r.trace_id, r.who, r.value FROM labels_by_reviewer r
-                JOIN traces t USING (trace_id)
-                WHERE t.generator = ? AND r.kind = 'reasoning' AND r.step_index IS NULL
+                SELECT r.trace_id, r.who, r.verdict FROM human_verdicts r
+                JOIN traces t USING (trace_id) WHERE t.generator = ?
                 ORDER BY r.trace_id, r.who""", [generator]).fetchall()
+
+    def verdict_labellers(self, generator: str | None = None) -> dict[str, list[tuple[str, int]]]:
+        """generator -> [(labeller, decisive verdicts on its answer-correct traces)], the
+        labels an FPR rests on (the latest verdict of each trace counts)."""
+        with self.cursor() as cur:
+            rows = cur.execute("""
+                SELECT t.generator, v.who, count(*) FROM traces_effective t
+                JOIN trace_verdicts v USING (trace_id)
+                WHERE t.correct AND v.verdict IN ('correct', 'false_positive')
+                  AND (? IS NULL OR t.generator = ?)
+                GROUP BY ALL ORDER BY 1, 3 DESC, 2""", [generator, generator]).fetchall()
+        out: dict[str, list[tuple[str, int]]] = {}
+        for gen, who, n in rows:
+            out.setdefault(gen, []).append((who, n))
+        return out
+
+    def fpr_inputs(self, generator: str) -> pd.DataFrame:
+        """The generator's answer-correct traces: id, suspect, the FPR's verdict (or None) and
+        its labeller: what the FPR estimators (labels only, labels + judge) read."""
+        return self.df("""
+            SELECT t.trace_id, t.suspect, v.verdict, v.who AS labeller
+            FROM traces_effective t LEFT JOIN trace_verdicts v USING (trace_id)
+            WHERE t.generator = ? AND t.correct ORDER BY hash(t.trace_id)""", [generator])
 
     def prm_frame(self, generator: str | None = None) -> pd.DataFrame:
         """Traces with a human first-error label (latest wins): problem, steps, that label."""

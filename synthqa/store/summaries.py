@@ -41,12 +41,11 @@ class Summaries(Part):
                    t.answer_raw, t.correct, t.suspect, t.error_kind, t.n_steps, t.n_tokens,
                    p.source, p.level, p.topic, g.params,
                    r.flops / nullif(r.n_traces, 0) AS flops_per_sample,
-                   l.value AS human_verdict
+                   l.verdict AS human_verdict, l.who AS human_labeller
             FROM traces_effective t JOIN problems p USING (problem_id)
             LEFT JOIN generators g ON g.name = t.generator
             LEFT JOIN runs r ON r.run_id = t.run_id
-            LEFT JOIN labels_latest l ON l.trace_id = t.trace_id AND l.kind = 'reasoning'
-                 AND l.step_index IS NULL""")
+            LEFT JOIN trace_verdicts l ON l.trace_id = t.trace_id""")
 
     def answer_outcomes(self, generators: Sequence[str]) -> pd.DataFrame:
         """Per trace of these generators: problem, final answer, whether it is right."""

@@ -83,22 +83,31 @@ class Traces(Part):
 
     def export_frame(self, generator: str | None = None, source: str | None = None,
                      labelled_only: bool = False) -> pd.DataFrame:
-        """Traces with their problem, generator, run and latest human labels, for export."""
+        """Traces with their problem, generator, run and latest human labels, for export; with
+        every labeller's latest labels as a list (`labels`) and how many labellers there are."""
         return self.df("""
             WITH human AS (SELECT * FROM labels_latest WHERE origin = 'human'),
             ratings AS (SELECT trace_id, list(TRY_CAST(value AS INTEGER) ORDER BY step_index)
                                AS step_labels, any_value(who) AS who, count(*) AS n
                         FROM human WHERE kind = 'step_rating' GROUP BY trace_id),
             steps_of AS (SELECT trace_id, list(text ORDER BY step_index) AS steps, count(*) AS n
-                         FROM steps GROUP BY trace_id)
+                         FROM steps GROUP BY trace_id),
+            every AS (SELECT trace_id, count(DISTINCT who) AS labellers,
+                             list({'kind': kind, 'value': value, 'labeller': who,
+                                   'step': step_index, 'note': note,
+                                   'at': strftime(labelled_at, '%Y-%m-%dT%H:%M:%S.%f')}
+                                  ORDER BY labelled_at, kind, step_index, who) AS labels
+                      FROM labels_by_reviewer WHERE origin = 'human' GROUP BY trace_id)
             SELECT p.problem_id, p.source, p.split, p.text AS problem, p.gold_answer,
                    p.gold_solution, p.level, p.topic, t.generator, g.params, t.run_id AS run,
                    r.temperature, t.sample_index, t.text AS solution, s.steps,
-                   t.answer_raw AS answer, t.correct AS is_correct,
+                   t.answer_raw AS answer, t.source_is_correct AS is_correct,
+                   t.correct AS verified_correct, t.meta, rv.value AS reasoning,
                    CASE WHEN t.tokens_estimated THEN NULL ELSE t.n_tokens END AS n_tokens,
                    fe.value AS first_error_step, fe.note AS first_error_note,
                    CASE WHEN rt.n = s.n THEN rt.step_labels END AS step_labels,
-                   coalesce(fe.who, rt.who) AS labeller
+                   coalesce(rv.who, fe.who, rt.who) AS labeller, ev.labels,
+                   coalesce(ev.labellers, 0) AS labellers
             FROM traces_effective t JOIN problems p USING (problem_id)
             JOIN steps_of s USING (trace_id)
             LEFT JOIN generators g ON g.name = t.generator
@@ -106,6 +115,9 @@ class Traces(Part):
             LEFT JOIN human fe ON fe.trace_id = t.trace_id AND fe.kind = 'first_error_step'
                  AND fe.step_index IS NULL
             LEFT JOIN ratings rt ON rt.trace_id = t.trace_id
+            LEFT JOIN human rv ON rv.trace_id = t.trace_id AND rv.kind = 'reasoning'
+                 AND rv.step_index IS NULL
+            LEFT JOIN every ev ON ev.trace_id = t.trace_id
             WHERE (? IS NULL OR t.generator = ?) AND (? IS NULL OR p.source = ?)
               AND (NOT ? OR EXISTS (SELECT 1 FROM human h WHERE h.trace_id = t.trace_id))
             ORDER BY p.problem_id, t.generator, t.sample_index""",

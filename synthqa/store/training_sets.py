@@ -1,24 +1,21 @@
 """Solutions and problems that training sets are built from."""
 from __future__ import annotations
 
-
 import pandas as pd
 
 from synthqa.store.part import Part
 
 
 class TrainingSets(Part):
-    def positives(self, generator: str | None = None,
-                           exclude_suspects: bool = False) -> pd.DataFrame:
+    def positives(self, generator: str | None = None, exclude_suspects: bool = False) -> pd.DataFrame:
         """Answer-correct traces nobody judged a false positive (latest verdict), with steps."""
         return self.df("""
             SELECT t.trace_id, t.problem_id, p.text AS problem, t.generator, t.text,
                    list(s.text ORDER BY s.step_index) AS steps
             FROM traces_effective t JOIN problems p USING (problem_id)
             JOIN steps s USING (trace_id)
-            LEFT JOIN labels_latest l ON l.trace_id = t.trace_id AND l.kind = 'reasoning'
-                 AND l.step_index IS NULL
-            WHERE t.correct AND l.value IS DISTINCT FROM 'false_positive'
+            LEFT JOIN trace_verdicts l ON l.trace_id = t.trace_id
+            WHERE t.correct AND l.verdict IS DISTINCT FROM 'false_positive'
               AND (? IS NULL OR t.generator = ?) AND (NOT ? OR NOT t.suspect)
             GROUP BY ALL ORDER BY t.problem_id, t.trace_id""",
             [generator, generator, exclude_suspects])

@@ -21,7 +21,7 @@ def next_trace(skip: tuple[str, ...] = ()) -> None:
     ss = _state()
     mode = ss.get("review_mode") or MODES[0]  # a deselected order means the default
     ss.review_trace = queue().next_trace(resources.store(), ss.review_generator, ss.reviewer,
-                                         mode, skip)
+                                         mode, skip, judge=ss.get("review_judge"))
     ss.first_bad = None
     ss.review_note = ""
 

@@ -1,0 +1,1 @@
+"""Judges: automatic verdicts on a trace's reasoning (P(flawed) and a first wrong step)."""

@@ -1,0 +1,105 @@
+"""A critic LLM through any OpenAI-compatible chat endpoint (`vllm serve`, a hosted API,
+`python -m synthqa.sampling.serve`): it is asked for the earliest wrong paragraph, or -1.
+
+The prompt is ProcessBench's (Zheng et al. 2024): paragraphs tagged and indexed from 0, the
+answer in \\boxed{}. n samples per trace, majority vote on the index; score = the share of
+votes for "flawed". A reply with no readable index is counted as unparsed, never guessed.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from synthqa.judges.base import JudgeInput, Judgement
+from synthqa.prompts import render
+
+PROMPT = """The following is a math problem and a solution (split into paragraphs, enclosed \
+with tags and indexed from 0):
+
+[Math Problem]
+
+{problem}
+
+[Solution]
+
+{paragraphs}
+
+Your task is to review and critique the solution paragraph by paragraph. Once you identify an \
+error in a paragraph, return the index of the paragraph where the earliest error occurs. \
+Otherwise, return the index of -1 (which typically denotes "not found").
+
+Please put your final answer (i.e., the index) in \\boxed{{}}."""
+PLACEHOLDERS = ("problem", "paragraphs", "gold")
+_BOXED = re.compile(r"\\boxed\{\s*(-?\d+)\s*\}")
+_FINAL = re.compile(r"(?:answer|index)\D{0,20}?(-?\d+)\s*\.?\s*$", re.I)
+
+
+def paragraphs(steps: Sequence[str]) -> str:
+    return "\n\n".join(f"<paragraph_{i}>\n{s}\n</paragraph_{i}>" for i, s in enumerate(steps))
+
+
+def parse_index(reply: str, n_steps: int) -> int | None:
+    """The last \\boxed{k} (or a closing "the index is k"); None when absent or out of range."""
+    found = _BOXED.findall(reply) or _FINAL.findall(reply.strip())
+    if not found:
+        return None
+    k = int(found[-1])
+    return k if -1 <= k < n_steps else None
+
+
+@dataclass
+class CriticJudge:
+    base_url: str
+    model: str
+    n: int = 4
+    temperature: float = 0.7
+    max_tokens: int = 1024
+    prompt: str = PROMPT
+    api_key: str | None = None
+    timeout_s: float = 600.0
+    version = "critic-1"
+
+    @property
+    def name(self) -> str:
+        return f"critic:{self.model}"
+
+    def settings(self) -> dict:
+        return {"base_url": self.base_url, "model": self.model, "n": self.n,
+                "temperature": self.temperature, "max_tokens": self.max_tokens,
+                "prompt": self.prompt}
+
+    def judge(self, items: Sequence[JudgeInput]) -> list[Judgement]:
+        return [self._one(item) for item in items]
+
+    def _one(self, item: JudgeInput) -> Judgement:
+        text = render(self.prompt, PLACEHOLDERS, problem=item.problem,
+                      paragraphs=paragraphs(item.steps), gold=item.gold or "")
+        replies = self._ask(text)
+        indices = [parse_index(r, len(item.steps)) for r in replies]
+        read = [k for k in indices if k is not None]
+        detail = json.dumps({"replies": [r[-400:] for r in replies], "indices": indices})
+        if not read:
+            return Judgement(item.trace_id, None, None, len(replies), 0, len(replies), detail)
+        flawed = [k for k in read if k >= 0]
+        first = None
+        if len(flawed) * 2 > len(read):  # majority says flawed: the most voted step, earliest
+            counts = Counter(flawed)
+            first = min(counts, key=lambda k: (-counts[k], k))
+        return Judgement(item.trace_id, len(flawed) / len(read), first, len(replies),
+                         len(flawed), len(replies) - len(read), detail)
+
+    def _ask(self, text: str) -> list[str]:
+        import requests
+
+        headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+        response = requests.post(
+            self.base_url.rstrip("/") + "/v1/chat/completions", headers=headers,
+            timeout=self.timeout_s, json={
+                "model": self.model, "messages": [{"role": "user", "content": text}],
+                "n": self.n, "temperature": self.temperature, "max_tokens": self.max_tokens})
+        response.raise_for_status()
+        choices = sorted(response.json()["choices"], key=lambda c: c.get("index", 0))
+        return [str((c.get("message") or {}).get("content") or "") for c in choices]

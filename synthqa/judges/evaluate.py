@@ -1,0 +1,87 @@
+"""Judges against humans: the ProcessBench metric and false-positive detection.
+
+ProcessBench (Zheng et al. 2024): on traces humans say have an error, accuracy = the judge names
+exactly the human's earliest wrong step; on error-free traces, accuracy = the judge names none;
+F1 = their harmonic mean. As a false-positive detector on answer-correct traces: precision and
+recall of "flagged" (a predicted wrong step) against the human verdict, and AUROC of the score.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+FIELDS = ("judge", "labeller", "generator", "f1", "error_accuracy", "correct_accuracy",
+          "precision", "recall", "auroc", "n")
+NAN = float("nan")
+
+
+def processbench(human_step: pd.Series, judge_step: pd.Series) -> tuple[float, float, float]:
+    """(error accuracy, correct accuracy, F1); human -1 = no error, NaN = flawed, not located
+    (left out); judge NaN = no error found."""
+    predicted = judge_step.fillna(-1).astype(int)
+    located = human_step.notna()
+    errors = located & (human_step >= 0)
+    clean = located & (human_step == -1)
+    err = float((predicted[errors] == human_step[errors]).mean()) if errors.any() else NAN
+    ok = float((predicted[clean] == -1).mean()) if clean.any() else NAN
+    f1 = 2 * err * ok / (err + ok) if err + ok > 0 else (0.0 if err == err and ok == ok else NAN)
+    return err, ok, f1
+
+
+def detection(flawed: pd.Series, flagged: pd.Series, score: pd.Series
+              ) -> tuple[float, float, float]:
+    """(precision, recall, AUROC) of the judge as a detector of flawed reasoning."""
+    from sklearn.metrics import roc_auc_score
+
+    tp = int((flawed & flagged).sum())
+    precision = tp / int(flagged.sum()) if flagged.any() else NAN
+    recall = tp / int(flawed.sum()) if flawed.any() else NAN
+    scored = score.notna()
+    both = flawed[scored].nunique() == 2
+    auroc = float(roc_auc_score(flawed[scored], score[scored])) if both else NAN
+    return precision, recall, auroc
+
+
+def scores(pairs: pd.DataFrame) -> dict:
+    """Every figure for one group of (judge, human) pairs (rows of store.judges.against_humans)."""
+    err, ok, f1 = processbench(pairs["human_step"], pairs["judge_step"])
+    fp = pairs[pairs["correct"] == True]  # noqa: E712  (false positives: answer-correct only)
+    precision, recall, auroc = detection(fp["verdict"] == "false_positive",
+                                         fp["judge_step"].notna(), fp["score"])
+    return {"f1": f1, "error_accuracy": err, "correct_accuracy": ok, "precision": precision,
+            "recall": recall, "auroc": auroc, "n": len(pairs), "n_answer_correct": len(fp)}
+
+
+def table(pairs: pd.DataFrame) -> pd.DataFrame:
+    """One row per judge × labeller × generator, and an `all` generators row per judge ×
+    labeller."""
+    rows = []
+    for (judge, labeller), group in pairs.groupby(["judge", "labeller"], sort=True):
+        for generator, part in group.groupby("generator", sort=True):
+            rows.append({"judge": judge, "labeller": labeller, "generator": generator,
+                         **scores(part)})
+        rows.append({"judge": judge, "labeller": labeller, "generator": "all",
+                     **scores(group)})
+    return pd.DataFrame(rows, columns=[*FIELDS, "n_answer_correct"])
+
+
+def position_confusion(pairs: pd.DataFrame, cap: int = 10) -> pd.DataFrame:
+    """Human first wrong step (rows) against the judge's (columns); "none" = no error,
+    steps from `cap` on pooled as "cap+"."""
+    def label(step) -> str:
+        if step is None or (isinstance(step, float) and math.isnan(step)) or step < 0:
+            return "none"
+        return f"{cap}+" if step >= cap else str(int(step))
+    located = pairs[pairs["human_step"].notna()]
+    order = ["none", *map(str, range(cap)), f"{cap}+"]
+    matrix = pd.crosstab(located["human_step"].map(label).rename("human"),
+                         located["judge_step"].map(label).rename("judge"))
+    return matrix.reindex(index=[o for o in order if o in matrix.index],
+                          columns=[o for o in order if o in matrix.columns], fill_value=0)
+
+
+def json_safe(row: dict) -> dict:
+    return {k: (None if isinstance(v, float) and not np.isfinite(v) else v)
+            for k, v in row.items()}

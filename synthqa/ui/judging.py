@@ -1,0 +1,102 @@
+"""Widgets of the judges page: launching a judge run and following it."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import streamlit as st
+
+from synthqa.jobs import progress as progress_file
+from synthqa.jobs.runner import Jobs
+from synthqa.judges import job as judge_job
+from synthqa.judges.critic import PROMPT
+from synthqa.rollouts import MODES
+from synthqa.ui import resources
+
+BACKEND_HELP = {
+    "stepcheck": "re-evaluates every written equation: a wrong one flags the trace",
+    "rollouts": "Monte Carlo values of a rollout run: a value drop inside the trace",
+    "critic": "an LLM behind an OpenAI-compatible chat endpoint names the earliest wrong "
+              "paragraph (ProcessBench's prompt), n samples, majority vote",
+    "prm": "a process reward model from a local folder (token classification over steps)",
+}
+
+
+def launch_form(generators: list[str], policies: list[str]) -> None:
+    with st.container(border=True):
+        c1, c2, c3, c4 = st.columns([2, 2, 1, 1])
+        backend = c1.selectbox("Judge", judge_job.BACKENDS, key="jd_backend",
+                               format_func=lambda b: f"{b}: {BACKEND_HELP[b][:40]}…")
+        generator = c2.selectbox("Traces of", generators, key="jd_generator")
+        limit = c3.number_input("How many", 1, 1_000_000, 500, key="jd_limit")
+        wrong_too = c4.toggle("Answer-wrong too", key="jd_all",
+                              help="for the ProcessBench metric on error traces; the FPR "
+                                   "needs answer-correct ones only")
+        st.caption(BACKEND_HELP[backend])
+        settings = _backend_settings(backend, policies)
+        st.button("Run judge", type="primary", on_click=_start,
+                  args=(backend, generator, not wrong_too, int(limit), settings))
+    kind, msg = st.session_state.pop("jd_msg", (None, None))
+    if kind:
+        getattr(st, kind)(msg)
+
+
+def _backend_settings(backend: str, policies: list[str]) -> dict:
+    if backend == "rollouts":
+        c1, c2 = st.columns(2)
+        return {"policy": c1.selectbox("Rollout policy", policies, key="jd_policy") or "",
+                "mode": c2.selectbox("Search", MODES, key="jd_mode")}
+    if backend == "critic":
+        c1, c2 = st.columns(2)
+        settings = {
+            "base_url": c1.text_input("Endpoint", key="jd_url",
+                                      placeholder="http://127.0.0.1:8000"),
+            "model": c2.text_input("Model", key="jd_model", help="the name it serves")}
+        c1, c2, c3 = st.columns(3)
+        settings["n"] = int(c1.number_input("Samples per trace", 1, 32, 4, key="jd_n"))
+        settings["temperature"] = float(c2.slider("Temperature", 0.0, 1.5, 0.7, 0.05,
+                                                  key="jd_temperature"))
+        settings["max_tokens"] = int(c3.number_input("Max tokens", 16, 32768, 1024,
+                                                     key="jd_max_tokens"))
+        settings["prompt"] = st.text_area(
+            "Prompt ({problem}, {paragraphs}, {gold}; nothing else is substituted)", PROMPT,
+            height=220, key="jd_prompt")
+        st.caption(f"An API key, if the endpoint needs one, is read from "
+                   f"${judge_job.API_KEY_ENV} on the dashboard's machine.")
+        return settings
+    if backend == "prm":
+        return {"model_dir": st.text_input("Model folder on the server", key="jd_model_dir")}
+    return {}
+
+
+def _start(backend: str, generator: str, answer_correct_only: bool, limit: int,
+           settings: dict) -> None:
+    job = judge_job.JudgeJob(f"judge-{backend}-{datetime.now():%Y%m%d-%H%M%S}", backend,
+                             **settings)
+    try:
+        n = judge_job.start(resources.workspace(), resources.store(), job, generator,
+                            answer_correct_only, limit)
+    except (ValueError, OSError) as exc:
+        st.session_state["jd_msg"] = ("error", str(exc))
+        return
+    st.session_state["jd_msg"] = ("success", f"Started {job.run_id} on {n:,} traces.") if n \
+        else ("warning", "No traces match that choice.")
+
+
+@st.fragment(run_every=2)
+def run_progress() -> None:
+    ws = resources.workspace()
+    runner = Jobs(ws)
+    jobs = [j for j in runner.jobs() if j.kind == "judge"][:4]
+    if not jobs:
+        st.caption("No judge runs yet.")
+        return
+    for job in jobs:
+        info = progress_file.read(ws.runs / job.submit_key)
+        total = info["total"] or 0
+        left, right = st.columns([5, 1], vertical_alignment="bottom")
+        left.progress(info["done"] / total if total else 0.0,
+                      text=f"{job.submit_key}: {info['done']:,}/{total or '?'} traces · "
+                           f"{job.status}")
+        if not job.final:
+            right.button("Cancel", key=f"cancel_{job.job_id}", on_click=runner.cancel,
+                         args=(job.job_id,))
