@@ -35,9 +35,11 @@ if pairs.empty:
                "review some.")
     st.stop()
 table = evaluate.table(pairs)
-percent = {c: st.column_config.NumberColumn(format="%.3f") for c in evaluate.FIELDS[3:9]}
+names = {"f1": "ProcessBench F1", "error_accuracy": "accuracy on errors",
+         "correct_accuracy": "accuracy on error-free", "precision": "FP precision",
+         "recall": "FP recall", "auroc": "FP AUROC"}
 st.dataframe(table, hide_index=True, key="judge_eval", column_config={
-    **percent, "f1": st.column_config.NumberColumn("ProcessBench F1", format="%.3f"),
+    **{c: st.column_config.NumberColumn(label, format="%.3f") for c, label in names.items()},
     "n_answer_correct": st.column_config.NumberColumn(
         "answer-correct", help="traces behind precision, recall and AUROC")})
 c1, c2 = st.columns(2)
@@ -61,7 +63,8 @@ for generator in generators:
                          "width (points)": 100 * (e.high - e.low), "labels": e.reviewed})
 if rows:
     st.dataframe(rows, hide_index=True, key="judge_fpr", column_config={
-        c: st.column_config.NumberColumn(format="%.3f") for c in ("FPR", "low", "high")})
+        **{c: st.column_config.NumberColumn(format="%.3f") for c in ("FPR", "low", "high")},
+        "width (points)": st.column_config.NumberColumn(format="%.1f")})
     st.caption(f"Over the answer-correct traces {escape(judge)} scored. PPI++ assumes the "
                "labelled traces are a random sample of them (the review queue's random order); "
                "active uses the fully reviewed start of the active order only.")

@@ -7,6 +7,7 @@ estimate (synthqa.metrics.ppi). Each estimate names its method, n and whose labe
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -46,12 +47,25 @@ def with_judge(store: Store, generator: str, judge: str) -> dict[str, FprEstimat
     labelled = frame["y"].notna().to_numpy()
     labellers = frame.loc[labelled, "labeller"].value_counts().items()
     y, f = frame["y"].to_numpy(), frame["score"].to_numpy(float)
+    only = _labels_only(frame).with_labellers(labellers)
+    if labelled.all():  # a census: the judge has nothing to add to the labels
+        return {k: replace(only, method=f"{m} (every trace labelled: labels only)")
+                for k, m in (("labels only", "labels only"),
+                             ("PPI++", f"labels + judge {judge} (PPI++)"),
+                             ("active", f"labels + judge {judge} (active)"))} | {
+                    "labels only": only}
     estimates = {
-        "labels only": ppi.labels_only(y[labelled]),
+        "labels only": only,
         "PPI++": ppi.ppi(y[labelled], f[labelled], f[~labelled], judge),
         "active": ppi.active(np.nan_to_num(y), labelled, f, frame["key"].to_numpy(), judge),
     }
     return {k: e.with_labellers(labellers) for k, e in estimates.items()}
+
+
+def _labels_only(frame: pd.DataFrame) -> FprEstimate:
+    """The stratified estimate of the Review page, over these traces."""
+    return fpr_estimate([Stratum(len(g), int(g["y"].notna().sum()), int((g["y"] == 1).sum()))
+                         for _, g in frame.groupby("suspect")])
 
 
 def active_order(store: Store, generator: str, judge: str) -> list[str]:

@@ -7,8 +7,6 @@ recall of "flagged" (a predicted wrong step) against the human verdict, and AURO
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
@@ -71,7 +69,7 @@ def position_confusion(pairs: pd.DataFrame, cap: int = 10) -> pd.DataFrame:
     """Human first wrong step (rows) against the judge's (columns); "none" = no error,
     steps from `cap` on pooled as "cap+"."""
     def label(step) -> str:
-        if step is None or (isinstance(step, float) and math.isnan(step)) or step < 0:
+        if pd.isna(step) or step < 0:
             return "none"
         return f"{cap}+" if step >= cap else str(int(step))
     located = pairs[pairs["human_step"].notna()]

@@ -1,0 +1,94 @@
+"""AppTest for the judges page: a judge run from the page, its agreement with the humans, the FPR
+it gives, and the review queue's active order and judge-corrected estimates."""
+import json
+
+from streamlit.testing.v1 import AppTest
+
+from synthqa.ingest import import_file, ingest_inbox
+from synthqa.judges import job as judge_job
+from tests.conftest import REPO
+
+
+def _labelled(store, tmp_path, n=12):
+    """n answer-correct traces: every third one flawed at step 1 (a wrong equation there)."""
+    rows = []
+    for i in range(n):
+        a, flawed = 3 + i, i % 3 == 0
+        rows.append({"problem": f"What is {a} + {a} - {a}?", "generator": "gen",
+                     "gold_answer": str(a), "labeller": "ann",
+                     "first_error_step": 1 if flawed else -1,
+                     "steps": [f"{a} + {a} = {2 * a}",
+                               f"{2 * a} - {a} = {a + 1 if flawed else a}", f"#### {a}"]})
+    path = tmp_path / "labelled.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    import_file(store, path)
+
+
+def frame_with(at: AppTest, column: str):
+    """The page's table that has this column (AppTest cannot look dataframes up by key)."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def open_page(page: str) -> AppTest:
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
+    at.switch_page(page)
+    return at.run()
+
+
+def test_an_empty_judges_page_offers_to_run_one(store, tmp_path):
+    _labelled(store, tmp_path)
+    at = open_page("pages/judges.py")
+    assert not at.exception
+    assert any("No judge has scored traces yet" in i.value for i in at.info)
+    assert any(b.label == "Run judge" for b in at.button)
+
+
+def test_a_stepcheck_judge_started_from_the_page_runs_as_a_job(store, workspace, tmp_path):
+    from synthqa.jobs.runner import Jobs
+
+    _labelled(store, tmp_path)
+    at = open_page("pages/judges.py")
+    next(b for b in at.button if b.label == "Run judge").click().run()
+    assert any("Started judge-stepcheck" in s.value for s in at.success)
+    (job,) = [j for j in Jobs(workspace).jobs() if j.kind == "judge"]
+    import time
+    while not Jobs(workspace).status(job.job_id).final:  # a real process: wait on its state
+        time.sleep(0.2)
+    assert Jobs(workspace).status(job.job_id).status == "SUCCEEDED"
+    ingest_inbox(store, workspace)
+    assert store.count("traces") == 12 and len(store.df("SELECT * FROM judge_scores")) == 12
+
+
+def test_the_page_shows_agreement_and_the_fpr_with_the_judge(store, workspace, tmp_path):
+    _labelled(store, tmp_path)
+    assert judge_job.prepare(workspace, store, judge_job.JudgeJob("j", "stepcheck"), "gen")
+    judge_job.run(workspace, "j")
+    ingest_inbox(store, workspace)
+    at = open_page("pages/judges.py")
+    assert not at.exception
+    table = frame_with(at, "error_accuracy").set_index("generator")
+    assert table.loc["gen", "recall"] == 1.0 and table.loc["gen", "precision"] == 1.0
+    assert table.loc["gen", "n"] == 12
+    fpr = frame_with(at, "width (points)")
+    assert set(fpr["method"]) == {"labels only", "labels + judge stepcheck (PPI++)",
+                                  "labels + judge stepcheck (active)"}
+    assert (fpr["labels"] == 12).all()
+
+
+def test_review_offers_the_active_order_and_the_judge_corrected_estimates(
+        store, workspace, tmp_path):
+    _labelled(store, tmp_path)
+    assert judge_job.prepare(workspace, store, judge_job.JudgeJob("j", "stepcheck"), "gen")
+    judge_job.run(workspace, "j")
+    ingest_inbox(store, workspace)
+    at = open_page("pages/review.py")
+    assert not at.exception
+    assert at.selectbox(key="review_judge").value == "stepcheck"
+    methods = frame_with(at, "method")
+    assert methods["labels"].tolist() == [12, 12, 12]
+    captions = " ".join(c.value for c in at.caption)
+    assert "Rests on labels only, by ann \\(12\\)" in captions  # escaped Markdown
+    at.segmented_control(key="review_mode").set_value("active (judge)").run()
+    at.text_input(key="reviewer_name").input("bob")
+    next(b for b in at.button if b.label == "Start reviewing").click().run()
+    assert not at.exception and at.session_state["review_trace"] is not None
