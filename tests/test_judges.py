@@ -188,3 +188,26 @@ def test_a_tiny_prm_trained_on_lab_labels_scores_traces_as_a_judge(workspace, st
     assert len(scores) == 24 and set(scores.judge) == {"prm:model"}
     assert scores.score.between(0, 1).all()
     assert all(len(json.loads(d)) >= 2 for d in scores.detail)  # a probability per step
+
+
+def test_the_critic_runs_against_synthqa_serve_over_a_real_model(workspace, store, tmp_path):
+    """The plumbing with a real (tiny, untrained) model: whatever it writes is counted, a
+    reply without an index is unparsed, and the chat endpoint answers n choices."""
+    import torch
+
+    from synthqa.lab.model import make_model, make_tokenizer
+    from synthqa.sampling.hf import HFSampler
+    from synthqa.sampling.serve import make_app
+
+    torch.manual_seed(0)
+    folder, tokenizer = tmp_path / "tiny", make_tokenizer()
+    make_model("wc", tokenizer).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    _labelled(tmp_path, store)
+    with serving(make_app(HFSampler(folder, device="cpu"))) as url:
+        _run(workspace, store, judge_job.JudgeJob("c2", "critic", base_url=url, model="tiny",
+                                                 n=2, max_tokens=8))
+    rows = store.df("SELECT votes, votes_flawed, unparsed, detail FROM judge_scores")
+    assert len(rows) == 4 and (rows.votes == 2).all()
+    assert ((rows.votes_flawed + rows.unparsed) <= 2).all()
+    assert all(len(json.loads(d)["replies"]) == 2 for d in rows.detail)

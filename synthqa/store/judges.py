@@ -27,7 +27,8 @@ class Judges(Part):
         """Per judge: version, traces scored, unparsed replies, last run."""
         return self.df("""SELECT judge, any_value(version) AS version, count(*) AS traces,
                                  count(*) FILTER (WHERE score IS NULL) AS no_score,
-                                 sum(unparsed) AS unparsed, sum(votes) AS votes,
+                                 sum(unparsed)::BIGINT AS unparsed,
+                                 sum(votes)::BIGINT AS votes,
                                  max(computed_at) AS computed_at
                           FROM judge_scores GROUP BY judge ORDER BY judge""")
 
@@ -68,6 +69,7 @@ class Judges(Part):
             LEFT JOIN labels_by_reviewer fe ON fe.trace_id = v.trace_id AND fe.who = v.who
                  AND fe.kind = 'first_error_step' AND fe.step_index IS NULL
             WHERE v.verdict IN ('correct', 'false_positive') AND (? IS NULL OR j.judge = ?)
+              AND j.score IS NOT NULL  -- a judge that could not tell is not a "no error"
             ORDER BY j.judge, v.who, t.generator, t.trace_id""", [judge, judge])
 
     def scores(self, judge: str, generator: str) -> pd.DataFrame:

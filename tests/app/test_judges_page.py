@@ -10,15 +10,17 @@ from tests.conftest import REPO
 
 
 def _labelled(store, tmp_path, n=12):
-    """n answer-correct traces: every third one flawed at step 1 (a wrong equation there)."""
+    """n answer-correct traces: every third one flawed at step 1 (a wrong equation there);
+    ann labelled all but every third clean one."""
     rows = []
     for i in range(n):
         a, flawed = 3 + i, i % 3 == 0
         rows.append({"problem": f"What is {a} + {a} - {a}?", "generator": "gen",
                      "gold_answer": str(a), "labeller": "ann",
-                     "first_error_step": 1 if flawed else -1,
                      "steps": [f"{a} + {a} = {2 * a}",
                                f"{2 * a} - {a} = {a + 1 if flawed else a}", f"#### {a}"]})
+        if i % 3 != 2:
+            rows[-1]["first_error_step"] = 1 if flawed else -1
     path = tmp_path / "labelled.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     import_file(store, path)
@@ -68,11 +70,15 @@ def test_the_page_shows_agreement_and_the_fpr_with_the_judge(store, workspace, t
     assert not at.exception
     table = frame_with(at, "error_accuracy").set_index("generator")
     assert table.loc["gen", "recall"] == 1.0 and table.loc["gen", "precision"] == 1.0
-    assert table.loc["gen", "n"] == 12
+    assert table.loc["gen", "n"] == 8
     fpr = frame_with(at, "width (points)")
     assert set(fpr["method"]) == {"labels only", "labels + judge stepcheck (PPI++)",
                                   "labels + judge stepcheck (active)"}
-    assert (fpr["labels"] == 12).all()
+    labels = fpr["labels"].tolist()
+    assert labels[:2] == [8, 8] and 2 <= labels[2] < 8  # active: the labelled start of its order
+    # the judge is perfect here: PPI++ is narrower than the labels alone
+    widths = fpr.set_index("method")["width (points)"]
+    assert widths["labels + judge stepcheck (PPI++)"] < widths["labels only"]
 
 
 def test_review_offers_the_active_order_and_the_judge_corrected_estimates(
@@ -85,9 +91,9 @@ def test_review_offers_the_active_order_and_the_judge_corrected_estimates(
     assert not at.exception
     assert at.selectbox(key="review_judge").value == "stepcheck"
     methods = frame_with(at, "method")
-    assert methods["labels"].tolist() == [12, 12, 12]
+    assert methods["labels"].tolist()[:2] == [8, 8]
     captions = " ".join(c.value for c in at.caption)
-    assert "Rests on labels only, by ann \\(12\\)" in captions  # escaped Markdown
+    assert "Rests on labels only, by ann \\(8\\)" in captions  # escaped Markdown
     at.segmented_control(key="review_mode").set_value("active (judge)").run()
     at.text_input(key="reviewer_name").input("bob")
     next(b for b in at.button if b.label == "Start reviewing").click().run()
