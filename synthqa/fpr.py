@@ -45,7 +45,7 @@ def with_judge(store: Store, generator: str, judge: str) -> dict[str, FprEstimat
     frame = judged_frame(store, judge, generator)
     frame = frame[frame["score"].notna()]
     labelled = frame["y"].notna().to_numpy()
-    labellers = frame.loc[labelled, "labeller"].value_counts().items()
+    labellers = list(frame.loc[labelled, "labeller"].value_counts().items())
     y, f = frame["y"].to_numpy(), frame["score"].to_numpy(float)
     only = _labels_only(frame).with_labellers(labellers)
     if labelled.all():  # a census: the judge has nothing to add to the labels
