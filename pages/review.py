@@ -62,6 +62,25 @@ if pairs:
 else:
     m2.caption("Agreement appears when two reviewers judge the same trace.")
 
+labellers = [w for w, _ in store.labels.verdict_labellers(ss.review_generator)
+             .get(ss.review_generator, []) if w != ss.get("reviewer")]
+with st.expander("Quality control", expanded=bool(ss.get("review_qc_rate"))):
+    q1, q2 = st.columns(2)
+    q1.selectbox("Known labels from", labellers, key="review_qc_gold",
+                 on_change=reviewing.restart, help="a labeller whose verdicts are trusted, e.g. "
+                 "an imported expert set; their traces are mixed into each reviewer's queue")
+    q2.slider("Share of the queue", 0.0, 0.5, 0.0, 0.05, key="review_qc_rate",
+              on_change=reviewing.restart, help="0 = off. While on, other labellers' verdicts "
+              "are hidden from the trace card (a blind review)")
+    qc = reviewing.quality_control()
+    if qc:
+        rows = qc.accuracy(pairs)
+        if rows:
+            st.dataframe(rows, hide_index=True, column_config={
+                "accuracy": st.column_config.ProgressColumn(format="percent", min_value=0,
+                                                            max_value=1)})
+        else:
+            st.caption("No reviewer has judged one of their traces yet.")
 with st.popover("Export labels", icon=":material/download:"):
     gen = ss.review_generator
     st.download_button("Labelled traces (JSONL)", key="dl_labelled",
@@ -89,11 +108,14 @@ if trace_id is None:
 labels = store.labels.of_trace(trace_id)
 with st.container(border=True, key="review_card"):
     show_problem(store.traces.problem_of(trace_id))
+    blind = reviewing.quality_control() is not None  # never show a QC item's known verdict
     st.markdown(f"{verdict_badge(trace['correct'])} answer **{trace['answer_raw']}**"
                 + (" :orange-badge[step-check suspect]" if trace["suspect"] else "")
-                + f" {verdicts_badge(labels)}")
-    show_steps(store.traces.steps_of(trace_id), labels, mark=reviewing.mark_step,
+                + ("" if blind else f" {verdicts_badge(labels)}"))
+    show_steps(store.traces.steps_of(trace_id), labels.iloc[0:0] if blind else labels,
+               mark=reviewing.mark_step,
                selected=ss.get("first_bad"))
 reviewing.verdict_buttons()
-with st.expander(f"Labels on this trace ({len(labels)})", expanded=labels.empty is False):
-    show_labels(labels)
+if not blind:
+    with st.expander(f"Labels on this trace ({len(labels)})", expanded=labels.empty is False):
+        show_labels(labels)

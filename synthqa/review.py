@@ -1,6 +1,7 @@
 """The review queue: who reviews which trace next, what a verdict writes, and agreement."""
 from __future__ import annotations
 
+import random
 import threading
 import time
 import uuid
@@ -18,6 +19,38 @@ ACTIVE = MODES[2]  # the trace that shrinks the judge-corrected interval most co
 CLAIM_TTL_S = 600.0  # a trace shown to a reviewer is theirs for 10 minutes
 
 
+@dataclass(frozen=True)
+class QualityControl:
+    """Traces with a known verdict (a gold labeller's, e.g. imported expert labels) mixed into
+    each reviewer's queue at `rate`; each reviewer's accuracy on them is measured."""
+    gold: str
+    rate: float
+
+    def draw(self, rng: random.Random) -> bool:
+        return self.rate > 0 and rng.random() < self.rate
+
+    def candidates(self, store: Store, generator: str, who: str) -> list[str]:
+        """The gold labeller's decisively judged answer-correct traces `who` has not judged."""
+        mine, gold = set(), []
+        for trace_id, labeller, verdict in store.labels.reviewer_verdicts(generator):
+            if labeller == who:
+                mine.add(trace_id)
+            elif labeller == self.gold and verdict in ("correct", "false_positive"):
+                gold.append(trace_id)
+        correct = set(store.labels.fpr_inputs(generator)["trace_id"])
+        return [t for t in gold if t not in mine and t in correct]
+
+    def accuracy(self, pairs: list[Agreement]) -> list[dict]:
+        """Per reviewer: traces shared with the gold labeller and the share judged alike."""
+        rows = []
+        for p in pairs:
+            if self.gold in p.reviewers and p.overlap:
+                other = p.reviewers[1] if p.reviewers[0] == self.gold else p.reviewers[0]
+                rows.append({"reviewer": other, "quality-control items": p.overlap,
+                             "accuracy": p.agree / p.overlap})
+        return rows
+
+
 class ReviewQueue:
     """Hands traces to the reviewers of this process so two sessions get different ones.
 
@@ -29,12 +62,18 @@ class ReviewQueue:
         self._ttl_s = ttl_s
         self._claims: dict[str, tuple[str, float]] = {}  # trace_id -> (reviewer, when)
         self._lock = threading.Lock()
+        self._rng = random.Random()
 
     def next_trace(self, store: Store, generator: str, who: str, mode: str,
-                   skip: tuple[str, ...] = (), judge: str | None = None) -> str | None:
+                   skip: tuple[str, ...] = (), judge: str | None = None,
+                   qc: QualityControl | None = None) -> str | None:
         """The first trace in queue order nobody reviewed or holds; else one others reviewed.
-        The active order needs a judge; without one it is the random order."""
-        if mode == ACTIVE and judge:
+        The active order needs a judge; without one it is the random order. With quality
+        control, a share of the traces are ones its gold labeller judged (PRM800K-style)."""
+        gold = qc.candidates(store, generator, who) if qc and qc.draw(self._rng) else []
+        if gold:
+            candidates = [(t, 0) for t in gold]
+        elif mode == ACTIVE and judge:
             candidates = active_candidates(store, generator, who, judge)
         else:
             candidates = store.labels.review_candidates(generator, who,

@@ -120,3 +120,33 @@ def test_the_public_labelled_files_give_human_fprs(store):
     # MR-GSM8K holds only process-wrong solutions: each answer-correct one is a false positive
     assert mr.rate == 1.0 and mr.reviewed == store.scalar(
         "SELECT count(*) FROM traces_effective WHERE generator = 'mr-gsm8k-model' AND correct")
+
+
+def test_quality_control_mixes_gold_traces_in_and_measures_each_reviewer(store, tmp_path):
+    import random
+
+    from synthqa.review import QualityControl, ReviewQueue
+
+    import_file(store, _write(tmp_path / "gold.jsonl",
+                              [_trace(i, first_error=1 if i < 2 else -1, labeller="expert")
+                               for i in range(4)]))
+    import_file(store, _write(tmp_path / "rest.jsonl", [_trace(10 + i) for i in range(20)]))
+    gold = set(store.df("SELECT trace_id FROM labels WHERE who = 'expert'").trace_id)
+    queue, qc = ReviewQueue(), QualityControl("expert", 1.0)
+    queue._rng = random.Random(0)
+    seen = []
+    for _ in range(4):  # rate 1: every trace handed out is a gold one, until none is left
+        trace = queue.next_trace(store, "gen", "bob", "random sample", qc=qc)
+        seen.append(trace)
+        is_flawed = store.scalar("SELECT value FROM labels WHERE trace_id = ? AND "
+                                 "who = 'expert'", [trace]) != "none"
+        # bob agrees with the expert on the first three and not on the fourth
+        verdict = "false_positive" if is_flawed != (len(seen) == 4) else "correct"
+        store.labels.add_many(verdict_labels(trace, "bob", verdict, 1))
+    assert set(seen) == gold
+    assert queue.next_trace(store, "gen", "bob", "random sample", qc=qc) not in gold
+    (row,) = qc.accuracy(agreement(store, "gen"))
+    assert row["reviewer"] == "bob" and row["quality-control items"] == 4
+    assert row["accuracy"] == 0.75
+    off = QualityControl("expert", 0.0)
+    assert not off.draw(random.Random(0))

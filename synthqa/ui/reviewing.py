@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from synthqa.review import MODES, VERDICTS, ReviewQueue, verdict_labels
+from synthqa.review import MODES, VERDICTS, QualityControl, ReviewQueue, verdict_labels
 from synthqa.ui import resources
 
 
@@ -21,9 +21,17 @@ def next_trace(skip: tuple[str, ...] = ()) -> None:
     ss = _state()
     mode = ss.get("review_mode") or MODES[0]  # a deselected order means the default
     ss.review_trace = queue().next_trace(resources.store(), ss.review_generator, ss.reviewer,
-                                         mode, skip, judge=ss.get("review_judge"))
+                                         mode, skip, judge=ss.get("review_judge"),
+                                         qc=quality_control())
     ss.first_bad = None
     ss.review_note = ""
+
+
+def quality_control() -> QualityControl | None:
+    """The page's quality-control setting: a gold labeller and the share of their traces."""
+    ss = _state()
+    gold, rate = ss.get("review_qc_gold"), float(ss.get("review_qc_rate") or 0)
+    return QualityControl(gold, rate) if gold and rate > 0 else None
 
 
 def restart() -> None:
