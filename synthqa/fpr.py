@@ -84,3 +84,16 @@ def table(store: Store, generator: str, judge: str) -> pd.DataFrame:
                      "width (points)": round(100 * (e.high - e.low), 1) if known else None,
                      "labels": e.reviewed})
     return pd.DataFrame(rows)
+
+
+def quick_table(store: Store) -> pd.DataFrame:
+    """Every generator's figures that need no embeddings, the human FPR among them: what the
+    metric pages show at once while the full report is computed."""
+    frame = store.summaries.quick_quality()
+    estimates = [human(store, g) for g in frame["generator"]]
+    frame.insert(4, "fpr_human", [e.rate for e in estimates])
+    frame.insert(5, "fpr_ci", [f"{e.low:.1%}–{e.high:.1%}" if e.reviewed else "" for e in
+                               estimates])
+    frame.insert(6, "fpr_n", [e.reviewed for e in estimates])
+    frame.insert(7, "fpr_by", [e.basis() if e.reviewed else "" for e in estimates])
+    return frame

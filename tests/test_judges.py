@@ -211,3 +211,19 @@ def test_the_critic_runs_against_synthqa_serve_over_a_real_model(workspace, stor
     assert len(rows) == 4 and (rows.votes == 2).all()
     assert ((rows.votes_flawed + rows.unparsed) <= 2).all()
     assert all(len(json.loads(d)["replies"]) == 2 for d in rows.detail)
+
+
+def test_the_value_drop_judge_flags_the_step_after_which_the_value_falls():
+    from synthqa.judges.base import JudgeInput
+    from synthqa.judges.values import ValueDropJudge
+
+    judge = ValueDropJudge("lab-wc", "exhaustive")
+    steps = ("a", "b", "c", "d")
+    falls = JudgeInput("t1", "p", "1", steps, {"values": [(0, 0.8), (1, 0.8), (2, 0.2),
+                                                          (3, 0.6), (4, 1.0)]})
+    flat = JudgeInput("t2", "p", "1", steps, {"values": [(0, 0.6), (1, 0.7), (2, 0.7)]})
+    none = JudgeInput("t3", "p", "1", steps, {})
+    a, b, c = judge.judge([falls, flat, none])
+    assert (a.first_step, round(a.score, 6)) == (1, 0.6)   # step 2 (index 1) loses 0.6
+    assert (b.first_step, b.score) == (None, 0.0)
+    assert c.score is None and c.votes == 0 and judge.name == "rollouts:lab-wc/exhaustive"

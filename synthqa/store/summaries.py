@@ -23,6 +23,21 @@ class Summaries(Part):
                    ON l.trace_id = t.trace_id
             GROUP BY t.generator ORDER BY t.generator""")
 
+    def quick_quality(self) -> pd.DataFrame:
+        """Per generator, what needs no embeddings: accuracy, step-check suspects among the
+        answer-correct traces, static and dynamic step errors, steps and tokens."""
+        return self.df("""
+            SELECT generator, count(*) AS traces, count(DISTINCT problem_id) AS problems,
+                   avg(CASE WHEN correct THEN 1.0 WHEN correct = false THEN 0.0 END)
+                       AS accuracy,
+                   avg(CASE WHEN suspect THEN 1.0 ELSE 0.0 END) FILTER (WHERE correct)
+                       AS suspect_share,
+                   avg(CASE WHEN error_kind = 'dynamic' THEN 1.0 ELSE 0.0 END)
+                       AS dynamic_errors,
+                   avg(CASE WHEN error_kind = 'static' THEN 1.0 ELSE 0.0 END) AS static_errors,
+                   avg(n_steps) AS steps, avg(n_tokens) AS tokens
+            FROM traces_effective GROUP BY generator ORDER BY generator""")
+
     def samples_per_problem(self, generator: str, source: str | None = None
                             ) -> list[tuple[int, int]]:
         """(samples, correct samples) of each problem the generator answered."""

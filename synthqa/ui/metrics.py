@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from synthqa import fpr
 from synthqa.metrics import report
 from synthqa.metrics.report import Report
 from synthqa.tasks import BackgroundTask
@@ -46,12 +47,15 @@ def task() -> BackgroundTask:
 
 def current_report() -> Report | None:
     """The cached report, after a line on how fresh it is. The first visit to a workspace
-    without one starts computing it."""
+    without one starts computing it; until a fresh one exists, the figures that need no
+    embeddings show at once."""
     store = resources.store()
     rep, stale = report.cached(store)
     job = task()
     if rep is None and not job.running and job.error is None and store.count("traces"):
         job.start()
+    if (rep is None or stale or job.running) and store.count("traces"):
+        quick_table()
     if job.running:
         _progress()
     elif job.error:
@@ -69,6 +73,22 @@ def current_report() -> Report | None:
     for note in (rep.notes if rep else []):
         st.caption(f"Note: {note}")
     return rep
+
+
+def quick_table() -> None:
+    """Straight from the store, no embeddings needed: accuracy, the human FPR, step errors."""
+    frame = fpr.quick_table(resources.store())
+    pct = {c: st.column_config.NumberColumn(label, format="percent") for c, label in (
+        ("accuracy", "accuracy"), ("fpr_human", "FPR (human)"),
+        ("suspect_share", "FPR (step checks)"), ("dynamic_errors", "dynamic errors"),
+        ("static_errors", "static errors"))}
+    st.caption("Up to date with the store now (no embeddings needed):")
+    st.dataframe(frame, hide_index=True, key="quick_quality", column_config={
+        **pct, "fpr_ci": st.column_config.TextColumn("FPR 95% CI"),
+        "fpr_n": st.column_config.NumberColumn("FPR n"),
+        "fpr_by": st.column_config.TextColumn("FPR rests on", width="large"),
+        "steps": st.column_config.NumberColumn(format="%.1f"),
+        "tokens": st.column_config.NumberColumn(format="%.0f")})
 
 
 @st.fragment(run_every=1.0)
