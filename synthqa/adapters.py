@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,11 +14,17 @@ from synthqa.records import NO_ERROR, RecordError, TraceRecord, from_generic
 Reader = Callable[[Path, int], Iterator[tuple[str, Any]]]
 
 
+BOM = b"\xef\xbb\xbf"
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
 def read_jsonl(path: Path, max_line_bytes: int) -> Iterator[tuple[str, Any]]:
     with open(path, "rb") as handle:
         line_no = 0
         while raw := handle.readline(max_line_bytes + 1):
             line_no += 1
+            if line_no == 1 and raw.startswith(BOM):
+                raw = raw[len(BOM):]  # a UTF-8 byte-order mark is not part of the record
             if len(raw) > max_line_bytes and not raw.endswith(b"\n"):
                 while (rest := handle.readline(1 << 20)) and not rest.endswith(b"\n"):
                     pass  # skip the rest of the over-long line without holding it
@@ -34,20 +41,40 @@ def _decode_json(raw: bytes) -> Any:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         return RecordError(f"invalid UTF-8 at byte {exc.start}")
+    return loads(text, check_surrogates=bool(_SURROGATE_ESCAPE.search(raw)))
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def loads(text: str, check_surrogates: bool = True) -> Any:
+    """One JSON value, or a RecordError saying why not: malformed, NaN / Infinity, nested too
+    deeply, a number too long for Python's int conversion, or a lone surrogate."""
     try:
-        return json.loads(text)
+        obj = json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         return RecordError(f"invalid JSON: {exc.msg} at column {exc.colno}")
+    except RecursionError:
+        return RecordError("invalid JSON: nested too deeply")
+    except ValueError as exc:  # NaN / Infinity, or an integer past 4,300 digits
+        return RecordError(f"invalid JSON: {str(exc).split(';')[0]}")
+    if check_surrogates:
+        try:
+            json.dumps(obj, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            return RecordError("invalid text: a lone UTF-16 surrogate (\\ud800-\\udfff)")
+    return obj
 
 
 def read_json_array(path: Path, max_line_bytes: int) -> Iterator[tuple[str, Any]]:
     """A JSON file holding one array of records; each record is located by its first line."""
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = path.read_bytes().decode("utf-8-sig")  # a byte-order mark is not JSON
     except UnicodeDecodeError as exc:
         yield "byte %d" % exc.start, RecordError(f"invalid UTF-8 at byte {exc.start}")
         return
-    decoder, pos = json.JSONDecoder(), _skip_ws(text, 0)
+    pos = _skip_ws(text, 0)
     if not text.startswith("[", pos):
         yield "line 1", RecordError("expected a JSON array of records")
         return
@@ -57,12 +84,16 @@ def read_json_array(path: Path, max_line_bytes: int) -> Iterator[tuple[str, Any]
         if text.startswith("]", pos):
             return
         line, counted = line + text.count("\n", counted, pos), pos
-        try:
-            obj, pos = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
-            yield f"line {exc.lineno}", RecordError(f"invalid JSON: {exc.msg}; stopped reading")
+        end = _value_end(text, pos)
+        if end is None:
+            yield f"line {line}", RecordError("invalid JSON: a record never ends; stopped "
+                                              "reading")
             return
+        obj = loads(text[pos:end])
+        if isinstance(obj, RecordError) and str(obj).startswith("invalid JSON: Extra data"):
+            obj = RecordError("invalid JSON: expected ',' or ']' between records")
         yield f"line {line}", obj
+        pos = end
         pos = _skip_ws(text, pos)
         if text.startswith(",", pos):
             pos += 1
@@ -70,6 +101,45 @@ def read_json_array(path: Path, max_line_bytes: int) -> Iterator[tuple[str, Any]
             yield f"line {text.count(chr(10), 0, pos) + 1}", RecordError(
                 "expected ',' or ']' between records; stopped reading")
             return
+
+
+def _value_end(text: str, pos: int) -> int | None:
+    """Where the JSON value starting at `pos` ends: a linear scan of brackets and strings, so a
+    bad record is skipped without parsing it (its nesting can be 100,000 deep)."""
+    if pos >= len(text) or text[pos] not in "[{":
+        match = re.compile(r'"(?:[^"\\]|\\.)*"|[^,\]\s]+').match(text, pos)
+        return match.end() if match else None
+    depth, i, n = 0, pos, len(text)
+    while i < n:
+        c = text[i]
+        if c == '"':
+            i = _string_end(text, i)
+            if i is None:
+                return None
+            continue
+        if c in "[{":
+            depth += 1
+        elif c in "]}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return None
+
+
+def _string_end(text: str, i: int) -> int | None:
+    i += 1
+    while i < len(text):
+        j = text.find('"', i)
+        if j < 0:
+            return None
+        k = j - 1
+        while k >= i and text[k] == "\\":
+            k -= 1
+        if (j - 1 - k) % 2 == 0:  # an even number of backslashes: the quote is not escaped
+            return j + 1
+        i = j + 1
+    return None
 
 
 def _skip_ws(text: str, pos: int) -> int:

@@ -176,11 +176,24 @@ def _records(path: Path, name: str, fmt: str, settings: Settings,
             if isinstance(obj, RecordError):
                 raise obj
             records = adapt(obj)
+            for rec in records:
+                _check_first_error(rec)
         except RecordError as exc:
             result.add_error(f"{name}:{location}: {exc}")
             continue
         result.n_records += 1
         yield from records
+
+
+def _check_first_error(rec: TraceRecord) -> None:
+    """A first-error label must name one of the trace's steps, also when SynthQA splits them."""
+    first = rec.first_error_step
+    if first is None or first == NO_ERROR or rec.steps is not None:
+        return
+    n_steps = len(split_steps(rec.solution)[0])
+    if first >= n_steps:
+        raise RecordError(f"first_error_step {first} is beyond the solution's {n_steps} steps "
+                          "(0-based; -1 = no error)")
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import datetime
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,14 +48,32 @@ class TraceRecord:
         return self.text if self.text is not None else "\n".join(self.steps or [])
 
 
+INT32 = 2 ** 31        # the store's INTEGER columns (sample_index, n_tokens, steps)
+INT64 = 2 ** 63        # BIGINT (params)
+# field -> (lowest, highest + 1) accepted
+RANGES = {"sample_index": (0, INT32), "n_tokens": (0, INT32), "params": (1, INT64),
+          "first_error_step": (NO_ERROR, INT32), "temperature": (0.0, 1000.0)}
+
+
 def _get(obj: dict, name: str, kind: type | tuple, required: bool = False,
          numeric_text: bool = False):
-    """Field `name` of type `kind`; numeric_text accepts numbers as text (answers, ids)."""
+    """Field `name` of type `kind`, in its range; numeric_text accepts numbers as text."""
+    value = _typed(obj, name, kind, required, numeric_text)
+    bounds = RANGES.get(name)
+    if value is not None and bounds and not bounds[0] <= value < bounds[1]:
+        raise RecordError(f"field '{name}' = {value!r} is out of range "
+                          f"[{bounds[0]}, {bounds[1]})")
+    return value
+
+
+def _typed(obj: dict, name: str, kind: type | tuple, required: bool, numeric_text: bool):
     value = obj.get(name)
     if value is None:
         if required:
             raise RecordError(f"missing required field '{name}'")
         return None
+    if isinstance(value, float) and not math.isfinite(value):  # Parquet can hold NaN / inf
+        raise RecordError(f"field '{name}' must be a finite number, got {value}")
     if numeric_text and isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     if kind is float and isinstance(value, int) and not isinstance(value, bool):

@@ -20,9 +20,12 @@ CHECKER_VERSION = 2
 CHECKER = f"synthqa-stepcheck {CHECKER_VERSION}"
 
 _ANNOTATION = re.compile(r"<<([^<>=]+)=([^<>]*)>>")
-_CHUNK = re.compile(r"[-+*/^().\d\s=]*\d[-+*/^().\d\s=]*")
+# Maximal runs of arithmetic characters (those with a digit are equations to look at); the
+# digit-anchored pattern `[…]*\d[…]*` backtracks quadratically on ". . . ." (20,000: 12 s).
+_CHUNK = re.compile(r"[-+*/^().\d\s=]+")
 _NUMBER_TOKEN = re.compile(r"-?\d+(?:\.\d+)?")
 _PLAIN_NUMBER = re.compile(r"\s*-?\d+(?:\.\d+)?\s*")
+_DIGIT_RUN = re.compile(r"\d+")
 # (trigger, pattern, replacement): a rewrite runs only when its trigger occurs in the text.
 _REWRITES = [
     ("\\", re.compile(r"\\[dt]?frac\{([^{}]+)\}\{([^{}]+)\}"), r"((\1)/(\2))"),
@@ -37,6 +40,9 @@ _NEEDS_REWRITE = re.compile(r"[\\×∗÷−–$,xX]")
 _OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
         ast.Div: operator.truediv}
 MAX_EXPONENT = 64
+MAX_DIGITS = 100        # longer numbers are not arithmetic anyone checks by hand
+MAX_BITS = 4_096        # no intermediate value grows past this ((9^64)^64)^64 …: 63 s before)
+MAX_STEP_CHARS = 5_000  # a longer step is kept as text and marked unchecked
 
 
 @dataclass(frozen=True)
@@ -51,9 +57,12 @@ class Equation:
 class StepCheck:
     equations: list[Equation] = field(default_factory=list)
     error_kind: str | None = None  # static | dynamic, for a step with a wrong equation
+    unchecked: bool = False        # longer than MAX_STEP_CHARS: kept, not read
 
     @property
     def status(self) -> str:
+        if self.unchecked:
+            return "unchecked"
         if not self.equations:
             return "none"
         return "ok" if all(e.ok for e in self.equations) else "wrong"
@@ -81,6 +90,9 @@ class TraceCheck:
 @lru_cache(maxsize=262_144)
 def evaluate(expr: str) -> Fraction | None:
     """Exact value of + - * / ^ arithmetic on decimals; None for anything else."""
+    if sum(c.isdigit() for c in expr) > 10 * MAX_DIGITS or any(
+            len(run) > MAX_DIGITS for run in _DIGIT_RUN.findall(expr)):
+        return None
     if _PLAIN_NUMBER.fullmatch(expr):
         return Fraction(expr)
     try:
@@ -102,10 +114,19 @@ def _eval(node: ast.AST) -> Fraction:
         if isinstance(node.op, ast.Pow):
             if right.denominator != 1 or abs(right) > MAX_EXPONENT:
                 raise ValueError("exponent out of range")
+            if _bits(left) * abs(int(right)) > MAX_BITS:
+                raise ValueError("power too large to check")
             return left ** int(right)
         if type(node.op) in _OPS:
-            return _OPS[type(node.op)](left, right)
+            value = _OPS[type(node.op)](left, right)
+            if _bits(value) > MAX_BITS:
+                raise ValueError("value too large to check")
+            return value
     raise ValueError(f"unsupported {type(node).__name__}")
+
+
+def _bits(value: Fraction) -> int:
+    return max(value.numerator.bit_length(), value.denominator.bit_length())
 
 
 def matches(actual: Fraction, claimed: str) -> bool:
@@ -146,6 +167,8 @@ def find_equations(step: str) -> list[Equation]:
         _add(found, expr, claimed)
     text = _normalise(_ANNOTATION.sub(" ", step))
     for chunk in _CHUNK.finditer(text):
+        if not any(c.isdigit() for c in chunk.group(0)):
+            continue
         sides = [s.strip().rstrip(".").strip() for s in chunk.group(0).split("=")]
         # A side glued to a letter is part of an algebraic term (9X, 3x): not arithmetic.
         if _glued(text, chunk.start() - 1, chunk.start()):
@@ -188,7 +211,8 @@ def _numbers_in(text: str) -> set[Fraction]:
 
 def check_trace(steps: list[str], final_answer: str | None = None) -> TraceCheck:
     """Check every step; classify each wrong one as static or dynamic."""
-    checks = [StepCheck(find_equations(step)) for step in steps]
+    checks = [StepCheck(unchecked=True) if len(step) > MAX_STEP_CHARS
+              else StepCheck(find_equations(step)) for step in steps]
     later_numbers: set[Fraction] = _numbers_in(final_answer or "")
     # Walk backwards so `later_numbers` holds what every later step (and the answer) mentions.
     for step, check in zip(reversed(steps), reversed(checks)):
@@ -196,5 +220,5 @@ def check_trace(steps: list[str], final_answer: str | None = None) -> TraceCheck
         if wrong:
             used = any(evaluate(e.claimed) in later_numbers for e in wrong)
             check.error_kind = "dynamic" if used else "static"
-        later_numbers |= _numbers_in(_ANNOTATION.sub(" ", step))
+        later_numbers |= _numbers_in(_ANNOTATION.sub(" ", step[:MAX_STEP_CHARS]))
     return TraceCheck(checks)

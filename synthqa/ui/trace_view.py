@@ -9,7 +9,7 @@ import streamlit as st
 from synthqa.store import Store
 from synthqa.ui.text import markdown_safe
 
-CHECK_MARK = {"ok": ":green[✓]", "wrong": ":red[✗]", "none": ":gray[·]"}
+CHECK_MARK = {"ok": ":green[✓]", "wrong": ":red[✗]", "none": ":gray[·]", "unchecked": ":orange[⋯]"}
 
 
 def verdict_badge(correct) -> str:
