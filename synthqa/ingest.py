@@ -26,7 +26,7 @@ from synthqa.schema import TABLE_COLUMNS
 from synthqa.stepcheck import CHECKER, check_trace
 from synthqa.steps import split_steps, splitter_name
 from synthqa.store import Store, StoreBusy
-from synthqa.workspace import Workspace, display_name, inbox_format
+from synthqa.workspace import Workspace, display_name, inbox_format, staging_dir
 
 CHUNK_RECORDS = 20_000
 MAX_ERRORS_KEPT = 200
@@ -229,7 +229,9 @@ def import_file(store: Store, path: str | Path, fmt: str = "auto",
     started = datetime.now(timezone.utc).replace(tzinfo=None)
     import_id = f"{result.sha256[:12]}-{fmt}"
     builder = FrameBuilder(import_id, settings)
-    with tempfile.TemporaryDirectory(prefix="synthqa-import-") as tmp:
+    staging = staging_dir(store.path)  # inside the workspace, never /tmp
+    staging.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="import-", dir=staging) as tmp:
         parts: dict[str, list[Path]] = {}
         records = _records(path, name, fmt, settings, result)
         for n, chunk in enumerate(_chunks(records, CHUNK_RECORDS)):

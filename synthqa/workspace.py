@@ -42,6 +42,11 @@ class Workspace:
     def runs(self) -> Path:
         return self.root / "runs"
 
+    @property
+    def staging(self) -> Path:
+        """Where an import stages its Parquet parts before its one transaction."""
+        return staging_dir(self.store_path)
+
     def store_bytes(self) -> int:
         """The store on disk: its file and its write-ahead log (not checkpointed yet)."""
         files = (self.store_path, self.store_path.with_name(self.store_path.name + ".wal"))
@@ -53,9 +58,15 @@ class Workspace:
         return self
 
     def open_store(self) -> Store:
-        """Open (creating if needed) the store; raises StoreBusy if another process holds it."""
+        """Open (creating if needed) the store; raises StoreBusy if another process holds it.
+        The writer that opens it is the only one staging imports, so what is left in staging/
+        was left by a killed import: it goes."""
         self.init()
-        return Store(self.store_path)
+        store = Store(self.store_path)
+        if self.staging.is_dir():
+            for stale in self.staging.iterdir():
+                shutil.rmtree(stale, ignore_errors=True)
+        return store
 
     def drop_into_inbox(self, path: str | os.PathLike, fmt: str) -> Path:
         """Copy a file into inbox/ atomically (temporary name, then rename) for the writer."""
@@ -89,11 +100,43 @@ class Workspace:
         return self.done / f"{inbox_file.name}.result.json"
 
     def finish_inbox_file(self, inbox_file: Path, result: dict) -> None:
-        """Record the outcome beside the file in done/ (the store already remembers its hash)."""
+        """Record the outcome beside the file in done/ (the store already remembers its hash);
+        a file nothing could be imported from is not kept."""
         tmp = self.done / f".tmp-{inbox_file.name}.result.json"
         tmp.write_text(json.dumps(result, indent=1, default=str))
         os.replace(tmp, self.result_path(inbox_file))
-        os.replace(inbox_file, self.done / inbox_file.name)
+        if result.get("n_traces") or result.get("skipped"):
+            os.replace(inbox_file, self.done / inbox_file.name)
+        else:
+            inbox_file.unlink(missing_ok=True)
+
+
+def importable(path: str | os.PathLike, settings: Settings) -> Path:
+    """The resolved path when a path typed in a form may be imported (it is untrusted): a
+    regular file of a supported format under the size cap, below SYNTHQA_IMPORT_ROOT when that
+    is set; else ValueError saying why."""
+    import stat
+
+    src = Path(path).expanduser().resolve()
+    root = settings.import_root
+    if root is not None and not src.is_relative_to(root):
+        raise ValueError(f"{path}: only files below SYNTHQA_IMPORT_ROOT ({root}) can be imported")
+    if src.suffix not in INBOX_SUFFIXES:
+        raise ValueError(f"{path}: not a trace file ({', '.join(INBOX_SUFFIXES)})")
+    try:
+        info = src.stat()
+    except OSError as exc:
+        raise ValueError(f"{path}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError(f"{path}: not a regular file")
+    if info.st_size > settings.max_import_bytes:
+        raise ValueError(f"{path}: {info.st_size:,} bytes, over the "
+                         f"{settings.max_import_bytes:,} of SYNTHQA_MAX_IMPORT_BYTES")
+    return src
+
+
+def staging_dir(store_path: Path) -> Path:
+    return Path(store_path).parent / "staging"
 
 
 def display_name(path: str | Path) -> str:

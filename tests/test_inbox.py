@@ -98,11 +98,9 @@ def test_kill_9_during_an_import_leaves_all_or_nothing_and_the_import_can_be_red
     data = tmp_path / "big.jsonl"
     subprocess.run([sys.executable, "bench/gen_traces.py", str(data), "--n", "45000"], cwd=REPO,
                    check=True)
-    staging = tmp_path / "tmp"
-    staging.mkdir()
+    staging = workspace.staging  # imports stage inside the workspace
     proc = subprocess.Popen([sys.executable, "-m", "synthqa", "-q", "--workspace",
-                             str(workspace.root), "import", str(data)], cwd=REPO,
-                            env={**os.environ, "TMPDIR": str(staging)})
+                             str(workspace.root), "import", str(data)], cwd=REPO)
     # Chunks of 20,000 records: once the third chunk's steps are staged, the single
     # transaction starts (it takes about half a second here); kill at points inside it.
     while proc.poll() is None and len(list(staging.glob("*/steps-*.parquet"))) < 3:
@@ -112,6 +110,7 @@ def test_kill_9_during_an_import_leaves_all_or_nothing_and_the_import_can_be_red
     proc.wait()
 
     store = workspace.open_store()
+    assert not any(staging.iterdir())  # the killed import's staging is cleaned up
     traces, imports = store.count("traces"), store.count("imports")
     assert (traces, imports) in {(0, 0), (45000, 1)}
     assert store.count("steps") == 3 * traces and store.count("problems") in {0, 11250}

@@ -6,7 +6,7 @@ from pathlib import Path
 import streamlit as st
 
 from synthqa.ui import resources
-from synthqa.workspace import display_name
+from synthqa.workspace import display_name, importable
 
 
 def _import_clicked() -> None:
@@ -17,10 +17,13 @@ def _import_clicked() -> None:
         if upload is not None:
             ws.drop_bytes(upload.getvalue(), upload.name, fmt)
         elif path and path.strip():
-            ws.drop_into_inbox(Path(path.strip()).expanduser(), fmt)
+            ws.drop_into_inbox(importable(path.strip(), resources.settings()), fmt)
         else:
             st.session_state["inbox_results"] = [{"errors": ["Choose a file or enter a path."]}]
             return
+    except ValueError as exc:
+        st.session_state["inbox_results"] = [{"errors": [str(exc)]}]
+        return
     except OSError as exc:
         st.session_state["inbox_results"] = [{"errors": [f"{path}: {exc.strerror or exc}"]}]
         return
