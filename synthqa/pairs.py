@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from synthqa import prompts
 from synthqa.metrics.diversity import reasoning_signature
 from synthqa.store import Store
 
@@ -40,13 +41,12 @@ class PairChoices:
             raise ValueError(f"kind {self.kind!r}: choose from {', '.join(KINDS)}")
         if self.kind in ("step-dpo", "self-explore") and not self.policy:
             raise ValueError(f"{self.kind} needs the rollout policy whose pits it uses")
-        if "{problem}" not in self.prompt_template:
-            raise ValueError("the prompt template needs {problem}")
+        prompts.validate_problem_template(self.prompt_template)
 
 
 def build(store: Store, choices: PairChoices) -> list[dict]:
     choices.validate()
-    prompt = lambda problem: choices.prompt_template.format(problem=problem)  # noqa: E731
+    prompt = lambda problem: prompts.problem_prompt(choices.prompt_template, problem)  # noqa: E731
     if choices.kind in ("sft", "rft"):
         pos = store.training_sets.positives(choices.generator, choices.exclude_suspects)
         if choices.kind == "rft":
@@ -94,7 +94,7 @@ def export_problems(store: Store, choices: PairChoices, out: Path, fraction: flo
     """The problems (prompt, gold answer) of the chosen traces, for methods that sample their
     own solutions (RFT); the same seeded `fraction` rule as the data set."""
     frame = store.training_sets.problems_with_answers(choices.generator)
-    rows = [{"prompt": choices.prompt_template.format(problem=p), "answer": a}
+    rows = [{"prompt": prompts.problem_prompt(choices.prompt_template, p), "answer": a}
             for p, a in zip(frame["problem"], frame["gold"])]
     if fraction < 1 and rows:
         rows = random.Random(choices.seed).sample(rows, max(1, round(fraction * len(rows))))

@@ -43,3 +43,14 @@ def render(template: str, allowed: Iterable[str], **values: str) -> str:
             return token[0]
         return str(values.get(match.group(1), ""))
     return _FIELD.sub(one, template)
+
+
+PROBLEM = ("problem",)  # what sampling, rollout and training-set templates may use
+
+
+def problem_prompt(template: str, problem: str) -> str:
+    return render(template, PROBLEM, problem=problem)
+
+
+def validate_problem_template(template: str) -> None:
+    validate(template, PROBLEM, required=PROBLEM)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from synthqa import rollouts
+from synthqa import prompts, rollouts
 from synthqa.answers import VERIFIER
 from synthqa.ingest import ROLLOUTS
 from synthqa.jobs import progress as progress_file
@@ -46,8 +46,7 @@ class RolloutJob:
             raise ValueError(f"K = {self.k}: between 1 and 64 rollouts per prefix")
         if not 0 < self.temperature <= 2:
             raise ValueError(f"temperature {self.temperature}: in (0, 2]")
-        if "{problem}" not in self.prompt_template:
-            raise ValueError("the prompt template needs {problem}")
+        prompts.validate_problem_template(self.prompt_template)
 
     @classmethod
     def from_dict(cls, raw: dict) -> "RolloutJob":

@@ -12,6 +12,7 @@ from typing import Protocol
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from synthqa.prompts import problem_prompt
 from synthqa.workspace import Workspace
 
 
@@ -27,9 +28,9 @@ class SamplingSpec:
     few_shot: tuple[tuple[str, str], ...] = ()  # (problem, solution) pairs put before it
 
     def prompt(self, problem: str) -> str:
-        shots = "".join(self.prompt_template.format(problem=p) + s + "\n\n"
+        shots = "".join(problem_prompt(self.prompt_template, p) + s + "\n\n"
                         for p, s in self.few_shot)
-        return shots + self.prompt_template.format(problem=problem)
+        return shots + problem_prompt(self.prompt_template, problem)
 
 
 @dataclass(frozen=True)
