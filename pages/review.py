@@ -34,8 +34,9 @@ c2.segmented_control("Order", MODES, key="review_mode", default=MODES[0],
                      help="random sample: unbiased FPR; suspects first: step-check failures "
                      "first; active: the traces the judge is least sure of first, weighted so "
                      "the judge-corrected FPR stays unbiased")
+reviewing.remember_reviewer()
 if ss.get("reviewer"):
-    c3.caption(f"Reviewer: **{ss.reviewer}**")
+    c3.caption(f"Reviewer: **{escape(ss.reviewer)}**")
 
 judges = store.judges.names()
 if judges:
@@ -49,6 +50,9 @@ m1.metric("False-positive rate (human review)", "—" if estimate.rate is None
           "every human label counts (Review-page verdicts and imported first-error labels); "
           "stratified by step-check suspicion, 95% Wilson interval")
 m1.caption(estimate.text())  # numbers only
+strata = store.labels.review_strata(ss.review_generator)
+total, judged = sum(s[0] for s in strata), sum(s[1] for s in strata)
+m1.caption(f"{judged:,} of {total:,} answer-correct traces reviewed · {total - judged:,} left")
 if estimate.reviewed:
     m1.caption(f"Rests on {escape(estimate.basis())}")
 if ss.get("review_judge") in judges:

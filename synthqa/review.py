@@ -122,13 +122,25 @@ def first_error_label(trace_id: str, who: str, step: int, note: str = "") -> dic
             "note": note or None}
 
 
+CANNOT_LOCATE = "the first bad step cannot be located"
+
+
+class NeedsFirstBadStep(ValueError):
+    """A false positive needs its first bad step, or an explicit "cannot locate"."""
+
+
 def verdict_labels(trace_id: str, who: str, verdict: str, first_bad_step: int | None,
-                   note: str = "") -> list[dict]:
-    """The labels one review action writes: the verdict, and where the reasoning first fails."""
+                   note: str = "", cannot_locate: bool = False) -> list[dict]:
+    """The labels one review action writes: the verdict, and where the reasoning first fails
+    (a false positive needs that step, or `cannot_locate`, which goes into the note)."""
     if verdict not in VERDICTS:
         raise ValueError(f"unknown verdict {verdict!r}")
     if not who.strip():
         raise ValueError("a reviewer name is required")
+    if verdict == "false_positive" and first_bad_step is None:
+        if not cannot_locate:
+            raise NeedsFirstBadStep("mark the first bad step, or say it cannot be located")
+        note = f"{note}; {CANNOT_LOCATE}" if note else CANNOT_LOCATE
     at = datetime.now(timezone.utc).replace(tzinfo=None)
 
     def label(kind, value, note=None):

@@ -37,3 +37,9 @@ def test_no_reviews_means_no_estimate():
     est = fpr_estimate([Stratum(100, 0, 0)])
     assert est.rate is None and (est.low, est.high) == (0.0, 1.0)
     assert math.isclose(fpr_estimate([Stratum(50, 10, 5), Stratum(50, 0, 0)]).high, 0.5 * 1 + 0.5 * wilson(5, 10)[1])
+
+
+def test_all_false_positives_in_the_only_reviewed_stratum_is_100_percent():
+    est = fpr_estimate([Stratum(2, 2, 2), Stratum(600, 0, 0)])
+    assert est.rate == 1.0 and est.text().startswith("100.0%")
+    assert est.high == 1.0 and est.low < 0.01  # the unreviewed 600 keep the interval wide

@@ -74,18 +74,22 @@ def fpr_estimate(strata: list[Stratum]) -> FprEstimate:
     The review queue draws each stratum in random order, so within a stratum the reviewed
     traces are a random sample. Rate = Σ w_h p_h with w_h the stratum's share of the
     population; interval = Σ w_h [L_h, U_h] of per-stratum Wilson intervals (conservative).
-    Strata nobody reviewed yet contribute [0, 1]. With one stratum this is plain Wilson.
+    Strata nobody reviewed yet contribute [0, 1] to the interval and nothing to the rate, which
+    is then that of the reviewed strata. With one stratum this is plain Wilson.
     """
     total = sum(s.size for s in strata)
     reviewed = sum(s.reviewed for s in strata)
     if total == 0 or reviewed == 0:
         return FprEstimate(None, 0.0, 1.0, reviewed)
-    rate = low = high = 0.0
+    rate = low = high = covered = 0.0
     for s in strata:
         if s.size == 0:
             continue
         w = s.size / total
         lo, hi = wilson(s.false_pos, s.reviewed)
-        rate += w * (s.false_pos / s.reviewed if s.reviewed else (lo + hi) / 2)
+        if s.reviewed:
+            rate, covered = rate + w * s.false_pos / s.reviewed, covered + w
         low, high = low + w * lo, high + w * hi
-    return FprEstimate(rate, low, high, reviewed)
+    # the point estimate of the reviewed strata (2 of 2 is 100%, not a blend with an
+    # unreviewed stratum's 50%); the interval still spans what nobody reviewed
+    return FprEstimate(rate / covered, low, high, reviewed)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from synthqa.review import MODES, VERDICTS, QualityControl, ReviewQueue, verdict_labels
+from synthqa.review import (MODES, VERDICTS, NeedsFirstBadStep, QualityControl, ReviewQueue,
+                            verdict_labels)
 from synthqa.ui import resources
 
 
@@ -42,17 +43,26 @@ def restart() -> None:
         _state().pop("review_trace", None)
 
 
-def give_verdict(verdict: str, trace_key: str = "review_trace", advance: bool = True) -> None:
-    """Save a verdict on the trace in session_state[trace_key]; the queue moves on if asked."""
+def give_verdict(verdict: str, trace_key: str = "review_trace", advance: bool = True,
+                 cannot_locate: bool = False) -> None:
+    """Save a verdict on the trace in session_state[trace_key]; the queue moves on if asked.
+    A false positive without its first bad step is not saved: the page asks for the step."""
     ss = _state()
     trace_id = ss[trace_key]
-    labels = verdict_labels(trace_id, ss.reviewer, verdict, ss.get("first_bad"),
-                            ss.get("review_note", ""))
+    try:
+        labels = verdict_labels(trace_id, ss.reviewer, verdict, ss.get("first_bad"),
+                                ss.get("review_note", ""), cannot_locate)
+    except NeedsFirstBadStep:
+        ss.review_needs_step = trace_id
+        return
+    ss.pop("review_needs_step", None)
     resources.store().labels.add_many(labels)  # committed before the page shows anything else
     ss.setdefault("undo_stack", []).append((trace_id, [l["label_id"] for l in labels]))
     step = ss.get("first_bad")
     where = f", first bad step {step + 1}" if verdict == "false_positive" and step is not None \
         else ""
+    if cannot_locate:
+        where = ", first bad step not located"
     ss.review_saved = f"Saved: {VERDICTS[verdict]}{where}."
     if advance:
         queue().release(ss.reviewer)
@@ -71,9 +81,9 @@ def undo(trace_key: str = "review_trace") -> None:
     if not ss.get("undo_stack"):
         return
     trace_id, label_ids = ss.undo_stack.pop()
-    removed = resources.store().labels.delete(label_ids, ss.reviewer)
+    resources.store().labels.delete(label_ids, ss.reviewer)
     ss[trace_key], ss.first_bad = trace_id, None
-    ss.review_saved = f"Undone: {removed} label(s) removed; the trace is back."
+    ss.review_saved = "Undone: your last verdict is removed; the trace is back."
 
 
 def skip() -> None:
@@ -86,10 +96,19 @@ def start(name_key: str) -> None:
     name = _state().get(name_key, "").strip()
     if name:
         _state().reviewer = name
+        st.query_params["reviewer"] = name  # a reload (or a bookmark) keeps the name
+
+
+def remember_reviewer() -> None:
+    """After a reload the URL still names the reviewer."""
+    remembered = st.query_params.get("reviewer", "").strip()
+    if not _state().get("reviewer") and remembered:
+        _state().reviewer = remembered
 
 
 def name_form() -> bool:
-    """Ask for the reviewer's name once per session; True once it is known."""
+    """Ask for the reviewer's name once (the URL keeps it); True once it is known."""
+    remember_reviewer()
     if _state().get("reviewer"):
         return True
     with st.form("reviewer_form"):
@@ -101,6 +120,16 @@ def name_form() -> bool:
 
 def verdict_buttons(trace_key: str = "review_trace", advance: bool = True) -> None:
     """Verdict, skip and undo buttons, keyboard-friendly (G, F, U, S, Z; 1-9 mark a step)."""
+    ss = _state()
+    if ss.get("review_needs_step") == ss.get(trace_key) and ss.get("first_bad") is None:
+        left, right = st.columns([3, 1], vertical_alignment="center")
+        left.warning("Where does the reasoning first go wrong? Mark that step (1–9 or ⚑), "
+                     "then press False positive again.", icon=":material/flag:")
+        right.button("Cannot locate it", key="fp_cannot_locate", on_click=give_verdict,
+                     args=("false_positive",), width="stretch",
+                     kwargs={"trace_key": trace_key, "advance": advance,
+                             "cannot_locate": True},
+                     help="save the false positive without a first bad step")
     st.text_input("Note (optional)", key="review_note")
     b = st.columns(5 if advance else 4)
     kw = {"trace_key": trace_key, "advance": advance}

@@ -61,9 +61,40 @@ def test_undo_removes_the_last_verdict_and_brings_the_trace_back(review_at, stor
 def test_the_fpr_estimate_and_interval_match_a_hand_computation(review_at):
     start(review_at)
     for verdict in ["False positive", "Reasoning correct", "Reasoning correct", "Unsure"]:
+        if verdict == "False positive":  # a false positive needs its first bad step
+            review_at.button(key="mark_0").click().run()
         next(b for b in review_at.button if b.label == verdict).click().run()
     # 6 answer-correct traces, none a suspect: one stratum, 1 FP of 3 decisive verdicts
     expected = fpr_estimate([Stratum(6, 3, 1)])
     assert expected.text() == "33.3% (95% CI 6.1%–79.2%, n = 3)"
     assert expected.text() in [c.value for c in review_at.caption]
     assert review_at.metric[0].value == "33.3%"
+
+
+def test_a_false_positive_without_its_step_asks_for_it_or_cannot_locate(review_at, store):
+    start(review_at)
+    first = review_at.session_state["review_trace"]
+    next(b for b in review_at.button if b.label == "False positive").click().run()
+    assert store.labels_for(first).empty and review_at.session_state["review_trace"] == first
+    assert any("Where does the reasoning first go wrong" in w.value for w in review_at.warning)
+    review_at.button(key="fp_cannot_locate").click().run()
+    labels = store.labels_for(first)
+    assert labels[["kind", "value"]].values.tolist() == [["reasoning", "false_positive"]]
+    assert labels.note.iloc[0] == "the first bad step cannot be located"
+    assert review_at.session_state["review_trace"] != first
+    next(b for b in review_at.button if b.label == "Undo last label").click().run()
+    assert any("your last verdict is removed" in t.value for t in review_at.toast)
+
+
+def test_the_page_counts_what_is_reviewed_and_left_and_the_url_keeps_the_name(review_at):
+    start(review_at)
+    next(b for b in review_at.button if b.label == "Reasoning correct").click().run()
+    assert "1 of 6 answer-correct traces reviewed · 5 left" in [c.value for c in
+                                                               review_at.caption]
+    assert review_at.query_params["reviewer"] == "alice"
+    again = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    again.query_params["reviewer"] = "alice"
+    again.run()
+    again.switch_page("pages/review.py")
+    again.run()
+    assert "Reviewer: **alice**" in [c.value for c in again.caption]  # no name form again

@@ -64,6 +64,8 @@ def test_two_reviewers_label_at_the_same_time(browser, gsm8k_server):
     assert problems[0] != problems[1]                 # different traces for different people
     for page, verdict in zip(pages, ("Reasoning correct", "False positive")):
         page.get_by_role("button", name=verdict).click()
+    wait_for_app_run(pages[1])  # a false positive asks for its first bad step
+    pages[1].get_by_role("button", name="Cannot locate it").click()
     for page in pages:
         wait_for_app_run(page)
         expect(page.get_by_text("Saved:")).to_be_visible()
@@ -81,7 +83,10 @@ def test_kill_9_right_after_a_label_is_acknowledged_loses_nothing(page: Page, tm
         wait_for_app_run(page)
         sign_in(page, "dave")
         page.get_by_role("button", name="False positive").click()
-        expect(page.get_by_text("Saved: False positive.")).to_be_visible()
+        wait_for_app_run(page)
+        page.get_by_role("button", name="Cannot locate it").click()
+        expect(page.get_by_text("Saved: False positive, first bad step not located.")
+               ).to_be_visible()
         os.kill(srv.proc.pid, signal.SIGKILL)
         srv.proc.wait()
     finally:
