@@ -4,7 +4,7 @@ import streamlit as st
 from synthqa.metrics import report
 from synthqa.metrics.quality import FprEstimate
 from synthqa.ui import charts, metrics
-from synthqa.ui.text import escape
+from synthqa.ui.text import plain
 from synthqa.ui.router import through_router
 
 through_router()
@@ -25,7 +25,8 @@ wc = right.selectbox("Weak-cheap (WC)", names, index=names.index(pair[1]), key="
                      bind="query-params")
 params = rep.generators.set_index("generator")["params"]
 if params.get(se) and params.get(wc):
-    st.caption(f"{se}: {params[se]:,.0f} parameters · {wc}: {params[wc]:,.0f} parameters · "
+    st.caption(f"{plain(se)}: {params[se]:,.0f} parameters · {plain(wc)}: "
+               f"{params[wc]:,.0f} parameters · "
                f"at equal FLOPs WC gets ≈ {params[se] / params[wc]:.1f}× the samples "
                "(Bansal et al. 2024).")
 else:
@@ -57,8 +58,8 @@ else:
                                                       help="WC - SE, percentage points")})
 
 rows = rep.generators.set_index("generator")
-st.caption("  \n".join(f"FPR {role} ({escape(name)}): "
-                       f"{escape(FprEstimate.from_row(rows.loc[name]).describe())}"
+st.caption("  \n".join(f"FPR {role} ({plain(name)}): "
+                       f"{plain(FprEstimate.from_row(rows.loc[name]).describe())}"
                        for role, name in (("SE", se), ("WC", wc))))
 
 st.subheader("Solution map")

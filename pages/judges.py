@@ -6,7 +6,7 @@ from synthqa.judges import evaluate
 from synthqa.ui import resources
 from synthqa.ui.judging import launch_form, run_progress
 from synthqa.ui.router import through_router
-from synthqa.ui.text import escape
+from synthqa.ui.text import plain
 
 through_router()
 
@@ -65,7 +65,7 @@ if rows:
     st.dataframe(rows, hide_index=True, key="judge_fpr", column_config={
         **{c: st.column_config.NumberColumn(format="%.3f") for c in ("FPR", "low", "high")},
         "width (points)": st.column_config.NumberColumn(format="%.1f")})
-    st.caption(f"Over the answer-correct traces {escape(judge)} scored. PPI++ assumes the "
+    st.caption(f"Over the answer-correct traces {plain(judge)} scored. PPI++ assumes the "
                "labelled traces are a random sample of them (the review queue's random order); "
                "active uses the fully reviewed start of the active order only.")
 else:

@@ -5,7 +5,7 @@ from synthqa.metrics import report
 from synthqa.metrics.quality import FprEstimate
 from synthqa.ui import charts, metrics
 from synthqa.ui.router import through_router
-from synthqa.ui.text import escape
+from synthqa.ui.text import plain
 
 through_router()
 
@@ -21,7 +21,7 @@ name = st.selectbox("Data set (generator)", gens["generator"], key="dataset",
                     bind="query-params")
 row = gens.set_index("generator").loc[name]
 fpr = FprEstimate.from_row(row)
-fpr_basis = escape(fpr.basis())
+fpr_basis = plain(fpr.basis())
 
 def show(column, label: str, value, fmt: str, help: str | None = None,
          note: str | None = None) -> None:

@@ -7,7 +7,7 @@ from synthqa.fpr import table as fpr_table
 from synthqa.review import MODES, agreement, fpr
 from synthqa.ui import resources, reviewing
 from synthqa.ui.router import through_router
-from synthqa.ui.text import escape
+from synthqa.ui.text import plain
 from synthqa.ui.trace_view import (
     show_labels,
     show_problem,
@@ -36,7 +36,7 @@ c2.segmented_control("Order", MODES, key="review_mode", default=MODES[0],
                      "the judge-corrected FPR stays unbiased")
 reviewing.remember_reviewer()
 if ss.get("reviewer"):
-    c3.caption(f"Reviewer: **{escape(ss.reviewer)}**")
+    c3.caption(f"Reviewer: **{plain(ss.reviewer)}**")
 
 judges = store.judges.names()
 if judges:
@@ -54,7 +54,7 @@ strata = store.labels.review_strata(ss.review_generator)
 total, judged = sum(s[0] for s in strata), sum(s[1] for s in strata)
 m1.caption(f"{judged:,} of {total:,} answer-correct traces reviewed · {total - judged:,} left")
 if estimate.reviewed:
-    m1.caption(f"Rests on {escape(estimate.basis())}")
+    m1.caption(f"Rests on {plain(estimate.basis())}")
 if ss.get("review_judge") in judges:
     m1.dataframe(fpr_table(store, ss.review_generator, ss.review_judge), hide_index=True,
                  key="fpr_methods")
@@ -113,7 +113,7 @@ labels = store.labels.of_trace(trace_id)
 with st.container(border=True, key="review_card"):
     show_problem(store.traces.problem_of(trace_id))
     blind = reviewing.quality_control() is not None  # never show a QC item's known verdict
-    st.markdown(f"{verdict_badge(trace['correct'])} answer **{trace['answer_raw']}**"
+    st.markdown(f"{verdict_badge(trace['correct'])} answer **{plain(trace['answer_raw'])}**"
                 + (" :orange-badge[step-check suspect]" if trace["suspect"] else "")
                 + ("" if blind else f" {verdicts_badge(labels)}"))
     show_steps(store.traces.steps_of(trace_id), labels.iloc[0:0] if blind else labels,

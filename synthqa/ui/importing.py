@@ -1,11 +1,11 @@
 """The import form: upload a file or name a path; the inbox and ingest do the rest."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import streamlit as st
 
 from synthqa.ui import resources
+from synthqa.ui.text import plain
 from synthqa.workspace import display_name, importable
 
 
@@ -50,7 +50,7 @@ def show_results(results: list[dict] | None) -> None:
                    f"traces, {sum(r['n_traces_new'] for r in imported):,} new.")
         results = [r for r in results if r not in imported]
     for result in results:
-        name = display_name(result.get("path", ""))
+        name = plain(display_name(result.get("path", "")))
         errors = result.get("errors") or []
         if result.get("skipped"):
             st.info(f"{name}: already imported, nothing to do.")
@@ -59,7 +59,8 @@ def show_results(results: list[dict] | None) -> None:
             st.success(f"Imported {name} ({result['fmt']}): {total:,} traces, {new:,} new.")
         if errors:
             more = result.get("n_errors", len(errors)) - len(errors)
-            st.error("\n\n".join(errors[:20]) + (f"\n\n… and {more} more" if more > 0 else ""))
+            st.error("\n\n".join(plain(e) for e in errors[:20])
+                     + (f"\n\n… and {more} more" if more > 0 else ""))
 
 
 def _start_demo(source: str) -> None:

@@ -10,6 +10,7 @@ from synthqa.metrics import report
 from synthqa.metrics.report import Report
 from synthqa.tasks import BackgroundTask
 from synthqa.ui import charts, resources
+from synthqa.ui.text import plain
 from synthqa.ui.trace_view import show_trace
 
 # Columns of the slice table: (label, help).
@@ -59,7 +60,7 @@ def current_report() -> Report | None:
     if job.running:
         _progress()
     elif job.error:
-        st.error(f"Computing the metrics failed: {job.error}")
+        st.error(f"Computing the metrics failed: {plain(job.error)}")
         st.button("Try again", on_click=job.start)
     elif rep is None:
         st.info("No traces yet: build the demo or import traces on the Workspace page.")
@@ -71,7 +72,7 @@ def current_report() -> Report | None:
     else:
         st.caption(f"Computed {rep.computed_at} · up to date with the store.")
     for note in (rep.notes if rep else []):
-        st.caption(f"Note: {note}")
+        st.caption(f"Note: {plain(note)}")
     return rep
 
 

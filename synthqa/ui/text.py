@@ -26,6 +26,16 @@ def escape(text: str) -> str:
     return _SPECIAL.sub(r"\\\1", text)
 
 
+# What can turn a user's value (a name, an answer, a file name) into a link, an image, HTML,
+# code, emphasis, math or a Streamlit directive; an underscore inside a word is harmless.
+_ACTIVE = re.compile(r"([\\`*\[\]<>!$~|#])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+
+
+def plain(value) -> str:
+    """A user value as literal text inside Markdown, readable where it is harmless."""
+    return _ACTIVE.sub(lambda m: "\\" + m.group(0), str(value))
+
+
 def markdown_safe(text: str) -> str:
     out, pos = [], 0
     for match in _SPAN.finditer(text):

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from synthqa.store import Store
-from synthqa.ui.text import markdown_safe
+from synthqa.ui.text import markdown_safe, plain
 
 CHECK_MARK = {"ok": ":green[✓]", "wrong": ":red[✗]", "none": ":gray[·]", "unchecked": ":orange[⋯]"}
 
@@ -34,7 +34,7 @@ def human_first_error(labels: pd.DataFrame) -> dict[int, str]:
     for who, value in fe.groupby("who").value.last().items():
         if value not in (None, "none"):
             marks.setdefault(int(value), "")
-            marks[int(value)] = ", ".join(filter(None, [marks[int(value)], who]))
+            marks[int(value)] = ", ".join(filter(None, [marks[int(value)], plain(who)]))
     return marks
 
 
@@ -44,7 +44,8 @@ def verdicts_badge(labels: pd.DataFrame) -> str:
                 .groupby("who").value.last())
     if verdicts.empty:
         return ""
-    text = ", ".join(f"{who}: {value.replace('_', ' ')}" for who, value in verdicts.items())
+    text = ", ".join(f"{plain(who)}: {plain(value.replace('_', ' '))}"
+                     for who, value in verdicts.items())
     decisive = set(verdicts) - {"unsure"}
     return f":red-badge[reviewers disagree — {text}]" if len(decisive) > 1 \
         else f":blue-badge[{text}]"
@@ -52,7 +53,7 @@ def verdicts_badge(labels: pd.DataFrame) -> str:
 
 def show_problem(problem: dict) -> None:
     st.markdown(markdown_safe(problem["text"]))
-    meta = " · ".join(str(v) for v in (problem.get("source"), problem.get("split"),
+    meta = " · ".join(plain(v) for v in (problem.get("source"), problem.get("split"),
                                          problem.get("level"), problem.get("topic"))
                       if v is not None and v == v)
     st.caption(f"{meta} · gold answer: **{markdown_safe(str(problem.get('gold_answer')))}**")
@@ -101,7 +102,7 @@ def show_trace(store: Store, trace_id: str, siblings: bool = True, mark=None,
         return
     problem, steps, labels = (store.traces.problem_of(trace_id), store.traces.steps_of(trace_id),
                               store.labels.of_trace(trace_id))
-    st.subheader(f"{trace['generator']} · sample {trace['sample_index']}")
+    st.subheader(f"{plain(trace['generator'])} · sample {trace['sample_index']}")
     show_problem(problem)
     badges = [verdict_badge(trace["correct"])]
     if trace["suspect"]:
@@ -111,10 +112,10 @@ def show_trace(store: Store, trace_id: str, siblings: bool = True, mark=None,
     if not labels.empty:
         badges.append(verdicts_badge(labels))
     answer = trace["answer_raw"] if isinstance(trace["answer_raw"], str) else "—"
-    st.markdown(" ".join(badges) + f" answer **{markdown_safe(answer)}** "
+    st.markdown(" ".join(badges) + f" answer **{plain(answer)}** "
                 f"({trace['answer_method']})")
     show_steps(steps, labels, mark, selected)
-    st.caption(f"run {trace['run_id']} · {trace['n_tokens']} tokens"
+    st.caption(f"run {plain(trace['run_id'])} · {trace['n_tokens']} tokens"
                f"{' (estimated)' if trace['tokens_estimated'] else ''} · {trace['verifier']} · "
                f"steps: {steps.splitter.iloc[0] if len(steps) else '—'} · id {trace_id}")
     with st.expander(f"Labels ({len(labels)})", expanded=not labels.empty):
@@ -131,6 +132,7 @@ def show_siblings(store: Store, trace_id: str) -> None:
     cols = st.columns(min(3, len(others)))
     for i, row in enumerate(others.itertuples()):
         with cols[i % len(cols)].container(border=True):
-            st.markdown(f"**{row.generator}** #{row.sample_index} {verdict_badge(row.correct)}"
+            st.markdown(f"**{plain(row.generator)}** #{row.sample_index} "
+                        f"{verdict_badge(row.correct)}"
                         + (" :orange-badge[suspect]" if row.suspect else ""))
             st.markdown(markdown_safe(row.text))

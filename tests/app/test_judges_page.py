@@ -93,7 +93,7 @@ def test_review_offers_the_active_order_and_the_judge_corrected_estimates(
     methods = frame_with(at, "method")
     assert methods["labels"].tolist()[:2] == [8, 8]
     captions = " ".join(c.value for c in at.caption)
-    assert "Rests on labels only, by ann \\(8\\)" in captions  # escaped Markdown
+    assert "Rests on labels only, by ann (8)" in captions
     at.segmented_control(key="review_mode").set_value("active (judge)").run()
     at.text_input(key="reviewer_name").input("bob")
     next(b for b in at.button if b.label == "Start reviewing").click().run()
