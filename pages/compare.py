@@ -3,7 +3,7 @@ import streamlit as st
 
 from synthqa.metrics import report
 from synthqa.metrics.quality import FprEstimate
-from synthqa.ui import charts, metrics
+from synthqa.ui import charts, metrics, resources
 from synthqa.ui.text import plain
 from synthqa.ui.router import through_router
 
@@ -17,21 +17,34 @@ names = list(rep.generators["generator"])
 if len(names) < 2:
     st.info("The comparison needs two generators: sample or import a second one.")
     st.stop()
-pair = report.default_pair(rep.generators) or (names[-1], names[0])
+store = resources.store()
+shared = store.summaries.shared_problems()
+pair = report.default_pair(rep.generators, shared) or (names[-1], names[0])
 left, right = st.columns(2)
 se = left.selectbox("Strong-expensive (SE)", names, index=names.index(pair[0]), key="se",
                     bind="query-params")
 wc = right.selectbox("Weak-cheap (WC)", names, index=names.index(pair[1]), key="wc",
                      bind="query-params")
+both = shared[((shared["a"] == se) & (shared["b"] == wc))
+              | ((shared["a"] == wc) & (shared["b"] == se))]["problems"]
+if se == wc or both.empty:
+    st.warning(f"{plain(se)} and {plain(wc)} share no problems: coverage and diversity at "
+               "matched compute compare the same problems. Choose another pair.")
+    st.stop()
 params = rep.generators.set_index("generator")["params"]
-if params.get(se) and params.get(wc):
-    st.caption(f"{plain(se)}: {params[se]:,.0f} parameters · {plain(wc)}: "
-               f"{params[wc]:,.0f} parameters · "
-               f"at equal FLOPs WC gets ≈ {params[se] / params[wc]:.1f}× the samples "
-               "(Bansal et al. 2024).")
-else:
-    st.warning("A parameter count is missing, so FLOPs (2·params·tokens) are unknown: add "
-               "`params` to the imported records.")
+missing = [g for g in (se, wc) if not params.get(g) or params.get(g) != params.get(g)]
+if missing:
+    st.warning("Sampling compute is FLOPs = 2·params·tokens, so it needs each generator's "
+               "parameter count: " + ", ".join(plain(g) for g in missing) + " has none.")
+    for g in missing:
+        c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+        c1.number_input(f"Parameters of {g}", min_value=1, value=None, step=1_000_000,
+                        key=f"params_{g}", placeholder="e.g. 7000000000")
+        c2.button("Save", key=f"save_params_{g}", on_click=metrics.save_params, args=(g,))
+    st.stop()
+st.caption(f"{plain(se)}: {params[se]:,.0f} parameters · {plain(wc)}: "
+           f"{params[wc]:,.0f} parameters · {int(both.iloc[0]):,} shared problems · at equal "
+           f"FLOPs WC gets ≈ {params[se] / params[wc]:.1f}× the samples (Bansal et al. 2024).")
 
 matched = report.matched(rep.curves, se, wc)
 config = metrics.figure_format()
@@ -63,8 +76,7 @@ st.caption("  \n".join(f"FPR {role} ({plain(name)}): "
                        for role, name in (("SE", se), ("WC", wc))))
 
 st.subheader("Solution map")
-metrics.solution_map(rep.map[rep.map["generator"].isin([se, wc])].reset_index(drop=True),
-                     "compare_map", config)
+metrics.solution_map(metrics.map_points(rep, [se, wc]), "compare_map", config)
 
 st.subheader("Slices")
 metrics.slice_table(rep.slices, [se, wc], "compare_slices", config)

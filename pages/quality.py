@@ -89,5 +89,4 @@ st.subheader("Slices")
 metrics.slice_table(rep.slices, list(gens["generator"]), "quality_slices", config)
 
 st.subheader("Solution map")
-metrics.solution_map(rep.map[rep.map["generator"] == name].reset_index(drop=True),
-                     "quality_map", config)
+metrics.solution_map(metrics.map_points(rep, [name]), "quality_map", config)

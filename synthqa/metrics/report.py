@@ -402,9 +402,20 @@ def _relative(new, old) -> float:
     return 100.0 * (new - old) / old
 
 
-def default_pair(generators: pd.DataFrame) -> tuple[str, str] | None:
-    """(SE, WC): the generators with the most and the fewest parameters, when both are known."""
+def default_pair(generators: pd.DataFrame, shared: pd.DataFrame | None = None
+                 ) -> tuple[str, str] | None:
+    """(SE, WC): of the pairs with known, different parameter counts, the one sharing the most
+    problems (`shared`: a, b, problems), SE the larger; without `shared`, the largest and the
+    smallest generator."""
     known = generators.dropna(subset=["params"]).sort_values("params")
+    params = dict(zip(known["generator"], known["params"]))
+    if shared is not None and not shared.empty:
+        pairs = shared[shared["a"].isin(params) & shared["b"].isin(params)]
+        pairs = pairs[[params[a] != params[b] for a, b in zip(pairs["a"], pairs["b"])]]
+        if not pairs.empty:
+            best = pairs.sort_values(["problems", "a", "b"], ascending=[False, True, True])
+            a, b = best["a"].iloc[0], best["b"].iloc[0]
+            return (a, b) if params[a] > params[b] else (b, a)
     if len(known) < 2 or known["params"].iloc[0] == known["params"].iloc[-1]:
         return None
     return known["generator"].iloc[-1], known["generator"].iloc[0]

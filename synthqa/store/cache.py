@@ -15,7 +15,8 @@ class Cache(Part):
                                         (SELECT count(*) FROM embeddings),
                                         (SELECT count(*) FILTER (WHERE is_correct)
                                          + 7 * count(*) FILTER (WHERE first_failed_step >= 0)
-                                         FROM traces)""").fetchone()
+                                         FROM traces),
+                                        (SELECT sum(params) FROM generators)""").fetchone()
         return "/".join(str(v) for v in row)
 
     def put(self, key: str, value: str, inputs_version: str) -> None:

@@ -36,6 +36,14 @@ class Imports(Part):
                         "DO UPDATE SET params = coalesce(generators.params, excluded.params)",
                         [name, params])
 
+    def set_params(self, generator: str, params: int) -> None:
+        """A generator's parameter count given by a person (it had none), and its runs' FLOPs."""
+        with self.transaction() as cur:
+            cur.execute("UPDATE generators SET params = ? WHERE name = ?", [params, generator])
+            runs = [r[0] for r in cur.execute("SELECT run_id FROM runs WHERE generator = ?",
+                                              [generator]).fetchall()]
+            self.refresh_run_totals(cur, runs)
+
     def upsert_runs(self, cur, runs: dict[str, dict]) -> None:
         for run_id, spec in runs.items():
             cur.execute(

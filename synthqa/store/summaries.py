@@ -38,6 +38,14 @@ class Summaries(Part):
                    avg(n_steps) AS steps, avg(n_tokens) AS tokens
             FROM traces_effective GROUP BY generator ORDER BY generator""")
 
+    def shared_problems(self) -> pd.DataFrame:
+        """(a, b, problems): every pair of generators that answered common problems."""
+        return self.df("""
+            WITH gp AS (SELECT DISTINCT generator, problem_id FROM traces)
+            SELECT x.generator AS a, y.generator AS b, count(*) AS problems
+            FROM gp x JOIN gp y ON x.problem_id = y.problem_id AND x.generator < y.generator
+            GROUP BY ALL ORDER BY problems DESC""")
+
     def samples_per_problem(self, generator: str, source: str | None = None
                             ) -> list[tuple[int, int]]:
         """(samples, correct samples) of each problem the generator answered."""

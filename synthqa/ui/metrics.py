@@ -76,6 +76,13 @@ def current_report() -> Report | None:
     return rep
 
 
+def save_params(generator: str) -> None:
+    """The parameter count a person entered for a generator without one."""
+    value = st.session_state.get(f"params_{generator}")
+    if value:
+        resources.store().imports.set_params(generator, int(value))
+
+
 def quick_table() -> None:
     """Straight from the store, no embeddings needed: accuracy, the human FPR, step errors."""
     frame = fpr.quick_table(resources.store())
@@ -106,6 +113,14 @@ def figure_format() -> dict:
                                        default="svg", key="figure_format",
                                        help="what the camera icon of each chart saves")
     return {**FIGURE_CONFIG, "toImageButtonOptions": {"format": fmt or "svg", "scale": 2}}
+
+
+def map_points(rep: Report, generators: list[str]) -> pd.DataFrame:
+    """The map's points of these generators (none when the report was made without
+    embeddings, `metrics --no-embed`)."""
+    if "generator" not in rep.map.columns:
+        return rep.map.iloc[0:0]
+    return rep.map[rep.map["generator"].isin(generators)].reset_index(drop=True)
 
 
 def solution_map(points: pd.DataFrame, key: str, config: dict) -> None:
