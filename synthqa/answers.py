@@ -23,7 +23,8 @@ POOL_THRESHOLD = 512  # unique non-numeric pairs before worker processes pay off
 
 logging.getLogger("math_verify").setLevel(logging.ERROR)  # "timeout disabled" on every call
 
-_NUMBER = r"-?\d[\d,]*(?:\.\d+)?|-?\.\d+"
+# Thousands separators only in groups of three: "0,1" is the set {0, 1}, not 1 (it matched 1).
+_NUMBER = r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|-?\.\d+"
 _STEP_LABEL = re.compile(r"(?i)\bstep\s*\d+\s*[:.)]")  # "Step 5:" is no candidate answer
 _PATHOLOGICAL = re.compile(
     r"\^\s*\{?[^}]*\^"            # power towers 10^{10^{10}}
@@ -69,14 +70,45 @@ def _last_match(pattern: str, flags: int = 0):
     return find
 
 
-_last_number = _last_match(_NUMBER)
+# An expression a final sentence ends on: a LaTeX fraction, a/b, a number (with % or a unit).
+_EXPRESSION = re.compile(r"\\[dt]?frac\{[^{}]{1,40}\}\{[^{}]{1,40}\}"
+                         rf"|(?:{_NUMBER})(?:\s*/\s*(?:{_NUMBER}))?")
+_INLINE_MATH = re.compile(r"\$([^$\n]{1,%d})\$|\\\((.{1,%d}?)\\\)" % (MAX_ANSWER_CHARS,
+                                                                   MAX_ANSWER_CHARS))
+_SENTENCES = re.compile(r"(?<=[.!?])\s+(?=\S)|\n+")
+_COPULA = re.compile(r"(?i)\b(?:is|are|was|were|equals|be)\b|[:=]")
+_PREPOSITION = re.compile(r"(?i)\b(?:in|per|for|of|over|within|by|every|each)\s*$")
+
+
+def final_expression(text: str) -> str | None:
+    """The whole expression the last sentence with a number ends on (a guess, named so):
+    its last inline math; else what follows its last '=', 'is', ':' …; else its last number
+    that is not the object of a preposition ("34 hours in 4 weeks" is 34, not 4)."""
+    text = _STEP_LABEL.sub(" ", text)
+    sentence = next((s for s in reversed(_SENTENCES.split(text)) if any(c.isdigit() for c in s)),
+                    None)
+    if sentence is None:
+        return None
+    maths = [a or b for a, b in _INLINE_MATH.findall(sentence)]
+    if maths:
+        return maths[-1]
+    copulas = list(_COPULA.finditer(sentence))
+    if copulas:
+        after = _EXPRESSION.search(sentence, copulas[-1].end())
+        if after:
+            return after.group(0)
+    found = list(_EXPRESSION.finditer(sentence))
+    kept = [m for m in found if not _PREPOSITION.search(sentence[: m.start()])] or found
+    return kept[-1].group(0) if kept else None
+
+
 _EXTRACTORS = [
     ("boxed", _last_boxed),
     ("####", _last_match(r"####\s*(.+)")),
     ("answer-is", _last_match(r"(?i)the (?:final )?answer is[ \t]*:?[ \t]*(.{1,%d}?)"
                               r"(?:\.?[ \t]*$|\.\s|\n)" % MAX_ANSWER_CHARS, re.M)),
     ("A:", _last_match(r"(?m)^A:\s*(.+?)\s*$")),
-    ("last-number", lambda text: _last_number(_STEP_LABEL.sub(" ", text))),
+    ("guess: final sentence", final_expression),
 ]
 
 
@@ -117,13 +149,28 @@ def _equivalent(pred: str, gold: str) -> bool:
     a, b = numeric_value(pred), numeric_value(gold)
     if a is not None and b is not None:
         return a == b
-    if is_pathological(pred) or is_pathological(gold):
+    if is_pathological(pred) or is_pathological(gold) or _normalise(pred) == _normalise(gold):
         return _normalise(pred) == _normalise(gold)
+    if _items(pred) != _items(gold):  # "1" is not the set "0,1" (math-verify said it was)
+        return False
     return _math_verify(pred, gold)
 
 
+def _items(answer: str) -> int:
+    """How many top-level, comma-separated items an answer lists (brackets keep theirs)."""
+    depth, items = 0, 1
+    for c in answer:
+        depth += (c in "([{") - (c in ")]}")
+        items += c == "," and depth == 0
+    return items
+
+
+_TEXT_WRAPPER = re.compile(r"\\(?:text|textbf|textrm|mathrm|mbox)\{([^{}]*)\}")
+
+
 def _normalise(answer: str) -> str:
-    return re.sub(r"\s+|\\[,;!]|\$", "", answer).lower()
+    """Spacing, math-mode and text wrappers away: "\\text{A,D}" is "A, D"."""
+    return re.sub(r"\s+|\\[,;!]|\$", "", _TEXT_WRAPPER.sub(r"\1", answer)).lower()
 
 
 def _as_latex(answer: str) -> str:

@@ -14,8 +14,13 @@ from synthqa.answers import (VERIFIER, extract_answer, is_equivalent, numeric_va
     ("Thus the answer is 42.", "42", "answer-is"),
     ("So the final answer is: $\\frac{3}{4}$.", "\\frac{3}{4}", "answer-is"),
     ("She makes $18.\nA: 18", "18", "A:"),
-    ("we get 3 then 1,250 in total", "1,250", "last-number"),
-    ("Step 1: x = 210 / 7\nStep 2: print(x)", "7", "last-number"),  # not the "2" of Step 2
+    ("we get 3 then 1,250 in total", "1,250", "guess: final sentence"),
+    # the whole expression after the last '=', not its last number, and not the "2" of Step 2
+    ("Step 1: x = 210 / 7\nStep 2: print(x)", "210 / 7", "guess: final sentence"),
+    ("So the probability is -24/25.", "-24/25", "guess: final sentence"),
+    ("The ratio is \\frac{1}{3}.", "\\frac{1}{3}", "guess: final sentence"),
+    ("He works 34 hours in 4 weeks.", "34", "guess: final sentence"),
+    ("Total: 5 + 3 = 8 apples. Hope this helps!", "8", "guess: final sentence"),
     ("no numbers here", None, "none"),
 ])
 def test_extraction_prefers_explicit_markers(text, expected, method):
@@ -84,3 +89,22 @@ def test_verify_many_in_worker_processes_matches_inline(monkeypatch):
 def test_verifier_name_has_the_math_verify_version():
     from importlib.metadata import version
     assert version("math-verify") in VERIFIER
+
+
+@pytest.mark.parametrize("pred, gold", [
+    ("1", "0,1"),            # a partial set is not the set (a verifier false positive)
+    ("0", "0,1"),
+    ("1,2", "1,2,3"),
+])
+def test_partial_sets_are_not_equivalent(pred, gold):
+    assert not is_equivalent(pred, gold)
+
+
+@pytest.mark.parametrize("pred, gold", [
+    ("A, D", "\\text{A,D}"),  # multiple-choice letters in a text wrapper
+    ("5", "5 \\text{ cm}"),    # a unit in the gold
+    ("115000", "\\$115,000"),  # an escaped dollar and thousands separators
+    ("1,0", "0,1"),
+])
+def test_answer_classes_seen_on_public_traces(pred, gold):
+    assert is_equivalent(pred, gold)
