@@ -1,5 +1,6 @@
 """Jobs: real processes, real signals; the same tests for the local backend and, opt-in, for
 a Ray head started on 127.0.0.1 (SYNTHQA_TEST_RAY=/path/to/ray pytest -m ray tests/test_jobs.py)."""
+import contextlib
 import os
 import signal
 import subprocess
@@ -119,12 +120,17 @@ def test_cancel_kills_the_whole_process_tree(runner, tmp_path):
 
 def test_a_job_killed_outside_the_app_is_failed(runner, tmp_path):
     job, _ = runner.submit("victim", [PY, "-c", TREE, str(tmp_path / "pids")], "k4")
-    command, _child = _pids(tmp_path / "pids")
-    os.kill(command, signal.SIGKILL)             # the command dies: its runner records it
-    assert finished(runner, job.job_id)
-    assert runner.status(job.job_id).status == "FAILED"
-    if runner.default_backend == "local":
-        assert runner.status(job.job_id).exit_code == -signal.SIGKILL
+    command, child = _pids(tmp_path / "pids")
+    try:
+        os.kill(command, signal.SIGKILL)             # the command dies: its runner records it
+        assert finished(runner, job.job_id)
+        assert runner.status(job.job_id).status == "FAILED"
+        if runner.default_backend == "local":
+            assert runner.status(job.job_id).exit_code == -signal.SIGKILL
+    finally:  # its orphaned child loops forever: leave no process behind
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child, signal.SIGKILL)
+        assert _gone(child)
 
 
 def test_a_local_job_that_vanishes_whole_is_lost(workspace):
@@ -223,3 +229,10 @@ def test_the_log_tail_is_the_end_of_the_log(runner):
     assert finished(runner, job.job_id)
     tail = runner.log_tail(job.job_id, 100)
     assert tail.rstrip().endswith("THE END") and len(tail) <= 100
+
+
+def test_the_log_tail_shows_a_progress_bar_as_a_terminal_would(runner):
+    script = "import sys; [sys.stdout.write(f'\\r{i}/3 steps') for i in range(4)]; print(); print('done')"
+    job, _ = runner.submit("echo", [PY, "-c", script], "k10")
+    assert finished(runner, job.job_id)
+    assert runner.log_tail(job.job_id).split("\n")[:2] == ["3/3 steps", "done"]

@@ -97,15 +97,15 @@ def test_distinct_keeps_one_row_per_prompt_and_reasoning():
 def test_cancel_saves_a_checkpoint_and_a_new_run_resumes_from_it(workspace, tmp_path):
     run_dir = workspace.runs / "train-cancel"
     config = TrainConfig("sft", str(DATA_DIR / "wc"), str(data_file(tmp_path, "sft")),
-                         "lab-wc-cancelled", str(workspace.root), max_steps=600,
+                         "lab-wc-cancelled", str(workspace.root), max_steps=200,
                          batch_size=4, eval_problems=2, eval_samples=0)
     config.save(run_dir)
     jobs = Jobs(workspace, grace_s=60)
     job, _ = jobs.submit("train", command(config, run_dir), "cancel-me", job_id=run_dir.name)
     metrics = run_dir / "metrics.jsonl"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not (metrics.exists() and
-                                               len(metrics.read_text().splitlines()) >= 2):
+    # wait on states, not on the clock (a loaded machine is slow, not wrong)
+    while not jobs.status(job.job_id).final and not (
+            metrics.exists() and len(metrics.read_text().splitlines()) >= 2):
         time.sleep(0.2)
     stopped = jobs.cancel(job.job_id)
     assert (stopped.status, stopped.exit_code) == ("STOPPED", 128 + 15)
@@ -116,15 +116,14 @@ def test_cancel_saves_a_checkpoint_and_a_new_run_resumes_from_it(workspace, tmp_
 
     stopped_run, = [r for r in runs(workspace) if r.job.job_id == job.job_id]
     at = int(stopped_run.checkpoint.name.split("-")[1])
-    assert 0 < at < 600
+    assert 0 < at < 200
     resumed = resume(workspace, stopped_run, "resume-it")
     assert resume(workspace, stopped_run, "resume-it").job_id == resumed.job_id   # one job
-    deadline = time.monotonic() + 300
-    while not jobs.status(resumed.job_id).final and time.monotonic() < deadline:
+    while not jobs.status(resumed.job_id).final:
         time.sleep(0.5)
     assert jobs.status(resumed.job_id).status == "SUCCEEDED"
     steps = [m["step"] for m in jobs.metrics(resumed.job_id) if "loss" in m]
-    assert steps[0] == at + 1 and steps[-1] == 600          # on from the checkpoint
+    assert steps[0] == at + 1 and steps[-1] == 200          # on from the checkpoint
     assert list(workspace.inbox.glob("lab-wc-cancelled*"))  # this time evaluated
 
 

@@ -99,11 +99,14 @@ class Jobs:
             return f"(log unavailable: {e})\n", offset
 
     def log_tail(self, job_id: str, chars: int = 3000) -> str:
-        """About the last `chars` of the log (a local log is not read whole for it)."""
+        """About the last `chars` of the log (a local log is not read whole for it), as a
+        terminal shows it: a progress bar's carriage returns keep only its latest state."""
         path = Path(self.table.get(job_id).run_dir) / "log.txt"
         if self.table.get(job_id).backend == "local" and path.exists():
-            return self.log(job_id, max(0, path.stat().st_size - chars))[0]
-        return self.log(job_id)[0][-chars:]
+            text = self.log(job_id, max(0, path.stat().st_size - chars))[0]
+        else:
+            text = self.log(job_id)[0][-chars:]
+        return "\n".join(line.rstrip("\r").rsplit("\r", 1)[-1] for line in text.split("\n"))
 
     def metrics(self, job_id: str) -> list[dict]:
         """The JSON lines a job wrote to metrics.jsonl (progress, loss, ...)."""
