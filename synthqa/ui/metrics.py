@@ -90,7 +90,8 @@ def quick_table() -> None:
         ("accuracy", "accuracy"), ("fpr_human", "FPR (human)"),
         ("suspect_share", "FPR (step checks)"), ("dynamic_errors", "dynamic errors"),
         ("static_errors", "static errors"))}
-    st.caption("Up to date with the store now (no embeddings needed):")
+    st.caption("Straight from the store, while the full report is not fresh (no embeddings "
+               "needed):")
     st.dataframe(frame, hide_index=True, key="quick_quality", column_config={
         **pct, "fpr_ci": st.column_config.TextColumn("FPR 95% CI"),
         "fpr_n": st.column_config.NumberColumn("FPR n"),

@@ -5,6 +5,7 @@ import json
 from streamlit.testing.v1 import AppTest
 
 from synthqa.ingest import import_file
+from synthqa.metrics import report
 from tests.conftest import REPO
 
 EVIL = "![x](http://127.0.0.1:9/{}.png)"
@@ -23,6 +24,7 @@ def test_names_answers_and_reviewers_are_escaped(store, tmp_path):
         "solution": "2 + 2 = 4\n#### 4", "labeller": EVIL.format("who"),
         "first_error_step": 0, "run": EVIL.format("run")}) + "\n")
     import_file(store, path)
+    report.recompute(store, embed=False)  # else the pages start computing it in a thread
     trace = store.df("SELECT trace_id FROM traces").trace_id[0]
     pages = [("pages/review.py", {"review_generator": gen}),
              ("pages/traces.py", {}), ("pages/compare.py", {})]

@@ -9,10 +9,12 @@ from tests.e2e.conftest import lab_demo_server, wait_for_app_run
 
 pytestmark = pytest.mark.skipif(not available(), reason="lab models not built (data/lab)")
 
-# Where the first point of the map's first curve is on the screen, and its trace id.
+# Where the first point of the map's last curve is on the screen, and its trace id: the last
+# curve is drawn on top, so a click there cannot land on another curve's identical solution.
 FIRST_POINT = """() => {
   const gd = document.querySelector('.st-key-compare_map .js-plotly-plot');
-  const layout = gd._fullLayout, curve = gd._fullData[0], box = gd.getBoundingClientRect();
+  const layout = gd._fullLayout, curve = gd._fullData[gd._fullData.length - 1],
+        box = gd.getBoundingClientRect();
   return {x: box.left + layout._size.l + layout.xaxis.l2p(curve.x[0]),
           y: box.top + layout._size.t + layout.yaxis.l2p(curve.y[0]),
           trace: curve.customdata[0][0], generator: curve.customdata[0][1]};
