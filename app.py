@@ -1,30 +1,42 @@
-"""SynthQA dashboard: `streamlit run app.py`."""
+"""SynthQA dashboard: `streamlit run app.py`.
+
+`streamlit run` imports this file for `app` and serves it (Starlette): the lifespan's thread
+drains inbox/ from the server itself, with no browser open. Each session runs the file as
+`__main__`: the router below.
+"""
 import streamlit as st
 
+from synthqa.inbox_watcher import lifespan
 from synthqa.ui import resources
 
-st.set_page_config(page_title="SynthQA", page_icon=":material/calculate:", layout="wide")
 
-pages = [
-    st.Page("pages/overview.py", title="Workspace", icon=":material/folder_open:", default=True),
-    st.Page("pages/traces.py", title="Traces", icon=":material/search:"),
-    st.Page("pages/review.py", title="Review", icon=":material/rate_review:"),
-    st.Page("pages/quality.py", title="Data quality", icon=":material/insights:"),
-    st.Page("pages/compare.py", title="SE vs WC", icon=":material/compare_arrows:"),
-    st.Page("pages/judges.py", title="Judges", icon=":material/gavel:"),
-    st.Page("pages/sampling.py", title="Sampling", icon=":material/casino:"),
-    st.Page("pages/pits.py", title="Step values", icon=":material/stairs:"),
-    st.Page("pages/train.py", title="Training", icon=":material/model_training:"),
-]
-nav = st.navigation(pages)
+def main() -> None:
+    st.set_page_config(page_title="SynthQA", page_icon=":material/calculate:", layout="wide")
+    pages = [
+        st.Page("pages/overview.py", title="Workspace", icon=":material/folder_open:",
+                default=True),
+        st.Page("pages/traces.py", title="Traces", icon=":material/search:"),
+        st.Page("pages/review.py", title="Review", icon=":material/rate_review:"),
+        st.Page("pages/quality.py", title="Data quality", icon=":material/insights:"),
+        st.Page("pages/compare.py", title="SE vs WC", icon=":material/compare_arrows:"),
+        st.Page("pages/judges.py", title="Judges", icon=":material/gavel:"),
+        st.Page("pages/sampling.py", title="Sampling", icon=":material/casino:"),
+        st.Page("pages/pits.py", title="Step values", icon=":material/stairs:"),
+        st.Page("pages/train.py", title="Training", icon=":material/model_training:"),
+    ]
+    nav = st.navigation(pages)
+    store = resources.store()
+    resources.take_inbox()  # before anything is drawn, so this run already shows the new data
+    with st.sidebar:
+        ws = resources.workspace()
+        st.caption(f"Workspace `{ws.root}` · {ws.store_bytes() / 2**20:,.1f} MB")
+        st.caption(f"{store.count('traces'):,} traces · {store.count('problems'):,} problems · "
+                   f"{store.count('labels'):,} labels")
+        resources.inbox_watcher()
+    nav.run()
 
-store = resources.store()
-resources.take_inbox()  # before anything is drawn, so this run already shows the new data
-with st.sidebar:
-    ws = resources.workspace()
-    st.caption(f"Workspace `{ws.root}` · {ws.store_bytes() / 2**20:,.1f} MB")
-    st.caption(f"{store.count('traces'):,} traces · {store.count('problems'):,} problems · "
-               f"{store.count('labels'):,} labels")
-    resources.inbox_watcher()
 
-nav.run()
+if __name__ == "__main__":
+    main()
+else:
+    app = st.App(__file__, lifespan=lifespan)

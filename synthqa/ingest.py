@@ -53,7 +53,11 @@ class ImportResult:
     def summary(self) -> str:
         name = display_name(self.path)
         if self.queued:
-            return f"{name}: store is busy; queued as {Path(self.queued).name} for the writer"
+            queued = Path(self.queued)
+            return (f"{name}: the store is held by another process (a running dashboard); "
+                    f"queued as {queued}. The dashboard ingests it within seconds; the outcome "
+                    f"lands in {queued.parent / 'done' / (queued.name + '.result.json')} and "
+                    "in the Workspace page's imports")
         if self.skipped:
             return f"{name}: already imported ({self.fmt}); nothing to do"
         text = (f"{name} ({self.fmt}): {self.n_records:,} records, {self.n_traces:,} traces, "

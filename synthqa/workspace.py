@@ -5,6 +5,7 @@ import json
 import os
 import re
 import shutil
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -133,6 +134,20 @@ def importable(path: str | os.PathLike, settings: Settings) -> Path:
         raise ValueError(f"{path}: {info.st_size:,} bytes, over the "
                          f"{settings.max_import_bytes:,} of SYNTHQA_MAX_IMPORT_BYTES")
     return src
+
+
+_STORES: dict[Path, Store] = {}
+_STORES_LOCK = threading.Lock()
+
+
+def process_store(home: Path) -> Store:
+    """This process's store of the workspace, opened once: the dashboard's pages and its inbox
+    watcher share it (the process is the store's single writer). Raises StoreBusy."""
+    home = Path(home).resolve()
+    with _STORES_LOCK:
+        if home not in _STORES:
+            _STORES[home] = Workspace(home).open_store()
+        return _STORES[home]
 
 
 def staging_dir(store_path: Path) -> Path:

@@ -27,7 +27,7 @@ def _import_clicked() -> None:
     except OSError as exc:
         st.session_state["inbox_results"] = [{"errors": [f"{path}: {exc.strerror or exc}"]}]
         return
-    st.session_state["inbox_results"] = [r.to_dict() for r in resources.ingest_pending()]
+    resources.take_inbox()
 
 
 def import_form(formats: list[str]) -> None:

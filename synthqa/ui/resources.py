@@ -1,14 +1,13 @@
 """The process-wide store: this Streamlit server is the workspace's single writer."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
 from synthqa.config import Settings
 from synthqa.ingest import ImportResult, ingest_inbox
 from synthqa.store import Store, StoreBusy
-from synthqa.workspace import Workspace
+from synthqa import inbox_watcher as watcher
+from synthqa.workspace import Workspace, process_store
 
 
 def settings() -> Settings:
@@ -19,16 +18,11 @@ def workspace() -> Workspace:
     return Workspace.from_settings(settings())
 
 
-@st.cache_resource(show_spinner=False)
-def _open_store(path: str) -> Store:
-    return Workspace(Path(path)).open_store()
-
-
 def store() -> Store:
     """The store, or a clear message and a stop when another process holds it."""
     ws = workspace()
     try:
-        return _open_store(str(ws.root))
+        return process_store(ws.root)
     except StoreBusy as exc:
         st.error(f"The workspace store is busy: {exc}. The dashboard will work once that "
                  "process ends; imports can still be queued with `python -m synthqa import`.")
@@ -37,19 +31,27 @@ def store() -> Store:
 
 
 def ingest_pending() -> list[ImportResult]:
-    return ingest_inbox(store(), workspace(), settings())
+    results = ingest_inbox(store(), workspace(), settings())
+    watcher.note(results)
+    return results
 
 
 def take_inbox() -> bool:
-    """Ingest what other processes queued; the results are shown once on the next page."""
-    results = ingest_pending()
-    if results:
-        st.session_state["inbox_results"] = [r.to_dict() for r in results]
-    return bool(results)
+    """Ingest what waits in inbox/ (nothing, when the server's watcher got there first) and
+    keep, to show once, every import this session has not seen; True if there was one."""
+    ss = st.session_state
+    if "inbox_seen" not in ss:   # a new session does not replay what arrived before it
+        ss.inbox_seen = watcher.since(0)[0]
+    ingest_pending()
+    ss.inbox_seen, new = watcher.since(ss.inbox_seen)
+    if new:
+        ss["inbox_results"] = new
+    return bool(new)
 
 
 @st.fragment(run_every=settings().inbox_poll_s)
 def inbox_watcher() -> None:
-    """Between full runs, look into inbox/ and refresh the whole page when data arrived."""
+    """Refresh the whole page when data arrived: drained by the server's own watcher
+    (synthqa.inbox_watcher, no browser needed) or, where none runs (AppTest), right here."""
     if take_inbox():
         st.rerun(scope="app")
