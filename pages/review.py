@@ -40,8 +40,9 @@ if ss.get("reviewer"):
 
 judges = store.judges.names()
 if judges:
-    c2.selectbox("Judge", judges, key="review_judge", on_change=reviewing.restart,
-                 help="its scores order the active queue and correct the FPR (PPI)")
+    st.columns([2, 3])[0].selectbox(
+        "Judge", judges, key="review_judge", on_change=reviewing.restart,
+        help="its scores order the active queue and correct the FPR (PPI)")
 estimate = fpr(store, ss.review_generator)
 pairs = agreement(store, ss.review_generator)
 m1, m2 = st.columns([3, 2])
@@ -57,7 +58,7 @@ if estimate.reviewed:
     m1.caption(f"Rests on {plain(estimate.basis())}")
 if ss.get("review_judge") in judges:
     m1.dataframe(fpr_table(store, ss.review_generator, ss.review_judge), hide_index=True,
-                 key="fpr_methods")
+                 key="fpr_methods", width="stretch")
 if pairs:
     m2.dataframe(pd.DataFrame([{"reviewers": " & ".join(p.reviewers), "overlap": p.overlap,
                                 "agree": p.agree, "kappa": p.kappa} for p in pairs]),

@@ -49,7 +49,7 @@ def with_judge(store: Store, generator: str, judge: str) -> dict[str, FprEstimat
     y, f = frame["y"].to_numpy(), frame["score"].to_numpy(float)
     only = _labels_only(frame).with_labellers(labellers)
     if labelled.all():  # a census: the judge has nothing to add to the labels
-        return {k: replace(only, method=f"{m} (every trace labelled: labels only)")
+        return {k: replace(only, method=f"{m}: all labelled")
                 for k, m in (("labels only", "labels only"),
                              ("PPI++", f"labels + judge {judge} (PPI++)"),
                              ("active", f"labels + judge {judge} (active)"))} | {

@@ -23,12 +23,11 @@ BACKEND_HELP = {
 
 def launch_form(generators: list[str], policies: list[str]) -> None:
     with st.container(border=True):
-        c1, c2, c3, c4 = st.columns([2, 2, 1, 1])
-        backend = c1.selectbox("Judge", judge_job.BACKENDS, key="jd_backend",
-                               format_func=lambda b: f"{b}: {BACKEND_HELP[b][:40]}…")
+        c1, c2, c3, c4 = st.columns([2, 2, 1, 2], vertical_alignment="bottom")
+        backend = c1.selectbox("Judge", judge_job.BACKENDS, key="jd_backend")
         generator = c2.selectbox("Traces of", generators, key="jd_generator")
         limit = c3.number_input("How many", 1, 1_000_000, 500, key="jd_limit")
-        wrong_too = c4.toggle("Answer-wrong too", key="jd_all",
+        wrong_too = c4.toggle("Wrong answers too", key="jd_all",
                               help="for the ProcessBench metric on error traces; the FPR "
                                    "needs answer-correct ones only")
         st.caption(BACKEND_HELP[backend])
@@ -88,7 +87,8 @@ def run_progress() -> None:
     runner = Jobs(ws)
     jobs = [j for j in runner.jobs() if j.kind == "judge"][:4]
     if not jobs:
-        st.caption("No judge runs yet.")
+        st.caption("No judge jobs yet (runs from `judge run` on the command line show above "
+                   "once done).")
         return
     for job in jobs:
         info = progress_file.read(ws.runs / job.submit_key)
