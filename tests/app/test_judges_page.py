@@ -26,6 +26,14 @@ def _labelled(store, tmp_path, n=12):
     import_file(store, path)
 
 
+def _judged(store, workspace, tmp_path) -> None:
+    """The labelled traces, scored by the step-check judge (run in this process)."""
+    _labelled(store, tmp_path)
+    assert judge_job.prepare(workspace, store, judge_job.JudgeJob("j", "stepcheck"), "gen")
+    judge_job.run(workspace, "j")
+    ingest_inbox(store, workspace)
+
+
 def frame_with(at: AppTest, column: str):
     """The page's table that has this column (AppTest cannot look dataframes up by key)."""
     return next(d.value for d in at.dataframe if column in d.value.columns)
@@ -62,10 +70,7 @@ def test_a_stepcheck_judge_started_from_the_page_runs_as_a_job(store, workspace,
 
 
 def test_the_page_shows_agreement_and_the_fpr_with_the_judge(store, workspace, tmp_path):
-    _labelled(store, tmp_path)
-    assert judge_job.prepare(workspace, store, judge_job.JudgeJob("j", "stepcheck"), "gen")
-    judge_job.run(workspace, "j")
-    ingest_inbox(store, workspace)
+    _judged(store, workspace, tmp_path)
     at = open_page("pages/judges.py")
     assert not at.exception
     table = frame_with(at, "error_accuracy").set_index("generator")
@@ -83,10 +88,7 @@ def test_the_page_shows_agreement_and_the_fpr_with_the_judge(store, workspace, t
 
 def test_review_offers_the_active_order_and_the_judge_corrected_estimates(
         store, workspace, tmp_path):
-    _labelled(store, tmp_path)
-    assert judge_job.prepare(workspace, store, judge_job.JudgeJob("j", "stepcheck"), "gen")
-    judge_job.run(workspace, "j")
-    ingest_inbox(store, workspace)
+    _judged(store, workspace, tmp_path)
     at = open_page("pages/review.py")
     assert not at.exception
     assert at.selectbox(key="review_judge").value == "stepcheck"
