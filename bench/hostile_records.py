@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 
 from synthqa.answers import extract_answer
-from synthqa.ingest import estimate_tokens
+from synthqa.staging import estimate_tokens
 from synthqa.stepcheck import check_trace
 from synthqa.steps import split_steps
 

@@ -27,7 +27,7 @@ def drain(settings: Settings) -> list[ImportResult]:
     workspace = Workspace(settings.home)
     if not workspace.pending():
         return []
-    results = ingest_inbox(store, workspace, settings)
+    results = ingest_inbox(store, workspace, settings, worker=True)  # the GIL stays free
     note(results)
     return results
 

@@ -1,267 +1,71 @@
-"""Import files into the store: read, adapt, split, check answers and steps, write once.
+"""Import files into the store: stage (synthqa.staging), then write once.
 
-Records are processed in chunks staged as Parquet outside any lock; the store then takes them in
-one transaction with the file's hash, so an import is all or nothing and never done twice.
+Records are staged as Parquet outside any lock, in this process or a worker process; the store
+then takes them in one transaction with the file's hash, so an import is all or nothing and
+never done twice.
 """
 from __future__ import annotations
 
-import hashlib
 import json
-import re
-import tempfile
+import shutil
 import threading
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
-import pandas as pd
-
-from synthqa.adapters import FORMATS, detect_format, reader_for
-from synthqa.answers import VERIFIER, extract_answer, verify_many
+from synthqa.adapters import FORMATS, detect_format
 from synthqa.config import Settings
-from synthqa.records import NO_ERROR, RecordError, TraceRecord, meta_json
-from synthqa.schema import TABLE_COLUMNS
-from synthqa.stepcheck import CHECKER, check_trace
-from synthqa.steps import split_steps, splitter_name
+from synthqa.staging import (ImportResult, Staged, estimate_tokens, file_sha256, stable_id,
+                             stage, stage_in_worker)
 from synthqa.store import Store, StoreBusy
 from synthqa.workspace import Workspace, display_name, inbox_format, staging_dir
 
-CHUNK_RECORDS = 20_000
-MAX_ERRORS_KEPT = 200
+__all__ = ["ImportResult", "estimate_tokens", "stable_id", "import_file", "ingest_inbox",
+           "import_or_queue", "import_shard"]
 _INBOX_LOCK = threading.Lock()  # two dashboard sessions must not ingest one file twice
-
-
-@dataclass
-class ImportResult:
-    path: str
-    fmt: str
-    sha256: str = ""
-    n_records: int = 0       # valid source records
-    n_traces: int = 0        # traces they hold
-    n_traces_new: int = 0    # traces the store did not have yet
-    n_errors: int = 0
-    errors: list[str] = field(default_factory=list)  # "file:line N: message", first 200
-    skipped: bool = False    # this exact file was imported before
-    queued: str | None = None  # inbox file, when another process holds the store
-
-    @property
-    def ok(self) -> bool:
-        return self.n_errors == 0 and (self.n_traces > 0 or self.skipped or bool(self.queued))
-
-    def summary(self) -> str:
-        name = display_name(self.path)
-        if self.queued:
-            queued = Path(self.queued)
-            return (f"{name}: the store is held by another process (a running dashboard); "
-                    f"queued as {queued}. The dashboard ingests it within seconds; the outcome "
-                    f"lands in {queued.parent / 'done' / (queued.name + '.result.json')} and "
-                    "in the Workspace page's imports")
-        if self.skipped:
-            return f"{name}: already imported ({self.fmt}); nothing to do"
-        text = (f"{name} ({self.fmt}): {self.n_records:,} records, {self.n_traces:,} traces, "
-                f"{self.n_traces_new:,} new")
-        return text + (f", {self.n_errors:,} bad records skipped" if self.n_errors else "")
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    def add_error(self, message: str) -> None:
-        self.n_errors += 1
-        if len(self.errors) < MAX_ERRORS_KEPT:
-            self.errors.append(message)
-
-
-def stable_id(*parts) -> str:
-    return hashlib.sha1("\x1f".join(map(str, parts)).encode()).hexdigest()[:16]
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def estimate_tokens(text: str) -> int:
-    """Words and punctuation marks: a tokenizer-free estimate, flagged as such in the store."""
-    return len(re.findall(r"\w+|[^\w\s]", text))
-
-
-# -- one chunk of records -> table frames --------------------------------------------------
-class FrameBuilder:
-    """Turns TraceRecords into rows of problems, traces, steps and labels."""
-
-    def __init__(self, import_id: str, settings: Settings):
-        self.import_id, self.settings = import_id, settings
-        self.occurrences: Counter = Counter()
-        self.generators: dict[str, int | None] = {}
-        self.runs: dict[str, dict] = {}
-        self.now = datetime.now(timezone.utc).replace(tzinfo=None)
-
-    def build(self, records: list[TraceRecord]) -> dict[str, pd.DataFrame]:
-        problems, traces, steps, labels = [], [], [], []
-        for rec in records:
-            problem_id = rec.problem_id or stable_id(rec.source, rec.problem.strip())
-            problems.append({"problem_id": problem_id, "source": rec.source, "split": rec.split,
-                             "text": rec.problem, "gold_answer": rec.gold_answer,
-                             "gold_solution": rec.gold_solution, "level": rec.level,
-                             "topic": rec.topic})
-            traces.append(self._trace_row(rec, problem_id, steps, labels))
-        pairs = [(t["answer_raw"], r.gold_answer) for t, r in zip(traces, records)]
-        for trace, (answer, gold), ok in zip(traces, pairs, verify_many(
-                pairs, self.settings.verify_workers)):
-            trace["is_correct"] = ok if answer is not None and gold is not None else None
-        return {"problems": _frame("problems", problems), "traces": _frame("traces", traces),
-                "steps": _frame("steps", steps), "labels": _frame("labels", labels)}
-
-    def _trace_row(self, rec: TraceRecord, problem_id: str, steps: list, labels: list) -> dict:
-        run_id = rec.run or f"{rec.generator}:{rec.source}"
-        self.generators.setdefault(rec.generator, rec.params)
-        self.runs.setdefault(run_id, {"generator": rec.generator, "temperature": rec.temperature})
-        text = rec.solution
-        if rec.steps is not None:
-            step_texts, splitter = rec.steps, "given"
-        else:
-            step_texts, style = split_steps(text)
-            splitter = splitter_name(style)
-        answer, method = (rec.answer, "given") if rec.answer else extract_answer(text)
-        key = (problem_id, rec.generator, run_id, text)
-        sample = rec.sample_index if rec.sample_index is not None else self.occurrences[key]
-        self.occurrences[key] += 1
-        trace_id = stable_id(problem_id, rec.generator, run_id, sample, text)
-        check = check_trace(step_texts, answer)
-        for i, (step, result) in enumerate(zip(step_texts, check.steps)):
-            steps.append({"trace_id": trace_id, "step_index": i, "text": step,
-                          "splitter": splitter, "check_status": result.status,
-                          "check_detail": result.detail, "error_kind": result.error_kind})
-        labels.extend(self._label_rows(rec, trace_id))
-        return {"trace_id": trace_id, "problem_id": problem_id, "generator": rec.generator,
-                "run_id": run_id, "sample_index": sample, "text": text, "answer_raw": answer,
-                "answer_method": method, "verifier": VERIFIER,
-                "source_is_correct": rec.is_correct,
-                "n_tokens": rec.n_tokens if rec.n_tokens is not None else estimate_tokens(text),
-                "tokens_estimated": rec.n_tokens is None, "n_steps": len(step_texts),
-                "first_failed_step": check.first_failed, "error_kind": check.error_kind,
-                "step_checker": CHECKER, "import_id": self.import_id, "meta": meta_json(rec.meta)}
-
-    def _label_rows(self, rec: TraceRecord, trace_id: str) -> Iterator[dict]:
-        def row(step, kind, value, note=None, who=rec.labeller, at=None):
-            return {"label_id": stable_id(trace_id, step, kind, value, who),
-                    "trace_id": trace_id, "step_index": step, "kind": kind, "value": value,
-                    "who": who, "origin": "human", "labelled_at": at or self.now, "note": note}
-
-        for label in rec.labels or []:
-            yield row(label["step"], label["kind"], label["value"], label["note"],
-                      label["labeller"], label["at"])
-
-        if rec.reasoning is not None:
-            yield row(None, "reasoning", rec.reasoning)
-        if rec.first_error_step is not None:
-            value = "none" if rec.first_error_step == NO_ERROR else str(rec.first_error_step)
-            yield row(None, "first_error_step", value, rec.first_error_note)
-        for i, rating in enumerate(rec.step_labels or []):
-            if rating is not None:
-                yield row(i, "step_rating", str(rating))
-
-
-def _frame(table: str, rows: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=TABLE_COLUMNS[table])
-
-
-# -- whole files -----------------------------------------------------------------------------
-def _records(path: Path, name: str, fmt: str, settings: Settings,
-             result: ImportResult) -> Iterator[TraceRecord]:
-    adapt = FORMATS[fmt][0]
-    for location, obj in reader_for(path)(path, settings.max_line_bytes):
-        try:
-            if isinstance(obj, RecordError):
-                raise obj
-            records = adapt(obj)
-            for rec in records:
-                _check_first_error(rec)
-        except RecordError as exc:
-            result.add_error(f"{name}:{location}: {exc}")
-            continue
-        result.n_records += 1
-        yield from records
-
-
-def _check_first_error(rec: TraceRecord) -> None:
-    """A first-error label must name one of the trace's steps, also when SynthQA splits them."""
-    first = rec.first_error_step
-    if first is None or first == NO_ERROR or rec.steps is not None:
-        return
-    n_steps = len(split_steps(rec.solution)[0])
-    if first >= n_steps:
-        raise RecordError(f"first_error_step {first} is beyond the solution's {n_steps} steps "
-                          "(0-based; -1 = no error)")
-
-
-def _chunks(items: Iterable, size: int) -> Iterator[list]:
-    chunk = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def import_file(store: Store, path: str | Path, fmt: str = "auto",
                 settings: Settings | None = None,
                 progress: Callable[[int], None] | None = None,
                 name: str | None = None) -> ImportResult:
-    """Import one file; bad records are reported with file and line and the rest imports.
-
-    `name` is how errors call the file (an inbox copy is named as its producer knew it).
-    """
+    """Import one file in this process; bad records are reported with file and line and the
+    rest imports. `name` is how errors call the file (an inbox copy is named as its producer
+    knew it)."""
     path, settings = Path(path), settings or Settings.from_env()
-    name = name or str(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
     fmt = detect_format(path, settings.max_line_bytes) if fmt == "auto" else fmt
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
-    result = ImportResult(path=str(path), fmt=fmt, sha256=file_sha256(path))
-    if store.imports.done(result.sha256, fmt):
-        result.skipped = True
-        return result
-    started = datetime.now(timezone.utc).replace(tzinfo=None)
-    import_id = f"{result.sha256[:12]}-{fmt}"
-    builder = FrameBuilder(import_id, settings)
-    staging = staging_dir(store.path)  # inside the workspace, never /tmp
-    staging.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="import-", dir=staging) as tmp:
-        parts: dict[str, list[Path]] = {}
-        records = _records(path, name, fmt, settings, result)
-        for n, chunk in enumerate(_chunks(records, CHUNK_RECORDS)):
-            for table, frame in builder.build(chunk).items():
-                if not frame.empty:
-                    part = Path(tmp) / f"{table}-{n:05d}.parquet"
-                    frame.to_parquet(part, index=False)
-                    parts.setdefault(table, []).append(part)
-            result.n_traces += len(chunk)
-            if progress:
-                progress(len(chunk))
-        if result.n_traces == 0:
-            if result.n_errors == 0:
-                result.add_error(f"{name}: empty file, nothing to import")
+    sha256 = file_sha256(path)
+    staged = stage(path, name or str(path), fmt, settings, staging_dir(store.path),
+                   store.imports.formats_done(sha256), sha256, progress)
+    return commit(store, staged)
+
+
+def commit(store: Store, staged: Staged) -> ImportResult:
+    """Insert a staged file in one transaction (nothing when it was skipped or held nothing),
+    then remove its staging folder."""
+    result = staged.result
+    try:
+        if result.skipped or result.n_traces == 0:
             return result
         with store.transaction() as cur:
-            store.imports.upsert_generators(cur, builder.generators)
-            store.imports.upsert_runs(cur, builder.runs)
+            store.imports.upsert_generators(cur, staged.generators)
+            store.imports.upsert_runs(cur, staged.runs)
+            parts = {table: [Path(p) for p in paths] for table, paths in staged.parts.items()}
             result.n_traces_new = store.imports.insert_files(cur, parts)
-            store.imports.refresh_run_totals(cur, list(builder.runs))
+            store.imports.refresh_run_totals(cur, list(staged.runs))
             store.imports.record(cur, {
-                "import_id": import_id, "sha256": result.sha256, "fmt": fmt, "path": str(path),
-                "started_at": started, "n_records": result.n_records,
-                "n_traces_new": result.n_traces_new, "n_errors": result.n_errors,
-                "errors": json.dumps(result.errors)})
-    return result
+                "import_id": staged.import_id, "sha256": result.sha256, "fmt": result.fmt,
+                "path": result.path, "started_at": staged.started,
+                "n_records": result.n_records, "n_traces_new": result.n_traces_new,
+                "n_errors": result.n_errors, "errors": json.dumps(result.errors)})
+        return result
+    finally:
+        if staged.folder:
+            shutil.rmtree(staged.folder, ignore_errors=True)
 
 
 ROLLOUTS = "rollouts"  # inbox shards of a rollout run (synthqa.rollout_job), not traces
@@ -289,25 +93,55 @@ def import_shard(store: Store, path: Path, fmt: str = ROLLOUTS) -> ImportResult:
     return result
 
 
-def ingest_inbox(store: Store, workspace: Workspace,
-                 settings: Settings | None = None) -> list[ImportResult]:
-    """Import every file waiting in inbox/, once each, and move it to inbox/done/."""
-    results = []
-    with _INBOX_LOCK:
+def ingest_inbox(store: Store, workspace: Workspace, settings: Settings | None = None,
+                 worker: bool = False, wait: bool = True) -> list[ImportResult]:
+    """Import every file waiting in inbox/, once each, and move it to inbox/done/.
+
+    `worker`: stage trace files in a worker process (the dashboard: no record may hold the
+    GIL of the process that serves pages). `wait=False`: return [] at once while another thread
+    of this process is ingesting (a page must not wait for an import).
+    """
+    settings = settings or Settings.from_env()
+    if not _INBOX_LOCK.acquire(blocking=wait):
+        return []
+    try:
+        results, to_stage = [], []
         for inbox_file in workspace.pending():
             fmt = inbox_format(inbox_file)
-            try:
-                if fmt in (ROLLOUTS, JUDGEMENTS):
-                    result = import_shard(store, inbox_file, fmt)
-                else:
-                    result = import_file(store, inbox_file, fmt, settings,
-                                         name=display_name(inbox_file))
-            except (OSError, ValueError) as exc:
-                result = ImportResult(path=str(inbox_file), fmt=fmt)
-                result.add_error(f"{display_name(inbox_file)}: {exc}")
-            workspace.finish_inbox_file(inbox_file, result.to_dict())
-            results.append(result)
-    return results
+            if fmt in (ROLLOUTS, JUDGEMENTS):
+                results.append(_finish(workspace, inbox_file, _shard_or_error(store, inbox_file,
+                                                                              fmt)))
+            else:
+                to_stage.append(_stage_spec(store, inbox_file, fmt))
+        staging = staging_dir(store.path)
+        staged = stage_in_worker(to_stage, settings, staging) if worker and to_stage else (
+            stage(Path(s["path"]), s["name"], s["fmt"], settings, staging, s["done_formats"],
+                  s["sha256"]) for s in to_stage)
+        for spec, one in zip(to_stage, staged):
+            results.append(_finish(workspace, Path(spec["path"]), commit(store, one)))
+        return results
+    finally:
+        _INBOX_LOCK.release()
+
+
+def _stage_spec(store: Store, inbox_file: Path, fmt: str) -> dict:
+    sha256 = file_sha256(inbox_file)
+    return {"path": str(inbox_file), "name": display_name(inbox_file), "fmt": fmt,
+            "sha256": sha256, "done_formats": store.imports.formats_done(sha256)}
+
+
+def _shard_or_error(store: Store, inbox_file: Path, fmt: str) -> ImportResult:
+    try:
+        return import_shard(store, inbox_file, fmt)
+    except (OSError, ValueError) as exc:
+        result = ImportResult(path=str(inbox_file), fmt=fmt)
+        result.add_error(f"{display_name(inbox_file)}: {exc}")
+        return result
+
+
+def _finish(workspace: Workspace, inbox_file: Path, result: ImportResult) -> ImportResult:
+    workspace.finish_inbox_file(inbox_file, result.to_dict())
+    return result
 
 
 def import_or_queue(workspace: Workspace, path: str | Path, fmt: str = "auto",

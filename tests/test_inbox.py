@@ -10,7 +10,7 @@ import time
 import pytest
 
 from synthqa.ingest import import_file, ingest_inbox
-from synthqa.workspace import Workspace
+from synthqa.workspace import Workspace, display_name
 from tests.conftest import EXAMPLE, REPO
 
 HOLD = ("import sys; from pathlib import Path; from synthqa.workspace import Workspace;"
@@ -118,4 +118,56 @@ def test_kill_9_during_an_import_leaves_all_or_nothing_and_the_import_can_be_red
     assert result.skipped == (imports == 1)
     assert store.count("traces") == 45000 and store.count("steps") == 135000
     assert store.count("imports") == 1
+    store.close()
+
+
+def _drop_examples(workspace, tmp_path, n=2):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(EXAMPLE.read_text() + '{"problem": "x", "generator": "g", "solution": ' + "\n")
+    return [workspace.drop_into_inbox(path, "auto") for path in (EXAMPLE, bad)[:n]]
+
+
+def test_the_dashboard_stages_inbox_files_in_a_worker_process(workspace, tmp_path, monkeypatch):
+    import synthqa.ingest
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("staged in the serving process")
+
+    _drop_examples(workspace, tmp_path)
+    monkeypatch.setattr(synthqa.ingest, "stage", not_here)  # only the worker can stage now
+    store = workspace.open_store()
+    results = {display_name(r.path): r for r in ingest_inbox(store, workspace, worker=True)}
+    assert results[EXAMPLE.name].n_traces == 5 and results[EXAMPLE.name].ok
+    assert results["bad.jsonl"].n_traces == 5 and results["bad.jsonl"].n_errors == 1
+    assert results["bad.jsonl"].errors[0].startswith("bad.jsonl:line 6:")  # file and line
+    assert store.count("traces") == 5 and workspace.pending() == []
+    assert not any(workspace.staging.iterdir())  # staged parts are gone once committed
+    store.close()
+
+
+def test_a_worker_that_dies_fails_its_file_and_leaves_the_rest_queued(workspace, tmp_path,
+                                                                      monkeypatch):
+    import synthqa.staging
+
+    first, second = sorted(_drop_examples(workspace, tmp_path))
+    monkeypatch.setattr(synthqa.staging.sys, "executable", "/bin/false")  # exits at once
+    store = workspace.open_store()
+    (result,) = ingest_inbox(store, workspace, worker=True)
+    assert result.path == str(first) and result.n_traces == 0
+    assert "the import worker stopped (exit code 1)" in result.errors[0]
+    assert workspace.pending() == [second] and store.count("traces") == 0
+    monkeypatch.undo()
+    (result,) = ingest_inbox(store, workspace, worker=True)
+    assert result.n_traces == 5 and store.count("traces") == 5
+    store.close()
+
+
+def test_a_page_does_not_wait_while_another_thread_ingests(workspace, tmp_path):
+    import synthqa.ingest
+
+    _drop_examples(workspace, tmp_path, n=1)
+    store = workspace.open_store()
+    with synthqa.ingest._INBOX_LOCK:  # a long import in the server's watcher thread
+        assert ingest_inbox(store, workspace, worker=True, wait=False) == []
+    assert len(ingest_inbox(store, workspace, worker=True, wait=False)) == 1
     store.close()

@@ -15,6 +15,11 @@ class Imports(Part):
         return self.scalar("SELECT count(*) FROM imports WHERE sha256 = ? AND fmt = ?",
                            [sha256, fmt]) > 0
 
+    def formats_done(self, sha256: str) -> list[str]:
+        """The formats this exact file was imported as."""
+        return self.df("SELECT DISTINCT fmt FROM imports WHERE sha256 = ?",
+                       [sha256])["fmt"].tolist()
+
     def history(self) -> pd.DataFrame:
         return self.df("SELECT import_id, fmt, path, finished_at, n_records, n_traces_new, "
                        "n_errors FROM imports ORDER BY finished_at DESC")

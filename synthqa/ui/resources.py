@@ -31,7 +31,8 @@ def store() -> Store:
 
 
 def ingest_pending() -> list[ImportResult]:
-    results = ingest_inbox(store(), workspace(), settings())
+    """Stage in a worker process, and never wait while another thread is ingesting."""
+    results = ingest_inbox(store(), workspace(), settings(), worker=True, wait=False)
     watcher.note(results)
     return results
 
