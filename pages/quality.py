@@ -2,6 +2,7 @@
 import streamlit as st
 
 from synthqa.metrics import report
+from synthqa.metrics.diversity import vendi_note
 from synthqa.metrics.quality import FprEstimate
 from synthqa.ui import charts, metrics
 from synthqa.ui.router import through_router
@@ -56,7 +57,9 @@ show(d[0], "Unique correct / problem",
      "optionally, solutions whose embeddings are this similar count as one",
      f"near-duplicates merged at cos ≥ {merge:.2f}" if merge else "by reasoning signature")
 show(d[1], "Vendi score", row["vendi"], ".3f",
-     "effective number of distinct correct solutions per problem, from embeddings")
+     "effective number of distinct correct solutions per problem, from embeddings: 1 when a "
+     "problem has a single correct solution or only near-copies",
+     vendi_note(row["vendi"], row["samples_per_problem"], row["unique_correct"]))
 show(d[2], "Mean cosine distance", row["cosine_distance"], ".3f",
      "between correct solutions of one problem; needs two of them")
 d = st.columns(3)

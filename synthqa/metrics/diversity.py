@@ -44,6 +44,19 @@ def vendi_score(embeddings: np.ndarray) -> float:
     return float(np.exp(-np.sum(eigenvalues * np.log(eigenvalues))))
 
 
+def vendi_note(vendi: float, samples_per_problem: float, unique_correct: float) -> str:
+    """Why a data set's Vendi score is what it is, where 1 would otherwise puzzle a reader."""
+    if vendi != vendi:
+        return "needs embeddings of correct solutions"
+    if samples_per_problem <= 1:
+        return "1 by definition: one sample per problem leaves nothing to compare"
+    if vendi < 1.005:
+        if unique_correct <= 1.005:
+            return "≈ 1: problems have at most one correct solution, or identical ones"
+        return "≈ 1: a problem's correct solutions read alike (near-copies)"
+    return "distinct solutions per problem, from embeddings"
+
+
 def reasoning_signature(steps: Sequence[str]) -> tuple[str, ...]:
     """The arithmetic a solution writes, in order, with whitespace and redundant parentheses
     normalised: two solutions with the same signature are the same reasoning."""

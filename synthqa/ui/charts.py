@@ -81,6 +81,9 @@ def tradeoff_figure(generators: pd.DataFrame, slices: pd.DataFrame, diversity: s
             trace.showlegend = False
             trace.name = f"{trace.name} by level"
             fig.add_trace(trace)
+        fig.add_trace(go.Scatter(  # the hollow markers' legend entry (their colour: the set's)
+            x=[None], y=[None], mode="markers", name="○ one data set at one level",
+            marker={"symbol": "circle-open", "color": "grey", "size": 10}))
     fig.update_layout(height=420, margin={"t": 20}, xaxis_title="quality: accuracy",
                       yaxis_title=f"diversity: {label}")
     return fig
@@ -101,12 +104,12 @@ def map_figure(points: pd.DataFrame, method: str, colour: str) -> go.Figure:
     return fig
 
 
-def slice_figure(table: pd.DataFrame, metric: str) -> go.Figure:
-    """The slice table of one metric as grouped bars: slice values on x, one bar per generator."""
-    long = table.reset_index().melt(id_vars=["slice", "value"], var_name="generator",
-                                    value_name=metric)
-    long["slice value"] = long["slice"] + ": " + long["value"].astype(str)
-    fig = px.bar(long, x="slice value", y=metric, color="generator", barmode="group",
+def slice_figure(table: pd.DataFrame, metric: str, kind: str) -> go.Figure:
+    """One kind of slice (source, level, step bucket, ...) of one metric as grouped bars: its
+    values on x, one bar per generator."""
+    long = table.reset_index().melt(id_vars=["value"], var_name="generator", value_name=metric)
+    long["value"] = long["value"].astype(str)
+    fig = px.bar(long, x="value", y=metric, color="generator", barmode="group",
                  color_discrete_sequence=px.colors.qualitative.D3)
-    fig.update_layout(height=420, margin={"t": 20}, xaxis_title=None)
+    fig.update_layout(height=360, margin={"t": 20}, xaxis_title=kind, xaxis_type="category")
     return fig

@@ -163,6 +163,9 @@ def slice_table(slices: pd.DataFrame, generators: list[str], key: str, config: d
     wide.columns = [f"{m} · {g}" for m, g in wide.columns]
     st.download_button("Download all slice metrics (CSV)", wide.to_csv().encode(),
                        file_name="synthqa-slices.csv", mime="text/csv", key=f"{key}_csv")
-    if not table.dropna(how="all").empty:
-        st.plotly_chart(charts.slice_figure(table, SLICE_METRICS[metric][0]), config=config,
-                        key=f"{key}_figure")
+    kinds = [k for k in table.index.unique("slice")
+             if not table.loc[k].dropna(how="all").empty]
+    for kind, tab in zip(kinds, st.tabs(kinds) if kinds else []):  # one chart per slice kind
+        with tab:
+            st.plotly_chart(charts.slice_figure(table.loc[kind], SLICE_METRICS[metric][0], kind),
+                            config=config, key=f"{key}_figure_{kind}")

@@ -90,3 +90,24 @@ def test_the_first_visit_computes_the_report_in_the_background(store, tmp_path):
 def test_an_empty_workspace_says_so(store):
     at = open_page("pages/compare.py")
     assert not at.exception and "No traces yet" in at.info[0].value
+
+
+def test_quality_page_explains_vendi_and_charts_each_slice_kind_apart(toy):
+    at = open_page("pages/quality.py", dataset="wc")
+    vendi = metric(at, "Vendi score")
+    assert vendi.delta and "1 when a problem has a single correct solution" in vendi.help
+    kinds = set(toy_slices(toy)["slice"])
+    assert {t.label for t in at.tabs} >= kinds and len(kinds) > 1  # one chart per kind
+
+
+def toy_slices(store):
+    return report.cached(store)[0].slices
+
+
+def test_vendi_notes_say_why_a_score_is_one():
+    from synthqa.metrics.diversity import vendi_note
+
+    assert vendi_note(1.0, 1, 1.0).startswith("1 by definition")
+    assert "at most one correct" in vendi_note(1.0, 4, 1.0)
+    assert "near-copies" in vendi_note(1.001, 4, 2.5)
+    assert vendi_note(float("nan"), 4, 2.0) == "needs embeddings of correct solutions"
