@@ -29,7 +29,9 @@ else:
 show_results(st.session_state.pop("inbox_results", None))
 import_form(formats=["auto", *FORMATS])
 
-imports = store.imports.history()
+imports = store.imports.history_by_source()
 if not imports.empty:
     st.subheader("Imports")
-    st.dataframe(imports, hide_index=True)
+    st.dataframe(imports, hide_index=True, column_config={
+        "files": st.column_config.NumberColumn(
+            help="a sampling or rollout run's shards count as one source")})

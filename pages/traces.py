@@ -38,6 +38,9 @@ event = st.dataframe(
 rows = event.selection.rows if event else []
 if rows and rows[0] < len(frame) and frame.trace_id.iloc[rows[0]] != st.session_state.get("trace"):
     st.session_state["trace"], st.session_state["first_bad"] = frame.trace_id.iloc[rows[0]], None
+    st.query_params["trace"] = st.session_state["trace"]  # the open trace is in the link
+elif not st.session_state.get("trace") and st.query_params.get("trace"):
+    st.session_state["trace"] = st.query_params["trace"]  # a shared link opens its trace
 if st.session_state.get("review_saved"):
     st.toast(st.session_state.pop("review_saved"), duration="long")
 if st.session_state.get("trace"):

@@ -322,18 +322,22 @@ def policy_choice(policy: str, name: str):
 
 
 def cmd_demo(args) -> int:
-    from synthqa.lab.demo import build_demo, build_smollm2_demo
+    from synthqa.lab.demo import build_demo, build_smollm2_demo, tracked
 
     settings = Settings.from_env(args.workspace)
     ws = Workspace(settings.home).init()
     if args.source == "smollm2":
+        n_problems = args.problems or 36
         with tqdm(desc="SmolLM2 sampling", unit=" problems", disable=args.quiet) as bar:
-            n = build_smollm2_demo(ws, args.problems or 36, settings.cache, progress=bar.update)
+            n = build_smollm2_demo(ws, n_problems, settings.cache,
+                                   progress=tracked(ws, "smollm2", n_problems, bar.update))
         print(f"workspace {ws.root}: {n:,} traces" if n else
               f"the store is held by the dashboard: it ingests the samples from {ws.inbox}")
         return EXIT_OK
-    with tqdm(desc="sampling", unit=" problems", disable=args.quiet) as bar:
-        result = build_demo(ws, args.problems or 300, args.se_samples, bar.update)
+    n_problems = args.problems or 300
+    with tqdm(desc="sampling", unit=" problems", disable=args.quiet) as bar:  # SE, then WC
+        result = build_demo(ws, n_problems, args.se_samples,
+                            tracked(ws, "lab", 2 * n_problems, bar.update))
     if result.ingested:
         print(f"demo workspace {ws.root}: {result.traces:,} traces")
         for row in result.summary:

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from synthqa.budget import Generator, MatchedPlan, match
 from synthqa.ingest import ingest_inbox, stable_id
+from synthqa.jobs import progress as progress_file
 from synthqa.lab.model import DATA_DIR, prompt_of
 from synthqa.lab.tasks import make_problems
 from synthqa.metrics.coverage import coverage_at_k
@@ -100,6 +103,32 @@ def _ingest_if_free(workspace: Workspace, then=lambda store: None):
         store.close()
 
 
+def progress_folder(workspace: Workspace, source: str) -> Path:
+    return workspace.runs / f"demo-{source}"
+
+
+def tracked(workspace: Workspace, source: str, total: int,
+            also: Callable[[int], None]) -> Callable[[int], None]:
+    """A progress callback that also keeps runs/demo-<source>/progress.json (done, total,
+    start) for the dashboard's panel and its time estimate."""
+    folder, started, done = progress_folder(workspace, source), time.time(), 0
+    folder.mkdir(parents=True, exist_ok=True)
+    progress_file.write(folder, 0, total, started)
+
+    def step(n: int) -> None:
+        nonlocal done
+        done += n
+        also(n)
+        progress_file.write(folder, done, total, started)
+    return step
+
+
+def progress_of(workspace: Workspace, source: str) -> dict:
+    """The demo's progress (done, total, started) and its estimate `seconds_left`."""
+    state = progress_file.read(progress_folder(workspace, source))
+    return {**state, "seconds_left": progress_file.seconds_left(state)}
+
+
 def available() -> bool:
     return all((DATA_DIR / size / "model.safetensors").is_file() for size in ("wc", "se"))
 
@@ -128,6 +157,7 @@ def start_in_background(workspace: Workspace, source: str = "lab") -> subprocess
     if source not in ("lab", "smollm2"):
         raise ValueError(f"unknown demo source {source!r}")
     log = open(workspace.init().runs / f"demo-{source}.log", "w")
+    (progress_folder(workspace, source) / "progress.json").unlink(missing_ok=True)  # a past run's
     return subprocess.Popen([sys.executable, "-m", "synthqa", "-q", "--workspace",
                              str(workspace.root), "demo", "--source", source],
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

@@ -13,25 +13,41 @@ def _import_clicked() -> None:
     ws = resources.workspace()
     upload, path = st.session_state.get("import_upload"), st.session_state.get("import_path")
     fmt = st.session_state.get("import_format", "auto")
+    ss = st.session_state
+    ss.pop("import_mine_result", None)
     try:
         if upload is not None:
-            ws.drop_bytes(upload.getvalue(), upload.name, fmt)
+            dropped = ws.drop_bytes(upload.getvalue(), upload.name, fmt)
         elif path and path.strip():
-            ws.drop_into_inbox(importable(path.strip(), resources.settings()), fmt)
+            dropped = ws.drop_into_inbox(importable(path.strip(), resources.settings()), fmt)
         else:
-            st.session_state["inbox_results"] = [{"errors": ["Choose a file or enter a path."]}]
+            ss["import_mine_result"] = {"errors": ["Choose a file or enter a path."]}
             return
     except ValueError as exc:
-        st.session_state["inbox_results"] = [{"errors": [str(exc)]}]
+        ss["import_mine_result"] = {"errors": [str(exc)]}
         return
     except OSError as exc:
-        st.session_state["inbox_results"] = [{"errors": [f"{path}: {exc.strerror or exc}"]}]
+        ss["import_mine_result"] = {"errors": [f"{path}: {exc.strerror or exc}"]}
         return
+    ss["import_mine"] = str(dropped)
     resources.take_inbox()
 
 
+def own_result() -> None:
+    """The outcome of this user's last import, kept across reruns until the next import."""
+    ss = st.session_state
+    if ss.get("import_mine_result"):
+        show_results([ss["import_mine_result"]])
+    elif ss.get("import_mine"):
+        st.info(f"Importing {plain(display_name(ss['import_mine']))}… its outcome appears "
+                "here when it is in.")
+
+
 def import_form(formats: list[str]) -> None:
-    with st.expander("Import traces", expanded=resources.store().count("traces") == 0):
+    # A key and state tracking keep the expander as the user left it when data arrives.
+    with st.expander("Import traces", expanded=resources.store().count("traces") == 0,
+                     key="import_open", on_change="rerun"):
+        own_result()
         st.file_uploader("Trace file (JSONL, JSON or Parquet)", key="import_upload",
                          type=["jsonl", "json", "parquet"])
         st.text_input("…or a path on the server", key="import_path",
@@ -77,8 +93,7 @@ def demo_panel() -> None:
 
     started = st.session_state.get("demo_started")
     if started:
-        st.success(f"The {started} demo is sampling in the background; its traces appear here "
-                   f"as they arrive (log: `runs/demo-{started}.log`).")
+        demo_progress(started)
         return
     cols = st.columns(2)
     if available():
@@ -90,3 +105,21 @@ def demo_panel() -> None:
         cols[1].button("Add SmolLM2 traces (slow)", on_click=_start_demo, args=("smollm2",),
                        help="SmolLM2-135M-Instruct answers 36 GSM8K-style word problems on "
                        "this CPU (a few minutes)")
+
+
+@st.fragment(run_every=2)
+def demo_progress(source: str) -> None:
+    """The running demo's bar with the time left at its pace so far."""
+    from synthqa.lab.demo import progress_of
+
+    state = progress_of(resources.workspace(), source)
+    done, total, left = state["done"], state["total"], state["seconds_left"]
+    if not total:
+        st.progress(0, text=f"Starting the {source} demo (loading the models)…")
+    elif done < total:
+        eta = f" · about {left:,.0f} s left" if left is not None else ""
+        st.progress(done / total, text=f"Sampling the {source} demo: {done:,} of {total:,} "
+                    f"problems (each once per model){eta}")
+    else:
+        st.progress(1.0, text=f"The {source} demo is sampled; its traces are being imported.")
+    st.caption(f"Its traces appear here as they arrive (log: `runs/demo-{source}.log`).")

@@ -45,8 +45,12 @@ def take_inbox() -> bool:
         ss.inbox_seen = watcher.since(0)[0]
     ingest_pending()
     ss.inbox_seen, new = watcher.since(ss.inbox_seen)
-    if new:
-        ss["inbox_results"] = new
+    mine = [r for r in new if r.get("path") == ss.get("import_mine")]
+    if mine:  # the user's own import: shown until they import another file
+        ss["import_mine_result"] = mine[-1]
+    others = [r for r in new if r not in mine]
+    if others:
+        ss["inbox_results"] = others
     return bool(new)
 
 

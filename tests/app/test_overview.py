@@ -103,3 +103,45 @@ def test_many_files_arriving_at_once_are_summarised(app, workspace, tmp_path):
         workspace.drop_into_inbox(path, "generic")
     tab = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
     assert [s.value for s in tab.success] == ["Imported 5 files: 5 traces, 5 new."]
+
+
+def test_the_users_import_result_stays_while_other_data_arrives(app, workspace, tmp_path):
+    from synthqa.sampling.base import write_shard
+
+    app.text_input[0].input(str(EXAMPLE))
+    import_button(app).click().run()
+    mine = "Imported example_traces.jsonl (generic): 5 traces, 5 new."
+    assert app.success[0].value == mine
+    for start in (0, 64):  # a sampling run's shards land while the user looks
+        write_shard(workspace, "g:run-1", start, [{
+            "problem": f"what is {start} + 1?", "gold_answer": str(start + 1), "generator": "g",
+            "run": "g:run-1", "solution": f"{start} + 1 = {start + 1}"}])
+    app.run()
+    app.run()  # a rerun of the page (as the inbox fragment causes) keeps the user's result
+    assert mine in [s.value for s in app.success]
+    assert app.expander[0].label == "Import traces"
+    imports = app.dataframe[1].value
+    assert list(imports["source"]) [0] == "g_run-1 (generic shards)"
+    assert imports.set_index("source").loc["g_run-1 (generic shards)", "files"] == 2
+    assert imports.set_index("source").loc["example_traces.jsonl", "files"] == 1
+
+
+def test_the_demo_panel_shows_progress_and_the_time_left(app, workspace):
+    import time
+
+    from synthqa.jobs import progress
+
+    folder = workspace.runs / "demo-lab"
+    folder.mkdir(parents=True)
+    progress.write(folder, 150, 600, time.time() - 30)   # a quarter in 30 s: ~90 s left
+    app.session_state["demo_started"] = "lab"
+    app.run()
+    bar = app.get("progress")[0]
+    assert "150 of 600 problems" in bar.proto.text and "s left" in bar.proto.text
+
+
+def test_time_left_follows_the_pace_so_far():
+    from synthqa.jobs.progress import seconds_left
+
+    assert seconds_left({"done": 150, "total": 600, "started": 70.0}, now=100.0) == 90.0
+    assert seconds_left({"done": 0, "total": 600, "started": 70.0}, now=100.0) is None

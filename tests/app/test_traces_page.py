@@ -56,3 +56,15 @@ def test_the_trace_shows_when_reviewers_disagree(traces_at, store):
     traces_at.run()
     text = " ".join(m.value for m in traces_at.markdown)
     assert "reviewers disagree — alice: correct, bob: false positive" in text
+
+
+def test_a_link_with_a_trace_opens_that_trace(store):
+    import_file(store, EXAMPLE)
+    trace_id = store.scalar("SELECT trace_id FROM traces_effective WHERE suspect")
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    at.query_params["trace"] = trace_id
+    at.run()
+    at.switch_page("pages/traces.py")
+    at.run()
+    assert "wc-2b · sample" in at.subheader[0].value
+    assert f"id {trace_id}" in " ".join(c.value for c in at.caption)
