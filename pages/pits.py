@@ -21,7 +21,7 @@ st.caption("Q after each step = share of K rollouts of the policy, continued fro
 frame = store.values.pits_frame()
 with st.expander("Start a rollout run", expanded=frame.empty):
     launch_form(store.traces.filter_options()["generators"])
-    run_progress()
+run_progress()  # outside the expander: a finished run's status is seen at once
 if frame.empty:
     st.info("No step values yet: start a rollout run above, or `python -m synthqa rollouts`.")
     st.stop()
@@ -49,9 +49,9 @@ if rows:
         "mean_offset": st.column_config.NumberColumn("mean offset (pit − reference)",
                                                      format="%+.2f")})
     both = pits.human_pairs(part) + pits.lab_pairs(part, lab)
-    st.caption("Where pits and first errors meet, by step position (1-based):")
-    st.dataframe(pits.confusion_by_position(both).pivot_table(
-        index="reference step", columns="pit step", values="traces", fill_value=0))
+    st.caption("Where pits and first errors meet: traces by the reference's first wrong step "
+               "(rows) and the pit's step (columns), 1-based; the diagonal is agreement.")
+    st.dataframe(pits.position_table(both))
 else:
     st.caption("No human first-error labels or lab traces among these pits yet.")
 used = part["rollouts_used"].mean()
@@ -78,7 +78,9 @@ labels = {t: f"{g} · " + ("no pit (the policy never solves it)" if pd.isna(p) e
                           f"pit at step {int(p) + 1} of {n}") + f" · {t[:8]}"
           for t, g, p, n in zip(part["trace_id"], part["generator"], part["pit_step"],
                                 part["n_steps"])}
-trace_id = st.selectbox("Trace", list(labels), format_func=labels.get, key="pit_trace")
+ordered = part.sort_values("pit_step", na_position="last", kind="stable")["trace_id"]
+trace_id = st.selectbox("Trace", list(ordered), format_func=labels.get, key="pit_trace",
+                        help="traces with a pit first")
 row = part.set_index("trace_id").loc[trace_id]
 trace = inputs.set_index("trace_id").loc[trace_id]
 steps = list(trace["steps"])
@@ -96,11 +98,13 @@ for i, step in enumerate(steps):
     st.markdown(f"**{i + 1}** {markdown_safe(step)}{flag}")
 if clicked is not None:
     shown = store.values.rollouts_of(trace_id, policy, mode, clicked)
-    st.markdown(f"**Rollouts after {clicked} step(s)**")
+    st.markdown(f"**Rollouts after {clicked} step(s)** · gold answer "
+                f"**{markdown_safe(str(trace['gold']))}**")
     if shown.empty:
         st.caption("No rollouts from here: binary search skipped it, or it is the end.")
     else:
-        st.dataframe(shown, hide_index=True)
+        st.dataframe(shown.assign(gold=trace["gold"]), hide_index=True, column_order=[
+            "rollout_index", "text", "answer", "gold", "correct", "n_tokens"])
 else:
     st.caption("Click a square to see the rollouts from that prefix.")
 

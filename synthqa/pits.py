@@ -32,6 +32,19 @@ def confusion_by_position(pairs: Iterable[tuple[int | None, int | None]]) -> pd.
     return frame.value_counts().rename("traces").reset_index()
 
 
+def position_table(pairs: Iterable[tuple[int | None, int | None]]) -> pd.DataFrame:
+    """The confusion as a labelled square table: a row per reference first-error step, a
+    column per pit step (1-based), traces in the cells."""
+    counts = confusion_by_position(pairs)
+    if counts.empty:
+        return pd.DataFrame()
+    table = counts.pivot_table(index="reference step", columns="pit step", values="traces",
+                               fill_value=0)
+    table.index = [f"first error at step {i}" for i in table.index]
+    table.columns = [f"pit at step {c}" for c in table.columns]
+    return table
+
+
 def human_pairs(pits: pd.DataFrame) -> list[tuple[int | None, int | None]]:
     """(pit, human first error) of the store's pits frame; 'none' labels are left out."""
     labelled = pits.dropna(subset=["human_first_error"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -25,6 +25,45 @@ METHOD_OF = {"sft": "sft", "rft": "rft", "dpo": "dpo", "step-dpo": "dpo", "self-
 def command(config: TrainConfig, run_dir: Path) -> list[str]:
     """What the job runs (shown in the page before it starts)."""
     return [sys.executable, "-m", f"synthqa.train.{config.method}", "--run-dir", str(run_dir)]
+
+
+def what_will_run(choices: PairChoices, config: TrainConfig) -> dict:
+    """The data choices and training settings that apply to this kind of run (an SFT run
+    shows no pit policy, DPO beta or RFT sampling fields)."""
+    data = asdict(choices)
+    if choices.kind not in ("step-dpo", "self-explore"):
+        data.pop("policy"), data.pop("mode")
+    train = asdict(config)
+    unused = {"sft": ("beta", "problems", "rft_samples", "rft_rounds"),
+              "dpo": ("problems", "rft_samples", "rft_rounds"),
+              "rft": ("beta",)}[config.method]
+    unused += ("temperature",) if config.method != "rft" and not config.eval_samples else ()
+    unused += ("resume_from",) if not config.resume_from else ()
+    return {"data": data, "train": {k: v for k, v in train.items() if k not in unused}}
+
+
+def unused_name(workspace: Workspace, store: Store, name: str) -> str:
+    """`name`, or name-2, name-3, ... when a run or a generator already has it."""
+    taken = {r.config.name for r in runs(workspace, limit=500) if r.config}
+    taken |= set(store.traces.filter_options()["generators"])
+    candidate, n = name, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{name}-{n}"
+    return candidate
+
+
+def sampling_note(scores: dict, temperature: float) -> str | None:
+    """Why pass@k can fall below greedy accuracy, shown when it does."""
+    greedy = scores.get("greedy")
+    below = [m for m, v in scores.items() if m.startswith("pass@") and greedy is not None
+             and v < greedy]
+    if not below:
+        return None
+    return (f"{below[0]} is below the greedy accuracy: the k samples are drawn at temperature "
+            f"{temperature:g}, and a small model's sampled solutions are each less likely "
+            "right than its single most likely one; at k this small, that can outweigh the "
+            "extra tries. A lower sampling temperature or a larger k closes the gap.")
 
 
 SWEEP = (1 / 8, 1 / 4, 1 / 2, 1.0)   # data-efficiency sweep: growing subsets of one set

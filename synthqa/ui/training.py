@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
-from dataclasses import asdict, replace
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -36,7 +37,10 @@ def form(generators: list[str], policies: list[str]) -> None:
                           disabled=kind not in ("step-dpo", "self-explore"))
     base = model_picker("Base", list(PRESETS).index("lab-wc (0.59M, data/lab/wc)"))
     c1, c2, c3, c4 = st.columns(4)
-    name = c1.text_input("Name of the trained model", f"lab-wc-{kind}", key="train_name")
+    if "train_name" not in ss:  # a name no run or generator has yet
+        ss.train_name = launch.unused_name(resources.workspace(), resources.store(),
+                                           f"lab-wc-{kind}")
+    name = c1.text_input("Name of the trained model", key="train_name")
     steps = c2.number_input("Steps", 1, 1_000_000, 100, key="train_steps")
     lr = c3.number_input("Learning rate", 1e-7, 1e-2, 3e-5, format="%.0e", key="train_lr")
     batch = c4.number_input("Batch size", 1, 4096, 8, key="train_batch")
@@ -75,8 +79,7 @@ def form(generators: list[str], policies: list[str]) -> None:
         problems="runs/<id>/problems.jsonl" if rft else "")
     with st.expander("What will run"):
         st.code(" ".join(launch.command(config, "runs/<id>")), language="bash")
-        st.code(json.dumps({"data": asdict(choices), "train": asdict(config)}, indent=1),
-                language="json")
+        st.code(json.dumps(launch.what_will_run(choices, config), indent=1), language="json")
     sweep = st.toggle("Data-efficiency sweep", key="train_sweep",
                       help="four runs on 1/8, 1/4, 1/2 and all of the data set (names get "
                            "-f8, -f4, -f2, -f1): the points of the curves below")
@@ -87,12 +90,14 @@ def form(generators: list[str], policies: list[str]) -> None:
 
 
 def _name_follows_kind() -> None:
-    """A name still ending in a kind (the default) follows the newly chosen kind."""
+    """A name still ending in a kind (the default, perhaps numbered) follows the newly chosen
+    kind, as a name nothing has yet."""
     ss = st.session_state
-    name = ss.get("train_name", "")
+    name = re.sub(r"-\d+$", "", ss.get("train_name", ""))
     for kind in sorted(KINDS, key=len, reverse=True):      # step-dpo before dpo
         if name.endswith(f"-{kind}"):
-            ss.train_name = name[: -len(kind)] + ss.train_kind
+            ss.train_name = launch.unused_name(resources.workspace(), resources.store(),
+                                               name[: -len(kind)] + ss.train_kind)
             return
 
 
@@ -112,6 +117,7 @@ def _start(choices: PairChoices, config: TrainConfig, sweep: bool = False,
         return
     ss.train_nonce = uuid.uuid4().hex
     ss.train_msg = ("success", "Started " + "; ".join(started) + ".")
+    ss.train_name = launch.unused_name(resources.workspace(), resources.store(), config.name)
 
 
 def resume_key(run: launch.TrainingRun) -> str:
@@ -148,9 +154,11 @@ def efficiency(points: pd.DataFrame) -> None:
         if law is None:
             continue
         xs = np.geomspace(points["examples"].min(), points["examples"].max() * 8, 50)
-        fig.add_scatter(x=xs, y=[law.error(x) for x in xs], mode="lines",
+        fig.add_scatter(x=xs, y=[min(1.0, law.error(x)) for x in xs], mode="lines",
                         name=f"{kind}: {law.a:.2f}·n^-{law.b:.3f}",
                         line={"dash": "dot", "color": colour[kind]})
+    low = max(1e-3, float(points["error"].min()) * 0.7)
+    fig.update_yaxes(range=[np.log10(low), 0], tickformat=".0%", dtick="D2")  # errors <= 100%
     fig.update_layout(height=420, xaxis_title="training examples",
                       yaxis_title="held-out error (1 - greedy accuracy)")
     st.plotly_chart(fig, key="efficiency")
@@ -187,6 +195,9 @@ def job_panels() -> None:
                              for m, v in scores.items())
             where = "" if run.job.backend == "local" else f" · on {run.job.backend}"
             st.markdown(f"**{run.job.job_id}** · {method}{where} · **{run.job.status}**{scored}")
+            note = launch.sampling_note(scores, run.config.temperature) if scores else None
+            if note:
+                st.caption(note)
             done, planned = run.steps
             doing = " · waiting for a free slot" if run.job.status == "QUEUED" else \
                 f" · {run.phase}" if run.phase and not run.job.final else ""

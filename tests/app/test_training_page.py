@@ -150,3 +150,35 @@ def test_data_efficiency_fits_a_power_law_and_the_multiplier_over_sft(store, wor
     chart, = [json.loads(c.proto.spec) for c in at.get("plotly_chart")
               if "efficiency" in c.proto.id]
     assert "sft: 2.00·n^-0.500" in [t.get("name") for t in chart["data"]]
+    low, high = chart["layout"]["yaxis"]["range"]     # log10 of the error: up to 100%, no more
+    assert high == 0 and -2 < low < -1
+    assert all(y <= 1 for t in chart["data"] if t.get("mode") == "lines" for y in t["y"])
+
+
+def test_what_will_run_shows_only_what_applies_to_the_method(train_at):
+    sft = json.loads(next(c.value for c in train_at.code if c.language == "json"))
+    assert "policy" not in sft["data"]
+    assert not {"beta", "rft_samples", "rft_rounds", "problems"} & set(sft["train"])
+    train_at.selectbox(key="train_kind").set_value("step-dpo").run()
+    dpo = json.loads(next(c.value for c in train_at.code if c.language == "json"))
+    assert "policy" in dpo["data"] and "beta" in dpo["train"] and "rft_samples" not in dpo["train"]
+    assert train_at.text_input(key="train_name").value == "lab-wc-step-dpo"
+
+
+def test_a_second_run_gets_a_name_of_its_own(train_at, workspace):
+    train_at.number_input(key="train_steps").set_value(1).run()
+    train_at.number_input(key="train_eval_n").set_value(0).run()
+    assert train_at.text_input(key="train_name").value == "lab-wc-sft"
+    next(b for b in train_at.button if b.label == "Train").click().run()
+    assert train_at.text_input(key="train_name").value == "lab-wc-sft-2"
+    runner = Jobs(workspace)
+    for job in runner.jobs():
+        runner.cancel(job.job_id)
+
+
+def test_pass_at_k_below_greedy_is_explained():
+    from synthqa.train.launch import sampling_note
+
+    note = sampling_note({"greedy": 0.6, "pass@2": 0.5, "maj@2": 0.4}, 0.8)
+    assert note.startswith("pass@2 is below the greedy accuracy") and "temperature 0.8" in note
+    assert sampling_note({"greedy": 0.5, "pass@2": 0.7}, 0.8) is None
