@@ -78,3 +78,69 @@ def test_a_step_longer_than_the_cap_is_kept_unchecked():
     long_step = "1 + 1 = 3 " * (MAX_STEP_CHARS // 10 + 1)
     check = check_trace([long_step, "2 + 2 = 5"])
     assert check.steps[0].status == "unchecked" and check.steps[1].status == "wrong"
+
+
+MORE_BAD_LINES = {  # what else a hand-made or converted file holds
+    "a number, not a record": ("42", "must be a JSON object"),
+    "null": ("null", "must be a JSON object"),
+    "no problem": (json.dumps({"generator": "g", "solution": "s"}), "missing required field"),
+    "solution as a list": (_line(solution=["a", "b"]), "'solution' must be str"),
+    "empty generator": (_line(generator=""), "'generator' is empty"),
+    "invalid UTF-8": ("\udcff\udcfe garbage", "invalid UTF-8"),
+    "gold as an object": (_line(gold_answer={"a": 1}), "'gold_answer' must be str"),
+    "params 10^30": (_line(params=10 ** 30), "out of range"),
+    "steps of numbers": (_line(steps=[1, 2]), "list of strings"),
+    "fractional sample_index": (_line(sample_index=1.5), "must be int"),
+    "bad label kind": (_line(labels=[{"step": "x"}]), "'kind' must be one of"),
+    "bad step label": (_line(step_labels=[5, "bad"]), "step_labels"),
+    "over the line cap": (_line(solution="x" * 300_000), "longer than 262,144 bytes"),
+}
+
+
+def test_the_bad_input_corpus_through_the_dashboards_worker(tmp_path, monkeypatch):
+    """Every bad record of both tables, CRLF line ends, through the server's worker process:
+    each named, no traceback, the good records intact (their steps and answers too)."""
+    from synthqa.workspace import Workspace
+    from synthqa.ingest import ingest_inbox
+
+    monkeypatch.setenv("SYNTHQA_MAX_LINE_BYTES", str(2 ** 18))
+    corpus = {**BAD_LINES, **MORE_BAD_LINES}
+    lines = [_line(problem=f"good {i}?") for i in range(3)] + [v[0] for v in corpus.values()]
+    path = tmp_path / "corpus.jsonl"
+    path.write_bytes("\r\n".join(lines).encode("utf-8", "surrogateescape") + b"\r\n")
+    workspace = Workspace(tmp_path / "ws").init()
+    workspace.drop_into_inbox(path, "auto")
+    store = workspace.open_store()
+    (result,) = ingest_inbox(store, workspace, worker=True)
+    assert result.n_traces == 3 and result.n_errors == len(corpus)
+    for n, (name, (_, why)) in enumerate(corpus.items(), start=4):
+        line = next(e for e in result.errors if e.startswith(f"corpus.jsonl:line {n}: "))
+        assert why in line and "Traceback" not in line, (name, line)
+    assert store.count("traces") == 3 and store.count("steps") == 6
+    assert store.scalar("SELECT count(*) FROM traces_effective WHERE correct") == 3
+    store.close()
+
+
+def test_bad_files_are_named_and_nothing_is_kept(tmp_path, capsys):
+    """File-level damage: each file's one error names it; the store stays empty."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    files = {"empty.jsonl": (b"", "empty file"),
+             "object.json": (json.dumps(GOOD).encode(), "expected a JSON array"),
+             "cut.parquet": (b"PAR1\x00\x01garbage", "not a readable Parquet file")}
+    for name, (data, _) in files.items():
+        (tmp_path / name).write_bytes(data)
+    pq.write_table(pa.table({"problem": ["a"], "generator": ["g"], "solution": [b"x"]}),
+                   tmp_path / "bytes.parquet")
+    files["bytes.parquet"] = (None, "bytes.parquet:row 1: field 'solution' must be str")
+    ws = tmp_path / "ws"
+    for name, (_, why) in files.items():
+        code = main(["-q", "--workspace", str(ws), "import", str(tmp_path / name)])
+        err = capsys.readouterr().err
+        assert code == 1 and why in err and "Traceback" not in err, (name, err)
+    from synthqa.workspace import Workspace
+
+    store = Workspace(ws).open_store()
+    assert store.count("traces") == 0 and store.count("imports") == 0
+    store.close()
