@@ -9,7 +9,6 @@ each job's own training time (TRL's `train_runtime`).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time

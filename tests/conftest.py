@@ -9,6 +9,10 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 EXAMPLE = REPO / "data" / "example_traces.jsonl"
+# How long a test waits for a state (a job finished, a page showing a result) before it calls
+# the run hung. Not a deadline: a loaded 2-core machine needs a fraction of it.
+PATIENCE_S = 900
+PATIENCE_MS = PATIENCE_S * 1000
 
 
 def shared_file(name: str) -> Path:

@@ -13,11 +13,12 @@ import pytest
 
 from synthqa.jobs.runner import Jobs
 from synthqa.jobs.table import Job
+from tests.conftest import PATIENCE_S
 
 PY = sys.executable
 
 
-def wait_for(predicate, timeout=60.0):
+def wait_for(predicate, timeout=PATIENCE_S):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():

@@ -6,6 +6,7 @@ import pytest
 from synthqa.ingest import ingest_inbox
 from synthqa.lab.model import make_model, make_tokenizer
 from synthqa.sampling.job import ModelChoice, SamplingJob, launch, progress
+from tests.conftest import PATIENCE_S
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +42,7 @@ def test_bad_values_start_nothing(tiny, workspace, bad):
 def test_a_job_process_samples_both_models_into_the_inbox(tiny, workspace):
     started = launch(workspace, job(tiny))
     assert started.job_id == "j1" and started.status == "RUNNING"
-    deadline = time.monotonic() + 600
+    deadline = time.monotonic() + PATIENCE_S
     while progress(workspace, "j1")["state"] == "RUNNING" and time.monotonic() < deadline:
         time.sleep(0.2)
     info = progress(workspace, "j1")

@@ -187,7 +187,6 @@ def job_panels() -> None:
         return
     for run in runs[:6]:
         with st.container(border=True, key=f"run_{run.job.job_id}"):
-            name = run.config.name if run.config else "?"
             method = run.config.method if run.config else "?"
             scores = launch.held_out_scores(resources.store(), run.config) \
                 if run.job.status == "SUCCEEDED" and run.config else {}

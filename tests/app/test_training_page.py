@@ -10,6 +10,7 @@ from synthqa.lab.demo import available
 from synthqa.train.launch import METHOD_OF
 from tests.conftest import REPO
 from tests.toy import fill
+from tests.conftest import PATIENCE_S
 
 pytestmark = pytest.mark.skipif(not available(), reason="lab models not built (data/lab)")
 
@@ -47,7 +48,7 @@ def test_bad_names_start_nothing(train_at, workspace):
     assert not list(workspace.runs.glob("train-*"))               # nothing written either
 
 
-def wait_final(runner, job_id, timeout=300):
+def wait_final(runner, job_id, timeout=PATIENCE_S):
     import time
 
     deadline = time.monotonic() + timeout

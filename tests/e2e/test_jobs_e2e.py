@@ -5,6 +5,7 @@ from playwright.sync_api import Page, expect
 
 from synthqa.lab.demo import available
 from tests.e2e.conftest import wait_for_app_run
+from tests.conftest import PATIENCE_MS
 
 pytestmark = pytest.mark.skipif(not available(), reason="lab models not built (data/lab)")
 
@@ -24,11 +25,11 @@ def test_a_sampling_job_runs_and_another_is_cancelled(page: Page, server):
     page.goto(f"{url}/sampling")
     wait_for_app_run(page)
     start_sampling(page, 2)
-    expect(page.get_by_text("· SUCCEEDED")).to_be_visible(timeout=120_000)
+    expect(page.get_by_text("· SUCCEEDED")).to_be_visible(timeout=PATIENCE_MS)
     # its shards went through the inbox into the store: the sidebar counts the traces
-    expect(page.get_by_text("2 problems ·", exact=False).first).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("2 problems ·", exact=False).first).to_be_visible(timeout=PATIENCE_MS)
 
     start_sampling(page, 5000)
-    expect(page.get_by_text("· RUNNING")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("· RUNNING")).to_be_visible(timeout=PATIENCE_MS)
     page.get_by_role("button", name="Cancel").click()
-    expect(page.get_by_text("· STOPPED")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("· STOPPED")).to_be_visible(timeout=PATIENCE_MS)

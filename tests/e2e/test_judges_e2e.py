@@ -7,6 +7,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Server, import_into, wait_for_app_run
+from tests.conftest import PATIENCE_MS
 
 
 def _labelled_file(path):
@@ -50,7 +51,7 @@ def test_labels_fpr_judge_agreement_and_an_active_review(page: Page, tmp_path):
         expect(page.get_by_text("Started judge-stepcheck")).to_be_visible()
         # the job runs in its own process; the inbox watcher ingests it and reruns the page
         expect(page.get_by_role("heading", name="Against human labels")).to_be_visible(
-            timeout=120_000)
+            timeout=PATIENCE_MS)
         wait_for_app_run(page)
         page.screenshot(path=tmp_path / "judges.png", full_page=True)
 
@@ -68,7 +69,7 @@ def test_labels_fpr_judge_agreement_and_an_active_review(page: Page, tmp_path):
             page.get_by_role("button", name="Reasoning correct").click()
             expect(card).not_to_have_text(shown)        # the next trace is on the page
             wait_for_app_run(page)
-        expect(page.get_by_text("n = 18)")).to_be_visible(timeout=30_000)
+        expect(page.get_by_text("n = 18)")).to_be_visible(timeout=PATIENCE_MS)
         assert _active_labels(page) >= before + 10
         page.screenshot(path=tmp_path / "review.png", full_page=True)
     finally:

@@ -6,6 +6,7 @@ from playwright.sync_api import Page, expect
 
 from synthqa.lab.demo import available
 from tests.e2e.conftest import lab_demo_server, wait_for_app_run
+from tests.conftest import PATIENCE_MS
 
 pytestmark = pytest.mark.skipif(not available(), reason="lab models not built (data/lab)")
 
@@ -33,7 +34,7 @@ def test_compare_page_on_the_demo_opens_a_trace_from_the_map(page: Page, demo_se
     page.goto(f"{demo_server.url}/compare")
     wait_for_app_run(page)
     # The first visit computes the report in the background, then the page fills in.
-    expect(page.get_by_text("up to date with the store")).to_be_visible(timeout=120_000)
+    expect(page.get_by_text("up to date with the store")).to_be_visible(timeout=PATIENCE_MS)
     expect(page.get_by_role("heading", name="At matched compute", exact=True)).to_be_visible()
     expect(page.get_by_text("lab-se: 4,725,888 parameters")).to_be_visible()
     curves = page.locator(".st-key-curves")

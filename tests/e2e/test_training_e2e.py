@@ -8,6 +8,7 @@ from playwright.sync_api import Page, expect
 
 from synthqa.lab.demo import available
 from tests.e2e.conftest import lab_demo_server, wait_for_app_run
+from tests.conftest import PATIENCE_MS, PATIENCE_S
 
 pytestmark = pytest.mark.skipif(not available(), reason="lab models not built (data/lab)")
 
@@ -35,12 +36,12 @@ def test_train_sft_watch_it_finish_and_cancel_another(page: Page, lab_server):
     wait_for_app_run(page)
     expect(page.get_by_text("Started train-lab-wc-sft-")).to_be_visible()
     seen = set()                                       # steps shown while it trains
-    deadline = time.monotonic() + 300
+    deadline = time.monotonic() + PATIENCE_S
     while not page.get_by_text("held-out accuracy").count() and time.monotonic() < deadline:
         for text in page.get_by_text(re.compile(r"step \d+ of 300")).all_inner_texts():
             seen.add(int(re.search(r"step (\d+)", text).group(1)))
         time.sleep(0.3)
-    expect(page.get_by_text("· SUCCEEDED · held-out accuracy")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("· SUCCEEDED · held-out accuracy")).to_be_visible(timeout=PATIENCE_MS)
     assert any(0 < step < 300 for step in seen), seen  # the bar moved before the end
 
     page.get_by_label("Name of the trained model").fill("lab-wc-long")
@@ -50,6 +51,6 @@ def test_train_sft_watch_it_finish_and_cancel_another(page: Page, lab_server):
     page.get_by_role("button", name="Train").click()
     wait_for_app_run(page)
     second = page.locator("[class*='st-key-run_train-lab-wc-long-']")
-    expect(second.get_by_text("· RUNNING")).to_be_visible(timeout=30_000)
+    expect(second.get_by_text("· RUNNING")).to_be_visible(timeout=PATIENCE_MS)
     second.get_by_role("button", name="Cancel").click()
-    expect(second.get_by_text("· STOPPED")).to_be_visible(timeout=30_000)
+    expect(second.get_by_text("· STOPPED")).to_be_visible(timeout=PATIENCE_MS)

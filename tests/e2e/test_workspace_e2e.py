@@ -6,6 +6,7 @@ from playwright.sync_api import Page, expect
 
 from tests.conftest import EXAMPLE, REPO
 from tests.e2e.conftest import wait_for_app_run
+from tests.conftest import PATIENCE_MS
 
 
 def test_import_from_a_path_in_the_browser(page: Page, server, tmp_path):
@@ -31,5 +32,5 @@ def test_a_cli_import_appears_in_the_open_dashboard_without_reload(page: Page, s
                           "import", str(EXAMPLE)], cwd=REPO, capture_output=True, text=True)
     assert out.returncode == 0 and "queued" in out.stdout
     # no reload: the page's inbox watcher ingests the file and refreshes itself
-    expect(page.get_by_text("5 traces · 3 problems · 5 labels")).to_be_visible(timeout=20_000)
+    expect(page.get_by_text("5 traces · 3 problems · 5 labels")).to_be_visible(timeout=PATIENCE_MS)
     expect(page.get_by_text("Imported example_traces.jsonl (generic)")).to_be_visible()
