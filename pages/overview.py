@@ -34,4 +34,8 @@ if not imports.empty:
     st.subheader("Imports")
     st.dataframe(imports, hide_index=True, column_config={
         "files": st.column_config.NumberColumn(
-            help="a sampling or rollout run's shards count as one source")})
+            help="a sampling or rollout run's shards count as one source"),
+        "finished_at": st.column_config.DatetimeColumn("finished", format="YYYY-MM-DD HH:mm"),
+        "n_records": st.column_config.NumberColumn("records"),
+        "n_traces_new": st.column_config.NumberColumn("new traces"),
+        "n_errors": st.column_config.NumberColumn("bad records")})

@@ -14,7 +14,7 @@ from pathlib import Path
 from synthqa.budget import Generator, MatchedPlan, match
 from synthqa.ingest import ingest_inbox, stable_id
 from synthqa.jobs import progress as progress_file
-from synthqa.lab.model import DATA_DIR, prompt_of
+from synthqa.lab.model import DATA_DIR, LAB_SOURCE, prompt_of
 from synthqa.lab.tasks import make_problems
 from synthqa.metrics.coverage import coverage_at_k
 from synthqa.sampling.base import Problem, SamplingSpec, run_sampling
@@ -22,7 +22,7 @@ from synthqa.sampling.hf import HFSampler
 from synthqa.store import Store, StoreBusy
 from synthqa.workspace import Workspace
 
-SOURCE = "lab"
+SOURCE = LAB_SOURCE
 TOPIC = "left-to-right arithmetic"
 SPEC = SamplingSpec(temperature=0.8, max_tokens=80)
 DEMO_SEED = 2024  # the models were trained on other random problems (seed 0)

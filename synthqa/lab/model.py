@@ -5,6 +5,7 @@ from pathlib import Path
 
 from synthqa.lab.tasks import LabProblem
 
+LAB_SOURCE = "lab"  # the problems' source in the store: the lab models' own domain
 LAB_CHARS = "0123456789+-*=# \n"
 DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "lab"
 # WC ~0.5M and SE ~4.4M parameters (8.4x), so that compute-matched sampling gives the WC

@@ -38,6 +38,15 @@ class Summaries(Part):
                    avg(n_steps) AS steps, avg(n_tokens) AS tokens
             FROM traces_effective GROUP BY generator ORDER BY generator""")
 
+    def generator_of_source(self, source: str) -> str | None:
+        """The generator with the most traces of problems from `source` (a model's domain,
+        e.g. the lab models' "lab"), or None."""
+        best = self.df("""
+            SELECT t.generator FROM traces t JOIN problems p USING (problem_id)
+            WHERE p.source = ? GROUP BY t.generator ORDER BY count(*) DESC, t.generator
+            LIMIT 1""", [source])["generator"]
+        return best.iloc[0] if len(best) else None
+
     def shared_problems(self) -> pd.DataFrame:
         """(a, b, problems): every pair of generators that answered common problems."""
         return self.df("""

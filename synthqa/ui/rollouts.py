@@ -11,14 +11,16 @@ from synthqa import rollout_job
 from synthqa.jobs.runner import Jobs
 from synthqa.rollouts import MODES
 from synthqa.ui import resources
-from synthqa.ui.sampling import model_picker
+from synthqa.ui.sampling import model_picker, traces_default
 
 
 def launch_form(generators: list[str]) -> None:
     """Choose traces and a rollout policy; the run starts in its own process."""
     with st.container(border=True):
         c1, c2, c3 = st.columns(3)
-        generator = c1.selectbox("Traces of", generators, key="ro_generator")
+        generator = c1.selectbox("Traces of", generators, key="ro_generator",
+                                 index=traces_default(generators, "Rollout policy", 1),
+                                 help="by default, traces of the policy's own domain")
         which = c2.segmented_control("Which", ["wrong", "all"], default="wrong",
                                      key="ro_which", help="all: correct traces too, for "
                                      "spurious steps") or "wrong"

@@ -5,13 +5,22 @@ import pandas as pd
 import streamlit as st
 
 from synthqa.jobs.runner import Jobs
-from synthqa.lab.model import DATA_DIR
+from synthqa.lab.model import DATA_DIR, LAB_SOURCE
 from synthqa.sampling.job import ModelChoice, jobs, progress
 from synthqa.ui import resources
 
 LOCAL, ENDPOINT = "Other local model folder", "OpenAI-compatible endpoint"
 PRESETS = {"lab-se (4.7M, data/lab/se)": ModelChoice("lab-se", path=str(DATA_DIR / "se")),
            "lab-wc (0.59M, data/lab/wc)": ModelChoice("lab-wc", path=str(DATA_DIR / "wc"))}
+
+
+def traces_default(generators: list, role: str, default: int) -> int:
+    """The index in `generators` of the traces that match the model `role` picks (drawn
+    below): a lab model's own domain, the lab problems; 0 where nothing is known."""
+    choice = st.session_state.get(f"{role}_model", [*PRESETS][default])
+    best = resources.store().summaries.generator_of_source(LAB_SOURCE) if choice in PRESETS \
+        else None
+    return generators.index(best) if best in generators else 0
 
 
 def model_picker(role: str, default: int) -> ModelChoice | None:

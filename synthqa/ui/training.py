@@ -18,7 +18,7 @@ from synthqa.train import efficiency as eff
 from synthqa.train import launch
 from synthqa.train.common import EVAL_SETS, TrainConfig
 from synthqa.ui import resources
-from synthqa.ui.sampling import PRESETS, model_picker
+from synthqa.ui.sampling import PRESETS, model_picker, traces_default
 
 COLOURS = px.colors.qualitative.D3
 CHART_POINTS = 1000      # a loss curve shows at most about this many steps (evenly spaced)
@@ -31,11 +31,15 @@ def form(generators: list[str], policies: list[str]) -> None:
     kind = c1.selectbox("Data set", KINDS, key="train_kind", on_change=_name_follows_kind,
                         help="sft / rft: correct solutions; dpo: correct vs wrong of a problem; "
                              "step-dpo / self-explore: pairs from first pits")
-    generator = c2.selectbox("Traces of", [None, *generators], key="train_generator",
-                             format_func=lambda g: "all generators" if g is None else g)
+    base_default = list(PRESETS).index("lab-wc (0.59M, data/lab/wc)")
+    options = [None, *generators]
+    generator = c2.selectbox("Traces of", options, key="train_generator",
+                             index=traces_default(options, "Base", base_default),
+                             format_func=lambda g: "all generators" if g is None else g,
+                             help="by default, traces of the base model's own domain")
     policy = c3.selectbox("Pits from rollout policy", policies or [None], key="train_policy",
                           disabled=kind not in ("step-dpo", "self-explore"))
-    base = model_picker("Base", list(PRESETS).index("lab-wc (0.59M, data/lab/wc)"))
+    base = model_picker("Base", base_default)
     c1, c2, c3, c4 = st.columns(4)
     if "train_name" not in ss:  # a name no run or generator has yet
         ss.train_name = launch.unused_name(resources.workspace(), resources.store(),

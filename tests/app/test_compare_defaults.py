@@ -58,3 +58,23 @@ def test_a_report_made_without_embeddings_opens_both_pages(store, tmp_path):
         at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
         at.switch_page(page)
         assert not at.run().exception, page
+
+
+def test_step_values_and_training_default_to_the_lab_models_own_traces(store, tmp_path):
+    """A workspace of GSM8K-style traces (sorted first) and lab traces: the lab policy's
+    rollouts and the lab base model's training set default to the lab traces."""
+    from synthqa.lab.model import LAB_SOURCE
+
+    rows = [{"problem": f"Word problem {i}?", "generator": "a-gsm8k-model", "gold_answer": "1",
+             "solution": "#### 1", "source": "gsm8k"} for i in range(5)]
+    rows += [{"problem": f"{i}+1", "generator": "lab-wc", "gold_answer": str(i + 1),
+              "solution": f"{i}+1={i + 1}\n#### {i + 1}", "source": LAB_SOURCE}
+             for i in range(3)]
+    path = tmp_path / "mixed.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    import_file(store, path)
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
+    at.switch_page("pages/pits.py").run()
+    assert at.selectbox(key="ro_generator").value == "lab-wc"
+    at.switch_page("pages/train.py").run()
+    assert at.selectbox(key="train_generator").value == "lab-wc"
