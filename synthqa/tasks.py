@@ -34,6 +34,13 @@ class BackgroundTask:
         self._thread.start()
         return True
 
+    def seconds_left(self, now: float | None = None) -> float | None:
+        """At the pace so far (a rough guide: the stages differ in speed)."""
+        from synthqa.jobs.progress import seconds_left
+
+        return seconds_left({"done": self.fraction, "total": 1.0, "started": self.started_at},
+                            now)
+
     def wait(self, timeout: float | None = None) -> None:
         if self._thread is not None:
             self._thread.join(timeout)

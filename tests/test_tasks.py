@@ -30,3 +30,11 @@ def test_a_failing_task_keeps_its_error():
     assert task.error == "ValueError: no embeddings model"
     assert task.start()                      # can be started again
     task.wait(5)
+
+
+def test_a_task_estimates_the_time_left_from_its_pace():
+    task = BackgroundTask("t", lambda progress: None)
+    task.started_at, task.fraction = 100.0, 0.25      # a quarter done in 30 s
+    assert task.seconds_left(now=130.0) == 90.0
+    task.fraction = 0.0
+    assert task.seconds_left(now=130.0) is None       # no pace yet

@@ -105,7 +105,9 @@ def _progress() -> None:
     job = task()
     if not job.running:
         st.rerun(scope="app")
-    st.progress(job.fraction, text=f"Computing metrics in the background: {job.message}")
+    left = job.seconds_left()
+    eta = f" · about {left:,.0f} s left" if left is not None else ""
+    st.progress(job.fraction, text=f"Computing metrics in the background: {job.message}{eta}")
 
 
 def figure_format() -> dict:
