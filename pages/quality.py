@@ -58,7 +58,8 @@ show(d[0], "Unique correct / problem",
      f"near-duplicates merged at cos ≥ {merge:.2f}" if merge else "by reasoning signature")
 show(d[1], "Vendi score", row["vendi"], ".3f",
      "effective number of distinct correct solutions per problem, from embeddings: 1 when a "
-     "problem has a single correct solution or only near-copies",
+     "problem has a single correct solution or only near-copies (so always, with one sample "
+     "per problem)",
      vendi_note(row["vendi"], row["samples_per_problem"], row["unique_correct"]))
 show(d[2], "Mean cosine distance", row["cosine_distance"], ".3f",
      "between correct solutions of one problem; needs two of them")

@@ -45,16 +45,15 @@ def vendi_score(embeddings: np.ndarray) -> float:
 
 
 def vendi_note(vendi: float, samples_per_problem: float, unique_correct: float) -> str:
-    """Why a data set's Vendi score is what it is, where 1 would otherwise puzzle a reader."""
+    """Why a data set's Vendi score is what it is, in a few words (where 1 would puzzle)."""
     if vendi != vendi:
-        return "needs embeddings of correct solutions"
+        return "needs embeddings"
     if samples_per_problem <= 1:
-        return "1 by definition: one sample per problem leaves nothing to compare"
+        return "1 by definition: 1 sample/problem"
     if vendi < 1.005:
-        if unique_correct <= 1.005:
-            return "≈ 1: problems have at most one correct solution, or identical ones"
-        return "≈ 1: a problem's correct solutions read alike (near-copies)"
-    return "distinct solutions per problem, from embeddings"
+        return "≈ 1: ≤ 1 correct per problem" if unique_correct <= 1.005 else \
+            "≈ 1: correct ones are near-copies"
+    return "distinct solutions per problem"
 
 
 def reasoning_signature(steps: Sequence[str]) -> tuple[str, ...]:

@@ -44,9 +44,11 @@ def own_result() -> None:
 
 
 def import_form(formats: list[str]) -> None:
-    # A key and state tracking keep the expander as the user left it when data arrives.
-    with st.expander("Import traces", expanded=resources.store().count("traces") == 0,
-                     key="import_open", on_change="rerun"):
+    # Open at first on an empty workspace; then as the user leaves it, also when data
+    # arrives (a changed `expanded` would make it a new, closed expander).
+    opened = st.session_state.setdefault("import_open_at_first",
+                                         resources.store().count("traces") == 0)
+    with st.expander("Import traces", expanded=opened, key="import_open", on_change="rerun"):
         own_result()
         st.file_uploader("Trace file (JSONL, JSON or Parquet)", key="import_upload",
                          type=["jsonl", "json", "parquet"])

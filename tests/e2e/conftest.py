@@ -11,7 +11,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from tests.conftest import PATIENCE_S
+from tests.conftest import PATIENCE_MS, PATIENCE_S
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -126,6 +126,6 @@ def browser_type_launch_args(browser_type_launch_args):
 def wait_for_app_run(page) -> None:
     """Same readiness signals as streamlit's own e2e_playwright/conftest.py."""
     page.locator("[data-testid='stApp'][data-test-connection-state='CONNECTED']").wait_for(
-        state="attached", timeout=25_000)
+        state="attached", timeout=PATIENCE_MS)
     page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(
-        state="attached", timeout=25_000)
+        state="attached", timeout=PATIENCE_MS)

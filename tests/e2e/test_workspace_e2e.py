@@ -4,9 +4,8 @@ import sys
 
 from playwright.sync_api import Page, expect
 
-from tests.conftest import EXAMPLE, REPO
-from tests.e2e.conftest import wait_for_app_run
-from tests.conftest import PATIENCE_MS
+from tests.conftest import EXAMPLE, PATIENCE_MS, REPO
+from tests.e2e.conftest import import_into, wait_for_app_run
 
 
 def test_import_from_a_path_in_the_browser(page: Page, server, tmp_path):
@@ -34,3 +33,37 @@ def test_a_cli_import_appears_in_the_open_dashboard_without_reload(page: Page, s
     # no reload: the page's inbox watcher ingests the file and refreshes itself
     expect(page.get_by_text("5 traces · 3 problems · 5 labels")).to_be_visible(timeout=PATIENCE_MS)
     expect(page.get_by_text("Imported example_traces.jsonl (generic)")).to_be_visible()
+
+
+def _one_record(name: str) -> str:
+    import json
+
+    return json.dumps({"problem": f"{name}: 2 + 2?", "generator": name, "gold_answer": "4",
+                       "solution": "2 + 2 = 4\n#### 4"}) + "\n"
+
+
+def test_an_upload_and_its_result_stay_while_other_imports_arrive(page: Page, server, tmp_path):
+    url, home = server
+    import_into(home, EXAMPLE)             # queued: the dashboard's watcher ingests it
+    page.goto(url)
+    expect(page.get_by_text("5 traces · 3 problems")).to_be_visible(timeout=PATIENCE_MS)
+    page.reload()                          # not empty: the Import expander starts closed
+    wait_for_app_run(page)
+    page.get_by_test_id("stExpander").get_by_text("Import traces").click()
+    upload = tmp_path / "mine.jsonl"
+    upload.write_text(_one_record("mine"))
+    page.locator("input[type='file']").set_input_files(upload)
+    expect(page.get_by_text("mine.jsonl").first).to_be_visible()
+    page.get_by_role("button", name="Import").click()
+    mine = page.get_by_text("Imported mine.jsonl (generic)")
+    expect(mine).to_be_visible(timeout=PATIENCE_MS)
+    other = tmp_path / "other.jsonl"
+    other.write_text(_one_record("other"))
+    out = subprocess.run([sys.executable, "-m", "synthqa", "-q", "--workspace", str(home),
+                          "import", str(other)], cwd=REPO, capture_output=True, text=True)
+    assert "queued" in out.stdout
+    expect(page.get_by_text("Imported other.jsonl (generic)")).to_be_visible(timeout=PATIENCE_MS)
+    wait_for_app_run(page)
+    expect(mine).to_be_visible()                                   # the user's result stays
+    expect(page.get_by_role("button", name="Import")).to_be_visible()  # the expander is open
+    expect(page.get_by_text("mine.jsonl").first).to_be_visible()   # and the upload in it
