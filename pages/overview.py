@@ -3,7 +3,7 @@ import streamlit as st
 
 from synthqa.adapters import FORMATS
 from synthqa.ui import resources
-from synthqa.ui.importing import demo_panel, import_form, show_results
+from synthqa.ui.importing import demo_panel, demo_status, import_form, show_results
 from synthqa.ui.router import through_router
 
 through_router()
@@ -25,6 +25,7 @@ else:
         "suspects": st.column_config.NumberColumn(
             help="answer correct, but a step's arithmetic is wrong: review these first"),
         "labelled": st.column_config.NumberColumn(help="traces with human labels")})
+    demo_status()
 
 show_results(st.session_state.pop("inbox_results", None))
 import_form(formats=["auto", *FORMATS])

@@ -93,9 +93,8 @@ def demo_panel() -> None:
     from synthqa.lab.demo import available
     from synthqa.sampling import smollm2
 
-    started = st.session_state.get("demo_started")
-    if started:
-        demo_progress(started)
+    if st.session_state.get("demo_started"):
+        demo_status()
         return
     cols = st.columns(2)
     if available():
@@ -107,6 +106,18 @@ def demo_panel() -> None:
         cols[1].button("Add SmolLM2 traces (slow)", on_click=_start_demo, args=("smollm2",),
                        help="SmolLM2-135M-Instruct answers 36 GSM8K-style word problems on "
                        "this CPU (a few minutes)")
+
+
+def demo_status() -> None:
+    """The demo this session started, while it is still sampling (its first traces fill the
+    page long before it is done)."""
+    from synthqa.lab.demo import progress_of
+
+    source = st.session_state.get("demo_started")
+    if source:
+        state = progress_of(resources.workspace(), source)
+        if not state["total"] or state["done"] < state["total"]:
+            demo_progress(source)
 
 
 @st.fragment(run_every=2)

@@ -145,3 +145,22 @@ def test_time_left_follows_the_pace_so_far():
 
     assert seconds_left({"done": 150, "total": 600, "started": 70.0}, now=100.0) == 90.0
     assert seconds_left({"done": 0, "total": 600, "started": 70.0}, now=100.0) is None
+
+
+def test_the_demo_progress_stays_while_its_first_traces_fill_the_page(app, workspace):
+    import time
+
+    from synthqa.ingest import import_file
+    from synthqa.jobs import progress
+    from synthqa.workspace import process_store
+
+    import_file(process_store(workspace.root), EXAMPLE)   # the first shards are in
+    folder = workspace.runs / "demo-lab"
+    folder.mkdir(parents=True)
+    progress.write(folder, 64, 600, time.time() - 10)
+    app.session_state["demo_started"] = "lab"
+    app.run()
+    assert "64 of 600 problems" in app.get("progress")[0].proto.text
+    progress.write(folder, 600, 600, time.time() - 60)    # sampled: the bar goes
+    app.run()
+    assert not app.get("progress")
