@@ -128,7 +128,8 @@ def cmd_metrics(args) -> int:
         def progress(fraction: float, message: str) -> None:
             bar.set_postfix_str(message, refresh=False)
             bar.update(round(100 * fraction) - bar.n)
-        result = report.recompute(store, progress, embed=not args.no_embed)
+        result = report.recompute(store, progress, embed=not args.no_embed,
+                                  embedder=args.embedder)
     if result.generators.empty:
         print("no traces yet: python -m synthqa import FILE")
         return EXIT_OK
@@ -389,6 +390,9 @@ def make_parser() -> argparse.ArgumentParser:
     exp.set_defaults(fn=cmd_export)
     met = sub.add_parser("metrics", help="embed new solutions and recompute the cached "
                          "quality / diversity / complexity / coverage report")
+    met.add_argument("--embedder", choices=["static", "minilm"], default="static",
+                     help="static: model2vec distilled from MiniLM, thousands of texts/s "
+                          "(default); minilm: all-MiniLM-L6-v2 itself, the accurate choice")
     met.add_argument("--no-embed", action="store_true", help="skip embedding new solutions "
                      "(diversity from embeddings then covers the embedded ones only)")
     met.set_defaults(fn=cmd_metrics)

@@ -110,6 +110,10 @@ MIGRATIONS: list[list[str]] = [
             votes_flawed INTEGER, unparsed INTEGER, detail VARCHAR, run_id VARCHAR,
             computed_at TIMESTAMP, PRIMARY KEY (trace_id, judge))""",
     ],
+    [
+        # Vectors of any length: each embedding model has its own (static 256, MiniLM 384).
+        "ALTER TABLE embeddings ALTER vector TYPE FLOAT[]",
+    ],
 ]
 
 # Columns written by `insert_batch`, in table order; the ingest code builds frames with these.

@@ -72,23 +72,27 @@ def cached(store: Store) -> tuple[Report | None, bool]:
     return Report.from_json(row[0]), row[1] != store.cache.inputs_version()
 
 
-def recompute(store: Store, progress: Progress | None = None, embed: bool = True) -> Report:
+def recompute(store: Store, progress: Progress | None = None, embed: bool = True,
+              embedder: str = embeddings.DEFAULT) -> Report:
     """Embed what is missing, compute the report, cache it. Safe to run in a thread."""
     say = progress or (lambda fraction, message: None)
     if embed:
         embeddings.embed_missing(store, lambda done, total: say(
-            0.8 * done / total, f"embedding solutions: {done:,} / {total:,}"))
+            0.8 * done / total, f"embedding solutions: {done:,} / {total:,}"), key=embedder)
     version = store.cache.inputs_version()
-    report = compute(store, version, lambda f, m: say(0.8 + 0.2 * f, m) if embed else say(f, m))
+    report = compute(store, version, lambda f, m: say(0.8 + 0.2 * f, m) if embed else say(f, m),
+                     embedder)
     store.cache.put(KEY, report.to_json(), version)
     say(1.0, "done")
     return report
 
 
 # -- computing ------------------------------------------------------------------------------
-def compute(store: Store, version: str = "", progress: Progress | None = None) -> Report:
+def compute(store: Store, version: str = "", progress: Progress | None = None,
+            embedder: str = embeddings.DEFAULT) -> Report:
     say = progress or (lambda fraction, message: None)
-    notes: list[str] = []
+    model = embeddings.embedder(embedder).model
+    notes: list[str] = [f"embeddings: {model}"]
     say(0.0, "reading traces")
     traces = store.summaries.metric_inputs()
     if traces.empty:
@@ -97,14 +101,14 @@ def compute(store: Store, version: str = "", progress: Progress | None = None) -
     say(0.1, "reasoning signatures and operations")
     traces = _with_features(store, traces)
     say(0.3, "embedding dispersion per problem")
-    vectors, dispersion = _dispersion(store, traces, notes)
+    vectors, dispersion = _dispersion(store, traces, notes, model)
     say(0.5, "coverage, maj@k and diversity@k curves")
     curves = _curves(traces, notes)
     say(0.7, "slices")
     generators = _generator_table(store, traces, dispersion, vectors)
     slices = _slices(traces, dispersion)
     say(0.85, "solution map")
-    solution_map = _solution_map(store, traces, vectors)
+    solution_map = _solution_map(store, traces, model)
     return Report(version, _now(), generators, curves, slices, solution_map, notes)
 
 
@@ -149,7 +153,7 @@ def _sample(values, limit: int, seed: int = SEED) -> list:
     return [values[i] for i in sorted(rng.choice(len(values), limit, replace=False))]
 
 
-def _dispersion(store: Store, traces: pd.DataFrame, notes: list[str]
+def _dispersion(store: Store, traces: pd.DataFrame, notes: list[str], model: str
                 ) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
     """Per (generator, problem): mean pairwise cosine distance and Vendi score of the correct
     solutions' embeddings. Also returns the embeddings loaded, by trace id."""
@@ -163,7 +167,7 @@ def _dispersion(store: Store, traces: pd.DataFrame, notes: list[str]
                          f"{len(problems):,} problems (random sample)")
         picked.append(group[group["problem_id"].isin(chosen)])
     chosen = pd.concat(picked) if picked else correct.iloc[:0]
-    frame = store.embeddings.of(embeddings.MODEL, chosen["trace_id"].tolist())
+    frame = store.embeddings.of(model, chosen["trace_id"].tolist())
     vectors = dict(zip(frame["trace_id"], embeddings.matrix(frame)))
     if len(vectors) < len(chosen):
         notes.append(f"{len(chosen) - len(vectors):,} correct solutions have no embedding yet: "
@@ -322,14 +326,13 @@ def _slices(traces: pd.DataFrame, dispersion: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _solution_map(store: Store, traces: pd.DataFrame,
-                  vectors: dict[str, np.ndarray]) -> pd.DataFrame:
+def _solution_map(store: Store, traces: pd.DataFrame, model: str) -> pd.DataFrame:
     """Up to MAP_POINTS embedded solutions (an equal share per generator), projected to 2-D with
     PCA and t-SNE (cosine), with what the map colours by and what opens on a click."""
     from sklearn.decomposition import PCA
     from sklearn.manifold import TSNE
 
-    embedded = store.embeddings.of(embeddings.MODEL, None if len(traces) <= MAP_POINTS else
+    embedded = store.embeddings.of(model, None if len(traces) <= MAP_POINTS else
                                    _map_candidates(traces))
     embedded = embedded.merge(traces, on="trace_id").sort_values("trace_id")
     if len(embedded) < 3:

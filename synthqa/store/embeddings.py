@@ -23,7 +23,7 @@ class Embeddings(Part):
         with self.transaction() as cur:
             cur.register("_e", frame)
             cur.execute("INSERT OR IGNORE INTO embeddings SELECT trace_id, ?, "
-                        "vector::FLOAT[384] FROM _e", [model])
+                        "vector::FLOAT[] FROM _e", [model])
             cur.unregister("_e")
 
     def of(self, model: str, trace_ids: Sequence[str] | None = None) -> pd.DataFrame:

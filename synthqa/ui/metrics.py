@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from synthqa import fpr
+from synthqa import embeddings, fpr
 from synthqa.metrics import report
 from synthqa.metrics.report import Report
 from synthqa.tasks import BackgroundTask
@@ -36,14 +36,29 @@ FIGURE_CONFIG = {"displaylogo": False}
 
 
 @st.cache_resource(show_spinner=False)
-def _task(root: str) -> BackgroundTask:
-    """One recomputation at a time per workspace, shared by every session."""
+def _task(root: str, embedder: str = embeddings.DEFAULT) -> BackgroundTask:
+    """One recomputation at a time per workspace and embedder, shared by every session."""
     store = resources.store()
-    return BackgroundTask("metrics", lambda progress: report.recompute(store, progress))
+    return BackgroundTask("metrics", lambda progress: report.recompute(
+        store, progress, embedder=embedder))
+
+
+def chosen_embedder() -> str:
+    """The embedding model the metric pages use (the sidebar's choice, kept in the URL)."""
+    return st.sidebar.segmented_control(
+        "Embeddings", list(embeddings.EMBEDDERS), default=embeddings.DEFAULT, key="embedder",
+        bind="query-params", format_func={"static": "static (fast)",
+                                          "minilm": "MiniLM (accurate)"}.get,
+        help="static: model2vec distilled from all-MiniLM-L6-v2, thousands of solutions a "
+             "second; MiniLM: the transformer itself, ~40 a second on 2 cores. Diversity "
+             "figures of the two differ (docs/benchmarks.md); a report uses one model only."
+    ) or embeddings.DEFAULT
 
 
 def task() -> BackgroundTask:
-    return _task(str(resources.workspace().root))
+    """This page's recomputation: the embedder chosen in this run (the sidebar's state)."""
+    key = st.session_state.get("embedder") or embeddings.DEFAULT
+    return _task(str(resources.workspace().root), key)
 
 
 def current_report() -> Report | None:
@@ -52,7 +67,12 @@ def current_report() -> Report | None:
     embeddings show at once."""
     store = resources.store()
     rep, stale = report.cached(store)
+    model = embeddings.embedder(chosen_embedder()).model
     job = task()
+    if rep is not None and f"embeddings: {model}" not in rep.notes:
+        st.info(f"These metrics were computed with other embeddings than {model}: "
+                "recompute to use it.")
+        stale = True
     if rep is None and not job.running and job.error is None and store.count("traces"):
         job.start()
     if (rep is None or stale or job.running) and store.count("traces"):

@@ -47,7 +47,7 @@ def test_a_new_review_makes_the_metrics_stale_until_recomputed(toy):
     assert "data changed" in at.warning[0].value
     at.button(key="recompute").click().run()
     from synthqa.ui import metrics
-    metrics._task(str(toy.path.parent)).wait(60)
+    metrics._task(str(toy.path.parent), "static").wait(60)
     at = open_page("pages/quality.py", dataset="wc")
     assert not at.warning
     assert metric(at, "FPR · human review").value == "100.0%"     # 1 of 1 reviewed
@@ -79,7 +79,7 @@ def test_the_first_visit_computes_the_report_in_the_background(store, tmp_path):
     fill(store, tmp_path)
     at = open_page("pages/compare.py")
     from synthqa.ui import metrics
-    task = metrics._task(str(store.path.parent))
+    task = metrics._task(str(store.path.parent), "static")
     assert task.started_at is not None                            # started by the visit
     task.wait(120)
     assert task.error is None and report.cached(store)[0] is not None
@@ -111,3 +111,12 @@ def test_vendi_notes_say_why_a_score_is_one():
     assert "≤ 1 correct per problem" in vendi_note(1.0, 4, 1.0)
     assert "near-copies" in vendi_note(1.001, 4, 2.5)
     assert vendi_note(float("nan"), 4, 2.0) == "needs embeddings"
+
+
+def test_choosing_minilm_asks_for_a_report_of_its_own(toy):
+    at = open_page("pages/quality.py", dataset="wc")
+    assert not at.info                                            # the static report fits
+    at.session_state["embedder"] = "minilm"                        # the sidebar's choice
+    at.run()
+    assert "computed with other embeddings than all-MiniLM-L6-v2" in at.info[0].value
+    assert at.button(key="recompute")                             # one click makes it
