@@ -7,6 +7,7 @@ the server's GIL while pages are served. The store then takes the parts in one t
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -293,8 +294,10 @@ def stage_in_worker(files: list[dict], settings: Settings, staging: Path) -> Ite
                             stdout=subprocess.PIPE, text=True)
     n_done = 0
     try:
-        proc.stdin.write(json.dumps(request))
-        proc.stdin.close()
+        with contextlib.suppress(BrokenPipeError):  # a worker that died at once: its first
+            proc.stdin.write(json.dumps(request))  # file says so below
+        with contextlib.suppress(BrokenPipeError):
+            proc.stdin.close()
         for line in proc.stdout:  # one line per file, as the worker finishes it
             n_done += 1
             yield Staged.from_json(line)

@@ -10,7 +10,8 @@ from pathlib import Path
 def write(folder: Path, done: int, total: int, started: float | None = None) -> None:
     """`started`: the run's start (epoch seconds), from which readers estimate the time left."""
     tmp = folder / ".progress.json"
-    tmp.write_text(json.dumps({"done": done, "total": total, "started": started}))
+    state = {"done": done, "total": total}
+    tmp.write_text(json.dumps(state if started is None else {**state, "started": started}))
     os.replace(tmp, folder / "progress.json")
 
 
