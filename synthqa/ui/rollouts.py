@@ -19,7 +19,7 @@ def launch_form(generators: list[str]) -> None:
     with st.container(border=True):
         c1, c2, c3 = st.columns(3)
         generator = c1.selectbox("Traces of", generators, key="ro_generator",
-                                 index=traces_default(generators, "Rollout policy", 1),
+                                 index=traces_default(generators, "Rollout policy", 1, "ro_generator"),
                                  help="by default, traces of the policy's own domain")
         which = c2.segmented_control("Which", ["wrong", "all"], default="wrong",
                                      key="ro_which", help="all: correct traces too, for "

@@ -14,9 +14,12 @@ PRESETS = {"lab-se (4.7M, data/lab/se)": ModelChoice("lab-se", path=str(DATA_DIR
            "lab-wc (0.59M, data/lab/wc)": ModelChoice("lab-wc", path=str(DATA_DIR / "wc"))}
 
 
-def traces_default(generators: list, role: str, default: int) -> int:
+def traces_default(generators: list, role: str, default: int, key: str) -> int:
     """The index in `generators` of the traces that match the model `role` picks (drawn
-    below): a lab model's own domain, the lab problems; 0 where nothing is known."""
+    below): a lab model's own domain, the lab problems; 0 where nothing is known. Asked only
+    until the selectbox `key` has a value (the store's scan is not repeated on every rerun)."""
+    if key in st.session_state:
+        return 0  # ignored: the widget keeps its value
     choice = st.session_state.get(f"{role}_model", [*PRESETS][default])
     best = resources.store().summaries.generator_of_source(LAB_SOURCE) if choice in PRESETS \
         else None

@@ -34,7 +34,7 @@ def form(generators: list[str], policies: list[str]) -> None:
     base_default = list(PRESETS).index("lab-wc (0.59M, data/lab/wc)")
     options = [None, *generators]
     generator = c2.selectbox("Traces of", options, key="train_generator",
-                             index=traces_default(options, "Base", base_default),
+                             index=traces_default(options, "Base", base_default, "train_generator"),
                              format_func=lambda g: "all generators" if g is None else g,
                              help="by default, traces of the base model's own domain")
     policy = c3.selectbox("Pits from rollout policy", policies or [None], key="train_policy",
