@@ -1,4 +1,4 @@
-"""`python -m synthqa init | import | verify | stats | export | metrics | rollouts | pairs | train | demo` (exit codes: EXIT_CODES)."""
+"""`python -m synthqa init | import | verify | stats | export | metrics | compare | rollouts | pairs | train | judge | demo` (exit codes: EXIT_CODES)."""
 from __future__ import annotations
 
 import argparse
@@ -322,6 +322,19 @@ def policy_choice(policy: str, name: str):
     return ModelChoice(name, path=str(presets.get(policy, policy)))
 
 
+def cmd_compare(args) -> int:
+    from synthqa.compare import CompareError, compare
+
+    with closing(_workspace(args).open_store()) as store:
+        try:
+            result = compare(store, args.se, args.wc)
+            print(result.to_json() if args.json else result.text())
+        except CompareError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+    return EXIT_OK
+
+
 def cmd_demo(args) -> int:
     from synthqa.lab.demo import build_demo, build_smollm2_demo, tracked
 
@@ -450,6 +463,14 @@ def make_parser() -> argparse.ArgumentParser:
     tra.add_argument("--wait", action="store_true", help="wait, ingest, print the accuracy")
     tra.set_defaults(fn=cmd_train)
     _judge_parsers(sub)
+    com = sub.add_parser("compare", help="SE vs WC at matched sampling compute: samples, "
+                         "FLOPs, coverage, diversity and FPR (95%% interval) of each, deltas; "
+                         "default: the demo's lab pair")
+    com.add_argument("--se", help="the strong-expensive generator (default lab-se)")
+    com.add_argument("--wc", help="the weak-cheap generator (default lab-wc)")
+    com.add_argument("--json", action="store_true", help="one JSON object: the matched point "
+                     "at the largest SE k that WC has samples for")
+    com.set_defaults(fn=cmd_compare)
     demo = sub.add_parser("demo", help="fill the workspace with lab problems sampled by the "
                           "weak-cheap and strong-expensive lab models at matched compute")
     demo.add_argument("--source", choices=["lab", "smollm2"], default="lab",

@@ -112,6 +112,16 @@ def compute(store: Store, version: str = "", progress: Progress | None = None,
     return Report(version, _now(), generators, curves, slices, solution_map, notes)
 
 
+def curves_only(store: Store) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(generator and params, curves) without embeddings: what matched compute needs."""
+    traces = store.summaries.metric_inputs()
+    if traces.empty:
+        return pd.DataFrame(columns=["generator", "params"]), pd.DataFrame()
+    traces = _with_features(store, traces)
+    return (traces.groupby("generator", as_index=False)["params"].first(),
+            _curves(traces, []))
+
+
 def _now() -> str:
     return pd.Timestamp.now().isoformat(timespec="seconds")
 
