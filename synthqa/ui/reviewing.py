@@ -1,11 +1,19 @@
 """Review actions. Every label is written in an on_click callback, before the page queries."""
 from __future__ import annotations
 
+import threading
+
 import streamlit as st
 
 from synthqa.review import (MODES, VERDICTS, NeedsFirstBadStep, QualityControl, ReviewQueue,
                             verdict_labels)
 from synthqa.ui import resources
+
+
+# With runner.fastReruns (Streamlit's default) a second click starts a new script run while
+# the first one's callback may still be running: review actions take turns, and a click on a
+# trace that is no longer the current one (a double click) does nothing.
+_ACTIONS = threading.Lock()
 
 
 @st.cache_resource(show_spinner=False)
@@ -44,9 +52,16 @@ def restart() -> None:
 
 
 def give_verdict(verdict: str, trace_key: str = "review_trace", advance: bool = True,
-                 cannot_locate: bool = False) -> None:
-    """Save a verdict on the trace in session_state[trace_key]; the queue moves on if asked.
-    A false positive without its first bad step is not saved: the page asks for the step."""
+                 cannot_locate: bool = False, shown: str | None = None) -> None:
+    """Save a verdict on the trace in session_state[trace_key] if it is the one the buttons
+    were `shown` with; the queue moves on if asked. A false positive without its first bad
+    step is not saved: the page asks for the step."""
+    with _ACTIONS:
+        if shown is None or _state().get(trace_key) == shown:
+            _save_verdict(verdict, trace_key, advance, cannot_locate)
+
+
+def _save_verdict(verdict: str, trace_key: str, advance: bool, cannot_locate: bool) -> None:
     ss = _state()
     trace_id = ss[trace_key]
     try:
@@ -78,18 +93,21 @@ def mark_step(index: int) -> None:
 
 def undo(trace_key: str = "review_trace") -> None:
     ss = _state()
-    if not ss.get("undo_stack"):
-        return
-    trace_id, label_ids = ss.undo_stack.pop()
-    resources.store().labels.delete(label_ids, ss.reviewer)
-    ss[trace_key], ss.first_bad = trace_id, None
+    with _ACTIONS:
+        if not ss.get("undo_stack"):
+            return
+        trace_id, label_ids = ss.undo_stack.pop()
+        resources.store().labels.delete(label_ids, ss.reviewer)
+        ss[trace_key], ss.first_bad = trace_id, None
     ss.review_saved = "Undone: your last verdict is removed; the trace is back."
 
 
-def skip() -> None:
+def skip(shown: str | None = None) -> None:
     ss = _state()
-    ss.review_skipped = (*ss.get("review_skipped", ()), ss.review_trace)
-    next_trace(ss.review_skipped)
+    with _ACTIONS:
+        if shown is None or ss.get("review_trace") == shown:
+            ss.review_skipped = (*ss.get("review_skipped", ()), ss.review_trace)
+            next_trace(ss.review_skipped)
 
 
 def start(name_key: str) -> None:
@@ -128,11 +146,11 @@ def verdict_buttons(trace_key: str = "review_trace", advance: bool = True) -> No
         right.button("Cannot locate it", key="fp_cannot_locate", on_click=give_verdict,
                      args=("false_positive",), width="stretch",
                      kwargs={"trace_key": trace_key, "advance": advance,
-                             "cannot_locate": True},
+                             "cannot_locate": True, "shown": ss.get(trace_key)},
                      help="save the false positive without a first bad step")
     st.text_input("Note (optional)", key="review_note")
     b = st.columns(5 if advance else 4)
-    kw = {"trace_key": trace_key, "advance": advance}
+    kw = {"trace_key": trace_key, "advance": advance, "shown": ss.get(trace_key)}
     b[0].button("Reasoning correct", on_click=give_verdict, args=("correct",), kwargs=kw,
                 shortcut="G", type="primary", width="stretch", help="key G")
     b[1].button("False positive", on_click=give_verdict, args=("false_positive",), kwargs=kw,
@@ -141,6 +159,7 @@ def verdict_buttons(trace_key: str = "review_trace", advance: bool = True) -> No
     b[2].button("Unsure", on_click=give_verdict, args=("unsure",), kwargs=kw, shortcut="U",
                 width="stretch", help="key U")
     if advance:
-        b[3].button("Skip", on_click=skip, shortcut="S", width="stretch", help="key S")
+        b[3].button("Skip", on_click=skip, args=(ss.get(trace_key),), shortcut="S",
+                    width="stretch", help="key S")
     b[-1].button("Undo last label", on_click=undo, args=(trace_key,), shortcut="Z",
                  width="stretch", disabled=not _state().get("undo_stack"), help="key Z")

@@ -98,3 +98,18 @@ def test_the_page_counts_what_is_reviewed_and_left_and_the_url_keeps_the_name(re
     again.switch_page("pages/review.py")
     again.run()
     assert "Reviewer: **alice**" in [c.value for c in again.caption]  # no name form again
+
+
+def test_a_click_meant_for_a_trace_no_longer_shown_labels_nothing(review_at, store):
+    """A double click: the second click still carries the trace it was shown with; by the
+    time it runs the queue has moved on (here: another trace is current), so it is dropped
+    instead of labelling a trace the reviewer never saw."""
+    start(review_at)
+    shown = review_at.session_state["review_trace"]
+    other = next(t for t in store.df("SELECT trace_id FROM traces")["trace_id"] if t != shown)
+    review_at.session_state["review_trace"] = other        # the first click moved the queue
+    next(b for b in review_at.button if b.label == "Reasoning correct").click().run()
+    assert store.labels_for(other).empty and store.labels_for(shown).empty
+    assert review_at.session_state["review_trace"] == other     # still waiting for a verdict
+    next(b for b in review_at.button if b.label == "Reasoning correct").click().run()
+    assert len(store.labels_for(other)) == 2                     # now shown: it counts

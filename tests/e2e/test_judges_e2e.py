@@ -63,13 +63,15 @@ def test_labels_fpr_judge_agreement_and_an_active_review(page: Page, tmp_path):
         page.get_by_role("button", name="Start reviewing").click()
         wait_for_app_run(page)
         before = _active_labels(page)
-        card = page.locator(".st-key-review_card")
-        for n in range(10):
-            shown = card.inner_text()
+        expect(page.get_by_text("8 of 40 answer-correct traces reviewed")).to_be_visible()
+        for n in range(1, 11):
             page.get_by_role("button", name="Reasoning correct").click()
-            expect(card).not_to_have_text(shown)        # the next trace is on the page
+            # each click is one more reviewed trace (a click on a trace no longer shown is
+            # dropped, so the next one waits until this one's run is over)
+            expect(page.get_by_text(f"{8 + n} of 40 answer-correct traces reviewed")
+                   ).to_be_visible(timeout=PATIENCE_MS)
             wait_for_app_run(page)
-        expect(page.get_by_text("n = 18)")).to_be_visible(timeout=PATIENCE_MS)
+        expect(page.get_by_text("n = 18)")).to_be_visible()
         assert _active_labels(page) >= before + 10
         page.screenshot(path=tmp_path / "review.png", full_page=True)
     finally:
