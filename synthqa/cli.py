@@ -1,4 +1,4 @@
-"""`python -m synthqa init | import | verify | stats | export | metrics | compare | rollouts | pairs | train | judge | demo` (exit codes: EXIT_CODES)."""
+"""`python -m synthqa init | import | verify | stats | export | metrics | compare | problems | rollouts | pairs | train | judge | demo` (exit codes: EXIT_CODES)."""
 from __future__ import annotations
 
 import argparse
@@ -10,6 +10,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from synthqa.adapters import FORMATS
+from synthqa.cli_problems import add_parser as add_problem_parsers
 from synthqa.config import Settings
 from synthqa.store import StoreBusy
 from synthqa.workspace import Workspace
@@ -318,7 +319,8 @@ def policy_choice(policy: str, name: str):
     from synthqa.lab.model import DATA_DIR
     from synthqa.sampling.job import ModelChoice
 
-    presets = {"lab-wc": DATA_DIR / "wc", "lab-se": DATA_DIR / "se"}
+    presets = {"lab-wc": DATA_DIR / "wc", "lab-se": DATA_DIR / "se",
+               "lab-tiny": DATA_DIR / "tiny"}
     return ModelChoice(name, path=str(presets.get(policy, policy)))
 
 
@@ -471,6 +473,7 @@ def make_parser() -> argparse.ArgumentParser:
     com.add_argument("--json", action="store_true", help="one JSON object: the matched point "
                      "at the largest SE k that WC has samples for")
     com.set_defaults(fn=cmd_compare)
+    add_problem_parsers(sub, _workspace)
     demo = sub.add_parser("demo", help="fill the workspace with lab problems sampled by the "
                           "weak-cheap and strong-expensive lab models at matched compute")
     demo.add_argument("--source", choices=["lab", "smollm2"], default="lab",

@@ -34,6 +34,7 @@ class PairChoices:
     prompt_template: str = "{problem}\n"
     joiner: str = "\n"
     exclude_suspects: bool = False        # leave out step-check suspects from the positives
+    exclude_contaminated: bool = True     # leave out problems flagged against a test set
     seed: int = 0
 
     def validate(self) -> None:
@@ -47,8 +48,9 @@ class PairChoices:
 def build(store: Store, choices: PairChoices) -> list[dict]:
     choices.validate()
     prompt = lambda problem: prompts.problem_prompt(choices.prompt_template, problem)  # noqa: E731
+    clean = _clean(store, choices)
     if choices.kind in ("sft", "rft"):
-        pos = store.training_sets.positives(choices.generator, choices.exclude_suspects)
+        pos = clean(store.training_sets.positives(choices.generator, choices.exclude_suspects))
         if choices.kind == "rft":
             keys = [reasoning_signature(list(s)) or (t,) for s, t in zip(pos["steps"],
                                                                          pos["trace_id"])]
@@ -56,18 +58,25 @@ def build(store: Store, choices: PairChoices) -> list[dict]:
         return [{"prompt": prompt(p), "completion": t} for p, t in zip(pos["problem"],
                                                                         pos["text"])]
     rng = random.Random(choices.seed)
-    positives = _by_problem(store.training_sets.positives(None, choices.exclude_suspects))
+    positives = _by_problem(clean(store.training_sets.positives(None,
+                                                                choices.exclude_suspects)))
     if choices.kind == "dpo":
-        neg = store.training_sets.negatives(choices.generator)
+        neg = clean(store.training_sets.negatives(choices.generator))
         return [{"prompt": prompt(p), "chosen": rng.choice(positives[q]), "rejected": t}
                 for q, p, t in zip(neg["problem_id"], neg["problem"], neg["text"])
                 if q in positives]
-    pits = store.values.pit_inputs(choices.policy, choices.mode)
+    pits = clean(store.values.pit_inputs(choices.policy, choices.mode))
     if choices.kind == "step-dpo":
         return [{"prompt": prompt(r.problem), "chosen": rng.choice(positives[r.problem_id]),
                  "rejected": choices.joiner.join(list(r.steps)[: int(r.pit_step) + 1])}
                 for r in pits.itertuples() if r.problem_id in positives]
     return _self_explore(store, pits, choices, prompt)
+
+
+def _clean(store: Store, choices: PairChoices):
+    """A filter that drops contaminated problems' rows (when the choices ask for it)."""
+    banned = store.problem_sets.contaminated() if choices.exclude_contaminated else set()
+    return lambda frame: frame[~frame["problem_id"].isin(banned)] if banned else frame
 
 
 def _by_problem(frame: pd.DataFrame) -> dict[str, list[str]]:
@@ -93,7 +102,7 @@ def _self_explore(store: Store, pits: pd.DataFrame, choices: PairChoices, prompt
 def export_problems(store: Store, choices: PairChoices, out: Path, fraction: float = 1.0) -> int:
     """The problems (prompt, gold answer) of the chosen traces, for methods that sample their
     own solutions (RFT); the same seeded `fraction` rule as the data set."""
-    frame = store.training_sets.problems_with_answers(choices.generator)
+    frame = _clean(store, choices)(store.training_sets.problems_with_answers(choices.generator))
     rows = [{"prompt": prompts.problem_prompt(choices.prompt_template, p), "answer": a}
             for p, a in zip(frame["problem"], frame["gold"])]
     if fraction < 1 and rows:

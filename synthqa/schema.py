@@ -114,6 +114,15 @@ MIGRATIONS: list[list[str]] = [
         # Vectors of any length: each embedding model has its own (static 256, MiniLM 384).
         "ALTER TABLE embeddings ALTER vector TYPE FLOAT[]",
     ],
+    [
+        # Each problem against each test set: 13-gram overlap, the nearest test problem by
+        # embedding, near-duplicates inside its own set (synthqa.contamination).
+        """CREATE TABLE problem_checks (
+            problem_id VARCHAR NOT NULL, test_set VARCHAR NOT NULL, ngram_overlap DOUBLE,
+            ngram_match VARCHAR, nn_similarity DOUBLE, nn_match VARCHAR, embedder VARCHAR,
+            duplicate_of VARCHAR, contaminated BOOLEAN NOT NULL, checked_at TIMESTAMP,
+            PRIMARY KEY (problem_id, test_set))""",
+    ],
 ]
 
 # Columns written by `insert_batch`, in table order; the ingest code builds frames with these.

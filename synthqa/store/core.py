@@ -17,6 +17,7 @@ from synthqa.store.embeddings import Embeddings
 from synthqa.store.imports import Imports
 from synthqa.store.judges import Judges
 from synthqa.store.labels import Labels
+from synthqa.store.problem_sets import ProblemSets
 from synthqa.store.summaries import Summaries
 from synthqa.store.traces import Traces
 from synthqa.store.training_sets import TrainingSets
@@ -45,6 +46,7 @@ class Store:
         self.summaries, self.training_sets = Summaries(self), TrainingSets(self)
         self.labels, self.values, self.embeddings = Labels(self), Values(self), Embeddings(self)
         self.cache, self.judges = Cache(self), Judges(self)
+        self.problem_sets = ProblemSets(self)
 
     def close(self) -> None:
         self._con.close()
