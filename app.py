@@ -21,6 +21,7 @@ def main() -> None:
         st.Page("pages/compare.py", title="SE vs WC", icon=":material/compare_arrows:"),
         st.Page("pages/judges.py", title="Judges", icon=":material/gavel:"),
         st.Page("pages/sampling.py", title="Sampling", icon=":material/casino:"),
+        st.Page("pages/problems.py", title="Problems", icon=":material/quiz:"),
         st.Page("pages/pits.py", title="Step values", icon=":material/stairs:"),
         st.Page("pages/train.py", title="Training", icon=":material/model_training:"),
     ]
