@@ -10,16 +10,17 @@ from synthqa.ui.router import through_router
 through_router()
 
 st.title("SE vs WC at matched compute")
-rep = metrics.current_report()
-if rep is None or rep.generators.empty:
+tables = metrics.curves()  # the report's, or at once from the store while it is computed
+if tables is None:
     st.stop()
-names = list(rep.generators["generator"])
+generators, curves, rep = tables
+names = list(generators["generator"])
 if len(names) < 2:
     st.info("The comparison needs two generators: sample or import a second one.")
     st.stop()
 store = resources.store()
 shared = store.summaries.shared_problems()
-pair = report.default_pair(rep.generators, shared) or (names[-1], names[0])
+pair = report.default_pair(generators, shared) or (names[-1], names[0])
 left, right = st.columns(2)
 se = left.selectbox("Strong-expensive (SE)", names, index=names.index(pair[0]), key="se",
                     bind="query-params")
@@ -31,7 +32,7 @@ if se == wc or both.empty:
     st.warning(f"{plain(se)} and {plain(wc)} share no problems: coverage and diversity at "
                "matched compute compare the same problems. Choose another pair.")
     st.stop()
-params = rep.generators.set_index("generator")["params"]
+params = generators.set_index("generator")["params"]
 missing = [g for g in (se, wc) if not params.get(g) or params.get(g) != params.get(g)]
 if missing:
     st.warning("Sampling compute is FLOPs = 2·params·tokens, so it needs each generator's "
@@ -46,9 +47,9 @@ st.caption(f"{plain(se)}: {params[se]:,.0f} parameters · {plain(wc)}: "
            f"{params[wc]:,.0f} parameters · {int(both.iloc[0]):,} shared problems · at equal "
            f"FLOPs WC gets ≈ {params[se] / params[wc]:.1f}× the samples (Bansal et al. 2024).")
 
-matched = report.matched(rep.curves, se, wc)
+matched = report.matched(curves, se, wc)
 config = metrics.figure_format()
-st.plotly_chart(charts.curves_figure(rep.curves, se, wc, matched), config=config, key="curves")
+st.plotly_chart(charts.curves_figure(curves, se, wc, matched), config=config, key="curves")
 
 st.subheader("At matched compute")
 if matched.empty:
@@ -70,6 +71,10 @@ else:
         "FPR Δ points": st.column_config.NumberColumn(format="%+.1f",
                                                       help="WC - SE, percentage points")})
 
+if rep is None:
+    st.caption("The FPR details, the solution map and the slices appear when the report is "
+               "computed (above).")
+    st.stop()
 rows = rep.generators.set_index("generator")
 st.caption("  \n".join(f"FPR {role} ({plain(name)}): "
                        f"{plain(FprEstimate.from_row(rows.loc[name]).describe())}"

@@ -96,6 +96,26 @@ def current_report() -> Report | None:
     return rep
 
 
+def curves() -> tuple[pd.DataFrame, pd.DataFrame, Report | None] | None:
+    """(generators with params, curves, the report) for the SE vs WC page: the report's, or,
+    while there is none yet, computed straight from the store (no embeddings needed)."""
+    store = resources.store()
+    rep = current_report()
+    if rep is not None and not rep.generators.empty:
+        return rep.generators, rep.curves, rep
+    if rep is not None or not store.count("traces"):
+        return None
+    with st.spinner("Coverage and diversity curves (no embeddings needed)…"):
+        return (*_curves_of(str(resources.workspace().root), store.cache.inputs_version()),
+                None)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _curves_of(root: str, version: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Cached per workspace and data version: every session of the same data shares them."""
+    return report.curves_only(resources.store())
+
+
 def save_params(generator: str) -> None:
     """The parameter count a person entered for a generator without one."""
     value = st.session_state.get(f"params_{generator}")

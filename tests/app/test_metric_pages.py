@@ -81,6 +81,10 @@ def test_the_first_visit_computes_the_report_in_the_background(store, tmp_path):
     from synthqa.ui import metrics
     task = metrics._task(str(store.path.parent), "static")
     assert task.started_at is not None                            # started by the visit
+    # meanwhile the matched-compute table is already there: curves need no embeddings
+    matched = next(d.value for d in at.dataframe if "SE k" in d.value.columns)
+    assert matched[["SE k", "WC k"]].iloc[0].tolist() == [1, 4]
+    assert any("appear when the report is computed" in c.value for c in at.caption)
     task.wait(120)
     assert task.error is None and report.cached(store)[0] is not None
     at = open_page("pages/compare.py")
