@@ -1,6 +1,6 @@
 """Why local jobs queue: N identical SFT jobs, all at once against one at a time.
 
-    python -m bench.job_queue [--jobs 4] [--steps 300] [--base data/lab/wc]
+    python -m bench.job_queue [--jobs 4] [--steps 300] [--base data/lab/tiny]
 
 Each job is the real entry point (`python -m synthqa.train.sft`) submitted through the job
 runner; the figures are the wall clock from the first submit until every job has finished, and
@@ -58,7 +58,7 @@ def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=4)
     parser.add_argument("--steps", type=int, default=300)
-    parser.add_argument("--base", default="data/lab/wc")
+    parser.add_argument("--base", default="data/lab/tiny")
     return parser
 
 

@@ -36,7 +36,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+", type=Path,
-                        default=[DATA_DIR / "wc", DATA_DIR / "se"])
+                        default=[DATA_DIR / "tiny", DATA_DIR / "wc", DATA_DIR / "se"])
     parser.add_argument("--prompts", type=int, default=64)
     return parser
 

@@ -1,6 +1,6 @@
 """SFT training throughput: SynthQA's entry point against a plain TRL script, same settings.
 
-    python -m bench.train_throughput [--steps 200] [--base data/lab/wc]
+    python -m bench.train_throughput [--steps 200] [--base data/lab/tiny]
 
 Both train the same model on the same prompt/completion examples (lab problems with their gold
 solutions) with the same TRL SFTConfig values; tokens/s = tokens in the batches / training
@@ -78,7 +78,7 @@ def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--batch", type=int, default=8)
-    parser.add_argument("--base", default="data/lab/wc")
+    parser.add_argument("--base", default="data/lab/tiny")
     return parser
 
 

@@ -39,7 +39,7 @@ def problems_file(tmp_path):
 def test_a_method_trains_saves_and_queues_its_evaluation(workspace, tmp_path, method, entry,
                                                          lora):
     run_dir = workspace.runs / f"train-{method}-{lora}"
-    config = TrainConfig(method, str(DATA_DIR / "wc"),
+    config = TrainConfig(method, str(DATA_DIR / "tiny"),
                          str(data_file(tmp_path, "dpo" if method == "dpo" else "sft")),
                          f"lab-wc-{method}", str(workspace.root), max_steps=3, batch_size=4,
                          lora=lora, eval_problems=4,
@@ -58,7 +58,7 @@ def test_a_method_trains_saves_and_queues_its_evaluation(workspace, tmp_path, me
                                  {"base_model": "/nowhere"}, {"data": "/no/such.jsonl"},
                                  {"learning_rate": 5.0}, {"eval_set": "../etc"}])
 def test_bad_settings_are_refused(tmp_path, bad):
-    good = dict(method="sft", base_model=str(DATA_DIR / "wc"),
+    good = dict(method="sft", base_model=str(DATA_DIR / "tiny"),
                 data=str(data_file(tmp_path, "sft")), name="ok", workspace=str(tmp_path))
     with pytest.raises(ValueError):
         TrainConfig(**{**good, **bad}).save(tmp_path / "run")
@@ -68,7 +68,7 @@ def test_bad_settings_are_refused(tmp_path, bad):
 def test_rft_adds_the_models_own_distinct_correct_solutions(workspace, tmp_path):
     run_dir = workspace.runs / "train-rft-rounds"
     seed = data_file(tmp_path, "sft")
-    config = TrainConfig("rft", str(DATA_DIR / "wc"), str(seed), "lab-wc-rft",
+    config = TrainConfig("rft", str(DATA_DIR / "tiny"), str(seed), "lab-wc-rft",
                          str(workspace.root), max_steps=2, batch_size=4, eval_problems=0,
                          problems=problems_file(tmp_path), rft_samples=4, rft_rounds=2)
     config.save(run_dir)
@@ -96,7 +96,7 @@ def test_distinct_keeps_one_row_per_prompt_and_reasoning():
 
 def test_cancel_saves_a_checkpoint_and_a_new_run_resumes_from_it(workspace, tmp_path):
     run_dir = workspace.runs / "train-cancel"
-    config = TrainConfig("sft", str(DATA_DIR / "wc"), str(data_file(tmp_path, "sft")),
+    config = TrainConfig("sft", str(DATA_DIR / "tiny"), str(data_file(tmp_path, "sft")),
                          "lab-wc-cancelled", str(workspace.root), max_steps=200,
                          batch_size=4, eval_problems=2, eval_samples=0)
     config.save(run_dir)

@@ -56,8 +56,9 @@ def lab_problems(n: int, seed: int = DEMO_SEED) -> list[Problem]:
             for p in make_problems(n, seed=seed)]
 
 
-def plan_demo(n_problems: int, se_samples: int) -> tuple[MatchedPlan, HFSampler, HFSampler]:
-    se, wc = HFSampler(DATA_DIR / "se"), HFSampler(DATA_DIR / "wc")
+def plan_demo(n_problems: int, se_samples: int, wc_path: Path = DATA_DIR / "wc",
+              se_path: Path = DATA_DIR / "se") -> tuple[MatchedPlan, HFSampler, HFSampler]:
+    se, wc = HFSampler(se_path), HFSampler(wc_path)
     # Expected tokens per sample: a reference solution, one token per character, plus EOS.
     references = make_problems(500, seed=1)
     mean_tokens = sum(len(p.solution) + 1 for p in references) / len(references)
@@ -68,9 +69,11 @@ def plan_demo(n_problems: int, se_samples: int) -> tuple[MatchedPlan, HFSampler,
 
 def build_demo(workspace: Workspace, n_problems: int = 300, se_samples: int = 1,
                progress: Callable[[int], None] | None = None,
-               say: Callable[[str], None] = print) -> DemoResult:
-    """Sample both lab models at matched compute into the inbox; ingest if the store is free."""
-    plan, se, wc = plan_demo(n_problems, se_samples)
+               say: Callable[[str], None] = print, wc_path: Path = DATA_DIR / "wc",
+               se_path: Path = DATA_DIR / "se") -> DemoResult:
+    """Sample both lab models at matched compute into the inbox; ingest if the store is free.
+    Each trace carries the lab's exact first error (synthqa.lab.tasks.exact_label)."""
+    plan, se, wc = plan_demo(n_problems, se_samples, wc_path, se_path)
     for row in plan.rows():
         say(f"{row['role']} {row['generator']}: {row['parameters']:,} parameters, "
             f"{row['samples per problem']} samples x {row['problems']} problems, "

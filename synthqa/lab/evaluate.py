@@ -34,7 +34,7 @@ def main(args) -> None:
         temperature=0.8, max_tokens=80)
     print(f"{'model':6} {'params':>10} {'decoding':9} " + " ".join(
         f"{o}op/{d}d" for o, d in LEVELS))
-    for size in ("wc", "se"):
+    for size in ("tiny", "wc", "se"):
         sampler = HFSampler(DATA_DIR / size)
         for name, spec in (("greedy", greedy), ("T=0.8", sampled)):
             acc = accuracy(sampler, args.per_level, spec)

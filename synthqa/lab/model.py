@@ -8,10 +8,13 @@ from synthqa.lab.tasks import LabProblem
 LAB_SOURCE = "lab"  # the problems' source in the store: the lab models' own domain
 LAB_CHARS = "0123456789+-*=# \n"
 DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "lab"
-# WC ~0.5M and SE ~4.4M parameters (8.4x), so that compute-matched sampling gives the WC
-# model about 8 samples for each SE sample.
+# WC 1.58M and SE 4.73M parameters (3.0x, like Bansal et al.'s Gemma2 9B / 27B), so that
+# compute-matched sampling gives the WC model 3 samples for each SE sample. tiny (0.59M, the
+# first WC) is the fast base model of the fine-tuning tests and experiments.
 SIZES = {
-    "wc": {"hidden_size": 96, "intermediate_size": 384, "num_hidden_layers": 4,
+    "tiny": {"hidden_size": 96, "intermediate_size": 384, "num_hidden_layers": 4,
+             "num_attention_heads": 4},
+    "wc": {"hidden_size": 128, "intermediate_size": 512, "num_hidden_layers": 6,
            "num_attention_heads": 4},
     "se": {"hidden_size": 192, "intermediate_size": 768, "num_hidden_layers": 8,
            "num_attention_heads": 6},

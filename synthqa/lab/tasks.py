@@ -67,6 +67,28 @@ def first_wrong_step(problem: LabProblem, steps: list[str]) -> int | None:
     return None if len(steps) == len(problem.steps) else min(len(steps), len(problem.steps))
 
 
+EXACT_LABELLER = "lab (exact)"  # who the exact first-error labels of lab traces are from
+
+
+def exact_label(problem_text: str, solution: str) -> dict:
+    """A lab trace's exact first error as record fields (`first_error_step`, -1 for none, and
+    `labeller`), indexed like the steps the import will split; {} where that is not one step
+    per line or the problem is not a lab chain."""
+    from synthqa.steps import split_steps
+
+    steps, style = split_steps(solution)
+    try:
+        problem = problem_from_text(problem_text)
+    except ValueError:
+        return {}
+    if style != "lines" or not steps:
+        return {}
+    wrong = first_wrong_step(problem, steps)
+    # a trace that stops early errs where its next step is missing: at its last step
+    return {"first_error_step": -1 if wrong is None else min(wrong, len(steps) - 1),
+            "labeller": EXACT_LABELLER}
+
+
 def problem_from_text(text: str) -> LabProblem:
     """The lab problem written as `text` (e.g. `12+7*3-5`), with its gold steps."""
     tokens = re.findall(r"\d+|[-+*]", text.strip())

@@ -12,6 +12,8 @@ from typing import Protocol
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from synthqa.lab.model import LAB_SOURCE
+from synthqa.lab.tasks import exact_label
 from synthqa.prompts import problem_prompt
 from synthqa.workspace import Workspace
 
@@ -108,7 +110,9 @@ def run_sampling(workspace: Workspace, sampler: Sampler, problems: list[Problem]
 
 def _record(problem: Problem, index: int, completion: Completion, spec: SamplingSpec,
             generator: str, params: int | None, run_id: str) -> dict:
-    return {"problem_id": problem.problem_id, "problem": problem.text,
+    """One trace record; a lab problem's trace carries its exact first error as a label."""
+    exact = exact_label(problem.text, completion.text) if problem.source == LAB_SOURCE else {}
+    return {**exact, "problem_id": problem.problem_id, "problem": problem.text,
             "gold_answer": problem.gold_answer, "source": problem.source,
             "split": problem.split, "level": problem.level, "topic": problem.topic,
             "generator": generator, "params": params, "run": run_id,

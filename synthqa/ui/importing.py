@@ -100,7 +100,7 @@ def demo_panel() -> None:
     if available():
         cols[0].button("Build the demo workspace", type="primary", on_click=_start_demo,
                        args=("lab",), help="300 lab arithmetic problems, sampled by a "
-                       "weak-cheap (0.59M) and a strong-expensive (4.7M) lab model at matched "
+                       "weak-cheap (1.6M) and a strong-expensive (4.7M) lab model at matched "
                        "compute")
     if smollm2.available():
         cols[1].button("Add SmolLM2 traces (slow)", on_click=_start_demo, args=("smollm2",),

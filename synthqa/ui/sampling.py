@@ -11,7 +11,9 @@ from synthqa.ui import resources
 
 LOCAL, ENDPOINT = "Other local model folder", "OpenAI-compatible endpoint"
 PRESETS = {"lab-se (4.7M, data/lab/se)": ModelChoice("lab-se", path=str(DATA_DIR / "se")),
-           "lab-wc (0.59M, data/lab/wc)": ModelChoice("lab-wc", path=str(DATA_DIR / "wc"))}
+           "lab-wc (1.6M, data/lab/wc)": ModelChoice("lab-wc", path=str(DATA_DIR / "wc")),
+           "lab-tiny (0.59M, data/lab/tiny)": ModelChoice("lab-tiny",
+                                                          path=str(DATA_DIR / "tiny"))}
 
 
 def traces_default(generators: list, role: str, default: int, key: str) -> int:

@@ -31,7 +31,7 @@ def form(generators: list[str], policies: list[str]) -> None:
     kind = c1.selectbox("Data set", KINDS, key="train_kind", on_change=_name_follows_kind,
                         help="sft / rft: correct solutions; dpo: correct vs wrong of a problem; "
                              "step-dpo / self-explore: pairs from first pits")
-    base_default = list(PRESETS).index("lab-wc (0.59M, data/lab/wc)")
+    base_default = list(PRESETS).index("lab-tiny (0.59M, data/lab/tiny)")  # the student
     options = [None, *generators]
     generator = c2.selectbox("Traces of", options, key="train_generator",
                              index=traces_default(options, "Base", base_default, "train_generator"),

@@ -121,7 +121,7 @@ def finished_run(store, workspace, tmp_path, kind, examples, right, name):
     run_dir = workspace.runs / f"train-{name}"
     run_dir.mkdir(parents=True)
     (run_dir / "data.jsonl").write_text('{"prompt": "p", "completion": "c"}\n')
-    TrainConfig(METHOD_OF[kind], str(DATA_DIR / "wc"), str(run_dir / "data.jsonl"), name,
+    TrainConfig(METHOD_OF[kind], str(DATA_DIR / "tiny"), str(run_dir / "data.jsonl"), name,
                 str(workspace.root)).save(run_dir)
     (run_dir / "data.jsonl.manifest.json").write_text(json.dumps(
         {"choices": {"kind": kind}, "examples": examples}))
