@@ -14,7 +14,7 @@ store = resources.store()
 st.title("Traces")
 with st.expander("Filters", expanded=True):
     flt = filter_bar(store.traces.filter_options())
-where, params = flt.where()
+where, params = store.traces.where(flt)
 total = store.traces.count(where, params)
 pages = max(1, -(-total // PAGE_SIZE))
 left, right = st.columns([3, 1], vertical_alignment="bottom")

@@ -1,4 +1,4 @@
-"""`python -m synthqa init | import | verify | stats | export | metrics | compare | problems | rollouts | pairs | train | judge | demo` (exit codes: EXIT_CODES)."""
+"""`python -m synthqa init | import | verify | stats | export | metrics | compare | problems | index | rollouts | pairs | train | judge | demo` (exit codes: EXIT_CODES)."""
 from __future__ import annotations
 
 import argparse
@@ -324,6 +324,13 @@ def policy_choice(policy: str, name: str):
     return ModelChoice(name, path=str(presets.get(policy, policy)))
 
 
+def cmd_index(args) -> int:
+    with closing(_workspace(args).open_store()) as store:
+        n = store.rebuild_search()
+    print(f"full-text index rebuilt: {n:,} traces")
+    return EXIT_OK
+
+
 def cmd_compare(args) -> int:
     from synthqa.compare import CompareError, compare
 
@@ -474,6 +481,9 @@ def make_parser() -> argparse.ArgumentParser:
                      "at the largest SE k that WC has samples for")
     com.set_defaults(fn=cmd_compare)
     add_problem_parsers(sub, _workspace)
+    sub.add_parser("index", help="rebuild the full-text search index of the traces (after a "
+                   "crash between an import and its indexing, or for an older workspace)"
+                   ).set_defaults(fn=cmd_index)
     demo = sub.add_parser("demo", help="fill the workspace with lab problems sampled by the "
                           "weak-cheap and strong-expensive lab models at matched compute")
     demo.add_argument("--source", choices=["lab", "smollm2"], default="lab",

@@ -25,6 +25,8 @@ def drain(settings: Settings) -> list[ImportResult]:
     the store from its first tick on, so that CLI imports queue instead of competing."""
     store = process_store(settings.home)
     workspace = Workspace(settings.home)
+    if not store.search_in_sync():  # an older workspace, or a crash after a commit
+        LOG.info("rebuilding the full-text index: %s traces", f"{store.rebuild_search():,}")
     if not workspace.pending():
         return []
     results = ingest_inbox(store, workspace, settings, worker=True)  # the GIL stays free

@@ -51,6 +51,7 @@ def commit(store: Store, staged: Staged) -> ImportResult:
     try:
         if result.skipped or result.n_traces == 0:
             return result
+        indexed = store.search_in_sync()
         with store.transaction() as cur:
             store.imports.upsert_generators(cur, staged.generators)
             store.imports.upsert_runs(cur, staged.runs)
@@ -62,6 +63,9 @@ def commit(store: Store, staged: Staged) -> ImportResult:
                 "path": result.path, "started_at": staged.started,
                 "n_records": result.n_records, "n_traces_new": result.n_traces_new,
                 "n_errors": result.n_errors, "errors": json.dumps(result.errors)})
+        if indexed:  # else the index waits for a rebuild (`python -m synthqa index`)
+            for rows in store.traces.index_rows(staged.import_id):
+                store.search.add(rows)
         return result
     finally:
         if staged.folder:

@@ -18,6 +18,7 @@ from synthqa.store.imports import Imports
 from synthqa.store.judges import Judges
 from synthqa.store.labels import Labels
 from synthqa.store.problem_sets import ProblemSets
+from synthqa.store.search import Search
 from synthqa.store.summaries import Summaries
 from synthqa.store.traces import Traces
 from synthqa.store.training_sets import TrainingSets
@@ -47,6 +48,21 @@ class Store:
         self.labels, self.values, self.embeddings = Labels(self), Values(self), Embeddings(self)
         self.cache, self.judges = Cache(self), Judges(self)
         self.problem_sets = ProblemSets(self)
+        self.search = Search(self.path.parent / "search")
+
+    def search_in_sync(self) -> bool:
+        """The full-text index holds exactly the store's traces (else it is not used)."""
+        return self.search.size() == self.count("traces")
+
+    def rebuild_search(self, batch: int = 50_000) -> int:
+        """Index every trace anew (an older workspace, or a crash between an import's
+        transaction and its indexing); returns how many."""
+        self.search.clear()
+        done = 0
+        for rows in self.traces.index_rows(batch=batch):
+            self.search.add(rows)
+            done += len(rows)
+        return done
 
     def close(self) -> None:
         self._con.close()

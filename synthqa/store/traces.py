@@ -24,6 +24,26 @@ class Traces(Part):
                 "max_steps": bounds[0], "max_tokens": bounds[1],
             }
 
+    def where(self, flt) -> tuple[str, list]:
+        """The filter's SQL condition; a text query narrowed first by the full-text index
+        (synthqa.store.search) when it is in sync, the ILIKE test then runs on those only."""
+        where, params = flt.where()
+        if flt.text.strip() and self.store.search_in_sync():
+            ids = self.store.search.candidates(flt.text.strip())
+            if ids is not None:
+                return f"t.trace_id IN (SELECT unnest(?::VARCHAR[])) AND {where}", [ids, *params]
+        return where, params
+
+    def index_rows(self, import_id: str | None = None, batch: int = 50_000):
+        """(trace_id, problem, text) frames of every trace, or of one import's, for the index."""
+        with self.cursor() as cur:
+            reader = cur.sql("""
+                SELECT t.trace_id, p.text AS problem, t.text FROM traces t
+                JOIN problems p USING (problem_id) WHERE $1::VARCHAR IS NULL
+                  OR t.import_id = $1""", params=[import_id]).to_arrow_reader(batch)
+            for chunk in reader:
+                yield chunk.to_pandas()
+
     def count(self, where: str, params: list) -> int:
         return self.scalar(f"SELECT count(*) FROM traces_effective t WHERE {where}", params)
 
