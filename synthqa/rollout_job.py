@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -80,7 +81,8 @@ def run(workspace: Workspace, run_id: str) -> int:
     todo = traces[~traces["trace_id"].isin(done)]
     policy = rollouts.RolloutPolicy(job.policy.sampler(), job.spec(), k=job.k)
     finished = len(traces) - len(todo)
-    progress_file.write(folder, finished, len(traces))
+    started, base = time.time(), finished
+    progress_file.write(folder, finished, len(traces), started, base)
     for start in range(0, len(todo), job.batch_traces):
         batch = todo.iloc[start: start + job.batch_traces]
         records = [shard_record(rollouts.run(policy, job.mode, t.trace_id, t.problem, t.gold,
@@ -90,7 +92,7 @@ def run(workspace: Workspace, run_id: str) -> int:
         with open(done_path, "a") as handle:
             handle.write("".join(f"{t}\n" for t in batch["trace_id"]))
         finished += len(batch)
-        progress_file.write(folder, finished, len(traces))
+        progress_file.write(folder, finished, len(traces), started, base)
     return len(todo)
 
 

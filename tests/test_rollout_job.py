@@ -28,8 +28,10 @@ def test_a_run_stores_values_rollouts_and_pits_once(lab_ws):
         n = rollout_job.prepare(lab_ws, store, job, "lab-wc", negatives_only=True, limit=3)
         assert n == 3
         assert rollout_job.run(lab_ws, "r1") == 3
-        assert rollout_job.progress(lab_ws, "r1") == {"done": 3, "total": 3}
+        info = rollout_job.progress(lab_ws, "r1")
+        assert (info["done"], info["total"], info["base"]) == (3, 3, 0) and info["started"] > 0
         assert rollout_job.run(lab_ws, "r1") == 0                  # a restart skips done traces
+        assert rollout_job.progress(lab_ws, "r1")["base"] == 3     # its pace starts afresh
         results = ingest_inbox(store, lab_ws)
         assert [r.fmt for r in results] == ["rollouts", "rollouts"] and all(r.ok for r in results)
         traces = store.rollout_inputs("lab-wc", True, 3)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -113,7 +114,8 @@ def run(workspace: Workspace, run_id: str) -> int:
     done = set(done_path.read_text().split()) if done_path.exists() else set()
     todo = traces[~traces["trace_id"].isin(done)]
     finished = len(traces) - len(todo)
-    progress_file.write(folder, finished, len(traces))
+    started, base = time.time(), finished
+    progress_file.write(folder, finished, len(traces), started, base)
     settings = json.dumps(judge.settings())
     for start in range(0, len(todo), job.batch_traces):
         batch = todo.iloc[start: start + job.batch_traces]
@@ -125,7 +127,7 @@ def run(workspace: Workspace, run_id: str) -> int:
         with open(done_path, "a") as handle:
             handle.write("".join(f"{t}\n" for t in batch["trace_id"]))
         finished += len(batch)
-        progress_file.write(folder, finished, len(traces))
+        progress_file.write(folder, finished, len(traces), started, base)
     return len(todo)
 
 

@@ -122,6 +122,7 @@ def progress(workspace: Workspace, job_id: str) -> dict:
     runner = Jobs(workspace)
     state = runner.status(job_id)
     return {"job": job, "done": done, "state": state.status if state else "LOST",
+            "started": state.started_at if state else None,
             "log": runner.log_tail(job_id, 2000) if state else ""}
 
 

@@ -96,7 +96,7 @@ def run_progress() -> None:
         left, right = st.columns([5, 1], vertical_alignment="bottom")
         left.progress(info["done"] / total if total else 0.0,
                       text=f"{job.submit_key}: {info['done']:,}/{total or '?'} traces · "
-                           f"{job.status}")
+                           f"{job.status}{'' if job.final else progress_file.eta_text(info)}")
         if not job.final:
             right.button("Cancel", key=f"cancel_{job.job_id}", on_click=runner.cancel,
                          args=(job.job_id,))

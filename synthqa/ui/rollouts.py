@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from synthqa import rollout_job
+from synthqa.jobs import progress as progress_file
 from synthqa.jobs.runner import Jobs
 from synthqa.rollouts import MODES
 from synthqa.ui import resources
@@ -74,7 +75,8 @@ def run_progress() -> None:
         state = f" · {job.status}" if job else ""
         left, right = st.columns([5, 1], vertical_alignment="bottom")
         left.progress(info["done"] / total if total else 0.0,
-                      text=f"{run_id}: {info['done']}/{total or '?'} traces{state}")
+                      text=f"{run_id}: {info['done']}/{total or '?'} traces{state}"
+                           f"{progress_file.eta_text(info) if job and not job.final else ''}")
         if job and not job.final:
             right.button("Cancel", key=f"cancel_{run_id}", on_click=runner.cancel,
                          args=(job.job_id,))

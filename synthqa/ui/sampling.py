@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from synthqa.jobs import progress as progress_file
 from synthqa.jobs.runner import Jobs
 from synthqa.lab.model import DATA_DIR, LAB_SOURCE
 from synthqa.sampling.job import ModelChoice, jobs, progress
@@ -63,10 +64,14 @@ def job_progress() -> None:
         with st.container(border=True):
             st.markdown(f"**{job_id}** · {job.problem_set} · {job.n_problems} problems · "
                         f"{info['state']}")
+            eta = progress_file.eta_text({"done": sum(info["done"].values()),
+                                          "total": 2 * job.n_problems,
+                                          "started": info["started"]}) \
+                if info["state"] == "RUNNING" else ""
             for role, model in (("se", job.se), ("wc", job.wc)):
                 done = info["done"][role]
                 st.progress(done / job.n_problems, text=f"{role.upper()} {model.name}: "
-                            f"{done}/{job.n_problems} problems")
+                            f"{done}/{job.n_problems} problems{eta if role == 'wc' else ''}")
             if info["state"] == "FAILED":
                 st.code(info["log"][-800:])
             if info["state"] in ("QUEUED", "RUNNING"):

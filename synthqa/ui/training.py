@@ -12,6 +12,7 @@ import plotly.express as px
 import streamlit as st
 
 from synthqa.config import Settings
+from synthqa.jobs import progress as progress_file
 from synthqa.jobs.runner import BACKENDS, Jobs
 from synthqa.pairs import KINDS, PairChoices
 from synthqa.train import efficiency as eff
@@ -204,7 +205,10 @@ def job_panels() -> None:
             done, planned = run.steps
             doing = " · waiting for a free slot" if run.job.status == "QUEUED" else \
                 f" · {run.phase}" if run.phase and not run.job.final else ""
-            st.progress(run.progress, text=f"step {done} of {planned or '?'}{doing}")
+            eta = progress_file.eta_text({"done": done, "total": planned,
+                                          "started": run.job.started_at}) \
+                if run.job.status == "RUNNING" and not run.phase else ""
+            st.progress(run.progress, text=f"step {done} of {planned or '?'}{doing}{eta}")
             for r in run.rounds:
                 st.caption(f"RFT round {r['round']}: {r['correct']:,} of {r['sampled']:,} "
                            f"samples correct, {r['added']:,} with new reasoning → "

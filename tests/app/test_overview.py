@@ -145,6 +145,10 @@ def test_time_left_follows_the_pace_so_far():
 
     assert seconds_left({"done": 150, "total": 600, "started": 70.0}, now=100.0) == 90.0
     assert seconds_left({"done": 0, "total": 600, "started": 70.0}, now=100.0) is None
+    from synthqa.jobs.progress import eta_text                     # a resumed run's pace:
+    resumed = {"done": 250, "total": 600, "started": 70.0, "base": 200}   # 50 in 30 s
+    assert eta_text(resumed, now=100.0) == " · about 4 min left"    # 350 more at 0.6 s: 210 s
+    assert eta_text({**resumed, "done": 600}, now=100.0) == ""
 
 
 def test_the_demo_progress_stays_while_its_first_traces_fill_the_page(app, workspace):
