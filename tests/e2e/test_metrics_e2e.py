@@ -34,10 +34,12 @@ def test_compare_page_on_the_demo_opens_a_trace_from_the_map(page: Page, demo_se
     page.goto(f"{demo_server.url}/compare")
     wait_for_app_run(page)
     # The first visit computes the report in the background, then the page fills in.
+    # (the curves are there at once, from the store, and drawn again with the report)
     expect(page.get_by_text("up to date with the store")).to_be_visible(timeout=PATIENCE_MS)
+    wait_for_app_run(page)
     expect(page.get_by_role("heading", name="At matched compute", exact=True)).to_be_visible()
     expect(page.get_by_text("lab-se: 4,725,888 parameters")).to_be_visible()
-    curves = page.locator(".st-key-curves")
+    curves = page.locator(".st-key-curves:not([data-stale='true'])")
     curves.hover()                                   # the modebar shows on hover
     with page.expect_download() as download:
         curves.locator(".modebar-btn[data-title^='Download plot']").click()
