@@ -7,6 +7,7 @@ never done twice.
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import threading
 from collections.abc import Callable
@@ -19,6 +20,8 @@ from synthqa.staging import (ImportResult, Staged, estimate_tokens, file_sha256,
                              stage, stage_in_worker)
 from synthqa.store import Store, StoreBusy
 from synthqa.workspace import Workspace, display_name, inbox_format, staging_dir
+
+LOG = logging.getLogger(__name__)
 
 __all__ = ["ImportResult", "estimate_tokens", "stable_id", "import_file", "ingest_inbox",
            "import_or_queue", "import_shard"]
@@ -64,12 +67,22 @@ def commit(store: Store, staged: Staged) -> ImportResult:
                 "n_records": result.n_records, "n_traces_new": result.n_traces_new,
                 "n_errors": result.n_errors, "errors": json.dumps(result.errors)})
         if indexed:  # else the index waits for a rebuild (`python -m synthqa index`)
-            for rows in store.traces.index_rows(staged.import_id):
-                store.search.add(rows)
+            _index(store, staged.import_id)
         return result
     finally:
         if staged.folder:
             shutil.rmtree(staged.folder, ignore_errors=True)
+
+
+def _index(store: Store, import_id: str) -> None:
+    """Add an import's traces to the full-text index. The import has landed whatever happens
+    here: an index that fails to follow is out of step, unused and rebuilt later."""
+    try:
+        for rows in store.traces.index_rows(import_id):
+            store.search.add(rows)
+    except Exception:  # noqa: BLE001 - the search falls back to a scan meanwhile
+        LOG.exception("indexing import %s for search failed; rebuild with "
+                      "`python -m synthqa index`", import_id)
 
 
 ROLLOUTS = "rollouts"  # inbox shards of a rollout run (synthqa.rollout_job), not traces

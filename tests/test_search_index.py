@@ -59,3 +59,12 @@ def test_each_import_is_indexed_and_a_stale_index_is_rebuilt(store, tmp_path):
     assert store.search.size() == 0
     assert store.rebuild_search() == 85 and store.search_in_sync()
     assert _ids(store, "value 84") == _ids(store, "value 84", indexed=False) != set()
+
+
+def test_an_index_that_fails_to_follow_does_not_fail_the_import(store, tmp_path, monkeypatch):
+    def broken(rows):
+        raise OSError("disk full")
+    monkeypatch.setattr(store.search, "add", broken)
+    _import(store, tmp_path, "a.jsonl", 10)
+    assert store.count("traces") == 10 and not store.search_in_sync()
+    assert _ids(store, "value 7") == _ids(store, "value 7", indexed=False) != set()
