@@ -10,6 +10,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from synthqa.adapters import FORMATS
+from synthqa.cli_judge import add_parser as add_judge_parsers
 from synthqa.cli_problems import add_parser as add_problem_parsers
 from synthqa.config import Settings
 from synthqa.store import StoreBusy
@@ -231,89 +232,6 @@ def cmd_train(args) -> int:
     return EXIT_OK
 
 
-def cmd_judge_run(args) -> int:
-    from synthqa.ingest import ingest_inbox
-    from synthqa.judges import job as judge_job
-
-    ws = _workspace(args).init()
-    run_id = f"judge-{args.backend}-{datetime.now():%Y%m%dT%H%M%S}"
-    prompt = Path(args.prompt_file).read_text() if args.prompt_file else ""
-    job = judge_job.JudgeJob(run_id, args.backend, policy=args.policy or "", mode=args.mode,
-                             base_url=args.url or "", model=args.model or "", n=args.n,
-                             temperature=args.temperature, max_tokens=args.max_tokens,
-                             prompt=prompt, model_dir=args.model_dir or "")
-    try:
-        with closing(ws.open_store()) as store:
-            n = judge_job.prepare(ws, store, job, args.generator, not args.all, args.limit)
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    print(f"{run_id}: {n:,} traces to judge ({args.backend})")
-    judge_job.run(ws, run_id)
-    with closing(ws.open_store()) as store:
-        ingest_inbox(store, ws)
-        summary = store.judges.summary()
-    print(summary.to_string(index=False))
-    return EXIT_OK
-
-
-def cmd_judge_eval(args) -> int:
-    import json
-
-    from synthqa.judges import evaluate
-
-    with closing(_workspace(args).open_store()) as store:
-        pairs = store.judges.against_humans(args.judge)
-    rows = evaluate.table(pairs)
-    if args.json:
-        for row in rows[list(evaluate.FIELDS)].to_dict("records"):
-            print(json.dumps(evaluate.json_safe(row)))
-        return EXIT_OK
-    if rows.empty:
-        print("no judge verdicts on human-labelled traces yet: python -m synthqa judge run")
-        return EXIT_OK
-    print(rows.to_string(index=False, float_format="%.3f"))
-    return EXIT_OK
-
-
-def cmd_judge_train_prm(args) -> int:
-    import time
-
-    from synthqa.jobs.runner import Jobs
-    from synthqa.judges.prm_data import training_records
-    from synthqa.train.prm import PrmConfig
-
-    ws = _workspace(args).init()
-    run_id = f"prm-{datetime.now():%Y%m%dT%H%M%S}"
-    run_dir = ws.runs / run_id
-    run_dir.mkdir(parents=True)
-    with closing(ws.open_store()) as store:
-        records = training_records(store, args.policy, args.mode, args.lab_exact)
-    if records.empty:
-        print("no stepwise labels yet: import or review human labels, or roll out pits",
-              file=sys.stderr)
-        return EXIT_FAILED
-    records.drop(columns="origin").to_json(run_dir / "prm.jsonl", orient="records", lines=True)
-    config = PrmConfig(policy_choice(args.base, args.base).path,
-                       str((run_dir / "prm.jsonl").resolve()), args.steps, args.lr,
-                       args.batch_size)
-    config.save(run_dir)
-    print(f"{run_id}: {len(records):,} examples (" + ", ".join(
-        f"{n:,} {o}" for o, n in records["origin"].value_counts().items()) + ")")
-    runner = Jobs(ws)
-    job, _ = runner.submit("train-prm", [sys.executable, "-m", "synthqa.train.prm",
-                                         "--run-dir", str(run_dir.resolve())],
-                           submit_key=run_id, job_id=run_id)
-    if not args.wait:
-        print(f"{job.job_id}: {job.status}; the PRM will be in {run_dir / 'model'}")
-        return EXIT_OK
-    while not runner.status(job.job_id).final:
-        time.sleep(1)
-    job = runner.status(job.job_id)
-    print(f"{job.job_id}: {job.status}; model in {run_dir / 'model'}")
-    return EXIT_OK if job.status == "SUCCEEDED" else EXIT_FAILED
-
-
 def policy_choice(policy: str, name: str):
     """A lab preset (`lab-wc`, `lab-se`) or a local model folder."""
     from synthqa.lab.model import DATA_DIR
@@ -471,7 +389,7 @@ def make_parser() -> argparse.ArgumentParser:
                      help="where the job runs (default: SYNTHQA_JOB_BACKEND)")
     tra.add_argument("--wait", action="store_true", help="wait, ingest, print the accuracy")
     tra.set_defaults(fn=cmd_train)
-    _judge_parsers(sub)
+    add_judge_parsers(sub, _workspace)
     com = sub.add_parser("compare", help="SE vs WC at matched sampling compute: samples, "
                          "FLOPs, coverage, diversity and FPR (95%% interval) of each, deltas; "
                          "default: the demo's lab pair")
@@ -494,48 +412,6 @@ def make_parser() -> argparse.ArgumentParser:
                       help="SE samples per problem; the WC model gets (P_SE/P_WC) times more")
     demo.set_defaults(fn=cmd_demo)
     return parser
-
-
-def _judge_parsers(sub) -> None:
-    from synthqa.judges.job import API_KEY_ENV, BACKENDS
-
-    judge = sub.add_parser("judge", help="automatic judges of the reasoning: run one, or "
-                           "compare every judge with the human labels")
-    verbs = judge.add_subparsers(dest="verb", required=True)
-    run = verbs.add_parser("run", help="score traces with a judge (P(flawed), first wrong step)")
-    run.add_argument("--backend", choices=BACKENDS, default="stepcheck")
-    run.add_argument("--generator", help="only this generator's traces")
-    run.add_argument("--all", action="store_true", help="answer-wrong traces too")
-    run.add_argument("--limit", type=int, default=500, help="traces (default 500)")
-    run.add_argument("--policy", help="rollouts: the rollout policy whose values are read")
-    run.add_argument("--mode", choices=["exhaustive", "binary"], default="exhaustive")
-    run.add_argument("--url", help="critic: an OpenAI-compatible server (http://host:port)")
-    run.add_argument("--model", help="critic: the model name the server serves")
-    run.add_argument("-n", type=int, default=4, help="critic: samples per trace (default 4)")
-    run.add_argument("--temperature", type=float, default=0.7)
-    run.add_argument("--max-tokens", type=int, default=1024)
-    run.add_argument("--prompt-file", help="critic: a prompt template with {problem}, "
-                     "{paragraphs} (required) and {gold}; default ProcessBench's")
-    run.add_argument("--model-dir", help="prm: a local token-classification model folder")
-    run.set_defaults(fn=cmd_judge_run)
-    run.epilog = f"the critic's API key, if any, is read from ${API_KEY_ENV}"
-    prm = verbs.add_parser("train-prm", help="train a process reward model from the "
-                           "workspace's human labels (and MC pits, lab exact errors) as a job")
-    prm.add_argument("--base", default="lab-wc", help="lab-wc, lab-se or a local model folder")
-    prm.add_argument("--policy", help="also the first pits of this rollout policy")
-    prm.add_argument("--mode", choices=["exhaustive", "binary"], default="exhaustive")
-    prm.add_argument("--lab-exact", action="store_true",
-                     help="also lab traces with their exact first wrong step")
-    prm.add_argument("--steps", type=int, default=200)
-    prm.add_argument("--lr", type=float, default=1e-4)
-    prm.add_argument("--batch-size", type=int, default=8)
-    prm.add_argument("--wait", action="store_true", help="wait for the job to end")
-    prm.set_defaults(fn=cmd_judge_train_prm)
-    ev = verbs.add_parser("eval", help="every judge against every labeller, per generator: "
-                          "ProcessBench F1, precision / recall / AUROC on answer-correct traces")
-    ev.add_argument("--judge", help="only this judge")
-    ev.add_argument("--json", action="store_true", help="one JSON object per line")
-    ev.set_defaults(fn=cmd_judge_eval)
 
 
 def main(argv: list[str] | None = None) -> int:
