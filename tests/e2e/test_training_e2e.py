@@ -30,7 +30,7 @@ def test_train_sft_watch_it_finish_and_cancel_another(page: Page, lab_server):
     page.set_viewport_size({"width": 1400, "height": 1600})
     page.goto(f"{lab_server.url}/train")
     wait_for_app_run(page)
-    set_number(page, "Steps", 60)
+    set_number(page, "Steps", 300)
     set_number(page, "Held-out problems", 20)
     page.get_by_role("button", name="Train").click()
     wait_for_app_run(page)
@@ -38,11 +38,11 @@ def test_train_sft_watch_it_finish_and_cancel_another(page: Page, lab_server):
     seen = set()                                       # steps shown while it trains
     deadline = time.monotonic() + PATIENCE_S
     while not page.get_by_text("held-out accuracy").count() and time.monotonic() < deadline:
-        for text in page.get_by_text(re.compile(r"step \d+ of 60")).all_inner_texts():
+        for text in page.get_by_text(re.compile(r"step \d+ of 300")).all_inner_texts():
             seen.add(int(re.search(r"step (\d+)", text).group(1)))
         time.sleep(0.3)
     expect(page.get_by_text("· SUCCEEDED · held-out accuracy")).to_be_visible(timeout=PATIENCE_MS)
-    assert any(0 < step < 60 for step in seen), seen   # the bar moved before the end
+    assert any(0 < step < 300 for step in seen), seen  # the bar moved before the end
 
     page.get_by_label("Name of the trained model").fill("lab-wc-long")
     page.keyboard.press("Tab")
