@@ -62,6 +62,8 @@ def test_labels_fpr_judge_agreement_and_an_active_review(page: Page, tmp_path):
         page.get_by_label("Your name (stored with every label)").fill("bob")
         page.get_by_role("button", name="Start reviewing").click()
         wait_for_app_run(page)
+        expect(page.get_by_test_id("stDataFrame").first).to_contain_text("(active)",
+                                                                        timeout=PATIENCE_MS)
         before = _active_labels(page)
         expect(page.get_by_text("8 of 40 answer-correct traces reviewed")).to_be_visible()
         for n in range(1, 11):

@@ -50,10 +50,11 @@ def test_an_upload_and_its_result_stay_while_other_imports_arrive(page: Page, se
     page.reload()                          # not empty: the Import expander starts closed
     wait_for_app_run(page)
     page.get_by_test_id("stExpander").get_by_text("Import traces").click()
+    wait_for_app_run(page)                 # opening it reruns the page
     upload = tmp_path / "mine.jsonl"
     upload.write_text(_one_record("mine"))
     page.locator("input[type='file']").set_input_files(upload)
-    expect(page.get_by_text("mine.jsonl").first).to_be_visible()
+    expect(page.get_by_text("mine.jsonl").first).to_be_visible(timeout=PATIENCE_MS)
     page.get_by_role("button", name="Import").click()
     mine = page.get_by_text("Imported mine.jsonl (generic)")
     expect(mine).to_be_visible(timeout=PATIENCE_MS)
