@@ -62,10 +62,11 @@ class TraceFilter:
         if self.text.strip():
             clauses.append("(t.text ILIKE ? ESCAPE '\\' OR t.problem_id IN (SELECT problem_id "
                            "FROM problems WHERE text ILIKE ? ESCAPE '\\'))")
-            pattern = f"%{_escape_like(self.text.strip())}%"
+            pattern = contains_pattern(self.text.strip())
             params.extend([pattern, pattern])
         return (" AND ".join(clauses) or "TRUE"), params
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def contains_pattern(text: str) -> str:
+    """An ILIKE pattern (ESCAPE '\\') matching any text that contains `text` literally."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import pandas as pd
 
+from synthqa.filters import contains_pattern
 from synthqa.store.part import Part
 
 
@@ -25,14 +27,27 @@ class Traces(Part):
             }
 
     def where(self, flt) -> tuple[str, list]:
-        """The filter's SQL condition; a text query narrowed first by the full-text index
-        (synthqa.store.search) when it is in sync, the ILIKE test then runs on those only."""
-        where, params = flt.where()
-        if flt.text.strip() and self.store.search_in_sync():
-            ids = self.store.search.candidates(flt.text.strip())
+        """The filter's SQL condition; a text query answered by the full-text index
+        (synthqa.store.search) when it is in sync: the ILIKE test runs on its candidates only,
+        and the rest of the filter on the traces that pass it."""
+        text = flt.text.strip()
+        if text and self.store.search_in_sync():
+            ids = self.store.search.candidates(text)
             if ids is not None:
-                return f"t.trace_id IN (SELECT unnest(?::VARCHAR[])) AND {where}", [ids, *params]
-        return where, params
+                where, params = replace(flt, text="").where()
+                return (f"t.trace_id IN (SELECT unnest(?::VARCHAR[])) AND {where}",
+                        [self._containing(ids, text), *params])
+        return flt.where()
+
+    def _containing(self, ids: list[str], text: str) -> list[str]:
+        """Of these traces, those whose solution or problem contains `text` (any case)."""
+        pattern = contains_pattern(text)
+        with self.cursor() as cur:
+            return [r[0] for r in cur.execute("""
+                SELECT c.id FROM (SELECT unnest(?::VARCHAR[]) AS id) c
+                JOIN traces t ON t.trace_id = c.id JOIN problems p USING (problem_id)
+                WHERE t.text ILIKE ? ESCAPE '\\' OR p.text ILIKE ? ESCAPE '\\'""",
+                [ids, pattern, pattern]).fetchall()]
 
     def index_rows(self, import_id: str | None = None, batch: int = 50_000):
         """(trace_id, problem, text) frames of every trace, or of one import's, for the index."""
