@@ -30,9 +30,11 @@ problem_sets.show_outcome()
 
 chosen = st.selectbox("Problem set", generated or names, key="problems_set",
                       bind="query-params")
-checks = store.problem_sets.checks(chosen)
-problem_sets.set_summary(checks)
+problem_sets.set_summary(sources.set_index("source").loc[chosen])
+checks = store.problem_sets.checks(chosen, limit=problem_sets.ROWS)
 st.dataframe(checks.drop(columns=["problem_id"]), hide_index=True, key="problem_checks",
              width="stretch", column_config=problem_sets.COLUMNS)
+if len(checks) == problem_sets.ROWS:
+    st.caption(f"The first {problem_sets.ROWS:,} rows: contaminated and most similar first.")
 if checks["test_set"].isna().all():
     st.caption(f"{plain(chosen)} has not been checked yet.")

@@ -49,8 +49,9 @@ class ProblemSets(Part):
                         "FROM new_checks")
             cur.unregister("new_checks")
 
-    def checks(self, source: str) -> pd.DataFrame:
-        """The source's problems with their checks (one row per problem and test set)."""
+    def checks(self, source: str, limit: int | None = None) -> pd.DataFrame:
+        """The source's problems with their checks (one row per problem and test set),
+        contaminated and most similar first; the first `limit` rows if given."""
         return self.df("""
             SELECT p.problem_id, p.text, p.gold_answer,
                    json_extract_string(p.meta, '$.gold_method') AS gold_method, c.test_set,
@@ -60,7 +61,7 @@ class ProblemSets(Part):
             LEFT JOIN problems m ON m.problem_id = c.ngram_match
             LEFT JOIN problems n ON n.problem_id = c.nn_match
             WHERE p.source = ? ORDER BY c.contaminated DESC NULLS LAST, c.nn_similarity DESC,
-                  p.problem_id""", [source])
+                  p.problem_id LIMIT ?""", [source, limit])
 
     def contaminated(self) -> set[str]:
         """Problems flagged against any test set: left out of every training set."""

@@ -8,6 +8,7 @@ from synthqa import contamination, embeddings, synthetic
 from synthqa.ui import resources
 from synthqa.ui.text import plain
 
+ROWS = 2000  # problems listed per set (the counts above cover all)
 COLUMNS = {
     "ngram_overlap": st.column_config.ProgressColumn(
         "13-gram overlap", format="percent", min_value=0, max_value=1,
@@ -95,19 +96,17 @@ def show_outcome() -> None:
         (st.error if kind == "error" else st.success)(plain(text))
 
 
-def set_summary(checks: pd.DataFrame) -> None:
-    checked = checks.dropna(subset=["test_set"])
+def set_summary(row: pd.Series) -> None:
+    """A set's counts (a row of ProblemSets.sources)."""
     m = st.columns(4)
-    m[0].metric("Problems", f"{checks['problem_id'].nunique():,}")
-    if checked.empty:
+    m[0].metric("Problems", f"{row['problems']:,}")
+    if not row["checked"]:
         return
-    s = synthetic.summary(checked)
-    m[1].metric("Contaminated", f"{s['contaminated']:,}",
+    m[1].metric("Contaminated", f"{row['contaminated']:,}",
                 help="sharing a 13-gram with a test problem, or at the flag cosine to one")
-    m[2].metric("Near-duplicates", f"{s['near_duplicates']:,}",
+    m[2].metric("Near-duplicates", f"{row['duplicates']:,}",
                 help="repeating an earlier problem of the same set")
-    m[3].metric("Highest similarity", "—" if s["max_similarity"] is None
-                else f"{s['max_similarity']:.3f}")
-    methods = checks.drop_duplicates("problem_id")["gold_method"].fillna("none").map(
-        lambda m: m.split(" (")[0]).value_counts()
-    st.caption("Gold answers: " + ", ".join(f"{plain(k)} ({v:,})" for k, v in methods.items()))
+    m[3].metric("Checked", f"{row['checked']:,}")
+    if row["gold_method"]:
+        st.caption(f"Gold answers: {plain(str(row['gold_method']).split(' (')[0])} "
+                   f"(written by {plain(str(row['generated_by']))})")
