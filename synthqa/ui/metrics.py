@@ -96,6 +96,9 @@ def current_report() -> Report | None:
     return rep
 
 
+QUICK_CURVES_MAX = 200_000  # traces up to which the SE vs WC page computes curves in the page
+
+
 def curves() -> tuple[pd.DataFrame, pd.DataFrame, Report | None] | None:
     """(generators with params, curves, the report) for the SE vs WC page: the report's, or,
     while there is none yet, computed straight from the store (no embeddings needed)."""
@@ -103,7 +106,11 @@ def curves() -> tuple[pd.DataFrame, pd.DataFrame, Report | None] | None:
     rep = current_report()
     if rep is not None and not rep.generators.empty:
         return rep.generators, rep.curves, rep
-    if rep is not None or not store.count("traces"):
+    n = store.count("traces")
+    if rep is not None or not n:
+        return None
+    if n > QUICK_CURVES_MAX:  # as slow as the report itself (1M traces: 160 s): wait for it
+        st.caption("The curves and the matched-compute table appear with the report.")
         return None
     with st.spinner("Coverage and diversity curves (no embeddings needed)…"):
         return (*_curves_of(str(resources.workspace().root), store.cache.inputs_version()),

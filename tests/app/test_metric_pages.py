@@ -124,3 +124,16 @@ def test_choosing_minilm_asks_for_a_report_of_its_own(toy):
     at.run()
     assert "computed with other embeddings than all-MiniLM-L6-v2" in at.info[0].value
     assert at.button(key="recompute")                             # one click makes it
+
+
+def test_a_large_workspace_waits_for_the_report_instead_of_computing_curves_in_the_page(
+        store, tmp_path, monkeypatch):
+    from synthqa.ui import metrics
+
+    fill(store, tmp_path)
+    monkeypatch.setattr(metrics, "QUICK_CURVES_MAX", 5)      # the toy's 15 traces count as big
+    at = open_page("pages/compare.py")
+    assert not at.exception
+    assert not [d for d in at.dataframe if "SE k" in d.value.columns]
+    assert any("appear with the report" in c.value for c in at.caption)
+    metrics._task(str(store.path.parent), "static").wait(120)
