@@ -19,6 +19,7 @@ class BackgroundTask:
         self.fraction, self.message = 0.0, ""
         self.error: str | None = None
         self.started_at = self.finished_at = None
+        self._pace_from: tuple[float, float] | None = None
 
     @property
     def running(self) -> bool:
@@ -30,16 +31,19 @@ class BackgroundTask:
             return False
         self.fraction, self.message, self.error = 0.0, "starting", None
         self.started_at, self.finished_at = time.time(), None
+        self._pace_from: tuple[float, float] | None = None
         self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
         self._thread.start()
         return True
 
     def seconds_left(self, now: float | None = None) -> float | None:
-        """At the pace so far (a rough guide: the stages differ in speed)."""
+        """At the pace since the first progress report (loading a model before it is not
+        pace); a rough guide: the stages differ in speed."""
         from synthqa.jobs.progress import seconds_left
 
-        return seconds_left({"done": self.fraction, "total": 1.0, "started": self.started_at},
-                            now)
+        started, base = self._pace_from or (self.started_at, 0.0)
+        return seconds_left({"done": self.fraction, "total": 1.0, "started": started,
+                             "base": base}, now)
 
     def wait(self, timeout: float | None = None) -> None:
         if self._thread is not None:
@@ -47,6 +51,8 @@ class BackgroundTask:
 
     def _progress(self, fraction: float, message: str) -> None:
         self.fraction, self.message = min(max(fraction, 0.0), 1.0), message
+        if self._pace_from is None and self.fraction > 0:
+            self._pace_from = (time.time(), self.fraction)
 
     def _run(self) -> None:
         try:

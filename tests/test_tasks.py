@@ -1,5 +1,7 @@
 import threading
 
+import pytest
+
 from synthqa.tasks import BackgroundTask
 
 
@@ -38,3 +40,11 @@ def test_a_task_estimates_the_time_left_from_its_pace():
     assert task.seconds_left(now=130.0) == 90.0
     task.fraction = 0.0
     assert task.seconds_left(now=130.0) is None       # no pace yet
+
+
+def test_the_pace_starts_at_the_first_progress_report_not_at_the_model_load():
+    task = BackgroundTask("t", lambda progress: None)
+    task.started_at = 100.0
+    task._pace_from = (160.0, 0.01)                   # 60 s loading, then 1% done
+    task.fraction = 0.11                              # 10% more in the next 10 s
+    assert task.seconds_left(now=170.0) == pytest.approx(89.0)   # not 70 s / 0.11 * 0.89
