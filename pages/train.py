@@ -2,7 +2,7 @@
 import streamlit as st
 
 from synthqa.train import launch
-from synthqa.ui import resources, training
+from synthqa.ui import experiments, resources, training
 from synthqa.ui.router import through_router
 
 through_router()
@@ -19,3 +19,5 @@ st.subheader("Runs")
 training.job_panels()
 st.subheader("Data efficiency")
 training.efficiency(launch.efficiency_runs(resources.workspace(), store))
+st.subheader("Lab experiment: SE vs WC data, methods over data sizes")
+experiments.section(options["generators"])

@@ -1,4 +1,4 @@
-"""`python -m synthqa init | import | verify | stats | export | metrics | compare | problems | index | rollouts | pairs | train | judge | demo` (exit codes: EXIT_CODES)."""
+"""`python -m synthqa init | import | verify | stats | export | metrics | compare | problems | index | rollouts | pairs | train | experiment | judge | demo` (exit codes: EXIT_CODES)."""
 from __future__ import annotations
 
 import argparse
@@ -10,6 +10,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from synthqa.adapters import FORMATS
+from synthqa.cli_experiment import add_parser as add_experiment_parser
 from synthqa.cli_judge import add_parser as add_judge_parsers
 from synthqa.cli_problems import add_parser as add_problem_parsers
 from synthqa.config import Settings
@@ -359,7 +360,8 @@ def make_parser() -> argparse.ArgumentParser:
     pai.add_argument("--kind", choices=["sft", "rft", "dpo", "step-dpo", "self-explore"],
                      default="step-dpo")
     pai.add_argument("--generator", help="only this generator's traces")
-    pai.add_argument("--policy", help="rollout policy whose pits the per-step kinds use")
+    pai.add_argument("--policy", help="rollout policy whose pits the per-step kinds use, "
+                     "or 'first-error labels' for the traces' labels")
     pai.add_argument("--mode", choices=["exhaustive", "binary"], default="exhaustive")
     pai.add_argument("--exclude-suspects", action="store_true",
                      help="leave step-check suspects out of the correct solutions")
@@ -399,6 +401,7 @@ def make_parser() -> argparse.ArgumentParser:
                      "at the largest SE k that WC has samples for")
     com.set_defaults(fn=cmd_compare)
     add_problem_parsers(sub, _workspace)
+    add_experiment_parser(sub, _workspace)
     sub.add_parser("index", help="rebuild the full-text search index of the traces (after a "
                    "crash between an import and its indexing, or for an older workspace)"
                    ).set_defaults(fn=cmd_index)

@@ -13,6 +13,8 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "SYNTHQA_INBOX_POLL_S": ("3", "how often the dashboard looks into inbox/ (seconds)"),
     "SYNTHQA_CACHE": ("~/.cache/synthqa", "converted models (SmolLM2 from GGUF to safetensors)"),
     "SYNTHQA_MAX_JOBS": ("1", "local jobs running at once; more wait QUEUED (torch uses every core)"),
+    "SYNTHQA_JOB_THREADS": ("0", "torch threads of each local job and of the demo (0 = cores - 1 "
+                            "shared by SYNTHQA_MAX_JOBS, at least 1; OMP_NUM_THREADS wins)"),
     "SYNTHQA_JOB_GRACE_S": ("10", "seconds a cancelled local job gets to checkpoint before SIGKILL"),
     "SYNTHQA_JOB_BACKEND": ("local", "where new jobs run: local, or ray (a Ray cluster's Jobs API)"),
     "SYNTHQA_RAY_ADDRESS": ("http://127.0.0.1:8265", "the Ray dashboard address (Jobs REST API)"),
@@ -33,6 +35,7 @@ class Settings:
     inbox_poll_s: float
     cache: Path
     max_jobs: int
+    job_threads: int
     job_grace_s: float
     job_backend: str
     ray_address: str
@@ -42,13 +45,16 @@ class Settings:
     @classmethod
     def from_env(cls, home: str | os.PathLike | None = None) -> "Settings":
         workers = int(_get("SYNTHQA_VERIFY_WORKERS")) or (os.cpu_count() or 1)
+        max_jobs = max(1, int(_get("SYNTHQA_MAX_JOBS")))
         return cls(
             home=Path(home or _get("SYNTHQA_HOME")).expanduser().resolve(),
             max_line_bytes=int(_get("SYNTHQA_MAX_LINE_BYTES")),
             verify_workers=workers,
             inbox_poll_s=float(_get("SYNTHQA_INBOX_POLL_S")),
             cache=Path(_get("SYNTHQA_CACHE")).expanduser(),
-            max_jobs=max(1, int(_get("SYNTHQA_MAX_JOBS"))),
+            max_jobs=max_jobs,
+            job_threads=int(_get("SYNTHQA_JOB_THREADS"))
+            or max(1, ((os.cpu_count() or 1) - 1) // max_jobs),
             job_grace_s=float(_get("SYNTHQA_JOB_GRACE_S")),
             job_backend=_get("SYNTHQA_JOB_BACKEND"),
             ray_address=_get("SYNTHQA_RAY_ADDRESS").rstrip("/"),
@@ -56,3 +62,13 @@ class Settings:
             if _get("SYNTHQA_IMPORT_ROOT") else None,
             max_import_bytes=int(_get("SYNTHQA_MAX_IMPORT_BYTES")),
         )
+
+
+def job_env(settings: Settings | None = None) -> dict[str, str]:
+    """The environment of a background process that runs torch (a job, the demo): at most
+    `job_threads` threads, so that a core stays free for the dashboard and the process does not
+    collapse when the machine is busy (two threads per process on a 2-core machine with other
+    work running made training 5-20x slower than one; docs/benchmarks.md). An OMP_NUM_THREADS
+    set by the user wins."""
+    settings = settings or Settings.from_env()
+    return {"OMP_NUM_THREADS": str(settings.job_threads), **os.environ}

@@ -23,6 +23,7 @@ from synthqa.metrics.diversity import reasoning_signature
 from synthqa.store import Store
 
 KINDS = ("sft", "rft", "dpo", "step-dpo", "self-explore")
+LABELLED = "first-error labels"   # a per-step policy: pits from labels instead of rollouts
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,8 @@ class PairChoices:
             raise ValueError(f"kind {self.kind!r}: choose from {', '.join(KINDS)}")
         if self.kind in ("step-dpo", "self-explore") and not self.policy:
             raise ValueError(f"{self.kind} needs the rollout policy whose pits it uses")
+        if self.kind == "self-explore" and self.policy == LABELLED:
+            raise ValueError("self-explore needs rollouts from the pit, not only labels")
         prompts.validate_problem_template(self.prompt_template)
 
 
@@ -65,7 +68,8 @@ def build(store: Store, choices: PairChoices) -> list[dict]:
         return [{"prompt": prompt(p), "chosen": rng.choice(positives[q]), "rejected": t}
                 for q, p, t in zip(neg["problem_id"], neg["problem"], neg["text"])
                 if q in positives]
-    pits = clean(store.values.pit_inputs(choices.policy, choices.mode))
+    pits = clean(store.labels.labelled_pits(choices.generator) if choices.policy == LABELLED
+                 else store.values.pit_inputs(choices.policy, choices.mode))
     if choices.kind == "step-dpo":
         return [{"prompt": prompt(r.problem), "chosen": rng.choice(positives[r.problem_id]),
                  "rejected": choices.joiner.join(list(r.steps)[: int(r.pit_step) + 1])}

@@ -5,6 +5,10 @@ from pathlib import Path
 import pytest
 
 os.environ["HF_HUB_OFFLINE"] = "1"
+# One torch thread in this process and the dashboards and jobs it starts, as SynthQA's own jobs
+# get on a 2-core machine (synthqa.config.job_env): on a busy machine two threads per process
+# made the tests' small trainings 5-20x slower, and no test is about speed.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"

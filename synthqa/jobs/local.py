@@ -10,6 +10,7 @@ from pathlib import Path
 
 import psutil
 
+from synthqa.config import job_env
 from synthqa.jobs.table import Job
 
 CHECKOUT = Path(__file__).resolve().parents[2]
@@ -26,7 +27,7 @@ class LocalBackend:
         run_dir = Path(job.run_dir)
         run_dir.mkdir(parents=True, exist_ok=True)
         # Jobs run in their run folder; `python -m synthqa...` still finds this checkout.
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        env = {**job_env(), "PYTHONPATH": os.pathsep.join(
             p for p in (str(CHECKOUT), os.environ.get("PYTHONPATH")) if p)}
         with open(run_dir / "log.txt", "ab") as log:
             proc = psutil.Popen([sys.executable, "-m", "synthqa.jobs.wrap", str(run_dir), "--",

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from synthqa.budget import Generator, MatchedPlan, match
+from synthqa.config import job_env
 from synthqa.ingest import ingest_inbox, stable_id
 from synthqa.jobs import progress as progress_file
 from synthqa.lab.model import DATA_DIR, LAB_SOURCE, prompt_of
@@ -163,4 +164,5 @@ def start_in_background(workspace: Workspace, source: str = "lab") -> subprocess
     (progress_folder(workspace, source) / "progress.json").unlink(missing_ok=True)  # a past run's
     return subprocess.Popen([sys.executable, "-m", "synthqa", "-q", "--workspace",
                              str(workspace.root), "demo", "--source", source],
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                            env=job_env())

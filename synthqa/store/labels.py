@@ -105,6 +105,20 @@ class Labels(Part):
             FROM traces_effective t LEFT JOIN trace_verdicts v USING (trace_id)
             WHERE t.generator = ? AND t.correct ORDER BY hash(t.trace_id)""", [generator])
 
+    def labelled_pits(self, generator: str | None = None) -> pd.DataFrame:
+        """Traces whose latest first-error label names a step (a reviewer's, an imported one,
+        or the lab's exact one), in the columns of Values.pit_inputs: the label as the pit."""
+        return self.df("""
+            SELECT t.trace_id, t.problem_id, p.text AS problem,
+                   TRY_CAST(fe.value AS INTEGER) AS pit_step,
+                   list(s.text ORDER BY s.step_index) AS steps
+            FROM labels_latest fe JOIN traces t USING (trace_id)
+            JOIN problems p USING (problem_id) JOIN steps s USING (trace_id)
+            WHERE fe.kind = 'first_error_step' AND fe.step_index IS NULL
+              AND fe.origin = 'human' AND TRY_CAST(fe.value AS INTEGER) >= 0
+              AND (? IS NULL OR t.generator = ?)
+            GROUP BY ALL ORDER BY t.trace_id""", [generator, generator])
+
     def prm_frame(self, generator: str | None = None) -> pd.DataFrame:
         """Traces with a human first-error label (latest wins): problem, steps, that label."""
         return self.df("""

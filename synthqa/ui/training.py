@@ -14,7 +14,7 @@ import streamlit as st
 from synthqa.config import Settings
 from synthqa.jobs import progress as progress_file
 from synthqa.jobs.runner import BACKENDS, Jobs
-from synthqa.pairs import KINDS, PairChoices
+from synthqa.pairs import KINDS, LABELLED, PairChoices
 from synthqa.train import efficiency as eff
 from synthqa.train import launch
 from synthqa.train.common import EVAL_SETS, TrainConfig
@@ -38,8 +38,11 @@ def form(generators: list[str], policies: list[str]) -> None:
                              index=traces_default(options, "Base", base_default, "train_generator"),
                              format_func=lambda g: "all generators" if g is None else g,
                              help="by default, traces of the base model's own domain")
-    policy = c3.selectbox("Pits from rollout policy", policies or [None], key="train_policy",
-                          disabled=kind not in ("step-dpo", "self-explore"))
+    pit_sources = [*policies, LABELLED] if kind != "self-explore" else policies or [None]
+    policy = c3.selectbox("Pits from", pit_sources, key="train_policy",
+                          disabled=kind not in ("step-dpo", "self-explore"),
+                          help="a rollout policy's first pits, or the traces' first-error "
+                               "labels (reviewers', imported, or the lab's exact ones)")
     base = model_picker("Base", base_default)
     c1, c2, c3, c4 = st.columns(4)
     if "train_name" not in ss:  # a name no run or generator has yet
@@ -138,7 +141,7 @@ def _resume(run: launch.TrainingRun) -> None:
     st.toast(f"Started {job.job_id}.")
 
 
-def efficiency(points: pd.DataFrame) -> None:
+def efficiency(points: pd.DataFrame, key: str = "efficiency") -> None:
     """Held-out error against examples per data kind on log axes, the fitted power laws, and
     each run's effective data multiplier over SFT."""
     if points.empty:
@@ -146,7 +149,7 @@ def efficiency(points: pd.DataFrame) -> None:
         return
     groups = sorted(set(zip(points["base_model"], points["eval_set"])))
     if len(groups) > 1:      # only runs of one base model on one evaluation set compare
-        base, eval_set = st.selectbox("Runs of", groups, key="efficiency_group",
+        base, eval_set = st.selectbox("Runs of", groups, key=f"{key}_group",
                                       format_func=lambda g: f"{g[0]} · scored on {g[1]}")
         points = points[(points["base_model"] == base) & (points["eval_set"] == eval_set)]
     points = points.assign(error=1 - points["accuracy"])
@@ -166,7 +169,7 @@ def efficiency(points: pd.DataFrame) -> None:
     fig.update_yaxes(range=[np.log10(low), 0], tickformat=".0%", dtick="D2")  # errors <= 100%
     fig.update_layout(height=420, xaxis_title="training examples",
                       yaxis_title="held-out error (1 - greedy accuracy)")
-    st.plotly_chart(fig, key="efficiency")
+    st.plotly_chart(fig, key=key)
     table = eff.multipliers(points)
     if table.empty:
         st.caption("The effective data multiplier compares other data kinds with the SFT "

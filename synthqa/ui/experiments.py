@@ -1,0 +1,98 @@
+"""The Training page's lab experiment: start it, watch it, read its tables and curves."""
+from __future__ import annotations
+
+import uuid
+
+import streamlit as st
+
+from synthqa.jobs import progress as progress_file
+from synthqa.jobs.runner import Jobs
+from synthqa.train import experiment
+from synthqa.train import experiment_report as report
+from synthqa.ui import resources
+from synthqa.ui.training import efficiency
+
+PERCENT = st.column_config.NumberColumn(format="percent")
+
+
+def section(generators: list[str]) -> None:
+    ss = st.session_state
+    ss.setdefault("exp_nonce", uuid.uuid4().hex)
+    st.caption("The papers' fine-tuning experiments on the lab, in one background job: the same "
+               "student fine-tuned on the SE model's and on the WC model's traces at matched "
+               "sampling compute (three students), and SFT, RFT, DPO and per-step DPO on growing "
+               "subsets of the WC traces, with seeds; learning rate and beta are tuned first on "
+               "validation problems. Scored by greedy accuracy on held-out lab problems.")
+    d = experiment.Plan()
+    ready = {d.se, d.wc} <= set(generators)
+    c1, c2, c3 = st.columns(3)
+    seeds = c1.number_input("Seeds", 1, 20, d.seeds, key="exp_seeds")
+    epochs = c2.number_input("Epochs", 0.5, 100.0, d.epochs, key="exp_epochs",
+                             help="passes over each data set")
+    problems = c3.number_input("Held-out problems", 10, 5000, d.eval_problems, key="exp_eval",
+                               help="test problems, and as many validation problems for tuning")
+    plan = experiment.Plan(seeds=int(seeds), epochs=float(epochs), eval_problems=int(problems))
+    st.button("Run the experiment", key="exp_start", disabled=not ready, on_click=_start,
+              args=(plan,), help=f"{experiment.planned(plan)} models to train" if ready else
+              f"needs traces of {d.se} and {d.wc}: build the lab demo (Workspace page)")
+    kind, msg = ss.pop("exp_msg", (None, None))
+    if kind:
+        getattr(st, kind)(msg)
+    results()
+
+
+def _start(plan: experiment.Plan) -> None:
+    ss = st.session_state
+    try:
+        job = experiment.start(resources.workspace(), resources.store(), plan, ss.exp_nonce)
+    except ValueError as exc:
+        ss.exp_msg = ("error", str(exc))
+        return
+    ss.exp_nonce = uuid.uuid4().hex
+    ss.exp_msg = ("success", f"Started {job.job_id}: {experiment.planned(plan)} models.")
+
+
+@st.fragment(run_every=3)
+def results() -> None:
+    ws = resources.workspace()
+    folders = experiment.folders(ws)
+    if not folders:
+        st.caption("No experiment yet.")
+        return
+    folder = st.selectbox("Experiment", folders, key="exp_folder",
+                          format_func=lambda f: f.name) if len(folders) > 1 else folders[0]
+    _status(ws, folder)
+    plan = experiment.load_plan(folder)
+    rows = report.frame(experiment.results_of(folder))
+    if rows.empty:
+        return
+    for line in report.findings(rows, plan):
+        st.markdown(f"- {line}")
+    st.markdown("**SE vs WC data at matched sampling compute** (" + ", ".join(
+        f"{g} {f:.2e} FLOPs" for g, f in plan.flops.items() if f) + ")")
+    st.dataframe(report.se_vs_wc(rows, plan), hide_index=True, column_config={
+        c: PERCENT for c in ("SE data", "SE low", "SE high", "WC data", "WC low", "WC high",
+                             "WC - SE")})
+    st.markdown(f"**Methods over data sizes** (student lab-{plan.sweep_student}, "
+                f"{plan.sweep_data} traces; accuracy is the mean over seeds, low-high its 95% "
+                "interval)")
+    st.dataframe(report.methods(rows), hide_index=True, column_config={
+        c: PERCENT for c in ("accuracy", "low", "high")})
+    efficiency(report.points(rows), key="experiment_efficiency")
+    with st.expander("Tuning (validation accuracy; the best setting is used throughout)"):
+        st.dataframe(report.tuning(rows), hide_index=True)
+
+
+def _status(ws, folder) -> None:
+    state = progress_file.read(folder)
+    job = Jobs(ws).status(folder.name)
+    done, total = state.get("done") or 0, state.get("total")
+    text = f"{done} of {total or '?'} models trained"
+    if job is not None:
+        text += f" · {job.status}" + (progress_file.eta_text(state) if not job.final else "")
+    st.progress(done / total if total else 0.0, text=text)
+    if job is not None and not job.final:
+        st.button("Cancel", key=f"exp_cancel_{job.job_id}", on_click=Jobs(ws).cancel,
+                  args=(job.job_id,))
+    if job is not None and job.note and job.status in ("FAILED", "LOST"):
+        st.error(job.note)

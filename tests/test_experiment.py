@@ -1,0 +1,152 @@
+"""The lab experiment: its data sets from the store, every run trained and scored once, the
+tables over seeds, and the multipliers of its methods over SFT."""
+import json
+import math
+from dataclasses import asdict
+
+import pytest
+
+from synthqa.ingest import import_file, stable_id
+from synthqa.lab.demo import available
+from synthqa.lab.model import LAB_SOURCE
+from synthqa.lab.tasks import make_problems
+from synthqa.pairs import LABELLED, PairChoices, build
+from synthqa.sampling.base import Completion, Problem, SamplingSpec, _record
+from synthqa.train import experiment
+from synthqa.train import experiment_report as report
+from synthqa.train.efficiency import PowerLaw
+
+
+def wrong_at(steps: tuple[str, ...], index: int) -> str:
+    """The solution with step `index`'s result off by one (and everything after it kept)."""
+    out = list(steps)
+    lhs, value = out[index].split("=")
+    out[index] = f"{lhs}={int(value) + 1}"
+    return "\n".join(out[:-1] + [f"#### {int(value) + 1}" if index == len(out) - 2
+                                 else out[-1]])
+
+
+def lab_traces(store, tmp_path, n=12):
+    """lab-se: one sample per problem, lab-wc: three, each a quarter wrong in its first step;
+    the records carry the lab's exact first-error labels, as the demo's do."""
+    rows = []
+    for i, p in enumerate(make_problems(n, seed=5, ops=(2, 3))):
+        problem = Problem(stable_id(LAB_SOURCE, p.text), p.text, str(p.answer),
+                          source=LAB_SOURCE, split="test")
+        for gen, k in (("lab-se", 1), ("lab-wc", 3)):
+            for j in range(k):
+                text = wrong_at(p.steps, 0) if (i + j) % 4 == 0 else p.solution
+                rows.append(_record(problem, j, Completion(text, len(text) + 1),
+                                    SamplingSpec(), gen, 1000, f"{gen}:t"))
+    path = tmp_path / "lab.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert import_file(store, path).n_errors == 0
+
+
+def test_per_step_pairs_from_first_error_labels_cut_the_wrong_trace_at_its_label(store,
+                                                                                tmp_path):
+    lab_traces(store, tmp_path)
+    pairs = build(store, PairChoices("step-dpo", "lab-wc", LABELLED))
+    wrong = [r for r in store.labels.labelled_pits("lab-wc").itertuples()]
+    assert len(pairs) == len(wrong) > 0 and all(r.pit_step == 0 for r in wrong)
+    for pair in pairs:                          # the rejected side is the wrong first step only
+        assert "\n" not in pair["rejected"] and pair["rejected"].count("=") == 1
+        assert pair["chosen"].startswith(pair["rejected"].split("=")[0])
+    with pytest.raises(ValueError, match="rollouts"):
+        PairChoices("self-explore", "lab-wc", LABELLED).validate()
+
+
+@pytest.mark.skipif(not available(), reason="lab models not built (data/lab)")
+def test_the_experiment_trains_each_run_once_and_tabulates_them(store, workspace, tmp_path):
+    lab_traces(store, tmp_path)
+    plan = experiment.Plan(students=("tiny",), fractions=(1.0,), seeds=1, epochs=0.5,
+                           learning_rates=(3e-4,), betas=(0.1,), eval_problems=10)
+    folder = experiment.prepare(store, experiment.folder_for(workspace), plan)
+    assert experiment.folders(workspace) == [folder]
+    rows = experiment.run(folder)
+    assert len(rows) == experiment.planned(plan) == 2 + 4        # one lr, one beta: no tuning
+    assert all(0 <= r["accuracy"] <= 1 for r in rows)
+    assert {r["data"] for r in rows if r["part"] == "se-vs-wc"} == {"lab-se", "lab-wc"}
+    assert not (folder / "runs").exists()                 # the models are not kept
+    lines = (folder / "results.jsonl").read_text()
+    assert experiment.run(folder) and (folder / "results.jsonl").read_text() == lines  # done
+    frame = report.frame(experiment.results_of(folder))
+    table = report.se_vs_wc(frame, experiment.load_plan(folder))
+    assert list(table["student"]) == ["lab-tiny"] and table["seeds"].iloc[0] == 1
+    assert set(report.methods(frame)["method"]) == set(experiment.METHODS)
+    flops = experiment.load_plan(folder).flops     # 2 * params * tokens of each's samples
+    assert flops["lab-wc"] > 2.5 * flops["lab-se"] > 0
+
+
+def rows_of(part, data_or_method, accuracies, **extra):
+    return [{"part": part, "student": extra.get("student", "tiny"), "data": data_or_method,
+             "method": extra.get("method", "sft"), "fraction": extra.get("fraction", 1.0),
+             "seed": seed, "examples": extra.get("examples", 100), "accuracy": acc}
+            for seed, acc in enumerate(accuracies)]
+
+
+def test_se_vs_wc_means_intervals_and_findings():
+    plan = experiment.Plan(students=("tiny", "wc"))
+    rows = (rows_of("se-vs-wc", "lab-se", [0.50, 0.52, 0.54])
+            + rows_of("se-vs-wc", "lab-wc", [0.60, 0.62, 0.64])
+            + rows_of("se-vs-wc", "lab-se", [0.5], student="wc")
+            + rows_of("se-vs-wc", "lab-wc", [0.4], student="wc"))
+    table = report.se_vs_wc(report.frame(rows), plan).set_index("student")
+    tiny = table.loc["lab-tiny"]
+    assert tiny["SE data"] == pytest.approx(0.52) and tiny["WC - SE"] == pytest.approx(0.10)
+    # t interval of 3 seeds: mean +- 4.303 * sd / sqrt(3), sd 0.02
+    assert tiny["WC high"] - tiny["WC data"] == pytest.approx(4.303 * 0.02 / math.sqrt(3),
+                                                              rel=1e-3)
+    assert math.isnan(table.loc["lab-wc", "SE low"])          # one seed: no interval
+    text = report.findings(report.frame(rows), plan)
+    assert "WC data >= SE data for 1 of 2 students" in text[0]
+    assert "do not overlap for lab-tiny." in text[1]
+
+
+def test_each_methods_multiplier_over_sft_from_the_fitted_law():
+    law = PowerLaw(2.0, 0.5)
+    rows = []
+    for n, f in ((100, 0.25), (400, 0.5), (1600, 1.0)):
+        rows += rows_of("methods", "lab-wc", [1 - law.error(n)] * 2, fraction=f, examples=n)
+        rows += rows_of("methods", "lab-wc", [1 - law.error(8 * n)] * 2, fraction=f,
+                        examples=n, method="step-dpo")
+        rows += rows_of("methods", "lab-wc", [1 - law.error(2 * n)] * 2, fraction=f,
+                        examples=n, method="rft")
+    frame = report.frame(rows)
+    assert report.multipliers(frame) == {"rft": pytest.approx(2.0),
+                                         "step-dpo": pytest.approx(8.0), "dpo": None}
+    table = report.methods(frame)
+    assert list(table["method"][:3]) == ["sft"] * 3 and table["seeds"].eq(2).all()
+    assert "step-dpo 8.0x" in report.findings(frame, experiment.Plan())[-1]
+
+
+def test_tuning_chooses_by_validation_and_a_stopped_experiment_trains_only_the_rest(
+        tmp_path, monkeypatch):
+    folder = tmp_path / "experiment-x"
+    folder.mkdir()
+    plan = experiment.Plan(students=("tiny", "se"), fractions=(0.5, 1.0), seeds=2)
+    (folder / "plan.json").write_text(json.dumps(asdict(plan)))
+    best = {"sft": ("lr", 3e-4), "dpo": ("beta", 0.3), "step-dpo": ("beta", 0.03)}
+    trained = []
+
+    def fake(folder, plan, r):
+        trained.append(r)
+        key, value = best.get(r.method, ("lr", 0))
+        row = {"name": r.name, **asdict(r), "examples": 10, "accuracy": 0.5}
+        return row | ({"validation_accuracy": 0.9 if getattr(r, key) == value else 0.4}
+                      if r.part == "tuning" else {})
+
+    monkeypatch.setattr(experiment, "train_and_score", fake)
+    rows = experiment.run(folder)
+    assert len(rows) == len(trained) == experiment.planned(plan) == 3 + 6 + 2 * (4 + 4 * 2)
+    main = [r for r in trained if r.part != "tuning"]
+    assert {r.lr for r in main} == {3e-4}
+    assert {r.beta for r in main if r.method == "dpo"} == {0.3}
+    assert {r.beta for r in main if r.method == "step-dpo"} == {0.03}
+    lines = (folder / "results.jsonl").read_text().splitlines()
+    (folder / "results.jsonl").write_text("\n".join(lines[:12]) + '\n{"name": "cut off')
+    trained.clear()
+    assert len(experiment.run(folder)) == len(rows)
+    assert len(trained) == len(rows) - 12
+    assert len(experiment.results_of(folder)) == len(rows)    # the cut-off line is gone
+    assert experiment.planned(plan) == json.loads((folder / "progress.json").read_text())["done"]
