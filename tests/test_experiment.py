@@ -17,13 +17,12 @@ from synthqa.train import experiment_report as report
 from synthqa.train.efficiency import PowerLaw
 
 
-def wrong_at(steps: tuple[str, ...], index: int) -> str:
-    """The solution with step `index`'s result off by one (and everything after it kept)."""
+def wrong_at(steps: tuple[str, ...], index: int, answer: int) -> str:
+    """The solution with step `index`'s result and the final answer off by one."""
     out = list(steps)
     lhs, value = out[index].split("=")
     out[index] = f"{lhs}={int(value) + 1}"
-    return "\n".join(out[:-1] + [f"#### {int(value) + 1}" if index == len(out) - 2
-                                 else out[-1]])
+    return "\n".join(out[:-1] + [f"#### {answer + 1}"])
 
 
 def lab_traces(store, tmp_path, n=12):
@@ -35,7 +34,7 @@ def lab_traces(store, tmp_path, n=12):
                           source=LAB_SOURCE, split="test")
         for gen, k in (("lab-se", 1), ("lab-wc", 3)):
             for j in range(k):
-                text = wrong_at(p.steps, 0) if (i + j) % 4 == 0 else p.solution
+                text = wrong_at(p.steps, 0, p.answer) if (i + j) % 4 == 0 else p.solution
                 rows.append(_record(problem, j, Completion(text, len(text) + 1),
                                     SamplingSpec(), gen, 1000, f"{gen}:t"))
     path = tmp_path / "lab.jsonl"
@@ -65,7 +64,7 @@ def test_the_experiment_trains_each_run_once_and_tabulates_them(store, workspace
     assert experiment.folders(workspace) == [folder]
     rows = experiment.run(folder)
     assert len(rows) == experiment.planned(plan) == 2 + 4        # one lr, one beta: no tuning
-    assert all(0 <= r["accuracy"] <= 1 for r in rows)
+    assert all(0 <= r["accuracy"] <= 1 and r["trained_on"] > 0 for r in rows)
     assert {r["data"] for r in rows if r["part"] == "se-vs-wc"} == {"lab-se", "lab-wc"}
     assert not (folder / "runs").exists()                 # the models are not kept
     lines = (folder / "results.jsonl").read_text()
