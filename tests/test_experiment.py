@@ -63,8 +63,9 @@ def test_the_experiment_trains_each_run_once_and_tabulates_them(store, workspace
     folder = experiment.prepare(store, experiment.folder_for(workspace), plan)
     assert experiment.folders(workspace) == [folder]
     rows = experiment.run(folder)
-    assert len(rows) == experiment.planned(plan) == 2 + 4        # one lr, one beta: no tuning
-    assert all(0 <= r["accuracy"] <= 1 and r["trained_on"] > 0 for r in rows)
+    assert len(rows) == experiment.planned(plan) == 1 + 2 + 4    # one lr, one beta: no tuning
+    assert all(0 <= r["accuracy"] <= 1 and (r["trained_on"] > 0 or r["part"] == "base")
+               for r in rows)
     assert {r["data"] for r in rows if r["part"] == "se-vs-wc"} == {"lab-se", "lab-wc"}
     assert not (folder / "runs").exists()                 # the models are not kept
     lines = (folder / "results.jsonl").read_text()
@@ -123,23 +124,29 @@ def test_tuning_chooses_by_validation_and_a_stopped_experiment_trains_only_the_r
         tmp_path, monkeypatch):
     folder = tmp_path / "experiment-x"
     folder.mkdir()
-    plan = experiment.Plan(students=("tiny", "se"), fractions=(0.5, 1.0), seeds=2)
+    plan = experiment.Plan(students=("tiny", "se"), fractions=(0.5, 1.0), seeds=2,
+                           learning_rates=(1e-5, 3e-5, 1e-4), betas=(0.03, 0.1, 0.3))
     (folder / "plan.json").write_text(json.dumps(asdict(plan)))
-    best = {"sft": ("lr", 3e-4), "dpo": ("beta", 0.3), "step-dpo": ("beta", 0.03)}
+    best_lr = {"sft": 3e-5, "dpo": 1e-4, "step-dpo": 1e-5}
+    best_beta = {"dpo": 0.3, "step-dpo": 0.03}
     trained = []
 
     def fake(folder, plan, r):
         trained.append(r)
-        key, value = best.get(r.method, ("lr", 0))
         row = {"name": r.name, **asdict(r), "examples": 10, "accuracy": 0.5}
-        return row | ({"validation_accuracy": 0.9 if getattr(r, key) == value else 0.4}
-                      if r.part == "tuning" else {})
+        score = (r.lr == best_lr.get(r.method)) + (r.beta == best_beta.get(r.method))
+        return row | ({"validation_accuracy": score / 2} if r.part == "tuning" else {})
 
     monkeypatch.setattr(experiment, "train_and_score", fake)
     rows = experiment.run(folder)
-    assert len(rows) == len(trained) == experiment.planned(plan) == 3 + 6 + 2 * (4 + 4 * 2)
-    main = [r for r in trained if r.part != "tuning"]
-    assert {r.lr for r in main} == {3e-4}
+    assert len(rows) == len(trained) == experiment.planned(plan) == 2 + 9 + 4 + 2 * (4 + 4 * 2)
+    assert [r.student for r in trained[:2]] == ["tiny", "se"]          # the students as they are
+    assert {r.sft_lr for r in trained if r.part == "tuning" and r.method != "sft"} == {3e-5}
+    main = [r for r in trained if r.part in ("se-vs-wc", "methods")]
+    for method in ("sft", "rft", "dpo", "step-dpo"):
+        mine = [r for r in main if r.method == method]
+        assert {r.lr for r in mine} == {best_lr.get(method, 3e-5)}
+        assert {r.sft_base.lr for r in mine} == {3e-5}               # from the chosen SFT
     assert {r.beta for r in main if r.method == "dpo"} == {0.3}
     assert {r.beta for r in main if r.method == "step-dpo"} == {0.03}
     lines = (folder / "results.jsonl").read_text().splitlines()

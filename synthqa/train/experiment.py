@@ -8,8 +8,9 @@
   problems, with seeds. RFT, DPO and per-step DPO start from the SFT model of the same subset
   and seed (Setlur et al.'s pipeline); per-step DPO's pit is each wrong trace's labelled first
   error (in the lab, the exact one).
-- **Tuning first**: the learning rate (SFT) and beta (DPO, per-step DPO) are chosen by accuracy
-  on validation problems drawn apart from the test problems; the search is in the results.
+- **Tuning first**: each method's learning rate (RFT keeps SFT's) and, when several are given,
+  DPO's beta are chosen by greedy accuracy on validation problems drawn apart from the test
+  problems; the search is in the results, beside each student's accuracy before fine-tuning.
 
 `prepare` writes the data sets from the store into the run folder; `run` (this module's
 `__main__`, a job) reads only files and appends one line per trained model to results.jsonl,
@@ -53,8 +54,8 @@ class Plan:
     seeds: int = 3
     epochs: float = 3.0
     batch_size: int = 16
-    learning_rates: tuple[float, ...] = (1e-4, 3e-4, 1e-3)
-    betas: tuple[float, ...] = (0.03, 0.1, 0.3)
+    learning_rates: tuple[float, ...] = (1e-5, 3e-5, 1e-4)   # tried for each method
+    betas: tuple[float, ...] = (0.1,)     # DPO's (Setlur et al. 0.1); more are tried if given
     rft_samples: int = 4
     eval_problems: int = 200
     flops: dict = field(default_factory=dict)            # sampling FLOPs per generator
@@ -75,25 +76,28 @@ class Plan:
 
 @dataclass(frozen=True)
 class Run:
-    part: str            # tuning | se-vs-wc | methods
+    part: str            # base (not fine-tuned) | tuning | se-vs-wc | methods
     student: str
-    method: str
+    method: str          # none (base) | sft | rft | dpo | step-dpo
     data: str            # the generator whose traces it trains on
     fraction: float
     seed: int
     lr: float
     beta: float = 0.1
+    sft_lr: float = 0.0  # the learning rate of the SFT model an RFT / DPO run starts from
 
     @property
     def name(self) -> str:
+        if self.method == "none":
+            return f"base-{self.student}"
         return (f"{self.part}-{self.student}-{self.method}-{self.data}-f{round(1 / self.fraction)}"
                 f"-s{self.seed}-lr{self.lr:g}" + (f"-b{self.beta:g}" if "dpo" in self.method
                                                   else ""))
 
     @property
     def sft_base(self) -> "Run":
-        """The SFT run a method sweep's RFT / DPO run starts from."""
-        return replace(self, method="sft", beta=0.1)
+        """The SFT run an RFT / DPO run starts from (same part, data subset and seed)."""
+        return replace(self, method="sft", lr=self.sft_lr or self.lr, beta=0.1, sft_lr=0.0)
 
 
 def prepare(store, folder: Path, plan: Plan) -> Path:
@@ -146,31 +150,51 @@ def load_plan(folder: Path) -> Plan:
     return Plan(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()})
 
 
-def tuning_runs(plan: Plan, lr: float | None = None) -> list[Run]:
-    """The learning rates for SFT; once chosen (`lr`), the betas of both DPO kinds (none
-    where there is only one value to try)."""
+DPO_KINDS = ("dpo", "step-dpo")
+
+
+def base_runs(plan: Plan) -> list[Run]:
+    """Each student as it is, not fine-tuned: what every fine-tuned model compares with."""
+    return [Run("base", s, "none", "", 1.0, 0, 0.0)
+            for s in dict.fromkeys((*plan.students, plan.sweep_student))]
+
+
+def tuning_runs(plan: Plan, sft_lr: float | None = None,
+                lr: dict[str, float] | None = None) -> list[Run]:
+    """Stage by stage, on all of the sweep's data with seed 0: SFT's learning rates; then,
+    from the chosen SFT model, each DPO kind's learning rates (at the first beta); then, at
+    their chosen rates, the betas. A stage with one value to try has no runs."""
+    tune = lambda m, x, b=plan.betas[0], base=0.0: Run(  # noqa: E731
+        "tuning", plan.sweep_student, m, plan.sweep_data, 1.0, 0, x, b, base)
+    several = len(plan.learning_rates) > 1
+    if sft_lr is None:
+        return [tune("sft", x) for x in plan.learning_rates] if several else []
     if lr is None:
-        return [Run("tuning", plan.sweep_student, "sft", plan.sweep_data, 1.0, 0, x)
-                for x in plan.learning_rates] if len(plan.learning_rates) > 1 else []
-    return [Run("tuning", plan.sweep_student, m, plan.sweep_data, 1.0, 0, lr, b)
-            for m in ("dpo", "step-dpo") for b in plan.betas] if len(plan.betas) > 1 else []
+        return [tune(m, x, base=sft_lr) for m in DPO_KINDS for x in plan.learning_rates] \
+            if several else []
+    return [tune(m, lr[m], b, sft_lr) for m in DPO_KINDS for b in plan.betas] \
+        if len(plan.betas) > 1 else []
 
 
-def main_runs(plan: Plan, lr: float, beta: dict[str, float]) -> list[Run]:
-    """SE vs WC data for every student, then the method sweep, each SFT before what uses it."""
-    runs = [Run("se-vs-wc", s, "sft", gen, 1.0, seed, lr)
+def main_runs(plan: Plan, lr: dict[str, float], beta: dict[str, float]) -> list[Run]:
+    """SE vs WC data for every student, then the method sweep, each SFT before what uses it;
+    RFT is SFT on more data, so it keeps SFT's learning rate."""
+    runs = [Run("se-vs-wc", s, "sft", gen, 1.0, seed, lr["sft"])
             for seed in range(plan.seeds) for s in plan.students for gen in (plan.se, plan.wc)]
     for seed in range(plan.seeds):
         for f in plan.fractions:
-            runs += [Run("methods", plan.sweep_student, m, plan.sweep_data, f, seed, lr,
-                         beta.get(m, 0.1)) for m in METHODS]
+            runs += [Run("methods", plan.sweep_student, m, plan.sweep_data, f, seed,
+                         lr.get(m, lr["sft"]), beta.get(m, plan.betas[0]), lr["sft"])
+                     for m in METHODS]
     return runs
 
 
 def planned(plan: Plan) -> int:
-    tuned = (len(plan.learning_rates) > 1) * len(plan.learning_rates) \
-        + (len(plan.betas) > 1) * 2 * len(plan.betas)
-    return (tuned + plan.seeds * (2 * len(plan.students) + len(METHODS) * len(plan.fractions)))
+    rates, betas = len(plan.learning_rates), len(plan.betas)
+    # the betas' stage repeats the first beta's run of the learning rates' stage, if any
+    tuned = (rates > 1) * 3 * rates + (betas > 1) * 2 * (betas - (rates > 1))
+    return (len(base_runs(plan)) + tuned
+            + plan.seeds * (2 * len(plan.students) + len(METHODS) * len(plan.fractions)))
 
 
 def run(folder: Path) -> list[dict]:
@@ -190,10 +214,15 @@ def run(folder: Path) -> list[dict]:
         return done[r.name]
 
     progress_file.write(folder, len(done), planned(plan), started, base)
-    lr = _best([do(r) for r in tuning_runs(plan)], "lr", plan.learning_rates[0])
-    dpo_tuning = [do(r) for r in tuning_runs(plan, lr)]
-    beta = {m: _best([r for r in dpo_tuning if r["method"] == m], "beta", plan.betas[0])
-            for m in ("dpo", "step-dpo")}
+    for r in base_runs(plan):
+        do(r)
+    lr = {"sft": _best([do(r) for r in tuning_runs(plan)], "lr", plan.learning_rates[0])}
+    rows = [do(r) for r in tuning_runs(plan, lr["sft"])]
+    lr |= {m: _best([r for r in rows if r["method"] == m], "lr", plan.learning_rates[0])
+           for m in DPO_KINDS}
+    rows = [do(r) for r in tuning_runs(plan, lr["sft"], lr)]
+    beta = {m: _best([r for r in rows if r["method"] == m], "beta", plan.betas[0])
+            for m in DPO_KINDS}
     for r in main_runs(plan, lr, beta):
         do(r)
     _discard(folder)
@@ -212,6 +241,9 @@ def train_and_score(folder: Path, plan: Plan, r: Run) -> dict:
     problems (and on the validation problems when tuning)."""
     from synthqa.train import dpo, rft, sft
 
+    if r.method == "none":
+        return {"name": r.name, **asdict(r), "examples": 0, "trained_on": 0, "steps": 0,
+                "accuracy": accuracy(DATA_DIR / r.student, plan.eval_problems, TEST_SEED)}
     run_dir, t0 = folder / "runs" / r.name, time.time()
     shutil.rmtree(run_dir, ignore_errors=True)        # a run cut off half-way starts over
     run_dir.mkdir(parents=True)

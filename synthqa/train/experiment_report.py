@@ -12,7 +12,8 @@ from statsmodels.stats.weightstats import DescrStatsW
 from synthqa.train import efficiency as eff
 from synthqa.train.experiment import METHODS, ROLES, Plan
 
-COLUMNS = ["part", "student", "method", "data", "fraction", "seed", "lr", "beta", "examples",
+COLUMNS = ["part", "student", "method", "data", "fraction", "seed", "lr", "beta", "sft_lr",
+           "examples",
            "trained_on", "steps", "accuracy", "validation_accuracy", "seconds", "name"]
 
 
@@ -49,7 +50,10 @@ def se_vs_wc(results: pd.DataFrame, plan: Plan) -> pd.DataFrame:
         wc = _cell(mine.loc[mine["data"] == plan.wc, "accuracy"])
         if not se["seeds"] and not wc["seeds"]:
             continue
+        before = results.loc[(results["part"] == "base") & (results["student"] == student),
+                             "accuracy"]
         rows.append({"student": f"lab-{student}", "role": ROLES[student],
+                     "not fine-tuned": before.iloc[0] if len(before) else math.nan,
                      "SE data": se["accuracy"], "SE low": se["low"], "SE high": se["high"],
                      "WC data": wc["accuracy"], "WC low": wc["low"], "WC high": wc["high"],
                      "WC - SE": wc["accuracy"] - se["accuracy"],
@@ -95,13 +99,20 @@ def multipliers(results: pd.DataFrame) -> dict[str, float | None]:
 
 def tuning(results: pd.DataFrame) -> pd.DataFrame:
     part = results[results["part"] == "tuning"]
-    return part[["method", "lr", "beta", "validation_accuracy", "accuracy", "seconds"]] \
-        .reset_index(drop=True)
+    return part[["method", "lr", "beta", "sft_lr", "validation_accuracy", "accuracy",
+                 "seconds"]].reset_index(drop=True)
 
 
 def findings(results: pd.DataFrame, plan: Plan) -> list[str]:
     """The outcome against the papers' direction, in words (what the page and docs say)."""
     lines = []
+    base = results[(results["part"] == "base") & (results["student"] == plan.sweep_student)]
+    sft = methods(results).query("method == 'sft'")
+    if len(base) and len(sft):
+        top = sft.iloc[-1]
+        lines.append(f"Not fine-tuned, lab-{plan.sweep_student} scores "
+                     f"{base['accuracy'].iloc[0]:.1%}; SFT on {top['examples']:.0f} of "
+                     f"{plan.sweep_data}'s solutions: {top['accuracy']:.1%}.")
     table = se_vs_wc(results, plan)
     if len(table):
         ahead = table[table["WC - SE"] >= 0]
