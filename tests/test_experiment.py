@@ -156,3 +156,12 @@ def test_tuning_chooses_by_validation_and_a_stopped_experiment_trains_only_the_r
     assert len(trained) == len(rows) - 12
     assert len(experiment.results_of(folder)) == len(rows)    # the cut-off line is gone
     assert experiment.planned(plan) == json.loads((folder / "progress.json").read_text())["done"]
+
+
+def test_a_best_learning_rate_at_the_edge_of_the_grid_is_said():
+    rows = [{"part": "tuning", "method": m, "lr": lr, "beta": 0.1, "validation_accuracy": acc,
+             "accuracy": acc} for m, accs in (("sft", (0.5, 0.6, 0.55)), ("dpo", (0.5, 0.4, 0.3)))
+            for lr, acc in zip((1e-5, 3e-5, 1e-4), accs)]
+    text = report.findings(report.frame(rows), experiment.Plan())
+    assert [line.split("'")[0] for line in text] == ["dpo"]
+    assert "1e-05, is at the edge" in text[0]

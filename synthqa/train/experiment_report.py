@@ -122,6 +122,14 @@ def findings(results: pd.DataFrame, plan: Plan) -> list[str]:
                  if r["WC low"] > r["SE high"] or r["SE low"] > r["WC high"]]
         lines.append("The 95% intervals over seeds do not overlap for "
                      + (", ".join(apart) if apart else "no student") + ".")
+    for method, g in tuning(results).groupby("method", sort=False):
+        tried = sorted(set(g["lr"]))
+        best = g.loc[g["validation_accuracy"].idxmax(), "lr"] if g["validation_accuracy"] \
+            .notna().any() else None
+        if len(tried) > 1 and best in (tried[0], tried[-1]):
+            lines.append(f"{method}'s best learning rate, {best:g}, is at the edge of those "
+                         f"tried ({', '.join(f'{x:g}' for x in tried)}): a wider search may do "
+                         "better.")
     mult = multipliers(results)
     if any(v is not None for v in mult.values()):
         words = ", ".join(f"{m} {v:.1f}x" if v is not None else f"{m} none in range"

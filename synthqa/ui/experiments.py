@@ -52,7 +52,6 @@ def _start(plan: experiment.Plan) -> None:
     ss.exp_msg = ("success", f"Started {job.job_id}: {experiment.planned(plan)} models.")
 
 
-@st.fragment(run_every=3)
 def results() -> None:
     ws = resources.workspace()
     folders = experiment.folders(ws)
@@ -83,8 +82,15 @@ def results() -> None:
         st.dataframe(report.tuning(rows), hide_index=True)
 
 
+@st.fragment(run_every=3)
 def _status(ws, folder) -> None:
+    """Progress and Cancel, refreshed on their own; the tables below are drawn again (the
+    whole page reruns) only when another model has been scored."""
     state = progress_file.read(folder)
+    seen, now = st.session_state.get("exp_seen"), (folder.name, state.get("done"))
+    st.session_state.exp_seen = now
+    if seen is not None and seen[0] == now[0] and seen != now:
+        st.rerun()
     job = Jobs(ws).status(folder.name)
     done, total = state.get("done") or 0, state.get("total")
     text = f"{done} of {total or '?'} models trained"
