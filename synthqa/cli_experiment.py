@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from contextlib import closing
+from contextlib import closing, redirect_stdout
 from dataclasses import asdict
 from pathlib import Path
 
@@ -36,7 +36,8 @@ def cmd_experiment(args, workspace) -> int:
     print(f"experiment in {folder}: {experiment.planned(experiment.load_plan(folder))} "
           "models to train; stopped, it goes on with --resume " + str(folder), file=sys.stderr)
     t0 = time.time()
-    experiment.run(folder)
+    with redirect_stdout(sys.stderr):     # the trainers' logs; stdout is for the tables
+        experiment.run(folder)
     show(folder, args.json, time.time() - t0)
     return EXIT_OK
 
@@ -56,7 +57,9 @@ def show(folder: Path, as_json: bool, seconds: float) -> None:
                           "findings": report.findings(results, plan)}, default=str))
         return
     for title, table in tables.items():
-        print(f"\n{title}\n" + table.to_string(index=False, float_format="%.3f", na_rep="—"))
+        rates = {c: "{:g}".format for c in ("lr", "beta", "sft_lr") if c in table}
+        print(f"\n{title}\n" + table.to_string(index=False, float_format="%.3f", na_rep="—",
+                                               formatters=rates))
     print()
     for line in report.findings(results, plan):
         print(line)

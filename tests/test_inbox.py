@@ -92,12 +92,18 @@ def test_a_file_still_being_written_is_not_ingested(workspace):
     assert workspace.pending() == []
 
 
-@pytest.mark.parametrize("delay_s", [0.0, 0.2, 0.4])
-def test_kill_9_during_an_import_leaves_all_or_nothing_and_the_import_can_be_redone(
-        workspace, tmp_path, delay_s):
-    data = tmp_path / "big.jsonl"
+@pytest.fixture(scope="module")
+def big_file(tmp_path_factory):
+    data = tmp_path_factory.mktemp("big") / "big.jsonl"
     subprocess.run([sys.executable, "bench/gen_traces.py", str(data), "--n", "45000"], cwd=REPO,
                    check=True)
+    return data
+
+
+@pytest.mark.parametrize("delay_s", [0.0, 0.2, 0.4])
+def test_kill_9_during_an_import_leaves_all_or_nothing_and_the_import_can_be_redone(
+        workspace, big_file, delay_s):
+    data = big_file
     staging = workspace.staging  # imports stage inside the workspace
     proc = subprocess.Popen([sys.executable, "-m", "synthqa", "-q", "--workspace",
                              str(workspace.root), "import", str(data)], cwd=REPO)

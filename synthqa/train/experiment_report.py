@@ -86,14 +86,17 @@ def points(results: pd.DataFrame) -> pd.DataFrame:
                          "base_model": "experiment", "eval_set": "lab arithmetic"})
 
 
-def multipliers(results: pd.DataFrame) -> dict[str, float | None]:
+def multipliers(results: pd.DataFrame) -> dict[str, dict]:
     """Per method: the geometric mean of its sizes' effective data multipliers over SFT
-    (None where no size falls within the SFT fit's trusted range)."""
+    (`value`, None where no size falls within the SFT fit's trusted range), and on how many of
+    its sizes it rests (`sizes` of `of`)."""
     table = eff.multipliers(points(results))
     out = {}
     for method in METHODS[1:]:
-        x = table.loc[table["kind"] == method, "multiplier"].dropna()
-        out[method] = float(np.exp(np.log(x).mean())) if len(x) else None
+        mine = table.loc[table["kind"] == method, "multiplier"]
+        x = mine.dropna()
+        out[method] = {"value": float(np.exp(np.log(x).mean())) if len(x) else None,
+                       "sizes": len(x), "of": len(mine)}
     return out
 
 
@@ -131,8 +134,9 @@ def findings(results: pd.DataFrame, plan: Plan) -> list[str]:
                          f"tried ({', '.join(f'{x:g}' for x in tried)}): a wider search may do "
                          "better.")
     mult = multipliers(results)
-    if any(v is not None for v in mult.values()):
-        words = ", ".join(f"{m} {v:.1f}x" if v is not None else f"{m} none in range"
+    if any(v["value"] is not None for v in mult.values()):
+        words = ", ".join(f"{m} {v['value']:.1f}x (from {v['sizes']} of {v['of']} sizes)"
+                          if v["value"] is not None else f"{m} none in range"
                           for m, v in mult.items())
         lines.append(f"Effective data multiplier over SFT: {words} (Setlur et al.: per-step "
                      "DPO about 8x, RFT about 2x).")
