@@ -21,8 +21,8 @@ def section(generators: list[str]) -> None:
     st.caption("The papers' fine-tuning experiments on the lab, in one background job: the same "
                "student fine-tuned on the SE model's and on the WC model's traces at matched "
                "sampling compute (three students), and SFT, RFT, DPO and per-step DPO on growing "
-               "subsets of the WC traces, with seeds; learning rate and beta are tuned first on "
-               "validation problems. Scored by greedy accuracy on held-out lab problems.")
+               "subsets of the WC traces, with seeds; each method's learning rate is tuned first "
+               "on validation problems. Scored by greedy accuracy on held-out lab problems.")
     d = experiment.Plan()
     ready = {d.se, d.wc} <= set(generators)
     c1, c2, c3 = st.columns(3)
@@ -69,17 +69,32 @@ def results() -> None:
         st.markdown(f"- {line}")
     st.markdown("**SE vs WC data at matched sampling compute** (" + ", ".join(
         f"{g} {f:.2e} FLOPs" for g, f in plan.flops.items() if f) + ")")
-    st.dataframe(report.se_vs_wc(rows, plan), hide_index=True, column_config={
-        c: PERCENT for c in ("SE data", "SE low", "SE high", "WC data", "WC low", "WC high",
-                             "WC - SE")})
+    table = report.se_vs_wc(rows, plan)
+    if table.empty:
+        st.caption("Filled in as its runs finish (after the tuning).")
+    else:
+        st.dataframe(table, hide_index=True, column_config={
+            c: PERCENT for c in ("not fine-tuned", "SE data", "SE low", "SE high", "WC data",
+                                 "WC low", "WC high", "WC - SE")})
     st.markdown(f"**Methods over data sizes** (student lab-{plan.sweep_student}, "
                 f"{plan.sweep_data} traces; accuracy is the mean over seeds, low-high its 95% "
                 "interval)")
-    st.dataframe(report.methods(rows), hide_index=True, column_config={
-        c: PERCENT for c in ("accuracy", "low", "high")})
-    efficiency(report.points(rows), key="experiment_efficiency")
+    table = report.methods(rows)
+    if table.empty:
+        st.caption("Filled in as its runs finish (after SE vs WC).")
+    else:
+        st.dataframe(table, hide_index=True, column_config={
+            c: PERCENT for c in ("accuracy", "low", "high")} | {
+            "fraction": st.column_config.NumberColumn("fraction of the problems",
+                                                      format="%.3g"),
+            "examples": st.column_config.NumberColumn(
+                "SFT examples", format="%.0f", help="the subset's answer-correct solutions "
+                "(mean over seeds): the x of the chart; RFT adds its own, DPO trains on pairs")})
+        efficiency(report.points(rows), key="experiment_efficiency")
     with st.expander("Tuning (validation accuracy; the best setting is used throughout)"):
-        st.dataframe(report.tuning(rows), hide_index=True)
+        st.dataframe(report.tuning(rows), hide_index=True, column_config={
+            c: st.column_config.NumberColumn(format="%g") for c in ("lr", "beta", "sft_lr")}
+            | {c: PERCENT for c in ("validation_accuracy", "accuracy")})
 
 
 @st.fragment(run_every=3)
