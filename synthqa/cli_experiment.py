@@ -25,7 +25,7 @@ def cmd_experiment(args, workspace) -> int:
         plan = experiment.Plan(seeds=args.seeds, epochs=args.epochs,
                                fractions=tuple(args.fractions), students=tuple(args.students),
                                learning_rates=tuple(args.lr), betas=tuple(args.beta),
-                               eval_problems=args.eval_problems)
+                               eval_problems=args.eval_problems, negatives=args.negatives)
         folder = experiment.folder_for(workspace)
         try:
             with closing(workspace.open_store()) as store:
@@ -85,6 +85,9 @@ def add_parser(sub, workspace_of) -> None:
                      help="DPO betas tried (per DPO kind)")
     exp.add_argument("--eval-problems", type=int, default=d.eval_problems,
                      help="held-out test (and validation) problems, greedy")
+    exp.add_argument("--negatives", choices=["own", "data"], default=d.negatives,
+                     help="DPO kinds: the SFT model's own wrong samples (own) or the WC "
+                     "generator's wrong traces (data)")
     exp.add_argument("--resume", help="an experiment folder to go on with")
     exp.add_argument("--json", action="store_true", help="the tables as one JSON object")
     exp.set_defaults(fn=lambda a: cmd_experiment(a, workspace_of(a)))

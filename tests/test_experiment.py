@@ -168,3 +168,24 @@ def test_a_best_learning_rate_at_the_edge_of_the_grid_is_said():
     text = report.findings(report.frame(rows), experiment.Plan())
     assert [line.split("'")[0] for line in text] == ["dpo"]
     assert "1e-05, is at the edge" in text[0]
+
+
+def test_own_pairs_reject_the_models_wrong_samples_cut_after_their_first_error(monkeypatch):
+    p, = make_problems(1, seed=5, ops=(3, 3))
+    prompt, wrong = f"{p.text}\n", wrong_at(p.steps, 1, p.answer)
+
+    class Sampler:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def complete(self, prompts, spec, n, seed):
+            assert prompts == [prompt] and n == 2 and spec.temperature > 0
+            return [[Completion(wrong, 9), Completion(p.solution, 9)]]
+
+    monkeypatch.setattr("synthqa.sampling.hf.HFSampler", Sampler)
+    problems = [{"prompt": prompt, "answer": str(p.answer)}]
+    dpo = experiment.own_pairs("m", problems, [], "dpo", 2, 0)
+    assert dpo == [{"prompt": prompt, "chosen": p.solution, "rejected": wrong}]
+    step, = experiment.own_pairs("m", problems, [], "step-dpo", 2, 0)
+    assert step["rejected"] == "\n".join(wrong.split("\n")[:2])       # steps 1-2, the 2nd wrong
+    assert step["rejected"].split("\n")[0] == p.steps[0]

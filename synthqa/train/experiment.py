@@ -6,8 +6,9 @@
   (self-improvement on WC data) and the SE model (weak-to-strong on WC data).
 - **Data efficiency**: SFT, RFT, DPO and per-step DPO on growing subsets of one generator's
   problems, with seeds. RFT, DPO and per-step DPO start from the SFT model of the same subset
-  and seed (Setlur et al.'s pipeline); per-step DPO's pit is each wrong trace's labelled first
-  error (in the lab, the exact one).
+  and seed (Setlur et al.'s pipeline); the DPO kinds' negatives are that SFT model's own wrong
+  samples, per-step DPO's cut after their exact first wrong step (or, with negatives="data",
+  the generator's wrong traces and their first-error labels).
 - **Tuning first**: each method's learning rate (RFT keeps SFT's) and, when several are given,
   DPO's beta are chosen by greedy accuracy on validation problems drawn apart from the test
   problems; the search is in the results, beside each student's accuracy before fine-tuning.
@@ -56,7 +57,9 @@ class Plan:
     batch_size: int = 16
     learning_rates: tuple[float, ...] = (1e-5, 3e-5, 1e-4)   # tried for each method
     betas: tuple[float, ...] = (0.1,)     # DPO's (Setlur et al. 0.1); more are tried if given
-    rft_samples: int = 4
+    rft_samples: int = 4         # own samples per problem (RFT's, and DPO's own negatives)
+    negatives: str = "own"       # DPO kinds: the SFT model's own wrong samples (Setlur et al.)
+                                 # or "data": the sweep generator's wrong traces
     eval_problems: int = 200
     flops: dict = field(default_factory=dict)            # sampling FLOPs per generator
 
@@ -69,9 +72,10 @@ class Plan:
                 and 0 < self.epochs <= 100 and 1 <= self.batch_size <= 1024
                 and self.learning_rates and all(0 < lr < 1 for lr in self.learning_rates)
                 and self.betas and all(0 < b <= 10 for b in self.betas)
-                and 1 <= self.rft_samples <= 64 and 10 <= self.eval_problems <= 5_000):
+                and 1 <= self.rft_samples <= 64 and 10 <= self.eval_problems <= 5_000
+                and self.negatives in ("own", "data")):
             raise ValueError("fractions, seeds, epochs, batch, learning rates, betas, RFT "
-                             "samples or evaluation problems out of range")
+                             "samples, evaluation problems or negatives out of range")
 
 
 @dataclass(frozen=True)
@@ -253,6 +257,11 @@ def train_and_score(folder: Path, plan: Plan, r: Run) -> dict:
     row = {"name": r.name, **asdict(r), "examples": examples, "trained_on": len(data)}
     base = folder / "runs" / r.sft_base.name / "model" if r.method != "sft" \
         else DATA_DIR / r.student
+    if r.method in DPO_KINDS and plan.negatives == "own" and base.is_dir():
+        data = own_pairs(base, _rows(folder / f"problems-{r.data}.jsonl", keep),
+                         _rows(folder / f"sft-{r.data}.jsonl", keep), r.method,
+                         plan.rft_samples, r.seed)
+        row["trained_on"] = len(data)
     if not data or not base.is_dir():   # e.g. no labelled wrong trace among a few problems
         return row | {"steps": 0, "accuracy": None,
                       "note": "its SFT model is missing" if data else "no data in the subset"}
@@ -278,6 +287,43 @@ def train_and_score(folder: Path, plan: Plan, r: Run) -> dict:
     if r.method != "sft":
         shutil.rmtree(model, ignore_errors=True)      # only SFT models are bases of others
     return row | {"seconds": round(time.time() - t0, 1)}
+
+
+def own_pairs(model_dir: Path, problems: list[dict], positives: list[dict], kind: str,
+              k: int, seed: int) -> list[dict]:
+    """Preference pairs from the SFT model's own samples, as Setlur et al. build them: k
+    samples of each problem at T = 0.8; each wrong one is rejected, whole (dpo) or cut after
+    its exact first wrong step (step-dpo), against a correct solution of the same problem (the
+    data's or the model's own)."""
+    from synthqa.answers import extract_answer, is_equivalent
+    from synthqa.lab.tasks import exact_label
+    from synthqa.sampling.base import SamplingSpec
+    from synthqa.sampling.hf import HFSampler
+    from synthqa.steps import split_steps
+
+    good: dict[str, list[str]] = {}
+    for row in positives:
+        good.setdefault(row["prompt"], []).append(row["completion"])
+    drawn = HFSampler(model_dir, batch_size=64).complete(
+        [p["prompt"] for p in problems], SamplingSpec(temperature=0.8, max_tokens=80), k, seed)
+    wrong = []
+    for p, samples in zip(problems, drawn):
+        for c in samples:
+            if is_equivalent(extract_answer(c.text)[0], p["answer"]):
+                good.setdefault(p["prompt"], []).append(c.text)
+            else:
+                wrong.append((p["prompt"], c.text))
+    rng, pairs = random.Random(seed), []
+    for prompt, text in wrong:
+        if prompt not in good:
+            continue
+        if kind == "step-dpo":
+            pit = exact_label(prompt.rstrip("\n"), text).get("first_error_step", -1)
+            if pit < 0:
+                continue
+            text = "\n".join(split_steps(text)[0][: pit + 1])
+        pairs.append({"prompt": prompt, "chosen": rng.choice(good[prompt]), "rejected": text})
+    return pairs
 
 
 def problem_subset(folder: Path, plan: Plan, r: Run) -> set[str] | None:

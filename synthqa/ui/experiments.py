@@ -21,16 +21,19 @@ def section(generators: list[str]) -> None:
     st.caption("The papers' fine-tuning experiments on the lab, in one background job: the same "
                "student fine-tuned on the SE model's and on the WC model's traces at matched "
                "sampling compute (three students), and SFT, RFT, DPO and per-step DPO on growing "
-               "subsets of the WC traces, with seeds; each method's learning rate is tuned first "
-               "on validation problems. Scored by greedy accuracy on held-out lab problems.")
+               "subsets of the WC traces, each from the SFT model of its subset (DPO's negatives: "
+               "that model's own wrong samples, per-step DPO's cut after their exact first "
+               "wrong step), with seeds; each method's learning rate is tuned first on "
+               "validation problems. Scored by greedy accuracy on held-out lab problems.")
     d = experiment.Plan()
     ready = {d.se, d.wc} <= set(generators)
     c1, c2, c3 = st.columns(3)
     seeds = c1.number_input("Seeds", 1, 20, d.seeds, key="exp_seeds")
     epochs = c2.number_input("Epochs", 0.5, 100.0, d.epochs, key="exp_epochs",
                              help="passes over each data set")
-    problems = c3.number_input("Held-out problems", 10, 5000, d.eval_problems, key="exp_eval",
-                               help="test problems, and as many validation problems for tuning")
+    problems = c3.number_input("Test problems", 10, 5000, d.eval_problems, key="exp_eval",
+                               help="held-out problems each model is scored on, and as many "
+                                    "validation problems for the tuning")
     plan = experiment.Plan(seeds=int(seeds), epochs=float(epochs), eval_problems=int(problems))
     st.button("Run the experiment", key="exp_start", disabled=not ready, on_click=_start,
               args=(plan,), help=f"{experiment.planned(plan)} models to train" if ready else

@@ -50,8 +50,10 @@ def import_form(formats: list[str]) -> None:
                                          resources.store().count("traces") == 0)
     with st.expander("Import traces", expanded=opened, key="import_open", on_change="rerun"):
         own_result()
-        st.file_uploader("Trace file (JSONL, JSON or Parquet)", key="import_upload",
-                         type=["jsonl", "json", "parquet"])
+        upload = st.file_uploader("Trace file (JSONL, JSON or Parquet)", key="import_upload",
+                                  type=["jsonl", "json", "parquet"])
+        if upload is not None:     # on the server: Import will take it (not before)
+            st.caption(f"Ready to import {plain(upload.name)} ({upload.size:,} bytes).")
         st.text_input("…or a path on the server", key="import_path",
                       placeholder="../shared/data/gsm8k_example_model_solutions.jsonl")
         st.selectbox("Format", formats, key="import_format",

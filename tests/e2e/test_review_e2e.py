@@ -6,7 +6,7 @@ from playwright.sync_api import Page, expect
 
 from synthqa.store import Store
 from tests.e2e.conftest import Server, import_into, wait_for_app_run
-from tests.conftest import shared_file
+from tests.conftest import PATIENCE_MS, shared_file
 
 GRID_ROW_1 = 52  # px from the grid's top edge to the middle of its first data row
 
@@ -38,7 +38,7 @@ def test_shared_filter_url_select_flag_reload(page: Page, gsm8k_server, tmp_path
     wait_for_app_run(page)
     page.get_by_role("button", name="False positive").click()
     wait_for_app_run(page)
-    expect(page.get_by_text("alice: false positive")).to_be_visible()   # the badge is saved state
+    expect(page.get_by_text("alice: false positive")).to_be_visible(timeout=PATIENCE_MS)  # saved
     expect(page.get_by_text("first bad step: alice")).to_be_visible()
 
     page.reload()

@@ -54,7 +54,8 @@ def test_an_upload_and_its_result_stay_while_other_imports_arrive(page: Page, se
     upload = tmp_path / "mine.jsonl"
     upload.write_text(_one_record("mine"))
     page.locator("input[type='file']").set_input_files(upload)
-    expect(page.get_by_text("mine.jsonl").first).to_be_visible(timeout=PATIENCE_MS)
+    # the file is on the server only once the page says so; a click before that finds none
+    expect(page.get_by_text("Ready to import mine.jsonl")).to_be_visible(timeout=PATIENCE_MS)
     page.get_by_role("button", name="Import").click()
     mine = page.get_by_text("Imported mine.jsonl (generic)")
     expect(mine).to_be_visible(timeout=PATIENCE_MS)
