@@ -12,7 +12,7 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "SYNTHQA_VERIFY_WORKERS": ("0", "worker processes for answer checks on large imports (0 = cores)"),
     "SYNTHQA_INBOX_POLL_S": ("3", "how often the dashboard looks into inbox/ (seconds)"),
     "SYNTHQA_CACHE": ("~/.cache/synthqa", "converted models (SmolLM2 from GGUF to safetensors)"),
-    "SYNTHQA_MAX_JOBS": ("1", "local jobs running at once; more wait QUEUED (torch uses every core)"),
+    "SYNTHQA_MAX_JOBS": ("1", "local jobs running at once; more wait QUEUED"),
     "SYNTHQA_JOB_THREADS": ("0", "torch threads of each local job and of the demo (0 = cores - 1 "
                             "shared by SYNTHQA_MAX_JOBS, at least 1; OMP_NUM_THREADS wins)"),
     "SYNTHQA_JOB_GRACE_S": ("10", "seconds a cancelled local job gets to checkpoint before SIGKILL"),
