@@ -123,8 +123,9 @@ def findings(results: pd.DataFrame, plan: Plan) -> list[str]:
                      f"(Bansal et al.: WC data ahead for all three).")
         apart = [r["student"] for _, r in table.iterrows()
                  if r["WC low"] > r["SE high"] or r["SE low"] > r["WC high"]]
-        lines.append("The 95% intervals over seeds do not overlap for "
-                     + (", ".join(apart) if apart else "no student") + ".")
+        lines.append("The 95% intervals over seeds do not overlap for " + ", ".join(apart)
+                     + "." if apart else "The 95% intervals over seeds overlap for every "
+                     "student.")
     for method, g in tuning(results).groupby("method", sort=False):
         tried = sorted(set(g["lr"]))
         best = g.loc[g["validation_accuracy"].idxmax(), "lr"] if g["validation_accuracy"] \
