@@ -188,6 +188,9 @@ def cmd_pairs(args) -> int:
             print(f"wrote {k:,} problems with gold answers to {problems} (for train --method rft)")
     print(f"wrote {n:,} {args.kind} examples to {args.out} (choices in "
           f"{args.out}.manifest.json)")
+    if n == 0 and args.kind not in ("sft", "rft"):
+        print("note: a pair needs an answer-correct solution of the same problem as its wrong "
+              "one (and, per step, a pit); none of the chosen traces has both", file=sys.stderr)
     return EXIT_OK
 
 
