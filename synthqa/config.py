@@ -10,6 +10,8 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "SYNTHQA_HOME": ("./workspace", "workspace folder: the DuckDB store, inbox/ and runs/"),
     "SYNTHQA_MAX_LINE_BYTES": (str(16 * 2**20), "longest JSONL line an import accepts (bytes)"),
     "SYNTHQA_VERIFY_WORKERS": ("0", "worker processes for answer checks on large imports (0 = cores)"),
+    "SYNTHQA_IMPORT_WORKERS": ("0", "worker processes that split and check a file over 16 MB "
+                               "while it is read (0 = cores; 1 = none)"),
     "SYNTHQA_INBOX_POLL_S": ("3", "how often the dashboard looks into inbox/ (seconds)"),
     "SYNTHQA_CACHE": ("~/.cache/synthqa", "converted models (SmolLM2 from GGUF to safetensors)"),
     "SYNTHQA_MAX_JOBS": ("1", "local jobs running at once; more wait QUEUED"),
@@ -32,6 +34,7 @@ class Settings:
     home: Path
     max_line_bytes: int
     verify_workers: int
+    import_workers: int
     inbox_poll_s: float
     cache: Path
     max_jobs: int
@@ -50,6 +53,7 @@ class Settings:
             home=Path(home or _get("SYNTHQA_HOME")).expanduser().resolve(),
             max_line_bytes=int(_get("SYNTHQA_MAX_LINE_BYTES")),
             verify_workers=workers,
+            import_workers=int(_get("SYNTHQA_IMPORT_WORKERS")) or (os.cpu_count() or 1),
             inbox_poll_s=float(_get("SYNTHQA_INBOX_POLL_S")),
             cache=Path(_get("SYNTHQA_CACHE")).expanduser(),
             max_jobs=max_jobs,

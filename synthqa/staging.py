@@ -11,29 +11,32 @@ import contextlib
 import dataclasses
 import hashlib
 import json
+import multiprocessing
 import os
-import re
 import subprocess
 import sys
 import tempfile
-from collections import Counter
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 
-import pandas as pd
-
 from synthqa.adapters import FORMATS, detect_format, reader_for
-from synthqa.answers import VERIFIER, extract_answer, verify_many
 from synthqa.config import Settings
-from synthqa.records import NO_ERROR, RecordError, TraceRecord, meta_json
-from synthqa.schema import TABLE_COLUMNS
-from synthqa.stepcheck import CHECKER, check_trace
-from synthqa.steps import split_steps, splitter_name
+from synthqa.frames import (Part, build_part, estimate_tokens, in_worker, number_records,
+                            stable_id)
+from synthqa.records import NO_ERROR, RecordError, TraceRecord
+from synthqa.steps import split_steps
 from synthqa.workspace import display_name
 
+__all__ = ["ImportResult", "Staged", "stage", "stage_in_worker", "file_sha256", "stable_id",
+           "estimate_tokens"]
 CHUNK_RECORDS = 20_000
+PARALLEL_MIN_BYTES = 16 * 2**20  # smaller files: worker processes cost more than they save
 MAX_ERRORS_KEPT = 200
 
 
@@ -99,102 +102,12 @@ class Staged:
                       "started": started and datetime.fromisoformat(started)})
 
 
-def stable_id(*parts) -> str:
-    return hashlib.sha1("\x1f".join(map(str, parts)).encode()).hexdigest()[:16]
-
-
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         while block := handle.read(1 << 20):
             digest.update(block)
     return digest.hexdigest()
-
-
-def estimate_tokens(text: str) -> int:
-    """Words and punctuation marks: a tokenizer-free estimate, flagged as such in the store."""
-    return len(re.findall(r"\w+|[^\w\s]", text))
-
-
-# -- one chunk of records -> table frames --------------------------------------------------
-class FrameBuilder:
-    """Turns TraceRecords into rows of problems, traces, steps and labels."""
-
-    def __init__(self, import_id: str, settings: Settings):
-        self.import_id, self.settings = import_id, settings
-        self.occurrences: Counter = Counter()
-        self.generators: dict[str, int | None] = {}
-        self.runs: dict[str, dict] = {}
-        self.now = datetime.now(timezone.utc).replace(tzinfo=None)
-
-    def build(self, records: list[TraceRecord]) -> dict[str, pd.DataFrame]:
-        problems, traces, steps, labels = [], [], [], []
-        for rec in records:
-            problem_id = rec.problem_id or stable_id(rec.source, rec.problem.strip())
-            problems.append({"problem_id": problem_id, "source": rec.source, "split": rec.split,
-                             "text": rec.problem, "gold_answer": rec.gold_answer,
-                             "gold_solution": rec.gold_solution, "level": rec.level,
-                             "topic": rec.topic})
-            traces.append(self._trace_row(rec, problem_id, steps, labels))
-        pairs = [(t["answer_raw"], r.gold_answer) for t, r in zip(traces, records)]
-        for trace, (answer, gold), ok in zip(traces, pairs, verify_many(
-                pairs, self.settings.verify_workers)):
-            trace["is_correct"] = ok if answer is not None and gold is not None else None
-        return {"problems": _frame("problems", problems), "traces": _frame("traces", traces),
-                "steps": _frame("steps", steps), "labels": _frame("labels", labels)}
-
-    def _trace_row(self, rec: TraceRecord, problem_id: str, steps: list, labels: list) -> dict:
-        run_id = rec.run or f"{rec.generator}:{rec.source}"
-        self.generators.setdefault(rec.generator, rec.params)
-        self.runs.setdefault(run_id, {"generator": rec.generator, "temperature": rec.temperature})
-        text = rec.solution
-        if rec.steps is not None:
-            step_texts, splitter = rec.steps, "given"
-        else:
-            step_texts, style = split_steps(text)
-            splitter = splitter_name(style)
-        answer, method = (rec.answer, "given") if rec.answer else extract_answer(text)
-        key = (problem_id, rec.generator, run_id, text)
-        sample = rec.sample_index if rec.sample_index is not None else self.occurrences[key]
-        self.occurrences[key] += 1
-        trace_id = stable_id(problem_id, rec.generator, run_id, sample, text)
-        check = check_trace(step_texts, answer)
-        for i, (step, result) in enumerate(zip(step_texts, check.steps)):
-            steps.append({"trace_id": trace_id, "step_index": i, "text": step,
-                          "splitter": splitter, "check_status": result.status,
-                          "check_detail": result.detail, "error_kind": result.error_kind})
-        labels.extend(self._label_rows(rec, trace_id))
-        return {"trace_id": trace_id, "problem_id": problem_id, "generator": rec.generator,
-                "run_id": run_id, "sample_index": sample, "text": text, "answer_raw": answer,
-                "answer_method": method, "verifier": VERIFIER,
-                "source_is_correct": rec.is_correct,
-                "n_tokens": rec.n_tokens if rec.n_tokens is not None else estimate_tokens(text),
-                "tokens_estimated": rec.n_tokens is None, "n_steps": len(step_texts),
-                "first_failed_step": check.first_failed, "error_kind": check.error_kind,
-                "step_checker": CHECKER, "import_id": self.import_id, "meta": meta_json(rec.meta)}
-
-    def _label_rows(self, rec: TraceRecord, trace_id: str) -> Iterator[dict]:
-        def row(step, kind, value, note=None, who=rec.labeller, at=None):
-            return {"label_id": stable_id(trace_id, step, kind, value, who),
-                    "trace_id": trace_id, "step_index": step, "kind": kind, "value": value,
-                    "who": who, "origin": "human", "labelled_at": at or self.now, "note": note}
-
-        for label in rec.labels or []:
-            yield row(label["step"], label["kind"], label["value"], label["note"],
-                      label["labeller"], label["at"])
-
-        if rec.reasoning is not None:
-            yield row(None, "reasoning", rec.reasoning)
-        if rec.first_error_step is not None:
-            value = "none" if rec.first_error_step == NO_ERROR else str(rec.first_error_step)
-            yield row(None, "first_error_step", value, rec.first_error_note)
-        for i, rating in enumerate(rec.step_labels or []):
-            if rating is not None:
-                yield row(i, "step_rating", str(rating))
-
-
-def _frame(table: str, rows: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=TABLE_COLUMNS[table])
 
 
 # -- whole files -----------------------------------------------------------------------------
@@ -264,22 +177,52 @@ def _stage_records(staged: Staged, path: Path, name: str, settings: Settings, st
     result = staged.result
     staged.started = datetime.now(timezone.utc).replace(tzinfo=None)
     staged.import_id = f"{result.sha256[:12]}-{result.fmt}"
-    builder = FrameBuilder(staged.import_id, settings)
     staging.mkdir(parents=True, exist_ok=True)
     staged.folder = tempfile.mkdtemp(prefix="import-", dir=staging)  # in the workspace, not /tmp
-    records = _records(path, name, result.fmt, settings, result)
-    for n, chunk in enumerate(_chunks(records, CHUNK_RECORDS)):
-        for table, frame in builder.build(chunk).items():
-            if not frame.empty:
-                part = Path(staged.folder) / f"{table}-{n:05d}.parquet"
-                frame.to_parquet(part, index=False)
-                staged.parts.setdefault(table, []).append(str(part))
-        result.n_traces += len(chunk)
+    records = number_records(_records(path, name, result.fmt, settings, result))
+    chunks = enumerate(_chunks(records, CHUNK_RECORDS))
+    workers = settings.import_workers if path.stat().st_size >= PARALLEL_MIN_BYTES else 1
+    build = partial(build_part, staged.import_id, settings if workers == 1 else
+                    in_worker(settings), staged.started, Path(staged.folder))
+    for part in _built(chunks, build, workers):
+        _merge(staged, part)
         if progress:
-            progress(len(chunk))
-    staged.generators, staged.runs = builder.generators, builder.runs
+            progress(part.n_traces)
     if result.n_traces == 0 and result.n_errors == 0:
         result.add_error(f"{name}: empty file, nothing to import")
+
+
+def _merge(staged: Staged, part: Part) -> None:
+    """Add a built chunk to the file's import, chunks in file order (first seen wins)."""
+    for table, path in part.paths.items():
+        staged.parts.setdefault(table, []).append(path)
+    for generator, params in part.generators.items():
+        staged.generators.setdefault(generator, params)
+    for run_id, spec in part.runs.items():
+        staged.runs.setdefault(run_id, spec)
+    staged.result.n_traces += part.n_traces
+
+
+def _built(chunks: Iterable[tuple[int, list]], build: Callable[..., Part],
+           workers: int) -> Iterator[Part]:
+    """Build each chunk, here or in `workers` processes, and yield them in file order. This
+    process reads and numbers the records meanwhile; at most two chunks per worker wait."""
+    if workers <= 1:
+        yield from (build(n, chunk) for n, chunk in chunks)
+        return
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
+    try:
+        waiting: deque = deque()
+        for n, chunk in chunks:
+            waiting.append(pool.submit(build, n, chunk))
+            if len(waiting) >= 2 * workers:
+                yield waiting.popleft().result()
+        while waiting:
+            yield waiting.popleft().result()
+    except BrokenProcessPool as exc:
+        raise OSError(f"an import worker process died ({exc}); nothing was imported") from exc
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 # -- the same in a worker process ----------------------------------------------------------------
@@ -288,7 +231,8 @@ def stage_in_worker(files: list[dict], settings: Settings, staging: Path) -> Ite
     process, yielding each as it is done. A file the worker died on gets that as its error;
     the files after it are not yielded (they stay in the inbox for the next look)."""
     request = {"settings": {"max_line_bytes": settings.max_line_bytes,
-                            "verify_workers": settings.verify_workers},
+                            "verify_workers": settings.verify_workers,
+                            "import_workers": settings.import_workers},
                "staging": str(staging), "files": files}
     proc = subprocess.Popen([sys.executable, "-m", "synthqa.staging"], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True)

@@ -118,3 +118,49 @@ def test_step_labels_must_match_the_steps(store, tmp_path):
 def test_unknown_format_is_refused(store):
     with pytest.raises(ValueError, match="unknown format"):
         import_file(store, EXAMPLE, "csv")
+
+
+def _tables(store) -> dict:
+    """Every imported row, in a stable order, without the columns an import stamps."""
+    queries = {"traces": "SELECT * EXCLUDE (import_id) FROM traces ORDER BY trace_id",
+               "steps": "SELECT * FROM steps ORDER BY trace_id, step_index",
+               "problems": "SELECT * FROM problems ORDER BY problem_id",
+               "labels": "SELECT * EXCLUDE (labelled_at) FROM labels ORDER BY label_id",
+               "generators": "SELECT * FROM generators ORDER BY name",
+               "runs": "SELECT run_id, generator, temperature, n_traces, tokens, flops, "
+                       "samples_per_problem FROM runs ORDER BY run_id"}
+    return {table: store.df(sql) for table, sql in queries.items()}
+
+
+def test_worker_processes_import_exactly_what_one_process_does(tmp_path, monkeypatch):
+    """A large file is built in chunks by worker processes; repeated solutions across chunk
+    borders keep their sample indexes, the first parameter count wins, bad lines keep their
+    numbers, and the store ends up the same as after a one-process import."""
+    from synthqa import staging
+    from synthqa.config import Settings
+    from synthqa.store import Store
+    lines = []
+    for i in range(60):
+        record = {**GOOD, "generator": f"g{i % 3}", "params": 10 ** 9 * (i + 1),
+                  "problem": f"What is {i % 7} + 3?", "gold_answer": str(i % 7 + 3),
+                  "solution": f"{i % 7} + 3 = {i % 7 + 3 + i % 2}\nThe answer is {i % 7 + 3}.",
+                  "first_error_step": -1 if i % 5 == 0 else None}
+        lines.append(json.dumps(record).encode())
+    lines[17] = b'{"problem": "no generator"}'
+    path = write_lines(tmp_path / "many.jsonl", lines)
+    monkeypatch.setattr(staging, "CHUNK_RECORDS", 7)
+    outcomes = {}
+    for workers, min_bytes in ((1, 10 ** 12), (2, 0)):
+        monkeypatch.setattr(staging, "PARALLEL_MIN_BYTES", min_bytes)
+        monkeypatch.setenv("SYNTHQA_IMPORT_WORKERS", str(workers))
+        store = Store(tmp_path / f"w{workers}.duckdb")
+        result = import_file(store, path, settings=Settings.from_env(tmp_path))
+        outcomes[workers] = result, _tables(store)
+        store.close()
+    (serial, serial_rows), (parallel, parallel_rows) = outcomes[1], outcomes[2]
+    assert parallel.n_traces == serial.n_traces == 59 and parallel.errors == serial.errors
+    assert "many.jsonl:line 18" in parallel.errors[0]
+    assert serial_rows["traces"].sample_index.max() > 0  # repeats across the chunks of 7
+    assert serial_rows["generators"].params.tolist() == [10 ** 9, 2 * 10 ** 9, 3 * 10 ** 9]
+    for table, frame in serial_rows.items():
+        pd.testing.assert_frame_equal(parallel_rows[table], frame, obj=table)

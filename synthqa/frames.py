@@ -1,0 +1,157 @@
+"""One chunk of records -> the rows of problems, traces, steps and labels the store takes.
+
+This is the CPU-heavy part of an import (splitting, answer extraction and verification, step
+checks). A large import builds its chunks in worker processes (synthqa.staging), so whatever
+depends on the whole file is settled outside a chunk: each record's problem id and sample index
+before (`number_records`, in file order), each generator's first parameter count and each run's
+first temperature after (merged in chunk order).
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from synthqa.answers import VERIFIER, extract_answer, verify_many
+from synthqa.config import Settings
+from synthqa.records import NO_ERROR, TraceRecord, meta_json
+from synthqa.schema import TABLE_COLUMNS
+from synthqa.stepcheck import CHECKER, check_trace
+from synthqa.steps import split_steps, splitter_name
+
+
+def stable_id(*parts) -> str:
+    return hashlib.sha1("\x1f".join(map(str, parts)).encode()).hexdigest()[:16]
+
+
+def estimate_tokens(text: str) -> int:
+    """Words and punctuation marks: a tokenizer-free estimate, flagged as such in the store."""
+    return len(re.findall(r"\w+|[^\w\s]", text))
+
+
+def run_id_of(rec: TraceRecord) -> str:
+    return rec.run or f"{rec.generator}:{rec.source}"
+
+
+def number_records(records: Iterable[TraceRecord]) -> Iterator[TraceRecord]:
+    """Give each record its problem id and, where the file gives none, its sample index: the
+    how-many-th copy of the same solution to the same problem by the same run, in file order."""
+    occurrences: Counter = Counter()  # keyed on a hash: 10M solutions' texts would not fit
+    for rec in records:
+        rec.problem_id = rec.problem_id or stable_id(rec.source, rec.problem.strip())
+        key = hash((rec.problem_id, rec.generator, run_id_of(rec), rec.solution))
+        if rec.sample_index is None:
+            rec.sample_index = occurrences[key]
+        occurrences[key] += 1
+        yield rec
+
+
+@dataclass
+class Part:
+    """What one built chunk left behind: its Parquet files and what the file-wide merge needs."""
+    paths: dict[str, str] = field(default_factory=dict)  # table -> Parquet file
+    generators: dict[str, int | None] = field(default_factory=dict)
+    runs: dict[str, dict] = field(default_factory=dict)
+    n_traces: int = 0
+
+
+def build_part(import_id: str, settings: Settings, now: datetime, folder: Path, n: int,
+               records: list[TraceRecord]) -> Part:
+    """Build chunk `n` of numbered records and write its tables as Parquet under `folder`.
+    A module-level function, so that worker processes can run it."""
+    builder = FrameBuilder(import_id, settings, now)
+    part = Part(n_traces=len(records))
+    for table, frame in builder.build(records).items():
+        if not frame.empty:
+            path = folder / f"{table}-{n:05d}.parquet"
+            frame.to_parquet(path, index=False)
+            part.paths[table] = str(path)
+    part.generators, part.runs = builder.generators, builder.runs
+    return part
+
+
+def in_worker(settings: Settings) -> Settings:
+    """The settings of a chunk built in a worker process: the workers are the parallelism, so
+    answer checks do not start processes of their own."""
+    return replace(settings, verify_workers=1)
+
+
+class FrameBuilder:
+    """Turns numbered TraceRecords into rows of problems, traces, steps and labels."""
+
+    def __init__(self, import_id: str, settings: Settings, now: datetime):
+        self.import_id, self.settings, self.now = import_id, settings, now
+        self.generators: dict[str, int | None] = {}
+        self.runs: dict[str, dict] = {}
+
+    def build(self, records: list[TraceRecord]) -> dict[str, pd.DataFrame]:
+        problems, traces, steps, labels = [], [], [], []
+        for rec in records:
+            problems.append({"problem_id": rec.problem_id, "source": rec.source,
+                             "split": rec.split, "text": rec.problem,
+                             "gold_answer": rec.gold_answer,
+                             "gold_solution": rec.gold_solution, "level": rec.level,
+                             "topic": rec.topic})
+            traces.append(self._trace_row(rec, steps, labels))
+        pairs = [(t["answer_raw"], r.gold_answer) for t, r in zip(traces, records)]
+        for trace, (answer, gold), ok in zip(traces, pairs, verify_many(
+                pairs, self.settings.verify_workers)):
+            trace["is_correct"] = ok if answer is not None and gold is not None else None
+        return {"problems": _frame("problems", problems), "traces": _frame("traces", traces),
+                "steps": _frame("steps", steps), "labels": _frame("labels", labels)}
+
+    def _trace_row(self, rec: TraceRecord, steps: list, labels: list) -> dict:
+        run_id = run_id_of(rec)
+        self.generators.setdefault(rec.generator, rec.params)
+        self.runs.setdefault(run_id, {"generator": rec.generator, "temperature": rec.temperature})
+        text = rec.solution
+        if rec.steps is not None:
+            step_texts, splitter = rec.steps, "given"
+        else:
+            step_texts, style = split_steps(text)
+            splitter = splitter_name(style)
+        answer, method = (rec.answer, "given") if rec.answer else extract_answer(text)
+        trace_id = stable_id(rec.problem_id, rec.generator, run_id, rec.sample_index, text)
+        check = check_trace(step_texts, answer)
+        for i, (step, result) in enumerate(zip(step_texts, check.steps)):
+            steps.append({"trace_id": trace_id, "step_index": i, "text": step,
+                          "splitter": splitter, "check_status": result.status,
+                          "check_detail": result.detail, "error_kind": result.error_kind})
+        labels.extend(self._label_rows(rec, trace_id))
+        return {"trace_id": trace_id, "problem_id": rec.problem_id, "generator": rec.generator,
+                "run_id": run_id, "sample_index": rec.sample_index, "text": text,
+                "answer_raw": answer, "answer_method": method, "verifier": VERIFIER,
+                "source_is_correct": rec.is_correct,
+                "n_tokens": rec.n_tokens if rec.n_tokens is not None else estimate_tokens(text),
+                "tokens_estimated": rec.n_tokens is None, "n_steps": len(step_texts),
+                "first_failed_step": check.first_failed, "error_kind": check.error_kind,
+                "step_checker": CHECKER, "import_id": self.import_id, "meta": meta_json(rec.meta)}
+
+    def _label_rows(self, rec: TraceRecord, trace_id: str) -> Iterator[dict]:
+        def row(step, kind, value, note=None, who=rec.labeller, at=None):
+            return {"label_id": stable_id(trace_id, step, kind, value, who),
+                    "trace_id": trace_id, "step_index": step, "kind": kind, "value": value,
+                    "who": who, "origin": "human", "labelled_at": at or self.now, "note": note}
+
+        for label in rec.labels or []:
+            yield row(label["step"], label["kind"], label["value"], label["note"],
+                      label["labeller"], label["at"])
+
+        if rec.reasoning is not None:
+            yield row(None, "reasoning", rec.reasoning)
+        if rec.first_error_step is not None:
+            value = "none" if rec.first_error_step == NO_ERROR else str(rec.first_error_step)
+            yield row(None, "first_error_step", value, rec.first_error_note)
+        for i, rating in enumerate(rec.step_labels or []):
+            if rating is not None:
+                yield row(i, "step_rating", str(rating))
+
+
+def _frame(table: str, rows: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=TABLE_COLUMNS[table])
