@@ -161,6 +161,8 @@ def _has_operator(expr: str) -> bool:
 
 def find_equations(step: str) -> list[Equation]:
     """Every checkable equation in a step, annotations first, without repeats."""
+    if "=" not in step:  # no rewrite makes one: most narrative steps end here
+        return []
     found: dict[tuple[str, str], Equation] = {}
     for expr, claimed in _ANNOTATION.findall(step):
         expr, claimed = _normalise(expr).strip(), _normalise(claimed).strip()
@@ -213,6 +215,8 @@ def check_trace(steps: list[str], final_answer: str | None = None) -> TraceCheck
     """Check every step; classify each wrong one as static or dynamic."""
     checks = [StepCheck(unchecked=True) if len(step) > MAX_STEP_CHARS
               else StepCheck(find_equations(step)) for step in steps]
+    if all(e.ok for check in checks for e in check.equations):
+        return TraceCheck(checks)  # nothing wrong: no error to classify
     later_numbers: set[Fraction] = _numbers_in(final_answer or "")
     # Walk backwards so `later_numbers` holds what every later step (and the answer) mentions.
     for step, check in zip(reversed(steps), reversed(checks)):
