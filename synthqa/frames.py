@@ -20,6 +20,7 @@ import pandas as pd
 
 from synthqa.answers import VERIFIER, extract_answer, verify_many
 from synthqa.config import Settings
+from synthqa.metrics.complexity import check_features
 from synthqa.records import NO_ERROR, TraceRecord, meta_json
 from synthqa.schema import TABLE_COLUMNS
 from synthqa.stepcheck import CHECKER, check_trace
@@ -91,22 +92,23 @@ class FrameBuilder:
         self.runs: dict[str, dict] = {}
 
     def build(self, records: list[TraceRecord]) -> dict[str, pd.DataFrame]:
-        problems, traces, steps, labels = [], [], [], []
+        problems, traces, steps, labels, features = [], [], [], [], []
         for rec in records:
             problems.append({"problem_id": rec.problem_id, "source": rec.source,
                              "split": rec.split, "text": rec.problem,
                              "gold_answer": rec.gold_answer,
                              "gold_solution": rec.gold_solution, "level": rec.level,
                              "topic": rec.topic})
-            traces.append(self._trace_row(rec, steps, labels))
+            traces.append(self._trace_row(rec, steps, labels, features))
         pairs = [(t["answer_raw"], r.gold_answer) for t, r in zip(traces, records)]
         for trace, (answer, gold), ok in zip(traces, pairs, verify_many(
                 pairs, self.settings.verify_workers)):
             trace["is_correct"] = ok if answer is not None and gold is not None else None
         return {"problems": _frame("problems", problems), "traces": _frame("traces", traces),
-                "steps": _frame("steps", steps), "labels": _frame("labels", labels)}
+                "steps": _frame("steps", steps), "labels": _frame("labels", labels),
+                "trace_features": _frame("trace_features", features)}
 
-    def _trace_row(self, rec: TraceRecord, steps: list, labels: list) -> dict:
+    def _trace_row(self, rec: TraceRecord, steps: list, labels: list, features: list) -> dict:
         run_id = run_id_of(rec)
         self.generators.setdefault(rec.generator, rec.params)
         self.runs.setdefault(run_id, {"generator": rec.generator, "temperature": rec.temperature})
@@ -124,6 +126,7 @@ class FrameBuilder:
                           "splitter": splitter, "check_status": result.status,
                           "check_detail": result.detail, "error_kind": result.error_kind})
         labels.extend(self._label_rows(rec, trace_id))
+        features.append((trace_id, *check_features(check), CHECKER))
         return {"trace_id": trace_id, "problem_id": rec.problem_id, "generator": rec.generator,
                 "run_id": run_id, "sample_index": rec.sample_index, "text": text,
                 "answer_raw": answer, "answer_method": method, "verifier": VERIFIER,

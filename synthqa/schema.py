@@ -123,6 +123,14 @@ MIGRATIONS: list[list[str]] = [
             duplicate_of VARCHAR, contaminated BOOLEAN NOT NULL, checked_at TIMESTAMP,
             PRIMARY KEY (problem_id, test_set))""",
     ],
+    [
+        # Each trace's reasoning signature and arithmetic operations, from the step checker's
+        # equations: written by the import, which finds them anyway, so that the metrics report
+        # reads them instead of checking every step again (synthqa.metrics.complexity).
+        """CREATE TABLE trace_features (
+            trace_id VARCHAR PRIMARY KEY, signature VARCHAR NOT NULL, operations INTEGER NOT NULL,
+            checker VARCHAR NOT NULL)""",
+    ],
 ]
 
 # Columns written by `insert_batch`, in table order; the ingest code builds frames with these.
@@ -137,8 +145,9 @@ TABLE_COLUMNS: dict[str, list[str]] = {
               "error_kind"],
     "labels": ["label_id", "trace_id", "step_index", "kind", "value", "who", "origin", "labelled_at",
                "note"],
+    "trace_features": ["trace_id", "signature", "operations", "checker"],
 }
 
 
 PRIMARY_KEYS = {"problems": "problem_id", "traces": "trace_id", "steps": "trace_id, step_index",
-                "labels": "label_id"}
+                "labels": "label_id", "trace_features": "trace_id"}

@@ -6,6 +6,8 @@ from collections.abc import Callable
 import pandas as pd
 
 from synthqa.answers import VERIFIER, extract_answer, verify_many
+from synthqa.metrics.complexity import check_features
+from synthqa.schema import TABLE_COLUMNS
 from synthqa.stepcheck import CHECKER, check_trace
 from synthqa.store import Store
 
@@ -39,10 +41,11 @@ def recheck_steps(store: Store, everything: bool = False,
     frame = store.checks.to_recheck(None if everything else CHECKER)
     for start in range(0, len(frame), CHUNK):
         chunk = frame.iloc[start: start + CHUNK]
-        traces, steps = [], []
+        traces, steps, features = [], [], []
         for trace_id, texts, answer in zip(chunk.trace_id, chunk.steps, chunk.answer_raw):
             check = check_trace(list(texts), answer if isinstance(answer, str) else None)
             traces.append((trace_id, check.first_failed, check.error_kind, CHECKER))
+            features.append((trace_id, *check_features(check), CHECKER))
             for i, result in enumerate(check.steps):
                 steps.append((trace_id, i, result.status, result.detail, result.error_kind))
         store.checks.update_step_checks(
@@ -50,6 +53,7 @@ def recheck_steps(store: Store, everything: bool = False,
                                           "step_checker"]),
             pd.DataFrame(steps, columns=["trace_id", "step_index", "check_status",
                                          "check_detail", "error_kind"]))
+        store.checks.put_features(pd.DataFrame(features, columns=TABLE_COLUMNS["trace_features"]))
         if progress:
             progress(len(chunk))
     return len(frame)

@@ -75,3 +75,24 @@ def test_the_cache_round_trips_and_knows_when_it_is_stale(filled):
     some = filled.df("SELECT trace_id FROM traces LIMIT 1")["trace_id"].iloc[0]
     filled.add_labels(verdict_labels(some, "bob", "unsure", None))
     assert report.cached(filled)[1]                               # a new label: stale
+
+
+def test_the_import_stores_each_traces_signature_and_the_report_fills_in_missing_ones(filled):
+    """Signatures and operations come from the import's step check; where a store has none
+    (an older workspace, another checker) the report computes them from the steps, keeps
+    them, and the figures are the same."""
+    from synthqa.metrics.complexity import steps_features
+    from synthqa.stepcheck import CHECKER
+    stored = filled.df("SELECT f.trace_id, f.signature, f.operations, f.checker, "
+                       "list(s.text ORDER BY s.step_index) AS steps FROM trace_features f "
+                       "JOIN steps s USING (trace_id) GROUP BY ALL")
+    assert len(stored) == filled.count("traces") and set(stored["checker"]) == {CHECKER}
+    assert [steps_features(list(s)) for s in stored["steps"]] == list(
+        zip(stored["signature"], stored["operations"]))
+    from_import = report.compute(filled)
+    with filled.transaction() as cur:
+        cur.execute("DELETE FROM trace_features")
+    recomputed = report.compute(filled)
+    assert filled.scalar("SELECT count(*) FROM trace_features") == filled.count("traces")
+    for table in ("generators", "curves", "slices"):
+        pd.testing.assert_frame_equal(getattr(recomputed, table), getattr(from_import, table))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from synthqa.metrics.diversity import signature_of
-from synthqa.stepcheck import find_equations
+from synthqa.stepcheck import TraceCheck, check_trace
 
 _OPERATOR = re.compile(r"(?<=[\w).\s])\s*[-+*/×÷^]")  # binary operators, not a leading sign
 
@@ -14,7 +14,14 @@ def arithmetic_operations(expression: str) -> int:
     return len(_OPERATOR.findall(expression.strip()))
 
 
-def solution_features(steps: list[str]) -> tuple[tuple[str, ...], int]:
-    """(reasoning signature, arithmetic operations written) of one solution, in one pass."""
-    equations = [eq for step in steps for eq in find_equations(step)]
-    return signature_of(equations), sum(arithmetic_operations(eq.expr) for eq in equations)
+def check_features(check: TraceCheck) -> tuple[str, int]:
+    """(reasoning signature as one string, arithmetic operations) from a trace's step check:
+    what the import stores in trace_features. Steps too long to check add nothing."""
+    equations = [eq for step in check.steps for eq in step.equations]
+    return ("\x1f".join(signature_of(equations)),
+            sum(arithmetic_operations(eq.expr) for eq in equations))
+
+
+def steps_features(steps: list[str]) -> tuple[str, int]:
+    """The same for stored steps of a trace the import did not give features (older stores)."""
+    return check_features(check_trace(steps))

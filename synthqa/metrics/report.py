@@ -16,13 +16,14 @@ import numpy as np
 import pandas as pd
 
 from synthqa import embeddings
-from synthqa.metrics.complexity import solution_features
+from synthqa.metrics.complexity import steps_features
 from synthqa.metrics.coverage import diversity_at_k, maj_at_k, pass_at_k
 from synthqa.metrics.diversity import (compression_ratio, distinct_ngrams,
                                        mean_pairwise_cosine_distance,
                                        unique_merging_near_duplicates, vendi_score)
 from synthqa.metrics.intrinsic import mle_intrinsic_dimension
 from synthqa.metrics.quality import Stratum, fpr_estimate
+from synthqa.stepcheck import CHECKER
 from synthqa.store import Store
 
 KEY = "report/v2"  # a new version when the tables change: old caches are ignored
@@ -94,7 +95,7 @@ def compute(store: Store, version: str = "", progress: Progress | None = None,
     model = embeddings.embedder(embedder).model
     notes: list[str] = [f"embeddings: {model}"]
     say(0.0, "reading traces")
-    traces = store.summaries.metric_inputs()
+    traces = store.summaries.metric_inputs(CHECKER)
     if traces.empty:
         empty = pd.DataFrame()
         return Report(version, _now(), empty, empty, empty, empty, ["the workspace is empty"])
@@ -114,7 +115,7 @@ def compute(store: Store, version: str = "", progress: Progress | None = None,
 
 def curves_only(store: Store) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(generator and params, curves) without embeddings: what matched compute needs."""
-    traces = store.summaries.metric_inputs()
+    traces = store.summaries.metric_inputs(CHECKER)
     if traces.empty:
         return pd.DataFrame(columns=["generator", "params"]), pd.DataFrame()
     traces = _with_features(store, traces)
@@ -127,19 +128,20 @@ def _now() -> str:
 
 
 def _with_features(store: Store, traces: pd.DataFrame, chunk: int = 50_000) -> pd.DataFrame:
-    """Add reasoning signature (as one string) and arithmetic operations per trace."""
-    parts = []
-    ids = traces["trace_id"].tolist()
-    for start in range(0, len(ids), chunk):
-        steps = store.traces.step_texts(ids[start: start + chunk])
-        features = [solution_features(list(s)) for s in steps["steps"]]
-        parts.append(pd.DataFrame({
-            "trace_id": steps["trace_id"],
-            "signature": ["\x1f".join(sig) for sig, _ in features],
-            "operations": [ops for _, ops in features]}))
-    features = pd.concat(parts) if parts else pd.DataFrame(
-        columns=["trace_id", "signature", "operations"])
-    traces = traces.merge(features, on="trace_id", how="left")
+    """Fill in the reasoning signature and operations of traces the import did not give them
+    (older stores, another step checker), store those, and bucket the step counts."""
+    missing = traces.loc[traces["signature"].isna(), "trace_id"].tolist()
+    for start in range(0, len(missing), chunk):
+        ids = missing[start: start + chunk]
+        steps = store.traces.step_texts(ids)
+        found = dict(zip(steps["trace_id"], (steps_features(list(s)) for s in steps["steps"])))
+        frame = pd.DataFrame([(t, *found.get(t, ("", 0)), CHECKER) for t in ids],
+                             columns=["trace_id", "signature", "operations", "checker"])
+        store.checks.put_features(frame)
+        rows = traces["trace_id"].isin(ids)
+        filled = frame.set_index("trace_id").loc[traces.loc[rows, "trace_id"]]
+        traces.loc[rows, "signature"] = filled["signature"].to_numpy()
+        traces.loc[rows, "operations"] = filled["operations"].to_numpy()
     # A solution without any equation has no signature: it counts as a solution of its own.
     no_eq = traces["signature"].fillna("") == ""
     traces.loc[no_eq, "signature"] = "text:" + traces.loc[no_eq, "trace_id"]

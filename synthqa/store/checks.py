@@ -1,8 +1,10 @@
 """Answer verdicts and step checks: what to re-check and the updates."""
 from __future__ import annotations
 
+import duckdb
 import pandas as pd
 
+from synthqa.schema import TABLE_COLUMNS
 from synthqa.store.part import Part
 
 
@@ -45,3 +47,15 @@ class Checks(Part):
                         "WHERE steps.trace_id = s.trace_id AND steps.step_index = s.step_index")
             cur.unregister("_t")
             cur.unregister("_s")
+
+    def put_features(self, frame: pd.DataFrame) -> bool:
+        """Store traces' signatures and operations (columns of trace_features). False when a
+        concurrent write got in the way: they are computed again next time."""
+        try:
+            with self.transaction() as cur:
+                cur.register("_f", frame[TABLE_COLUMNS["trace_features"]])
+                cur.execute("INSERT OR REPLACE INTO trace_features SELECT * FROM _f")
+                cur.unregister("_f")
+            return True
+        except duckdb.TransactionException:
+            return False

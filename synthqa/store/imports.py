@@ -49,7 +49,7 @@ class Imports(Part):
     def insert_files(self, cur, parts: dict[str, list[Path]]) -> int:
         """Insert staged Parquet parts; rows already present are kept. Returns new traces."""
         before = cur.execute("SELECT count(*) FROM traces").fetchone()[0]
-        for table in ("problems", "traces", "steps", "labels"):
+        for table in ("problems", "traces", "steps", "labels", "trace_features"):
             cols = ", ".join(TABLE_COLUMNS[table])
             for part in parts.get(table, []):
                 cur.execute(f"INSERT OR IGNORE INTO {table} ({cols}) SELECT DISTINCT ON "

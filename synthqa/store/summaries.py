@@ -65,19 +65,23 @@ class Summaries(Part):
                 WHERE t.generator = ? AND (? IS NULL OR p.source = ?)
                 GROUP BY t.problem_id""", [generator, source, source]).fetchall()
 
-    def metric_inputs(self) -> pd.DataFrame:
+    def metric_inputs(self, checker: str) -> pd.DataFrame:
         """One row per trace with what the metrics need: problem, generator, run, verdicts,
-        the latest human reasoning verdict, complexity and the run's FLOPs per sample."""
+        the latest human reasoning verdict, complexity, the run's FLOPs per sample, and the
+        reasoning signature and operations found by this step `checker` (NULL where none yet)."""
         return self.df("""
             SELECT t.trace_id, t.problem_id, t.generator, t.run_id, t.sample_index,
                    t.answer_raw, t.correct, t.suspect, t.error_kind, t.n_steps, t.n_tokens,
                    p.source, p.level, p.topic, g.params,
                    r.flops / nullif(r.n_traces, 0) AS flops_per_sample,
-                   l.verdict AS human_verdict, l.who AS human_labeller
+                   l.verdict AS human_verdict, l.who AS human_labeller,
+                   f.signature, f.operations
             FROM traces_effective t JOIN problems p USING (problem_id)
             LEFT JOIN generators g ON g.name = t.generator
             LEFT JOIN runs r ON r.run_id = t.run_id
-            LEFT JOIN trace_verdicts l ON l.trace_id = t.trace_id""")
+            LEFT JOIN trace_verdicts l ON l.trace_id = t.trace_id
+            LEFT JOIN trace_features f ON f.trace_id = t.trace_id AND f.checker = ?""",
+            [checker])
 
     def answer_outcomes(self, generators: Sequence[str]) -> pd.DataFrame:
         """Per trace of these generators: problem, final answer, whether it is right."""
