@@ -23,9 +23,12 @@ from bench.gen_traces import make_parser as gen_parser, main as generate
 from synthqa.config import Settings
 from synthqa.ingest import import_file
 from synthqa.store import Store
+from synthqa.workspace import Workspace
 
 
 def main(args) -> None:
+    if args.keep and len(args.workers) > 1:
+        raise SystemExit("--keep imports once: give one --workers value")
     with tempfile.TemporaryDirectory(prefix="synthqa-bench-") as tmp:
         data = Path(tmp) / "traces.jsonl"
         generate(gen_parser().parse_args([str(data), "--n", str(args.n),
@@ -45,9 +48,9 @@ def main(args) -> None:
 
         for workers in args.workers:
             os.environ["SYNTHQA_IMPORT_WORKERS"] = str(workers)
-            folder = Path(tmp) / f"workers-{workers}"  # each store with its own search index
-            folder.mkdir()
-            store = Store(folder / "synthqa.duckdb")
+            # each store in a folder of its own, with its own search index
+            folder = Path(args.keep) if args.keep else Path(tmp) / f"workers-{workers}"
+            store = Workspace(folder).init().open_store()
             start = time.perf_counter()
             result = import_file(store, data, settings=Settings.from_env(tmp))
             ours_s = time.perf_counter() - start
@@ -57,7 +60,8 @@ def main(args) -> None:
             label = f"synthqa import, SYNTHQA_IMPORT_WORKERS={workers}"
             print(f"{label}: {ours_s:8.1f} s {args.n / ours_s:10,.0f} traces/s "
                   f"({steps:,} steps checked), {ours_s / duck_s:.1f}x the time of read_json")
-            shutil.rmtree(folder)
+            if not args.keep:
+                shutil.rmtree(folder)
         print(f"duckdb read_json : {duck_s:8.1f} s {args.n / duck_s:10,.0f} traces/s")
         print(f"peak RSS: this process {_peak_mb(resource.RUSAGE_SELF):,.0f} MB, its largest "
               f"worker {_peak_mb(resource.RUSAGE_CHILDREN):,.0f} MB")
@@ -73,6 +77,8 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--extra-steps", type=int, default=0,
                         help="narrative steps per trace besides the 3 computing ones")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 0])
+    parser.add_argument("--keep", metavar="WORKSPACE",
+                        help="import into this new workspace and keep it (one --workers value)")
     return parser
 
 
