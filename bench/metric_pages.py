@@ -14,12 +14,10 @@ import time
 from bench.page_queries import make_parser, open_built, timed
 from synthqa import embeddings
 from synthqa.metrics import report
-from synthqa.stepcheck import CHECKER
 
 
 def embed_map_candidates(store) -> int:
-    traces = store.summaries.metric_inputs(CHECKER)
-    ids = report._map_candidates(traces)
+    ids = report._map_candidates(store.summaries.trace_generators())
     have = set(store.embeddings.of(embeddings.MODEL, ids)["trace_id"])
     todo = [t for t in ids if t not in have]
     texts = store.traces.texts(todo)

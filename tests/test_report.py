@@ -1,4 +1,6 @@
 """The metrics report on a hand-built workspace whose every number is known."""
+import json
+
 import pandas as pd
 import pytest
 
@@ -96,3 +98,43 @@ def test_the_import_stores_each_traces_signature_and_the_report_fills_in_missing
     assert filled.scalar("SELECT count(*) FROM trace_features") == filled.count("traces")
     for table in ("generators", "curves", "slices"):
         pd.testing.assert_frame_equal(getattr(recomputed, table), getattr(from_import, table))
+
+
+def _as_cached(rep) -> dict:
+    """What the pages read: the tables after the cache's JSON round trip."""
+    back = report.Report.from_json(rep.to_json())
+    return {t: getattr(back, t) for t in ("generators", "curves", "slices")}
+
+
+def test_after_an_import_only_the_changed_generators_are_computed_again(filled, tmp_path,
+                                                                        monkeypatch):
+    """The incremental report equals a whole recomputation: a new generator's traces and a
+    reviewer's verdict on a WC trace change only those generators' rows; SE's are kept."""
+    from synthqa.ingest import import_file
+    first = report.recompute(filled, embed=False)
+    new = tmp_path / "new.jsonl"
+    new.write_text("".join(json.dumps({
+        "problem": f"Problem {p}", "problem_id": p, "gold_answer": gold, "generator": "mid",
+        "params": 2_000_000_000, "run": "mid:t1", "source": "toy", "level": "2",
+        "solution": f"We compute {gold} + 0 = <<{gold}+0={gold}>>{gold}.\n#### {gold}",
+        "n_tokens": 10}) + "\n" for p, gold in (("P1", "26"), ("P2", "10"), ("P3", "7"))))
+    assert import_file(filled, new).n_traces_new == 3
+    wc = filled.scalar("SELECT min(trace_id) FROM traces_effective WHERE generator = 'wc' "
+                       "AND correct")
+    filled.add_labels(verdict_labels(wc, "alice", "false_positive", 0))
+    read = []
+    real = filled.summaries.metric_inputs
+    monkeypatch.setattr(filled.summaries, "metric_inputs", lambda checker, generators=None,
+                        trace_ids=None: read.append(generators) or real(checker, generators,
+                                                                          trace_ids))
+    incremental = report.compute(filled, "v2", previous=first)
+    assert read[0] == ["mid", "wc"]                 # SE's traces were not read again
+    assert set(incremental.versions) == {"mid", "se", "wc"}
+    assert incremental.versions["se"] == first.versions["se"]
+    whole = report.compute(filled, "v2")
+    for table, frame in _as_cached(whole).items():
+        pd.testing.assert_frame_equal(_as_cached(incremental)[table], frame, obj=table)
+    assert sorted(incremental.notes) == sorted(whole.notes)
+    reads = len(read)
+    unchanged = report.compute(filled, "v3", previous=incremental)
+    assert unchanged.versions == incremental.versions and len(read) == reads  # nothing read

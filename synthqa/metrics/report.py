@@ -8,8 +8,9 @@ Definitions: ../shared/papers.md sections 2 and 3.
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from io import StringIO
 
 import numpy as np
@@ -22,6 +23,7 @@ from synthqa.metrics.diversity import (compression_ratio, distinct_ngrams,
                                        mean_pairwise_cosine_distance,
                                        unique_merging_near_duplicates, vendi_score)
 from synthqa.metrics.intrinsic import mle_intrinsic_dimension
+from synthqa.metrics.matching import default_pair, matched  # noqa: F401 (the pages' names)
 from synthqa.metrics.quality import Stratum, fpr_estimate
 from synthqa.stepcheck import CHECKER
 from synthqa.store import Store
@@ -49,11 +51,13 @@ class Report:
     curves: pd.DataFrame       # generator, k, flops, coverage, maj, diversity, fpr (+ CI)
     slices: pd.DataFrame       # slice, value, generator, metrics
     map: pd.DataFrame          # trace_id, generator, correct, verdict, problem, pca/tsne x y
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # "GENERATOR: ..." for one generator's
+    model: str = ""            # the embedding model of its diversity figures
+    versions: dict[str, str] = field(default_factory=dict)  # generator -> its inputs' version
 
     def to_json(self) -> str:
         return json.dumps({"inputs_version": self.inputs_version, "computed_at": self.computed_at,
-                           "notes": self.notes,
+                           "notes": self.notes, "model": self.model, "versions": self.versions,
                            **{t: getattr(self, t).to_json(orient="split", index=False)
                               for t in TABLES}})
 
@@ -61,7 +65,12 @@ class Report:
     def from_json(cls, text: str) -> "Report":
         raw = json.loads(text)
         tables = {t: pd.read_json(StringIO(raw[t]), orient="split") for t in TABLES}
-        return cls(raw["inputs_version"], raw["computed_at"], notes=raw["notes"], **tables)
+        return cls(raw["inputs_version"], raw["computed_at"], notes=raw["notes"],
+                   model=raw.get("model", ""), versions=raw.get("versions", {}), **tables)
+
+    def rows_of(self, table: str, generators: set[str]) -> pd.DataFrame:
+        frame = getattr(self, table)
+        return frame[frame["generator"].isin(generators)] if "generator" in frame else frame
 
 
 # -- cache ----------------------------------------------------------------------------------
@@ -81,8 +90,9 @@ def recompute(store: Store, progress: Progress | None = None, embed: bool = True
         embeddings.embed_missing(store, lambda done, total: say(
             0.8 * done / total, f"embedding solutions: {done:,} / {total:,}"), key=embedder)
     version = store.cache.inputs_version()
+    previous, _ = cached(store)
     report = compute(store, version, lambda f, m: say(0.8 + 0.2 * f, m) if embed else say(f, m),
-                     embedder)
+                     embedder, previous)
     store.cache.put(KEY, report.to_json(), version)
     say(1.0, "done")
     return report
@@ -90,15 +100,24 @@ def recompute(store: Store, progress: Progress | None = None, embed: bool = True
 
 # -- computing ------------------------------------------------------------------------------
 def compute(store: Store, version: str = "", progress: Progress | None = None,
-            embedder: str = embeddings.DEFAULT) -> Report:
+            embedder: str = embeddings.DEFAULT, previous: Report | None = None) -> Report:
+    """The report; with a `previous` one (the cache), only the generators whose inputs changed
+    since are computed again (traces, verdicts, labels, embeddings, FLOPs: each generator's
+    figures depend on its own traces only), and the others' rows are kept. The map, which
+    samples every generator, is drawn again whenever anything changed."""
     say = progress or (lambda fraction, message: None)
     model = embeddings.embedder(embedder).model
-    notes: list[str] = [f"embeddings: {model}"]
     say(0.0, "reading traces")
-    traces = store.summaries.metric_inputs(CHECKER)
-    if traces.empty:
+    versions = store.summaries.generator_versions(model, CHECKER)
+    if not versions:
         empty = pd.DataFrame()
         return Report(version, _now(), empty, empty, empty, empty, ["the workspace is empty"])
+    kept = _unchanged(previous, versions, model)
+    if previous is not None and len(kept) == len(versions):
+        return replace(previous, inputs_version=version, computed_at=_now())
+    notes = [f"embeddings: {model}"] + [n for n in (previous.notes if kept else [])
+                                        if n.split(": ", 1)[0] in kept]
+    traces = store.summaries.metric_inputs(CHECKER, [g for g in versions if g not in kept])
     say(0.1, "reasoning signatures and operations")
     traces = _with_features(store, traces)
     say(0.3, "embedding dispersion per problem")
@@ -108,9 +127,37 @@ def compute(store: Store, version: str = "", progress: Progress | None = None,
     say(0.7, "slices")
     generators = _generator_table(store, traces, dispersion, vectors)
     slices = _slices(traces, dispersion)
+    if kept:
+        generators, curves, slices = (
+            _merged(previous.rows_of(name, kept), new, keys) for name, new, keys in (
+                ("generators", generators, ["generator"]), ("curves", curves, ["generator", "k"]),
+                ("slices", slices, ["slice", "value", "generator"])))
     say(0.85, "solution map")
-    solution_map = _solution_map(store, traces, model)
-    return Report(version, _now(), generators, curves, slices, solution_map, notes)
+    solution_map = _solution_map(store, model)
+    return Report(version, _now(), generators, curves, slices, solution_map, notes, model,
+                  versions)
+
+
+def _unchanged(previous: Report | None, versions: dict[str, str], model: str) -> set[str]:
+    """Generators whose rows in `previous` still hold: same inputs, same embedding model."""
+    if previous is None or previous.model != model:
+        return set()
+    return {g for g, v in versions.items() if previous.versions.get(g) == v}
+
+
+_SLICE_ORDER = {"source": 0, "run": 1, "level": 2, "topic": 3, "steps bucket": 4}
+
+
+def _merged(kept: pd.DataFrame, new: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Kept and new rows in the order a whole computation gives them."""
+    parts = [f for f in (kept, new) if not f.empty]
+    if not parts:
+        return new
+    frame = pd.concat(parts, ignore_index=True)
+    order = frame[keys].copy()
+    if "slice" in order:
+        order["slice"] = order["slice"].map(_SLICE_ORDER)
+    return frame.loc[order.sort_values(keys, kind="stable").index].reset_index(drop=True)
 
 
 def curves_only(store: Store) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -181,9 +228,9 @@ def _dispersion(store: Store, traces: pd.DataFrame, notes: list[str], model: str
     chosen = pd.concat(picked) if picked else correct.iloc[:0]
     frame = store.embeddings.of(model, chosen["trace_id"].tolist())
     vectors = dict(zip(frame["trace_id"], embeddings.matrix(frame)))
-    if len(vectors) < len(chosen):
-        notes.append(f"{len(chosen) - len(vectors):,} correct solutions have no embedding yet: "
-                     "recompute to embed them")
+    missing = chosen[~chosen["trace_id"].isin(vectors.keys())].groupby("generator").size()
+    notes.extend(f"{gen}: {n:,} correct solutions have no embedding yet: recompute to embed "
+                 "them" for gen, n in missing.items())
     rows = []
     for (gen, problem), group in chosen.groupby(["generator", "problem_id"]):
         group = group[group["trace_id"].isin(vectors.keys())]
@@ -236,8 +283,8 @@ def _rate(fpr) -> float:
 
 def _curves(traces: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
     rows = []
-    rng = np.random.default_rng(SEED)
     for gen, group in traces.groupby("generator"):
+        rng = np.random.default_rng([SEED, zlib.crc32(gen.encode())])  # its own: see compute
         per_problem = group.groupby("problem_id")
         n = per_problem.size()
         c = per_problem["correct"].sum()
@@ -338,14 +385,16 @@ def _slices(traces: pd.DataFrame, dispersion: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _solution_map(store: Store, traces: pd.DataFrame, model: str) -> pd.DataFrame:
+def _solution_map(store: Store, model: str) -> pd.DataFrame:
     """Up to MAP_POINTS embedded solutions (an equal share per generator), projected to 2-D with
     PCA and t-SNE (cosine), with what the map colours by and what opens on a click."""
     from sklearn.decomposition import PCA
     from sklearn.manifold import TSNE
 
-    embedded = store.embeddings.of(model, None if len(traces) <= MAP_POINTS else
-                                   _map_candidates(traces))
+    ids = store.summaries.trace_generators()
+    candidates = None if len(ids) <= MAP_POINTS else _map_candidates(ids)
+    embedded = store.embeddings.of(model, candidates)
+    traces = store.summaries.metric_inputs(CHECKER, trace_ids=embedded["trace_id"].tolist())
     embedded = embedded.merge(traces, on="trace_id").sort_values("trace_id")
     if len(embedded) < 3:
         return pd.DataFrame()
@@ -374,63 +423,3 @@ def _map_candidates(traces: pd.DataFrame) -> list[str]:
 
 def _sample_rows(frame: pd.DataFrame, limit: int) -> pd.DataFrame:
     return frame if len(frame) <= limit else frame.sample(limit, random_state=SEED)
-
-
-# -- SE vs WC -------------------------------------------------------------------------------
-def matched(curves: pd.DataFrame, se: str, wc: str) -> pd.DataFrame:
-    """For each SE sample count k, the WC sample count at the same sampling compute,
-    k_WC = round(k_SE · FLOPs per SE sample / FLOPs per WC sample) (Bansal et al.: S_WC =
-    (P_SE/P_WC)·S_SE, with the real token counts), and the differences the paper reports:
-    coverage and diversity relative (%), FPR in points. WC values are NaN where it has too
-    few samples per problem."""
-    a, b = curves[curves["generator"] == se], curves[curves["generator"] == wc]
-    if a.empty or b.empty:
-        return pd.DataFrame()
-    per_sample = {g: float(c["flops"].iloc[0] / c["k"].iloc[0]) for g, c in ((se, a), (wc, b))}
-    rows = []
-    for s in a.itertuples():
-        k_wc = max(1, round(s.k * per_sample[se] / per_sample[wc])) \
-            if per_sample[wc] > 0 else None
-        w = b[b["k"] == k_wc]
-        w = w.iloc[0] if len(w) else None
-        row = {"SE k": s.k, "WC k": k_wc, "FLOPs": float(s.flops),
-               "coverage SE": s.coverage, "coverage WC": _get(w, "coverage"),
-               "diversity SE": s.diversity, "diversity WC": _get(w, "diversity"),
-               "FPR SE": s.fpr, "FPR WC": _get(w, "fpr")}
-        row["coverage Δ%"] = _relative(row["coverage WC"], s.coverage)
-        row["diversity Δ%"] = _relative(row["diversity WC"], s.diversity)
-        row["FPR Δ points"] = (100 * (row["FPR WC"] - s.fpr)
-                               if row["FPR WC"] is not None and s.fpr is not None
-                               and not pd.isna(row["FPR WC"]) and not pd.isna(s.fpr)
-                               else np.nan)
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def _get(row, column):
-    return np.nan if row is None else row[column]
-
-
-def _relative(new, old) -> float:
-    if new is None or old is None or pd.isna(new) or pd.isna(old) or old == 0:
-        return np.nan
-    return 100.0 * (new - old) / old
-
-
-def default_pair(generators: pd.DataFrame, shared: pd.DataFrame | None = None
-                 ) -> tuple[str, str] | None:
-    """(SE, WC): of the pairs with known, different parameter counts, the one sharing the most
-    problems (`shared`: a, b, problems), SE the larger; without `shared`, the largest and the
-    smallest generator."""
-    known = generators.dropna(subset=["params"]).sort_values("params")
-    params = dict(zip(known["generator"], known["params"]))
-    if shared is not None and not shared.empty:
-        pairs = shared[shared["a"].isin(params) & shared["b"].isin(params)]
-        pairs = pairs[[params[a] != params[b] for a, b in zip(pairs["a"], pairs["b"])]]
-        if not pairs.empty:
-            best = pairs.sort_values(["problems", "a", "b"], ascending=[False, True, True])
-            a, b = best["a"].iloc[0], best["b"].iloc[0]
-            return (a, b) if params[a] > params[b] else (b, a)
-    if len(known) < 2 or known["params"].iloc[0] == known["params"].iloc[-1]:
-        return None
-    return known["generator"].iloc[-1], known["generator"].iloc[0]

@@ -65,11 +65,20 @@ class Summaries(Part):
                 WHERE t.generator = ? AND (? IS NULL OR p.source = ?)
                 GROUP BY t.problem_id""", [generator, source, source]).fetchall()
 
-    def metric_inputs(self, checker: str) -> pd.DataFrame:
-        """One row per trace with what the metrics need: problem, generator, run, verdicts,
-        the latest human reasoning verdict, complexity, the run's FLOPs per sample, and the
-        reasoning signature and operations found by this step `checker` (NULL where none yet)."""
-        return self.df("""
+    def metric_inputs(self, checker: str, generators: Sequence[str] | None = None,
+                      trace_ids: Sequence[str] | None = None) -> pd.DataFrame:
+        """One row per trace (of these generators, or these traces) with what the metrics
+        need: problem, generator, run, verdicts, the latest human reasoning verdict,
+        complexity, the run's FLOPs per sample, and the reasoning signature and operations
+        found by this step `checker` (NULL where none yet)."""
+        where, params = [], [checker]
+        if generators is not None:
+            where.append("list_contains(?, t.generator)")
+            params.append(list(generators))
+        if trace_ids is not None:
+            where.append("t.trace_id IN (SELECT unnest(?))")
+            params.append(list(trace_ids))
+        return self.df(f"""
             SELECT t.trace_id, t.problem_id, t.generator, t.run_id, t.sample_index,
                    t.answer_raw, t.correct, t.suspect, t.error_kind, t.n_steps, t.n_tokens,
                    p.source, p.level, p.topic, g.params,
@@ -80,8 +89,34 @@ class Summaries(Part):
             LEFT JOIN generators g ON g.name = t.generator
             LEFT JOIN runs r ON r.run_id = t.run_id
             LEFT JOIN trace_verdicts l ON l.trace_id = t.trace_id
-            LEFT JOIN trace_features f ON f.trace_id = t.trace_id AND f.checker = ?""",
-            [checker])
+            LEFT JOIN trace_features f ON f.trace_id = t.trace_id AND f.checker = ?
+            {"WHERE " + " AND ".join(where) if where else ""}""", params)
+
+    def generator_versions(self, model: str, checker: str) -> dict[str, str]:
+        """Per generator, a version of everything its metrics read: its traces and their
+        verdicts, answers, step checks and tokens, its reviewers' verdicts, its solutions
+        embedded by `model`, its runs' FLOPs (and the step `checker`). One pass over the
+        traces; equal versions mean equal figures."""
+        rows = self.df("""
+            WITH t AS (SELECT generator, count(*) AS n,
+                              sum(hash(trace_id, correct, suspect, error_kind, answer_raw,
+                                       n_tokens, n_steps, run_id)) AS h
+                       FROM traces_effective GROUP BY generator),
+                 v AS (SELECT t.generator, count(*) AS n, sum(hash(l.trace_id, l.verdict, l.who))
+                              AS h FROM trace_verdicts l JOIN traces t USING (trace_id)
+                       GROUP BY t.generator),
+                 e AS (SELECT t.generator, count(*) AS n FROM embeddings e
+                       JOIN traces t USING (trace_id) WHERE e.model = ? GROUP BY t.generator),
+                 r AS (SELECT generator, sum(flops) AS flops FROM runs GROUP BY generator)
+            SELECT t.generator, concat_ws('/', ?, t.n, t.h, coalesce(v.n, 0), coalesce(v.h, 0),
+                                          coalesce(e.n, 0), coalesce(r.flops, 0)) AS version
+            FROM t LEFT JOIN v USING (generator) LEFT JOIN e USING (generator)
+            LEFT JOIN r USING (generator) ORDER BY t.generator""", [model, checker])
+        return dict(zip(rows["generator"], rows["version"]))
+
+    def trace_generators(self) -> pd.DataFrame:
+        """(trace_id, generator) of every trace."""
+        return self.df("SELECT trace_id, generator FROM traces")
 
     def answer_outcomes(self, generators: Sequence[str]) -> pd.DataFrame:
         """Per trace of these generators: problem, final answer, whether it is right."""

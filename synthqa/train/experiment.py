@@ -55,8 +55,10 @@ class Plan:
     seeds: int = 3
     epochs: float = 3.0
     batch_size: int = 16
-    learning_rates: tuple[float, ...] = (1e-5, 3e-5, 1e-4)   # tried for each method
-    betas: tuple[float, ...] = (0.1,)     # DPO's (Setlur et al. 0.1); more are tried if given
+    # Tried for each method. A first run's DPO kinds chose 1e-5, the smallest then tried: the
+    # grid now goes lower (docs/benchmarks.md, "The fine-tuning experiments").
+    learning_rates: tuple[float, ...] = (3e-6, 1e-5, 3e-5, 1e-4)
+    betas: tuple[float, ...] = (0.1, 0.03, 0.3)   # DPO's: Setlur et al.'s 0.1 first, then around
     rft_samples: int = 4         # own samples per problem (RFT's, and DPO's own negatives)
     negatives: str = "own"       # DPO kinds: the SFT model's own wrong samples (Setlur et al.)
                                  # or "data": the sweep generator's wrong traces
