@@ -2,8 +2,9 @@
 
 This is the CPU-heavy half of an import. The CLI runs it in its own process; the dashboard runs
 it in a worker process (`python -m synthqa.staging`, JSON over pipes), so that no record can hold
-the server's GIL while pages are served. The store then takes the parts in one transaction
-(synthqa.ingest.commit).
+the server's GIL while pages are served. Either way a file over 16 MB is read here and built
+in chunks by one worker process per core (synthqa.frames). The store then takes the parts in
+one transaction (synthqa.ingest.commit).
 """
 from __future__ import annotations
 
