@@ -25,6 +25,7 @@ from synthqa.metrics.diversity import (compression_ratio, distinct_ngrams,
 from synthqa.metrics.intrinsic import mle_intrinsic_dimension
 from synthqa.metrics.matching import default_pair, matched  # noqa: F401 (the pages' names)
 from synthqa.metrics.quality import Stratum, fpr_estimate
+from synthqa.schema import TABLE_COLUMNS
 from synthqa.stepcheck import CHECKER
 from synthqa.store import Store
 
@@ -183,7 +184,7 @@ def _with_features(store: Store, traces: pd.DataFrame, chunk: int = 50_000) -> p
         steps = store.traces.step_texts(ids)
         found = dict(zip(steps["trace_id"], (steps_features(list(s)) for s in steps["steps"])))
         frame = pd.DataFrame([(t, *found.get(t, ("", 0)), CHECKER) for t in ids],
-                             columns=["trace_id", "signature", "operations", "checker"])
+                             columns=TABLE_COLUMNS["trace_features"])
         store.checks.put_features(frame)
         rows = traces["trace_id"].isin(ids)
         filled = frame.set_index("trace_id").loc[traces.loc[rows, "trace_id"]]
