@@ -10,6 +10,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from synthqa.adapters import FORMATS
+from synthqa.cli_cluster import add_parser as add_cluster_parser
 from synthqa.cli_experiment import add_parser as add_experiment_parser
 from synthqa.cli_judge import add_parser as add_judge_parsers
 from synthqa.cli_problems import add_parser as add_problem_parsers
@@ -405,6 +406,7 @@ def make_parser() -> argparse.ArgumentParser:
     com.set_defaults(fn=cmd_compare)
     add_problem_parsers(sub, _workspace)
     add_experiment_parser(sub, _workspace)
+    add_cluster_parser(sub, _workspace)
     sub.add_parser("index", help="rebuild the full-text search index of the traces (after a "
                    "crash between an import and its indexing, or for an older workspace)"
                    ).set_defaults(fn=cmd_index)

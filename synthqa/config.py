@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,8 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "SYNTHQA_JOB_GRACE_S": ("10", "seconds a cancelled local job gets to checkpoint before SIGKILL"),
     "SYNTHQA_JOB_BACKEND": ("local", "where new jobs run: local, or ray (a Ray cluster's Jobs API)"),
     "SYNTHQA_RAY_ADDRESS": ("http://127.0.0.1:8265", "the Ray dashboard address (Jobs REST API)"),
+    "SYNTHQA_RAY_PYTHON": ("", "the interpreter Ray Data jobs run on the cluster, with SynthQA's "
+                           "requirements and ray[data] (empty = this one)"),
     "SYNTHQA_IMPORT_ROOT": ("", "if set, a path typed on the Workspace page must lie below it"),
     "SYNTHQA_MAX_IMPORT_BYTES": (str(4 * 2**30), "largest file a path import accepts (bytes)"),
 }
@@ -42,6 +45,7 @@ class Settings:
     job_grace_s: float
     job_backend: str
     ray_address: str
+    ray_python: str
     import_root: Path | None
     max_import_bytes: int
 
@@ -62,6 +66,7 @@ class Settings:
             job_grace_s=float(_get("SYNTHQA_JOB_GRACE_S")),
             job_backend=_get("SYNTHQA_JOB_BACKEND"),
             ray_address=_get("SYNTHQA_RAY_ADDRESS").rstrip("/"),
+            ray_python=_get("SYNTHQA_RAY_PYTHON") or sys.executable,
             import_root=Path(_get("SYNTHQA_IMPORT_ROOT")).expanduser().resolve()
             if _get("SYNTHQA_IMPORT_ROOT") else None,
             max_import_bytes=int(_get("SYNTHQA_MAX_IMPORT_BYTES")),

@@ -87,14 +87,18 @@ def _index(store: Store, import_id: str) -> None:
 
 ROLLOUTS = "rollouts"  # inbox shards of a rollout run (synthqa.rollout_job), not traces
 JUDGEMENTS = "judgements"  # inbox shards of a judge run (synthqa.judges.job)
+EMBEDDINGS, VERDICTS = "embeddings", "verdicts"  # of a cluster run (synthqa.cluster_job)
+SHARDS = (ROLLOUTS, JUDGEMENTS, EMBEDDINGS, VERDICTS)
 
 
 def _shard_inserter(store: Store, fmt: str):
-    return {ROLLOUTS: store.values.insert_shard, JUDGEMENTS: store.judges.insert_shard}[fmt]
+    return {ROLLOUTS: store.values.insert_shard, JUDGEMENTS: store.judges.insert_shard,
+            EMBEDDINGS: store.embeddings.insert_shard, VERDICTS: store.checks.insert_shard}[fmt]
 
 
 def import_shard(store: Store, path: Path, fmt: str = ROLLOUTS) -> ImportResult:
-    """One result shard of a job (rollouts or judgements), in one transaction, once."""
+    """One result shard of a job (rollouts, judgements, embeddings, verdicts), in one
+    transaction, once."""
     result = ImportResult(path=str(path), fmt=fmt, sha256=file_sha256(path))
     if store.imports.done(result.sha256, fmt):
         result.skipped = True
@@ -125,7 +129,7 @@ def ingest_inbox(store: Store, workspace: Workspace, settings: Settings | None =
         results, to_stage = [], []
         for inbox_file in workspace.pending():
             fmt = inbox_format(inbox_file)
-            if fmt in (ROLLOUTS, JUDGEMENTS):
+            if fmt in SHARDS:
                 results.append(_finish(workspace, inbox_file, _shard_or_error(store, inbox_file,
                                                                               fmt)))
             else:

@@ -19,20 +19,29 @@ def reverify(store: Store, everything: bool = False, workers: int = 1,
     """Re-extract (unless the producer gave the answer) and re-verify; returns traces checked."""
     frame = store.checks.to_verify(None if everything else VERIFIER)
     for start in range(0, len(frame), CHUNK):
-        chunk = frame.iloc[start: start + CHUNK].copy()
-        extracted = [(a, m) if m == "given" else extract_answer(t)
-                     for a, m, t in zip(chunk.answer_raw, chunk.answer_method, chunk.text)]
-        chunk["answer_raw"] = [a for a, _ in extracted]
-        chunk["answer_method"] = [m for _, m in extracted]
-        golds = [None if g is None or g != g else g for g in chunk.gold_answer]  # NaN -> None
-        verdicts = verify_many(list(zip(chunk.answer_raw, golds)), workers)
-        chunk["is_correct"] = [ok if a is not None and g is not None else None
-                               for ok, a, g in zip(verdicts, chunk.answer_raw, golds)]
-        chunk["verifier"] = VERIFIER
+        chunk = verify_frame(frame.iloc[start: start + CHUNK], workers)
         store.checks.update_verdicts(chunk)
         if progress:
             progress(len(chunk))
     return len(frame)
+
+
+def verify_frame(frame: pd.DataFrame, workers: int = 1) -> pd.DataFrame:
+    """Verdicts of traces (trace_id, answer_raw, answer_method, text, gold_answer): the
+    answer re-extracted unless the producer gave it, checked against the gold answer. The
+    same function runs here and on a Ray cluster (synthqa.cluster_job)."""
+    chunk = frame[["trace_id", "answer_raw", "answer_method", "text", "gold_answer"]].copy()
+    extracted = [(a, m) if m == "given" else extract_answer(t)
+                 for a, m, t in zip(chunk.answer_raw, chunk.answer_method, chunk.text)]
+    chunk["answer_raw"] = [a for a, _ in extracted]
+    chunk["answer_method"] = [m for _, m in extracted]
+    golds = [None if g is None or g != g else g for g in chunk.gold_answer]  # NaN -> None
+    verdicts = verify_many(list(zip(chunk.answer_raw, golds)), workers)
+    chunk["is_correct"] = pd.array([ok if a is not None and g is not None else None
+                                    for ok, a, g in zip(verdicts, chunk.answer_raw, golds)],
+                                   dtype="boolean")
+    chunk["verifier"] = VERIFIER
+    return chunk[["trace_id", "answer_raw", "answer_method", "is_correct", "verifier"]]
 
 
 def recheck_steps(store: Store, everything: bool = False,

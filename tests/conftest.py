@@ -1,5 +1,6 @@
 """Shared fixtures: a fresh workspace per test, the public labelled data when present."""
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,32 @@ def store(workspace):
     store = workspace.open_store()
     yield store
     store.close()
+
+
+@pytest.fixture(scope="session")
+def ray_head(tmp_path_factory):
+    """A Ray head on 127.0.0.1 for the session, from the `ray` executable SYNTHQA_TEST_RAY names
+    (install ray[default] in a venv of its own: it pins packages of its own)."""
+    ray = os.environ.get("SYNTHQA_TEST_RAY")
+    if not ray:
+        pytest.skip("set SYNTHQA_TEST_RAY to a `ray` executable to test the Ray backend")
+    port = _free_port()
+    temp = tmp_path_factory.mktemp("ray")
+    subprocess.run([ray, "start", "--head", "--node-ip-address=127.0.0.1", f"--port={_free_port()}",
+                    "--dashboard-host=127.0.0.1", f"--dashboard-port={port}", "--num-cpus=4",
+                    "--include-dashboard=true", "--disable-usage-stats", f"--temp-dir={temp}"],
+                   check=True, cwd=temp, capture_output=True,
+                   env={**os.environ, "RAY_JOB_STOP_SIGNAL_TIMEOUT_S": "2"})
+    yield f"http://127.0.0.1:{port}"
+    subprocess.run([ray, "stop", "--force"], capture_output=True)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 _EXIT_STATUS = {"code": 0}

@@ -124,10 +124,16 @@ def write_shard(workspace: Workspace, run_id: str, start: int, records: list[dic
                 fmt: str = "generic") -> Path:
     """Records as one Parquet file in inbox/ (temporary name, then rename); `fmt` tells the
     writer how to ingest it (trace records, or a rollout run's results)."""
+    return write_table_shard(workspace, run_id, start, pa.Table.from_pylist(records), fmt)
+
+
+def write_table_shard(workspace: Workspace, run_id: str, start: int, table: pa.Table,
+                      fmt: str) -> Path:
+    """An Arrow table as one Parquet file in inbox/ (temporary name, then rename)."""
     workspace.init()
     safe = "".join(c if c.isalnum() or c in "_-" else "_" for c in run_id)
-    final = workspace.inbox / f"{safe}-{start:06d}-{uuid.uuid4().hex[:8]}.{fmt}.parquet"
+    final = workspace.inbox / f"{safe}-{start:09d}-{uuid.uuid4().hex[:8]}.{fmt}.parquet"
     tmp = workspace.inbox / f".tmp-{final.name}"
-    pq.write_table(pa.Table.from_pylist(records), tmp)
+    pq.write_table(table, tmp)
     os.replace(tmp, final)
     return final

@@ -17,6 +17,22 @@ class Checks(Part):
                        f"JOIN problems p USING (problem_id) {where}",
                        [] if verifier is None else [verifier])
 
+    def export_to_verify(self, verifier: str | None, folder: str) -> int:
+        """What to_verify returns, as Parquet files in `folder` for a cluster job."""
+        where = "" if verifier is None else "WHERE t.verifier IS DISTINCT FROM $verifier"
+        return self.export(f"SELECT t.trace_id, t.answer_raw, t.answer_method, t.text, "
+                           f"p.gold_answer FROM traces t JOIN problems p USING (problem_id) "
+                           f"{where}", {} if verifier is None else {"verifier": verifier},
+                           folder)
+
+    def insert_shard(self, cur, path) -> int:
+        """One shard of a cluster verification run: its verdicts replace the stored ones."""
+        cur.execute("UPDATE traces SET answer_raw = v.answer_raw, "
+                    "answer_method = v.answer_method, is_correct = v.is_correct, "
+                    "verifier = v.verifier FROM read_parquet(?) v "
+                    "WHERE traces.trace_id = v.trace_id", [str(path)])
+        return cur.execute("SELECT count(*) FROM read_parquet(?)", [str(path)]).fetchone()[0]
+
     def update_verdicts(self, frame: pd.DataFrame) -> None:
         with self.transaction() as cur:
             cur.register("_v", frame[["trace_id", "answer_raw", "answer_method", "is_correct",

@@ -14,6 +14,19 @@ class Embeddings(Part):
                               SELECT 1 FROM embeddings e WHERE e.trace_id = t.trace_id
                               AND e.model = ?) ORDER BY t.trace_id LIMIT ?""", [model, limit])
 
+    def export_missing(self, model: str, folder: str) -> int:
+        """The traces without a vector of this model (trace_id, text) as Parquet files in
+        `folder`, for a cluster job; returns how many."""
+        query = ("SELECT t.trace_id, t.text FROM traces t WHERE NOT EXISTS (SELECT 1 FROM "
+                 "embeddings e WHERE e.trace_id = t.trace_id AND e.model = $model)")
+        return self.export(query, {"model": model}, folder)
+
+    def insert_shard(self, cur, path) -> int:
+        """One shard of a cluster embedding run (trace_id, model, vector); kept vectors stay."""
+        cur.execute("INSERT OR IGNORE INTO embeddings SELECT trace_id, model, vector::FLOAT[] "
+                    "FROM read_parquet(?)", [str(path)])
+        return cur.execute("SELECT count(*) FROM read_parquet(?)", [str(path)]).fetchone()[0]
+
     def count(self, model: str) -> int:
         return self.scalar("SELECT count(*) FROM embeddings WHERE model = ?", [model])
 
