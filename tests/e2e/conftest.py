@@ -52,11 +52,11 @@ def _wait_healthy(proc: subprocess.Popen, url: str, timeout: float = PATIENCE_S)
 class Server:
     """A dashboard subprocess on its own workspace."""
 
-    def __init__(self, home: Path, log_dir: Path):
+    def __init__(self, home: Path, log_dir: Path, inbox_poll_s: float = 1):
         self.home, self.port = home, _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._log = (log_dir / f"streamlit-{self.port}.log").open("w")
-        env = {**os.environ, "SYNTHQA_HOME": str(home), "SYNTHQA_INBOX_POLL_S": "1",
+        env = {**os.environ, "SYNTHQA_HOME": str(home), "SYNTHQA_INBOX_POLL_S": str(inbox_poll_s),
                "HF_HUB_OFFLINE": "1"}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app.py"),
