@@ -10,7 +10,7 @@ from synthqa.schema import PRIMARY_KEYS, TABLE_COLUMNS
 from synthqa.store.part import Part
 
 
-SHARD_NAME = r"^(.+)-\d{6}-[0-9a-f]{8}\.([\w-]+)\.parquet$"
+SHARD_NAME = r"^(.+)-\d{6,}-[0-9a-f]{8}\.([\w-]+)\.parquet$"
 
 
 class Imports(Part):
