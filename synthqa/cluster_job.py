@@ -83,10 +83,6 @@ class EmbedBatch:
                 "model": np.full(len(batch), self.name, dtype=object), "vector": vectors}
 
 
-def verify_batch(batch: pd.DataFrame) -> pd.DataFrame:
-    return verify_frame(batch)
-
-
 def shard_table(batch: dict) -> pa.Table:
     """A result batch (numpy columns, as Ray Data hands them) as an Arrow table."""
     columns = {name: list(values) if name != "vector" else
@@ -109,7 +105,7 @@ def run(workspace: Workspace, run_id: str) -> int:
                                 batch_size=job.batch_size, batch_format="pandas",
                                 concurrency=(1, job.max_actors))
     else:
-        data = data.map_batches(verify_batch, batch_size=job.batch_size, batch_format="pandas")
+        data = data.map_batches(verify_frame, batch_size=job.batch_size, batch_format="pandas")
     started, done = time.time(), 0
     progress_file.write(folder, done, total, started, 0)
     for batch in data.iter_batches(batch_size=SHARD_ROWS, batch_format="numpy"):

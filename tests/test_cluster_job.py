@@ -1,6 +1,7 @@
 """Embedding and answer checks as Ray Data jobs (synthqa.cluster_job): the run's batches give
 what the local path gives, and its shards come back through inbox/; opt-in, on a Ray head on
 127.0.0.1 (SYNTHQA_TEST_RAY=/path/to/ray pytest -m ray tests/test_cluster_job.py)."""
+import json
 import os
 import time
 from pathlib import Path
@@ -13,6 +14,7 @@ from synthqa import cluster_job, embeddings
 from synthqa.answers import VERIFIER
 from synthqa.ingest import import_file, ingest_inbox
 from synthqa.sampling.base import write_table_shard
+from synthqa.verdicts import verify_frame
 from tests.conftest import EXAMPLE, PATIENCE_S
 
 STATIC = embeddings.EMBEDDERS["static"].model
@@ -29,10 +31,10 @@ def _stale_verdicts(store) -> pd.DataFrame:
 def _run_without_ray(workspace, run_id) -> None:
     """What the cluster does, on this machine: the same batch functions, the same shards."""
     folder = workspace.runs / run_id
-    job = cluster_job.ClusterJob(**__import__("json").loads((folder / "job.json").read_text()))
+    job = cluster_job.ClusterJob(**json.loads((folder / "job.json").read_text()))
     frame = pd.read_parquet(folder / "input")
     udf = (cluster_job.EmbedBatch(job.embedder) if job.task == "embed"
-           else cluster_job.verify_batch)
+           else verify_frame)
     for start in range(0, len(frame), 3):                    # several shards
         out = udf(frame.iloc[start: start + 3])
         batch = out if isinstance(out, dict) else {c: out[c].to_numpy() for c in out}

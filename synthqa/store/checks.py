@@ -8,38 +8,38 @@ from synthqa.schema import TABLE_COLUMNS
 from synthqa.store.part import Part
 
 
+# verdicts from a source `v` (a registered frame, or a job's shard) replace the stored ones
+_SET_VERDICTS = ("UPDATE traces SET answer_raw = v.answer_raw, answer_method = v.answer_method, "
+                 "is_correct = v.is_correct, verifier = v.verifier FROM {source} v "
+                 "WHERE traces.trace_id = v.trace_id")
+
+
+def _to_verify(verifier: str | None) -> tuple[str, list]:
+    """Traces whose verdict came from another verifier (all of them when verifier is None)."""
+    where = "" if verifier is None else "WHERE t.verifier IS DISTINCT FROM ?"
+    return (f"SELECT t.trace_id, t.answer_raw, t.answer_method, t.text, p.gold_answer "
+            f"FROM traces t JOIN problems p USING (problem_id) {where}",
+            [] if verifier is None else [verifier])
+
+
 class Checks(Part):
     def to_verify(self, verifier: str | None) -> pd.DataFrame:
-        """Traces whose verdict came from another verifier (all of them when verifier is None)."""
-        where = "" if verifier is None else "WHERE t.verifier IS DISTINCT FROM ?"
-        return self.df(f"SELECT t.trace_id, t.answer_raw, t.answer_method, t.text, p.gold_answer "
-                       f"FROM traces t "
-                       f"JOIN problems p USING (problem_id) {where}",
-                       [] if verifier is None else [verifier])
+        return self.df(*_to_verify(verifier))
 
     def export_to_verify(self, verifier: str | None, folder: str) -> int:
         """What to_verify returns, as Parquet files in `folder` for a cluster job."""
-        where = "" if verifier is None else "WHERE t.verifier IS DISTINCT FROM $verifier"
-        return self.export(f"SELECT t.trace_id, t.answer_raw, t.answer_method, t.text, "
-                           f"p.gold_answer FROM traces t JOIN problems p USING (problem_id) "
-                           f"{where}", {} if verifier is None else {"verifier": verifier},
-                           folder)
+        return self.export(*_to_verify(verifier), folder)
 
     def insert_shard(self, cur, path) -> int:
         """One shard of a cluster verification run: its verdicts replace the stored ones."""
-        cur.execute("UPDATE traces SET answer_raw = v.answer_raw, "
-                    "answer_method = v.answer_method, is_correct = v.is_correct, "
-                    "verifier = v.verifier FROM read_parquet(?) v "
-                    "WHERE traces.trace_id = v.trace_id", [str(path)])
+        cur.execute(_SET_VERDICTS.format(source="read_parquet(?)"), [str(path)])
         return cur.execute("SELECT count(*) FROM read_parquet(?)", [str(path)]).fetchone()[0]
 
     def update_verdicts(self, frame: pd.DataFrame) -> None:
         with self.transaction() as cur:
             cur.register("_v", frame[["trace_id", "answer_raw", "answer_method", "is_correct",
                                       "verifier"]])
-            cur.execute("UPDATE traces SET answer_raw = v.answer_raw, "
-                        "answer_method = v.answer_method, is_correct = v.is_correct, "
-                        "verifier = v.verifier FROM _v v WHERE traces.trace_id = v.trace_id")
+            cur.execute(_SET_VERDICTS.format(source="_v"))
             cur.unregister("_v")
 
     def to_recheck(self, checker: str | None) -> pd.DataFrame:

@@ -8,18 +8,19 @@ import pandas as pd
 from synthqa.store.part import Part
 
 
+# the traces without a vector of the model (the one parameter)
+_MISSING = ("SELECT t.trace_id, t.text FROM traces t WHERE NOT EXISTS (SELECT 1 FROM "
+            "embeddings e WHERE e.trace_id = t.trace_id AND e.model = ?)")
+
+
 class Embeddings(Part):
     def missing(self, model: str, limit: int) -> pd.DataFrame:
-        return self.df("""SELECT t.trace_id, t.text FROM traces t WHERE NOT EXISTS (
-                              SELECT 1 FROM embeddings e WHERE e.trace_id = t.trace_id
-                              AND e.model = ?) ORDER BY t.trace_id LIMIT ?""", [model, limit])
+        return self.df(f"{_MISSING} ORDER BY t.trace_id LIMIT ?", [model, limit])
 
     def export_missing(self, model: str, folder: str) -> int:
         """The traces without a vector of this model (trace_id, text) as Parquet files in
         `folder`, for a cluster job; returns how many."""
-        query = ("SELECT t.trace_id, t.text FROM traces t WHERE NOT EXISTS (SELECT 1 FROM "
-                 "embeddings e WHERE e.trace_id = t.trace_id AND e.model = $model)")
-        return self.export(query, {"model": model}, folder)
+        return self.export(_MISSING, [model], folder)
 
     def insert_shard(self, cur, path) -> int:
         """One shard of a cluster embedding run (trace_id, model, vector); kept vectors stay."""

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 if TYPE_CHECKING:
     from synthqa.store.core import Store
@@ -28,25 +31,16 @@ class Part:
     def scalar(self, sql: str, params: Sequence | None = None):
         return self.store.scalar(sql, params)
 
-    def export(self, sql: str, params: dict | Sequence, folder: str,
+    def export(self, sql: str, params: Sequence, folder: str,
                rows_per_file: int = 100_000) -> int:
         """The query's rows as Parquet files of at most `rows_per_file` rows in `folder`
         (streamed: a 10M-row answer is never held at once); returns the rows written."""
-        import os
-
-        import pyarrow.parquet as pq
-
-        os.makedirs(folder, exist_ok=True)
+        Path(folder).mkdir(parents=True, exist_ok=True)
         written = 0
         with self.cursor() as cur:
             reader = cur.sql(sql, params=params).to_arrow_reader(rows_per_file)
             for i, batch in enumerate(reader):
-                pq.write_table(_table(batch), os.path.join(folder, f"part-{i:05d}.parquet"))
+                pq.write_table(pa.Table.from_batches([batch]),
+                               Path(folder) / f"part-{i:05d}.parquet")
                 written += batch.num_rows
         return written
-
-
-def _table(batch):
-    import pyarrow as pa
-
-    return pa.Table.from_batches([batch])
