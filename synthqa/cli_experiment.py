@@ -25,6 +25,7 @@ def cmd_experiment(args, workspace) -> int:
         plan = experiment.Plan(seeds=args.seeds, epochs=args.epochs,
                                fractions=tuple(args.fractions), students=tuple(args.students),
                                learning_rates=tuple(args.lr), betas=tuple(args.beta),
+                               pairs=tuple(args.pairs),
                                eval_problems=args.eval_problems, negatives=args.negatives)
         folder = experiment.folder_for(workspace)
         try:
@@ -57,7 +58,7 @@ def show(folder: Path, as_json: bool, seconds: float) -> None:
                           "findings": report.findings(results, plan)}, default=str))
         return
     for title, table in tables.items():
-        rates = {c: "{:g}".format for c in ("lr", "beta", "sft_lr") if c in table}
+        rates = {c: "{:g}".format for c in ("lr", "beta", "sft_lr", "pairs") if c in table}
         print(f"\n{title}\n" + table.to_string(index=False, float_format="%.3f", na_rep="—",
                                                formatters=rates))
     print()
@@ -83,6 +84,8 @@ def add_parser(sub, workspace_of) -> None:
                      help="learning rates tried (SFT; the best is used throughout)")
     exp.add_argument("--beta", type=float, nargs="+", default=list(d.betas),
                      help="DPO betas tried (per DPO kind)")
+    exp.add_argument("--pairs", type=int, nargs="+", default=list(d.pairs),
+                     help="DPO pairs kept per problem tried (per DPO kind; 0: every one)")
     exp.add_argument("--eval-problems", type=int, default=d.eval_problems,
                      help="held-out test (and validation) problems, greedy")
     exp.add_argument("--negatives", choices=["own", "data"], default=d.negatives,

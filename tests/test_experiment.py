@@ -12,7 +12,7 @@ from synthqa.lab.model import LAB_SOURCE
 from synthqa.lab.tasks import make_problems
 from synthqa.pairs import LABELLED, PairChoices, build
 from synthqa.sampling.base import Completion, Problem, SamplingSpec, _record
-from synthqa.train import experiment
+from synthqa.train import experiment, experiment_pairs
 from synthqa.train import experiment_report as report
 from synthqa.train.efficiency import PowerLaw
 
@@ -59,11 +59,12 @@ def test_per_step_pairs_from_first_error_labels_cut_the_wrong_trace_at_its_label
 def test_the_experiment_trains_each_run_once_and_tabulates_them(store, workspace, tmp_path):
     lab_traces(store, tmp_path)
     plan = experiment.Plan(students=("tiny",), fractions=(1.0,), seeds=1, epochs=0.5,
-                           learning_rates=(3e-4,), betas=(0.1,), eval_problems=10)
+                           learning_rates=(3e-4,), betas=(0.1,), pairs=(0,),
+                           eval_problems=10)
     folder = experiment.prepare(store, experiment.folder_for(workspace), plan)
     assert experiment.folders(workspace) == [folder]
     rows = experiment.run(folder)
-    assert len(rows) == experiment.planned(plan) == 1 + 2 + 4    # one lr, one beta: no tuning
+    assert len(rows) == experiment.planned(plan) == 1 + 2 + 4    # one of each setting: no tuning
     assert all(0 <= r["accuracy"] <= 1 and (r["trained_on"] > 0 or r["part"] == "base")
                for r in rows)
     assert {r["data"] for r in rows if r["part"] == "se-vs-wc"} == {"lab-se", "lab-wc"}
@@ -128,21 +129,26 @@ def test_tuning_chooses_by_validation_and_a_stopped_experiment_trains_only_the_r
     folder = tmp_path / "experiment-x"
     folder.mkdir()
     plan = experiment.Plan(students=("tiny", "se"), fractions=(0.5, 1.0), seeds=2,
-                           learning_rates=(1e-5, 3e-5, 1e-4), betas=(0.03, 0.1, 0.3))
+                           learning_rates=(1e-5, 3e-5, 1e-4), betas=(0.03, 0.1, 0.3),
+                           pairs=(0, 1, 2))
     (folder / "plan.json").write_text(json.dumps(asdict(plan)))
     best_lr = {"sft": 3e-5, "dpo": 1e-4, "step-dpo": 1e-5}
     best_beta = {"dpo": 0.3, "step-dpo": 0.03}
+    best_pairs = {"dpo": 2, "step-dpo": 0}
     trained = []
 
     def fake(folder, plan, r):
         trained.append(r)
         row = {"name": r.name, **asdict(r), "examples": 10, "accuracy": 0.5}
-        score = (r.lr == best_lr.get(r.method)) + (r.beta == best_beta.get(r.method))
-        return row | ({"validation_accuracy": score / 2} if r.part == "tuning" else {})
+        score = ((r.lr == best_lr.get(r.method)) + (r.beta == best_beta.get(r.method))
+                 + (r.pairs == best_pairs.get(r.method)))
+        return row | ({"validation_accuracy": score / 3} if r.part == "tuning" else {})
 
     monkeypatch.setattr(experiment, "train_and_score", fake)
     rows = experiment.run(folder)
-    assert len(rows) == len(trained) == experiment.planned(plan) == 2 + 9 + 4 + 2 * (4 + 4 * 2)
+    assert len(rows) == len(trained) == experiment.planned(plan) == \
+        2 + 9 + 4 + 4 + 2 * (4 + 4 * 2)
+    assert len({r.name for r in trained}) == len(trained)
     assert [r.student for r in trained[:2]] == ["tiny", "se"]          # the students as they are
     assert {r.sft_lr for r in trained if r.part == "tuning" and r.method != "sft"} == {3e-5}
     main = [r for r in trained if r.part in ("se-vs-wc", "methods")]
@@ -152,6 +158,9 @@ def test_tuning_chooses_by_validation_and_a_stopped_experiment_trains_only_the_r
         assert {r.sft_base.lr for r in mine} == {3e-5}               # from the chosen SFT
     assert {r.beta for r in main if r.method == "dpo"} == {0.3}
     assert {r.beta for r in main if r.method == "step-dpo"} == {0.03}
+    assert {r.pairs for r in main if r.method == "dpo"} == {2}
+    assert {r.pairs for r in main if r.method == "step-dpo"} == {0}
+    assert {r.sft_base.pairs for r in main} == {0}
     lines = (folder / "results.jsonl").read_text().splitlines()
     (folder / "results.jsonl").write_text("\n".join(lines[:12]) + '\n{"name": "cut off')
     trained.clear()
@@ -170,6 +179,15 @@ def test_a_best_learning_rate_at_the_edge_of_the_grid_is_said():
     assert "1e-05, is at the edge" in text[0]
 
 
+def test_pairs_per_problem_keep_at_most_that_many_of_each_problem_in_their_order():
+    pairs = [{"prompt": p, "rejected": str(i)} for i, p in enumerate("aaabcc")]
+    one = experiment_pairs.per_problem(pairs, 1, seed=0)
+    assert sorted(r["prompt"] for r in one) == ["a", "b", "c"]
+    assert one == [r for r in pairs if r in one]                       # order kept
+    assert experiment_pairs.per_problem(pairs, 1, seed=0) == one      # seeded
+    assert experiment_pairs.per_problem(pairs, 5, seed=0) == pairs
+
+
 def test_own_pairs_reject_the_models_wrong_samples_cut_after_their_first_error(monkeypatch):
     p, = make_problems(1, seed=5, ops=(3, 3))
     prompt, wrong = f"{p.text}\n", wrong_at(p.steps, 1, p.answer)
@@ -184,8 +202,8 @@ def test_own_pairs_reject_the_models_wrong_samples_cut_after_their_first_error(m
 
     monkeypatch.setattr("synthqa.sampling.hf.HFSampler", Sampler)
     problems = [{"prompt": prompt, "answer": str(p.answer)}]
-    dpo = experiment.own_pairs("m", problems, [], "dpo", 2, 0)
+    dpo = experiment_pairs.own_pairs("m", problems, [], "dpo", 2, 0)
     assert dpo == [{"prompt": prompt, "chosen": p.solution, "rejected": wrong}]
-    step, = experiment.own_pairs("m", problems, [], "step-dpo", 2, 0)
+    step, = experiment_pairs.own_pairs("m", problems, [], "step-dpo", 2, 0)
     assert step["rejected"] == "\n".join(wrong.split("\n")[:2])       # steps 1-2, the 2nd wrong
     assert step["rejected"].split("\n")[0] == p.steps[0]

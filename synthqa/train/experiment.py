@@ -34,6 +34,7 @@ from pathlib import Path
 from synthqa.jobs import progress as progress_file
 from synthqa.lab.model import DATA_DIR
 from synthqa.pairs import LABELLED, PairChoices, export, export_problems
+from synthqa.train.experiment_pairs import own_pairs, per_problem
 from synthqa.train.common import TrainConfig
 
 EVAL_SET = "lab arithmetic"
@@ -59,6 +60,7 @@ class Plan:
     # grid now goes lower (docs/benchmarks.md, "The fine-tuning experiments").
     learning_rates: tuple[float, ...] = (3e-6, 1e-5, 3e-5, 1e-4)
     betas: tuple[float, ...] = (0.1, 0.03, 0.3)   # DPO's: Setlur et al.'s 0.1 first, then around
+    pairs: tuple[int, ...] = (0, 1, 2)   # DPO pairs kept per problem tried (0: every one)
     rft_samples: int = 4         # own samples per problem (RFT's, and DPO's own negatives)
     negatives: str = "own"       # DPO kinds: the SFT model's own wrong samples (Setlur et al.)
                                  # or "data": the sweep generator's wrong traces
@@ -74,10 +76,12 @@ class Plan:
                 and 0 < self.epochs <= 100 and 1 <= self.batch_size <= 1024
                 and self.learning_rates and all(0 < lr < 1 for lr in self.learning_rates)
                 and self.betas and all(0 < b <= 10 for b in self.betas)
+                and self.pairs and all(0 <= p <= 1_000 for p in self.pairs)
                 and 1 <= self.rft_samples <= 64 and 10 <= self.eval_problems <= 5_000
                 and self.negatives in ("own", "data")):
-            raise ValueError("fractions, seeds, epochs, batch, learning rates, betas, RFT "
-                             "samples, evaluation problems or negatives out of range")
+            raise ValueError("fractions, seeds, epochs, batch, learning rates, betas, pairs "
+                             "per problem, RFT samples, evaluation problems or negatives out "
+                             "of range")
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,7 @@ class Run:
     lr: float
     beta: float = 0.1
     sft_lr: float = 0.0  # the learning rate of the SFT model an RFT / DPO run starts from
+    pairs: int = 0       # DPO kinds: pairs kept per problem (0: every one)
 
     @property
     def name(self) -> str:
@@ -98,12 +103,14 @@ class Run:
             return f"base-{self.student}"
         return (f"{self.part}-{self.student}-{self.method}-{self.data}-f{round(1 / self.fraction)}"
                 f"-s{self.seed}-lr{self.lr:g}" + (f"-b{self.beta:g}" if "dpo" in self.method
-                                                  else ""))
+                                                  else "") + (f"-p{self.pairs}" if self.pairs
+                                                              else ""))
 
     @property
     def sft_base(self) -> "Run":
         """The SFT run an RFT / DPO run starts from (same part, data subset and seed)."""
-        return replace(self, method="sft", lr=self.sft_lr or self.lr, beta=0.1, sft_lr=0.0)
+        return replace(self, method="sft", lr=self.sft_lr or self.lr, beta=0.1, sft_lr=0.0,
+                       pairs=0)
 
 
 def prepare(store, folder: Path, plan: Plan) -> Path:
@@ -153,6 +160,7 @@ def start(workspace, store, plan: Plan, submit_key: str):
 
 def load_plan(folder: Path) -> Plan:
     raw = json.loads((folder / "plan.json").read_text())
+    raw.setdefault("pairs", [0])          # planned before pairs per problem were tuned
     return Plan(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()})
 
 
@@ -165,24 +173,31 @@ def base_runs(plan: Plan) -> list[Run]:
             for s in dict.fromkeys((*plan.students, plan.sweep_student))]
 
 
-def tuning_runs(plan: Plan, sft_lr: float | None = None,
-                lr: dict[str, float] | None = None) -> list[Run]:
+def tuning_runs(plan: Plan, sft_lr: float | None = None, lr: dict[str, float] | None = None,
+                beta: dict[str, float] | None = None) -> list[Run]:
     """Stage by stage, on all of the sweep's data with seed 0: SFT's learning rates; then,
-    from the chosen SFT model, each DPO kind's learning rates (at the first beta); then, at
-    their chosen rates, the betas. A stage with one value to try has no runs."""
-    tune = lambda m, x, b=plan.betas[0], base=0.0: Run(  # noqa: E731
-        "tuning", plan.sweep_student, m, plan.sweep_data, 1.0, 0, x, b, base)
-    several = len(plan.learning_rates) > 1
+    from the chosen SFT model, each DPO kind's learning rates (at the first beta and pairs per
+    problem); then, at their chosen rates, the betas; then, at those, the pairs per problem. A
+    stage with one value to try has no runs."""
+    def tune(method, x, b=plan.betas[0], base=0.0, pairs=plan.pairs[0]):
+        return Run("tuning", plan.sweep_student, method, plan.sweep_data, 1.0, 0, x, b, base,
+                   pairs if method in DPO_KINDS else 0)
+
     if sft_lr is None:
-        return [tune("sft", x) for x in plan.learning_rates] if several else []
+        return [tune("sft", x) for x in plan.learning_rates] \
+            if len(plan.learning_rates) > 1 else []
     if lr is None:
         return [tune(m, x, base=sft_lr) for m in DPO_KINDS for x in plan.learning_rates] \
-            if several else []
-    return [tune(m, lr[m], b, sft_lr) for m in DPO_KINDS for b in plan.betas] \
-        if len(plan.betas) > 1 else []
+            if len(plan.learning_rates) > 1 else []
+    if beta is None:
+        return [tune(m, lr[m], b, sft_lr) for m in DPO_KINDS for b in plan.betas] \
+            if len(plan.betas) > 1 else []
+    return [tune(m, lr[m], beta[m], sft_lr, p) for m in DPO_KINDS for p in plan.pairs] \
+        if len(plan.pairs) > 1 else []
 
 
-def main_runs(plan: Plan, lr: dict[str, float], beta: dict[str, float]) -> list[Run]:
+def main_runs(plan: Plan, lr: dict[str, float], beta: dict[str, float],
+              pairs: dict[str, int]) -> list[Run]:
     """SE vs WC data for every student, then the method sweep, each SFT before what uses it;
     RFT is SFT on more data, so it keeps SFT's learning rate."""
     runs = [Run("se-vs-wc", s, "sft", gen, 1.0, seed, lr["sft"])
@@ -190,15 +205,16 @@ def main_runs(plan: Plan, lr: dict[str, float], beta: dict[str, float]) -> list[
     for seed in range(plan.seeds):
         for f in plan.fractions:
             runs += [Run("methods", plan.sweep_student, m, plan.sweep_data, f, seed,
-                         lr.get(m, lr["sft"]), beta.get(m, plan.betas[0]), lr["sft"])
-                     for m in METHODS]
+                         lr.get(m, lr["sft"]), beta.get(m, plan.betas[0]), lr["sft"],
+                         pairs.get(m, 0)) for m in METHODS]
     return runs
 
 
 def planned(plan: Plan) -> int:
-    rates, betas = len(plan.learning_rates), len(plan.betas)
-    # the betas' stage repeats the first beta's run of the learning rates' stage, if any
-    tuned = (rates > 1) * 3 * rates + (betas > 1) * 2 * (betas - (rates > 1))
+    rates, betas, pairs = len(plan.learning_rates), len(plan.betas), len(plan.pairs)
+    # a stage repeats the chosen run of the stage before it, if one ran
+    tuned = ((rates > 1) * 3 * rates + (betas > 1) * 2 * (betas - (rates > 1))
+             + (pairs > 1) * 2 * (pairs - (rates > 1 or betas > 1)))
     return (len(base_runs(plan)) + tuned
             + plan.seeds * (2 * len(plan.students) + len(METHODS) * len(plan.fractions)))
 
@@ -229,13 +245,16 @@ def run(folder: Path) -> list[dict]:
     rows = [do(r) for r in tuning_runs(plan, lr["sft"], lr)]
     beta = {m: _best([r for r in rows if r["method"] == m], "beta", plan.betas[0])
             for m in DPO_KINDS}
-    for r in main_runs(plan, lr, beta):
+    rows = [do(r) for r in tuning_runs(plan, lr["sft"], lr, beta)]
+    pairs = {m: _best([r for r in rows if r["method"] == m], "pairs", plan.pairs[0])
+             for m in DPO_KINDS}
+    for r in main_runs(plan, lr, beta, pairs):
         do(r)
     _discard(folder)
     return list(done.values())
 
 
-def _best(rows: list[dict], key: str, only: float) -> float:
+def _best(rows: list[dict], key: str, only):
     """The setting with the best validation accuracy (the first listed on a tie); `only`
     where nothing was tried."""
     scored = [r for r in rows if r.get("validation_accuracy") is not None]
@@ -264,6 +283,9 @@ def train_and_score(folder: Path, plan: Plan, r: Run) -> dict:
                          _rows(folder / f"sft-{r.data}.jsonl", keep), r.method,
                          plan.rft_samples, r.seed)
         row["trained_on"] = len(data)
+    if r.pairs:
+        data = per_problem(data, r.pairs, r.seed)
+        row["trained_on"] = len(data)
     if not data or not base.is_dir():   # e.g. no labelled wrong trace among a few problems
         return row | {"steps": 0, "accuracy": None,
                       "note": "its SFT model is missing" if data else "no data in the subset"}
@@ -289,43 +311,6 @@ def train_and_score(folder: Path, plan: Plan, r: Run) -> dict:
     if r.method != "sft":
         shutil.rmtree(model, ignore_errors=True)      # only SFT models are bases of others
     return row | {"seconds": round(time.time() - t0, 1)}
-
-
-def own_pairs(model_dir: Path, problems: list[dict], positives: list[dict], kind: str,
-              k: int, seed: int) -> list[dict]:
-    """Preference pairs from the SFT model's own samples, as Setlur et al. build them: k
-    samples of each problem at T = 0.8; each wrong one is rejected, whole (dpo) or cut after
-    its exact first wrong step (step-dpo), against a correct solution of the same problem (the
-    data's or the model's own)."""
-    from synthqa.answers import extract_answer, is_equivalent
-    from synthqa.lab.tasks import exact_label
-    from synthqa.sampling.base import SamplingSpec
-    from synthqa.sampling.hf import HFSampler
-    from synthqa.steps import split_steps
-
-    good: dict[str, list[str]] = {}
-    for row in positives:
-        good.setdefault(row["prompt"], []).append(row["completion"])
-    drawn = HFSampler(model_dir, batch_size=64).complete(
-        [p["prompt"] for p in problems], SamplingSpec(temperature=0.8, max_tokens=80), k, seed)
-    wrong = []
-    for p, samples in zip(problems, drawn):
-        for c in samples:
-            if is_equivalent(extract_answer(c.text)[0], p["answer"]):
-                good.setdefault(p["prompt"], []).append(c.text)
-            else:
-                wrong.append((p["prompt"], c.text))
-    rng, pairs = random.Random(seed), []
-    for prompt, text in wrong:
-        if prompt not in good:
-            continue
-        if kind == "step-dpo":
-            pit = exact_label(prompt.rstrip("\n"), text).get("first_error_step", -1)
-            if pit < 0:
-                continue
-            text = "\n".join(split_steps(text)[0][: pit + 1])
-        pairs.append({"prompt": prompt, "chosen": rng.choice(good[prompt]), "rejected": text})
-    return pairs
 
 
 def problem_subset(folder: Path, plan: Plan, r: Run) -> set[str] | None:

@@ -13,8 +13,7 @@ from synthqa.train import efficiency as eff
 from synthqa.train.experiment import METHODS, ROLES, Plan
 
 COLUMNS = ["part", "student", "method", "data", "fraction", "seed", "lr", "beta", "sft_lr",
-           "examples",
-           "trained_on", "steps", "accuracy", "validation_accuracy", "seconds", "name"]
+           "pairs", "examples", "trained_on", "steps", "accuracy", "validation_accuracy", "seconds", "name"]
 
 
 def frame(rows: list[dict]) -> pd.DataFrame:
@@ -102,8 +101,8 @@ def multipliers(results: pd.DataFrame) -> dict[str, dict]:
 
 def tuning(results: pd.DataFrame) -> pd.DataFrame:
     part = results[results["part"] == "tuning"]
-    return part[["method", "lr", "beta", "sft_lr", "validation_accuracy", "accuracy",
-                 "seconds"]].reset_index(drop=True)
+    return part[["method", "lr", "beta", "pairs", "sft_lr", "trained_on", "validation_accuracy",
+                 "accuracy", "seconds"]].reset_index(drop=True)
 
 
 def findings(results: pd.DataFrame, plan: Plan) -> list[str]:

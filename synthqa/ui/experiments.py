@@ -97,6 +97,9 @@ def results() -> None:
     with st.expander("Tuning (validation accuracy; the best setting is used throughout)"):
         st.dataframe(report.tuning(rows), hide_index=True, column_config={
             c: st.column_config.NumberColumn(format="%g") for c in ("lr", "beta", "sft_lr")}
+            | {"pairs": st.column_config.NumberColumn(
+                "pairs per problem", format="%g", help="DPO pairs kept per problem (0: every "
+                "one)"), "trained_on": st.column_config.NumberColumn("examples")}
             | {c: PERCENT for c in ("validation_accuracy", "accuracy")})
 
 
