@@ -29,7 +29,7 @@ class TraceFilter:
     text: str = ""                          # substring of problem or solution, any case
 
     def where(self) -> tuple[str, list]:
-        """SQL condition over `traces_effective t`, and its parameters.
+        """SQL condition over `traces_effective t` (or `traces_auto t`), and its parameters.
 
         Problem fields are tested through `t.problem_id IN (…)`, so counting and paging never
         join the problems of a million traces; the page joins them for its own rows only.

@@ -131,6 +131,24 @@ MIGRATIONS: list[list[str]] = [
             trace_id VARCHAR PRIMARY KEY, signature VARCHAR NOT NULL, operations INTEGER NOT NULL,
             checker VARCHAR NOT NULL)""",
     ],
+    [
+        # The traces page pages in import order (row_id: traces are never deleted) and reads
+        # traces_auto (the verdicts' correctness, no join) unless a reviewer's answer label can
+        # change what a filter selects (synthqa.store.traces).
+        """CREATE VIEW traces_auto AS
+            SELECT t.rowid AS row_id, t.*,
+                   coalesce(t.is_correct, t.source_is_correct) AS correct,
+                   coalesce(coalesce(t.is_correct, t.source_is_correct)
+                            AND t.first_failed_step IS NOT NULL, false) AS suspect
+            FROM traces t""",
+        """CREATE OR REPLACE VIEW traces_effective AS
+            SELECT a.* REPLACE (coalesce(o.value = 'true', a.correct) AS correct,
+                                coalesce(coalesce(o.value = 'true', a.correct)
+                                         AND a.first_failed_step IS NOT NULL, false) AS suspect)
+            FROM traces_auto a LEFT JOIN (
+                SELECT trace_id, value FROM labels_latest
+                WHERE kind = 'answer_correct' AND step_index IS NULL) o USING (trace_id)""",
+    ],
 ]
 
 # Columns written by `insert_batch`, in table order; the ingest code builds frames with these.

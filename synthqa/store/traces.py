@@ -1,6 +1,7 @@
 """Browsing traces: filters, pages, one trace with its problem, steps and siblings, exports."""
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -8,6 +9,19 @@ import pandas as pd
 
 from synthqa.filters import contains_pattern
 from synthqa.store.part import Part
+
+STEP_WINDOW = 20_000   # traces either side whose steps may lie among a trace's: a staged part's
+                       # (synthqa.staging.CHUNK_RECORDS)
+_TESTS_CORRECTNESS = re.compile(r"\bt\.(correct|suspect)\b")   # in synthqa.filters' SQL
+
+
+def _among(ids: list[str], column: str = "t.trace_id") -> tuple[str, list]:
+    """`column` (a primary key) is one of `ids`: as a list of values DuckDB looks up in the
+    key's index (up to its index_scan_max_count, 2048), as one list parameter (a hash join
+    over the whole table) past that."""
+    if len(ids) <= 2048:
+        return f"{column} IN ({', '.join('?' * len(ids)) or 'NULL'})", ids
+    return f"{column} IN (SELECT unnest(?::VARCHAR[]))", [ids]
 
 
 class Traces(Part):
@@ -35,19 +49,30 @@ class Traces(Part):
             ids = self.store.search.candidates(text)
             if ids is not None:
                 where, params = replace(flt, text="").where()
-                return (f"t.trace_id IN (SELECT unnest(?::VARCHAR[])) AND {where}",
-                        [self._containing(ids, text), *params])
+                among, ids = _among(self._containing(ids, text))
+                return f"{among} AND {where}", [*ids, *params]
         return flt.where()
 
     def _containing(self, ids: list[str], text: str) -> list[str]:
-        """Of these traces, those whose solution or problem contains `text` (any case)."""
+        """Of these traces, those whose solution or problem contains `text` (any case). The
+        rows are read first (MATERIALIZED: an ILIKE beside the key test would turn the index
+        lookup into a scan), then tested."""
         pattern = contains_pattern(text)
+        among, params = _among(ids)
         with self.cursor() as cur:
-            return [r[0] for r in cur.execute("""
-                SELECT c.id FROM (SELECT unnest(?::VARCHAR[]) AS id) c
-                JOIN traces t ON t.trace_id = c.id JOIN problems p USING (problem_id)
-                WHERE t.text ILIKE ? ESCAPE '\\' OR p.text ILIKE ? ESCAPE '\\'""",
-                [ids, pattern, pattern]).fetchall()]
+            rows = cur.execute(f"""
+                WITH c AS MATERIALIZED (SELECT t.trace_id, t.problem_id, t.text FROM traces t
+                                        WHERE {among})
+                SELECT trace_id, problem_id, text ILIKE ? ESCAPE '\\' FROM c""",
+                [*params, pattern]).fetchall()
+            problems = list({problem for _, problem, found in rows if not found})
+            among, params = _among(problems, "p.problem_id")
+            found = {r[0] for r in cur.execute(f"""
+                WITH c AS MATERIALIZED (SELECT p.problem_id, p.text FROM problems p
+                                        WHERE {among})
+                SELECT problem_id FROM c WHERE text ILIKE ? ESCAPE '\\'""",
+                [*params, pattern]).fetchall()} if problems else set()
+        return [trace for trace, problem, hit in rows if hit or problem in found]
 
     def index_rows(self, import_id: str | None = None, batch: int = 50_000):
         """(trace_id, problem, text) frames of every trace, or of one import's, for the index."""
@@ -60,25 +85,35 @@ class Traces(Part):
                 yield chunk.to_pandas()
 
     def count(self, where: str, params: list) -> int:
-        return self.scalar(f"SELECT count(*) FROM traces_effective t WHERE {where}", params)
+        return self.scalar(f"SELECT count(*) FROM {self._source(where)} t WHERE {where}", params)
 
     def page(self, where: str, params: list, limit: int, offset: int) -> pd.DataFrame:
-        """One page of traces in a stable order; problems and labels joined for its rows only."""
+        """One page of traces in import order; problems and labels joined for its rows only.
+        Without a join, DuckDB keeps the table's order (preserve_insertion_order) and skips
+        to the offset without sorting: the last of 200,000 pages costs what the first does."""
+        source = self._source(where)
+        order = "" if source == "traces_auto" else "ORDER BY t.row_id"
         return self.df(f"""
             WITH page AS (
-                SELECT t.trace_id, t.problem_id, t.generator, t.sample_index, t.answer_raw,
+                SELECT t.row_id, t.trace_id, t.problem_id, t.generator, t.answer_raw,
                        t.correct, t.suspect, t.error_kind, t.n_steps, t.n_tokens
-                FROM traces_effective t WHERE {where}
-                ORDER BY t.problem_id, t.generator, t.sample_index, t.trace_id
-                LIMIT ? OFFSET ?)
+                FROM {source} t WHERE {where} {order} LIMIT ? OFFSET ?)
             SELECT page.trace_id, p.source, page.generator, left(p.text, 120) AS problem,
                    page.answer_raw AS answer, p.gold_answer AS gold, page.correct,
                    page.suspect, page.error_kind, page.n_steps, page.n_tokens,
                    (SELECT count(*) FROM labels l WHERE l.trace_id = page.trace_id
                     AND l.origin = 'human') AS labels
-            FROM page JOIN problems p USING (problem_id)
-            ORDER BY page.problem_id, page.generator, page.sample_index, page.trace_id""",
+            FROM page JOIN problems p USING (problem_id) ORDER BY page.row_id""",
             [*params, limit, offset])
+
+    def _source(self, where: str) -> str:
+        """traces_effective where a filter tests correctness and a reviewer's answer label
+        exists (its join costs ~0.1 s per 10M traces), else traces_auto."""
+        if not _TESTS_CORRECTNESS.search(where):
+            return "traces_auto"
+        overridden = self.scalar("SELECT EXISTS (SELECT 1 FROM labels WHERE kind = "
+                                 "'answer_correct' AND step_index IS NULL)")
+        return "traces_effective" if overridden else "traces_auto"
 
     def problem_of(self, trace_id: str) -> dict:
         frame = self.df("SELECT p.* FROM problems p JOIN traces t USING (problem_id) "
@@ -99,7 +134,24 @@ class Traces(Part):
         return None if frame.empty else frame.iloc[0].to_dict()
 
     def steps_of(self, trace_id: str) -> pd.DataFrame:
-        return self.df("SELECT * FROM steps WHERE trace_id = ? ORDER BY step_index", [trace_id])
+        """A trace's steps. DuckDB has no index on steps.trace_id, and a scan of 50M steps
+        takes ~0.4 s. An import inserts its traces, then its steps, part by part (the rows of
+        a part in any order), so a trace's steps lie among those of the traces within a part's
+        length of it: that window is read first, the whole table only when it lacks some."""
+        sql = "SELECT * FROM steps WHERE trace_id = ? {} ORDER BY step_index"
+        with self.cursor() as cur:
+            me = cur.execute("SELECT rowid, n_steps FROM traces WHERE trace_id = ?",
+                             [trace_id]).fetchone()
+            if me and me[1]:
+                start, end = cur.execute(
+                    "SELECT coalesce(sum(n_steps) FILTER (WHERE rowid < $1 - $2), 0), "
+                    "coalesce(sum(n_steps) FILTER (WHERE rowid <= $1 + $2), 0) FROM traces",
+                    [me[0], STEP_WINDOW]).fetchone()
+                near = cur.execute(sql.format("AND rowid BETWEEN ? AND ?"),
+                                   [trace_id, start, end - 1]).df()
+                if len(near) == me[1]:
+                    return near
+            return cur.execute(sql.format(""), [trace_id]).df()
 
     def step_texts(self, trace_ids: Sequence[str] | None = None) -> pd.DataFrame:
         """(trace_id, steps as a list) for the given traces, or for all."""
