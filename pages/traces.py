@@ -18,7 +18,7 @@ where, params = store.traces.where(flt)
 total = store.traces.count(where, params)
 pages = max(1, -(-total // PAGE_SIZE))
 left, right = st.columns([3, 1], vertical_alignment="bottom")
-left.markdown(f"**{total:,}** traces match")
+left.markdown(f"**{total:,}** traces match (in the order they were imported)")
 page = right.number_input(f"Page (of {pages:,})", 1, pages, 1, key="page")
 frame = store.traces.page(where, params, PAGE_SIZE, (page - 1) * PAGE_SIZE)
 

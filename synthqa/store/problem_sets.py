@@ -23,17 +23,25 @@ class ProblemSets(Part):
             return cur.execute("SELECT count(*) FROM problems").fetchone()[0] - before
 
     def sources(self) -> pd.DataFrame:
-        """Every problem source with its size, generated or not, and how many are checked."""
+        """Every problem source with its size, generated or not, and how many are checked.
+        One meta per source is parsed, and the checks are counted from their own (small)
+        table: at 10M problems a parse per problem or a join per problem costs seconds."""
         return self.df("""
-            SELECT p.source, count(*) AS problems,
-                   any_value(json_extract_string(p.meta, '$.generated_by')) AS generated_by,
-                   any_value(json_extract_string(p.meta, '$.gold_method')) AS gold_method,
-                   count(DISTINCT c.problem_id) AS checked,
-                   count(DISTINCT c.problem_id) FILTER (WHERE c.contaminated) AS contaminated,
-                   count(DISTINCT c.problem_id) FILTER (WHERE c.duplicate_of IS NOT NULL)
-                       AS duplicates
-            FROM problems p LEFT JOIN problem_checks c USING (problem_id)
-            GROUP BY p.source ORDER BY p.source""")
+            WITH s AS (SELECT source, count(*) AS problems, any_value(meta) AS meta
+                       FROM problems GROUP BY source),
+                 c AS (SELECT p.source, count(DISTINCT c.problem_id) AS checked,
+                              count(DISTINCT c.problem_id) FILTER (WHERE c.contaminated)
+                                  AS contaminated,
+                              count(DISTINCT c.problem_id) FILTER (
+                                  WHERE c.duplicate_of IS NOT NULL) AS duplicates
+                       FROM problem_checks c JOIN problems p USING (problem_id)
+                       GROUP BY p.source)
+            SELECT s.source, s.problems,
+                   json_extract_string(s.meta, '$.generated_by') AS generated_by,
+                   json_extract_string(s.meta, '$.gold_method') AS gold_method,
+                   coalesce(c.checked, 0) AS checked, coalesce(c.contaminated, 0) AS contaminated,
+                   coalesce(c.duplicates, 0) AS duplicates
+            FROM s LEFT JOIN c USING (source) ORDER BY s.source""")
 
     def of_source(self, source: str) -> pd.DataFrame:
         return self.df("""SELECT problem_id, text, gold_answer, meta FROM problems
@@ -51,17 +59,30 @@ class ProblemSets(Part):
 
     def checks(self, source: str, limit: int | None = None) -> pd.DataFrame:
         """The source's problems with their checks (one row per problem and test set),
-        contaminated and most similar first; the first `limit` rows if given."""
-        return self.df("""
+        contaminated and most similar first, then the unchecked ones in the order they came;
+        the first `limit` rows if given. The checked rows are sorted, never all the source's
+        (10M problems would take seconds)."""
+        checked = self.df("""
             SELECT p.problem_id, p.text, p.gold_answer,
                    json_extract_string(p.meta, '$.gold_method') AS gold_method, c.test_set,
                    c.ngram_overlap, m.text AS ngram_match, c.nn_similarity,
                    n.text AS nn_match, c.embedder, c.duplicate_of, c.contaminated
-            FROM problems p LEFT JOIN problem_checks c USING (problem_id)
+            FROM problem_checks c JOIN problems p USING (problem_id)
             LEFT JOIN problems m ON m.problem_id = c.ngram_match
             LEFT JOIN problems n ON n.problem_id = c.nn_match
-            WHERE p.source = ? ORDER BY c.contaminated DESC NULLS LAST, c.nn_similarity DESC,
+            WHERE p.source = ? ORDER BY c.contaminated DESC, c.nn_similarity DESC NULLS LAST,
                   p.problem_id LIMIT ?""", [source, limit])
+        if limit is not None and len(checked) >= limit:
+            return checked
+        rest = self.df("""
+            WITH r AS (SELECT problem_id, text, gold_answer, meta FROM problems
+                       WHERE source = ? AND problem_id NOT IN (SELECT problem_id
+                                                               FROM problem_checks) LIMIT ?)
+            SELECT problem_id, text, gold_answer,
+                   json_extract_string(meta, '$.gold_method') AS gold_method FROM r""",
+            [source, None if limit is None else limit - len(checked)])
+        return pd.concat([checked, rest.reindex(columns=checked.columns)], ignore_index=True) \
+            if len(checked) else rest.reindex(columns=checked.columns)
 
     def contaminated(self) -> set[str]:
         """Problems flagged against any test set: left out of every training set."""
