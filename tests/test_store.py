@@ -80,3 +80,22 @@ def test_human_override_of_correctness_wins_and_latest_label_wins(store):
     assert store.trace(trace_id)["correct"] is True
     history = store.labels_for(trace_id)
     assert history[history.kind == "answer_correct"].value.tolist() == ["false", "true"]
+
+
+def test_shared_problems_are_counted_once_per_version_of_the_traces(store, tmp_path):
+    import json
+
+    import_file(store, EXAMPLE)
+    first = store.summaries.shared_problems()
+    assert first.to_dict("records") == [{"a": "se-16b", "b": "wc-2b", "problems": 1}]
+    cached = store.cache.get("shared_problems")
+    assert cached and json.loads(cached[0]) == first.to_dict("records")
+    problem = ("Tom has 3 boxes of 12 pencils. He gives away 10 pencils. How many pencils "
+               "does he have left?")                       # answered by se-16b and wc-2b
+    path = tmp_path / "third.jsonl"
+    path.write_text(json.dumps({"problem": problem, "gold_answer": "26", "generator": "third",
+                                "source": "example", "split": "train",
+                                "solution": "3 * 12 - 10 = 26\n#### 26"}) + "\n")
+    import_file(store, path)
+    after = store.summaries.shared_problems().to_dict("records")
+    assert {"a": "se-16b", "b": "third", "problems": 1} in after and len(after) == 3

@@ -1,6 +1,7 @@
 """Per-generator summaries and the rows the metrics report reads."""
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 import pandas as pd
@@ -48,12 +49,18 @@ class Summaries(Part):
         return best.iloc[0] if len(best) else None
 
     def shared_problems(self) -> pd.DataFrame:
-        """(a, b, problems): every pair of generators that answered common problems."""
-        return self.df("""
+        """(a, b, problems): every pair of generators that answered common problems. Kept in
+        the metrics cache until the traces change (6 s over 10M traces)."""
+        version, hit = self.store.cache.inputs_version(), self.store.cache.get("shared_problems")
+        if hit and hit[1] == version:
+            return pd.DataFrame(json.loads(hit[0]), columns=["a", "b", "problems"])
+        frame = self.df("""
             WITH gp AS (SELECT DISTINCT generator, problem_id FROM traces)
             SELECT x.generator AS a, y.generator AS b, count(*) AS problems
             FROM gp x JOIN gp y ON x.problem_id = y.problem_id AND x.generator < y.generator
             GROUP BY ALL ORDER BY problems DESC""")
+        self.store.cache.put("shared_problems", frame.to_json(orient="records"), version)
+        return frame
 
     def samples_per_problem(self, generator: str, source: str | None = None
                             ) -> list[tuple[int, int]]:
