@@ -47,9 +47,8 @@ def test_labels_fpr_judge_agreement_and_an_active_review(page: Page, tmp_path):
         page.goto(f"{srv.url}/judges")
         wait_for_app_run(page)
         page.get_by_role("button", name="Run judge").click()
-        wait_for_app_run(page)
-        expect(page.get_by_text("Started judge-stepcheck")).to_be_visible()
         # the job runs in its own process; the inbox watcher ingests it and reruns the page
+        # (which drops the "Started judge-stepcheck" note: a fast job's results replace it)
         expect(page.get_by_role("heading", name="Against human labels")).to_be_visible(
             timeout=PATIENCE_MS)
         wait_for_app_run(page)
