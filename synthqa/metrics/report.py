@@ -118,7 +118,29 @@ def compute(store: Store, version: str = "", progress: Progress | None = None,
         return replace(previous, inputs_version=version, computed_at=_now())
     notes = [f"embeddings: {model}"] + [n for n in (previous.notes if kept else [])
                                         if n.split(": ", 1)[0] in kept]
-    traces = store.summaries.metric_inputs(CHECKER, [g for g in versions if g not in kept])
+    tables: dict[str, list[pd.DataFrame]] = {name: [previous.rows_of(name, kept)] if kept
+                                             else [] for name in ("generators", "curves",
+                                                                  "slices")}
+    changed = [g for g in versions if g not in kept]
+    for i, gen in enumerate(changed):    # one at a time: memory for the largest one only
+        rows = _rows_of(store, gen, notes, model, lambda f, m, i=i, gen=gen: say(
+            0.85 * (i + f) / len(changed), f"{gen}: {m}"))
+        for frames, frame in zip(tables.values(), rows):
+            frames.append(frame)
+    generators, curves, slices = (_merged(tables[name], keys) for name, keys in (
+        ("generators", ["generator"]), ("curves", ["generator", "k"]),
+        ("slices", ["slice", "value", "generator"])))
+    say(0.85, "solution map")
+    solution_map = _solution_map(store, model)
+    return Report(version, _now(), generators, curves, slices, solution_map, notes, model,
+                  versions)
+
+
+def _rows_of(store: Store, generator: str, notes: list[str], model: str, say: Progress
+             ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """One generator's rows of the generators, curves and slices tables (each generator's
+    figures depend on its own traces only)."""
+    traces = store.summaries.metric_inputs(CHECKER, [generator])
     say(0.1, "reasoning signatures and operations")
     traces = _with_features(store, traces)
     say(0.3, "embedding dispersion per problem")
@@ -126,17 +148,8 @@ def compute(store: Store, version: str = "", progress: Progress | None = None,
     say(0.5, "coverage, maj@k and diversity@k curves")
     curves = _curves(traces, notes)
     say(0.7, "slices")
-    generators = _generator_table(store, traces, dispersion, vectors)
-    slices = _slices(traces, dispersion)
-    if kept:
-        generators, curves, slices = (
-            _merged(previous.rows_of(name, kept), new, keys) for name, new, keys in (
-                ("generators", generators, ["generator"]), ("curves", curves, ["generator", "k"]),
-                ("slices", slices, ["slice", "value", "generator"])))
-    say(0.85, "solution map")
-    solution_map = _solution_map(store, model)
-    return Report(version, _now(), generators, curves, slices, solution_map, notes, model,
-                  versions)
+    return (_generator_table(store, traces, dispersion, vectors), curves,
+            _slices(traces, dispersion))
 
 
 def _unchanged(previous: Report | None, versions: dict[str, str], model: str) -> set[str]:
@@ -149,11 +162,12 @@ def _unchanged(previous: Report | None, versions: dict[str, str], model: str) ->
 _SLICE_ORDER = {"source": 0, "run": 1, "level": 2, "topic": 3, "steps bucket": 4}
 
 
-def _merged(kept: pd.DataFrame, new: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Kept and new rows in the order a whole computation gives them."""
-    parts = [f for f in (kept, new) if not f.empty]
+def _merged(frames: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame:
+    """Rows computed apart (kept ones, each generator's new ones) in the order a whole
+    computation gives them."""
+    parts = [f for f in frames if not f.empty]
     if not parts:
-        return new
+        return frames[-1] if frames else pd.DataFrame()
     frame = pd.concat(parts, ignore_index=True)
     order = frame[keys].copy()
     if "slice" in order:
