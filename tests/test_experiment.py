@@ -207,3 +207,23 @@ def test_own_pairs_reject_the_models_wrong_samples_cut_after_their_first_error(m
     step, = experiment_pairs.own_pairs("m", problems, [], "step-dpo", 2, 0)
     assert step["rejected"] == "\n".join(wrong.split("\n")[:2])       # steps 1-2, the 2nd wrong
     assert step["rejected"].split("\n")[0] == p.steps[0]
+
+
+def test_seeds_that_all_score_the_same_are_not_read_as_separated_intervals():
+    rows = [{"part": "se-vs-wc", "student": "tiny", "method": "sft", "data": gen,
+             "fraction": 1.0, "seed": s, "accuracy": acc, "name": f"{gen}{s}"}
+            for gen, acc in (("lab-se", 0.535), ("lab-wc", 0.530)) for s in range(3)]
+    text = report.findings(report.frame(rows), experiment.Plan())
+    assert "The 95% intervals over seeds overlap for every student whose seeds differ." in text
+    assert any(line.startswith("Every seed scored the same on SE or WC data for lab-tiny")
+               and "200 test problems alone" in line for line in text)
+
+
+def test_a_flat_sft_curve_is_said_to_give_no_multiplier():
+    rows = [{"part": "methods", "student": "tiny", "method": m, "data": "lab-wc",
+             "fraction": f, "seed": 0, "examples": n, "accuracy": acc, "name": f"{m}{f}"}
+            for m, acc in (("sft", 0.53), ("rft", 0.60), ("dpo", 0.60), ("step-dpo", 0.60))
+            for f, n in ((0.25, 100), (0.5, 200), (1.0, 400))]
+    text = report.findings(report.frame(rows), experiment.Plan())
+    assert any(line.startswith("Effective data multiplier over SFT: none can be read")
+               for line in text)

@@ -21,8 +21,10 @@ class PowerLaw:
         return self.a * n ** (-self.b)
 
     def examples_for(self, error: float) -> float:
-        """How many examples this method needs to reach `error`."""
-        return (error / self.a) ** (-1.0 / self.b)
+        """How many examples this method needs to reach `error` (in logs, clipped: a nearly
+        flat law needs astronomically many, which would overflow a float)."""
+        log_n = -(np.log(error) - np.log(self.a)) / self.b
+        return float(np.exp(np.clip(log_n, -700.0, 700.0)))
 
 
 def fit(examples: list[float], errors: list[float]) -> PowerLaw | None:

@@ -120,11 +120,20 @@ def findings(results: pd.DataFrame, plan: Plan) -> list[str]:
         ahead = table[table["WC - SE"] >= 0]
         lines.append(f"WC data >= SE data for {len(ahead)} of {len(table)} students "
                      f"(Bansal et al.: WC data ahead for all three).")
-        apart = [r["student"] for _, r in table.iterrows()
+        # a seeds' interval of width 0 (every seed scored the same) says nothing of the test
+        # problems' own sampling error: no separation is read from it
+        wide = (table["SE high"] > table["SE low"]) & (table["WC high"] > table["WC low"])
+        apart = [r["student"] for _, r in table[wide].iterrows()
                  if r["WC low"] > r["SE high"] or r["SE low"] > r["WC high"]]
         lines.append("The 95% intervals over seeds do not overlap for " + ", ".join(apart)
                      + "." if apart else "The 95% intervals over seeds overlap for every "
-                     "student.")
+                     "student whose seeds differ.")
+        same = table.loc[~wide & (table["seeds"] > 1), "student"].tolist()
+        if same:
+            lines.append(f"Every seed scored the same on SE or WC data for {', '.join(same)}: "
+                         f"the difference rests on {plan.eval_problems} test problems alone "
+                         f"(binomial standard error about "
+                         f"{50 / math.sqrt(plan.eval_problems):.1f} points).")
     for method, g in tuning(results).groupby("method", sort=False):
         tried = sorted(set(g["lr"]))
         best = g.loc[g["validation_accuracy"].idxmax(), "lr"] if g["validation_accuracy"] \
@@ -134,6 +143,10 @@ def findings(results: pd.DataFrame, plan: Plan) -> list[str]:
                          f"tried ({', '.join(f'{x:g}' for x in tried)}): a wider search may do "
                          "better.")
     mult = multipliers(results)
+    if mult and all(v["value"] is None and v["of"] for v in mult.values()):
+        lines.append("Effective data multiplier over SFT: none can be read: no method's "
+                     "accuracy falls within the range of SFT's fitted curve over the sizes "
+                     "tried (SFT's own gain over them is too small).")
     if any(v["value"] is not None for v in mult.values()):
         words = ", ".join(f"{m} {v['value']:.1f}x (from {v['sizes']} of {v['of']} sizes)"
                           if v["value"] is not None else f"{m} none in range"
