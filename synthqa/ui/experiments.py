@@ -23,8 +23,9 @@ def section(generators: list[str]) -> None:
                "sampling compute (three students), and SFT, RFT, DPO and per-step DPO on growing "
                "subsets of the WC traces, each from the SFT model of its subset (DPO's negatives: "
                "that model's own wrong samples, per-step DPO's cut after their exact first "
-               "wrong step), with seeds; each method's learning rate is tuned first on "
-               "validation problems. Scored by greedy accuracy on held-out lab problems.")
+               "wrong step), with seeds; each method's learning rate (and DPO's beta and pairs "
+               "per problem) is tuned first on validation problems. Scored by greedy accuracy "
+               "on held-out lab problems.")
     d = experiment.Plan()
     ready = {d.se, d.wc} <= set(generators)
     c1, c2, c3 = st.columns(3)
