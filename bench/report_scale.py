@@ -1,6 +1,6 @@
 """The metrics report on a large workspace: a whole computation, then after 10,000 new traces.
 
-    python -m bench.report_scale --workspace DIR [--new 10000]
+    python -m bench.report_scale --workspace DIR [--new 10000] [--increments-only]
 
 DIR is a built bench workspace (`python -m bench.import_throughput --n N --extra-steps 2
 --workers 0 --keep DIR`). Without embeddings (`--no-embed`: the figures that need them are
@@ -41,21 +41,24 @@ def _new_traces(path: Path, n: int, generator: str, seed: int) -> Path:
 
 def main(args) -> None:
     store = Workspace(Path(args.workspace)).open_store()
-    print(f"{store.count('traces'):,} traces, {store.count('steps'):,} steps")
-    start = time.perf_counter()
-    rep = report.compute(store, store.cache.inputs_version())
-    store.cache.put(report.KEY, rep.to_json(), rep.inputs_version)
-    print(f"whole report            : {time.perf_counter() - start:7.1f} s, "
-          f"peak RSS {_peak_gb():.2f} GB")
+    n = store.count("traces")
+    print(f"{n:,} traces, {store.count('steps'):,} steps")
+    if not (args.increments_only and report.cached(store)[0] is not None):
+        start = time.perf_counter()
+        rep = report.compute(store, store.cache.inputs_version())
+        store.cache.put(report.KEY, rep.to_json(), rep.inputs_version)
+        print(f"whole report            : {time.perf_counter() - start:7.1f} s, "
+              f"peak RSS {_peak_gb():.2f} GB")
     with tempfile.TemporaryDirectory() as tmp:
-        for generator, seed in (("mid", 1), ("wc", 2)):
+        # seeded by the workspace's size: a second run adds traces, a new generator is new
+        for generator, seed in ((f"new{n}", n), ("wc", n + 1)):
             data = _new_traces(Path(tmp) / f"{generator}.jsonl", args.new, generator, seed)
             start = time.perf_counter()
             added = import_file(store, data).n_traces_new
             imported = time.perf_counter() - start
             start = time.perf_counter()
             rep = report.recompute(store, embed=False)
-            print(f"+{added:,} traces of {generator!r:6}: import {imported:5.1f} s, report "
+            print(f"+{added:,} traces of {generator!r:12}: import {imported:5.1f} s, report "
                   f"{time.perf_counter() - start:6.1f} s (peak RSS {_peak_gb():.2f} GB)")
     store.close()
 
@@ -64,6 +67,8 @@ def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workspace", required=True)
     parser.add_argument("--new", type=int, default=10_000)
+    parser.add_argument("--increments-only", action="store_true",
+                        help="skip the whole report when one is cached")
     return parser
 
 
