@@ -125,9 +125,10 @@ def findings(results: pd.DataFrame, plan: Plan) -> list[str]:
         wide = (table["SE high"] > table["SE low"]) & (table["WC high"] > table["WC low"])
         apart = [r["student"] for _, r in table[wide].iterrows()
                  if r["WC low"] > r["SE high"] or r["SE low"] > r["WC high"]]
-        lines.append("The 95% intervals over seeds do not overlap for " + ", ".join(apart)
-                     + "." if apart else "The 95% intervals over seeds overlap for every "
-                     "student whose seeds differ.")
+        if wide.any():
+            lines.append("The 95% intervals over seeds do not overlap for " + ", ".join(apart)
+                         + "." if apart else "The 95% intervals over seeds overlap for every "
+                         "student whose seeds differ.")
         same = table.loc[~wide & (table["seeds"] > 1), "student"].tolist()
         if same:
             lines.append(f"Every seed scored the same on SE or WC data for {', '.join(same)}: "
