@@ -13,11 +13,11 @@ import time
 
 from bench.page_queries import make_parser, open_built, timed
 from synthqa import embeddings
-from synthqa.metrics import report
+from synthqa.metrics import report, solution_map
 
 
 def embed_map_candidates(store) -> int:
-    ids = report._map_candidates(store.summaries.trace_generators())
+    ids = solution_map.map_candidates(store.summaries.trace_generators())
     have = set(store.embeddings.of(embeddings.MODEL, ids)["trace_id"])
     todo = [t for t in ids if t not in have]
     texts = store.traces.texts(todo)

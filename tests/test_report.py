@@ -112,6 +112,7 @@ def test_after_an_import_only_the_changed_generators_are_computed_again(filled, 
     reviewer's verdict on a WC trace change only those generators' rows; SE's are kept."""
     from synthqa.ingest import import_file
     first = report.recompute(filled, embed=False)
+    assert filled.cache.get("shared_problems")[1] == first.inputs_version  # for SE vs WC
     new = tmp_path / "new.jsonl"
     new.write_text("".join(json.dumps({
         "problem": f"Problem {p}", "problem_id": p, "gold_answer": gold, "generator": "mid",

@@ -25,13 +25,13 @@ from synthqa.metrics.diversity import (compression_ratio, distinct_ngrams,
 from synthqa.metrics.intrinsic import mle_intrinsic_dimension
 from synthqa.metrics.matching import default_pair, matched  # noqa: F401 (the pages' names)
 from synthqa.metrics.quality import Stratum, fpr_estimate
+from synthqa.metrics.seeded import SEED, sample as _sample
+from synthqa.metrics.solution_map import solution_map as _solution_map
 from synthqa.schema import TABLE_COLUMNS
 from synthqa.stepcheck import CHECKER
 from synthqa.store import Store
 
 KEY = "report/v2"  # a new version when the tables change: old caches are ignored
-SEED = 0
-MAP_POINTS = 2000          # solutions on the 2-D map (stratified by generator)
 ID_POINTS = 5000           # embeddings per data set for the intrinsic dimension
 DISPERSION_PROBLEMS = 2000  # problems per generator for embedding dispersion
 MAJ_PROBLEMS = 2000        # problems per generator for maj@k (Monte Carlo over subsets)
@@ -95,6 +95,7 @@ def recompute(store: Store, progress: Progress | None = None, embed: bool = True
     report = compute(store, version, lambda f, m: say(0.8 + 0.2 * f, m) if embed else say(f, m),
                      embedder, previous)
     store.cache.put(KEY, report.to_json(), version)
+    store.summaries.shared_problems()   # cached for the SE vs WC page (6 s at 10M traces)
     say(1.0, "done")
     return report
 
@@ -216,15 +217,6 @@ def _step_bucket(n_steps: pd.Series) -> pd.Series:
     for low, high, name in STEP_BUCKETS:
         out[(n_steps >= low) & (n_steps <= high)] = name
     return out
-
-
-def _sample(values, limit: int, seed: int = SEED) -> list:
-    """A seeded random sample that does not depend on the order the values came in."""
-    values = sorted(values)
-    if len(values) <= limit:
-        return values
-    rng = np.random.default_rng(seed)
-    return [values[i] for i in sorted(rng.choice(len(values), limit, replace=False))]
 
 
 def _dispersion(store: Store, traces: pd.DataFrame, notes: list[str], model: str
@@ -398,43 +390,3 @@ def _slices(traces: pd.DataFrame, dispersion: pd.DataFrame) -> pd.DataFrame:
                          "value": str(value),
                          "generator": gen, **_slice_metrics(group, disp, problem_level)})
     return pd.DataFrame(rows)
-
-
-def _solution_map(store: Store, model: str) -> pd.DataFrame:
-    """Up to MAP_POINTS embedded solutions (an equal share per generator), projected to 2-D with
-    PCA and t-SNE (cosine), with what the map colours by and what opens on a click."""
-    from sklearn.decomposition import PCA
-    from sklearn.manifold import TSNE
-
-    ids = store.summaries.trace_generators()
-    candidates = None if len(ids) <= MAP_POINTS else _map_candidates(ids)
-    embedded = store.embeddings.of(model, candidates)
-    traces = store.summaries.metric_inputs(CHECKER, trace_ids=embedded["trace_id"].tolist())
-    embedded = embedded.merge(traces, on="trace_id").sort_values("trace_id")
-    if len(embedded) < 3:
-        return pd.DataFrame()
-    share = max(1, MAP_POINTS // embedded["generator"].nunique())
-    picked = pd.concat(_sample_rows(g, share) for _, g in embedded.groupby("generator"))
-    x = embeddings.matrix(picked)
-    pca = PCA(n_components=2, random_state=SEED).fit_transform(x)
-    tsne = TSNE(n_components=2, metric="cosine", init="pca", random_state=SEED,
-                perplexity=min(30.0, (len(x) - 1) / 3)).fit_transform(x)
-    problems = store.traces.problem_texts(picked["problem_id"].unique().tolist())
-    out = picked[["trace_id", "generator", "correct", "suspect", "human_verdict",
-                  "problem_id"]].copy()
-    out["correct"] = out["correct"].map({True: "correct", False: "wrong"}).fillna("unchecked")
-    out["label"] = out["human_verdict"].fillna("unreviewed")
-    out["problem"] = out["problem_id"].map(problems).str.slice(0, 100)
-    out["pca_x"], out["pca_y"] = pca[:, 0], pca[:, 1]
-    out["tsne_x"], out["tsne_y"] = tsne[:, 0], tsne[:, 1]
-    return out.drop(columns=["human_verdict", "problem_id"]).reset_index(drop=True)
-
-
-def _map_candidates(traces: pd.DataFrame) -> list[str]:
-    """A few times MAP_POINTS trace ids per generator, so that enough of them are embedded."""
-    share = 4 * MAP_POINTS // traces["generator"].nunique()
-    return [t for _, g in traces.groupby("generator") for t in _sample(g["trace_id"], share)]
-
-
-def _sample_rows(frame: pd.DataFrame, limit: int) -> pd.DataFrame:
-    return frame if len(frame) <= limit else frame.sample(limit, random_state=SEED)
