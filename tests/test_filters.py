@@ -84,10 +84,15 @@ def twelve(store, tmp_path):
 
 @pytest.mark.parametrize("flt", [TraceFilter(), TraceFilter(correctness="correct")])
 def test_pages_list_traces_in_import_order(twelve, flt):
+    from datetime import datetime
+
     import_file(twelve, EXAMPLE)
-    twelve.add_labels(verdict_labels(twelve.scalar(
-        "SELECT trace_id FROM traces WHERE generator = 'g' LIMIT 1"), "alice", "correct", None))
+    twelve.add_label({"label_id": "o-1", "trace_id": twelve.scalar(
+        "SELECT trace_id FROM traces WHERE generator = 'g' LIMIT 1"), "kind": "answer_correct",
+        "value": "true", "who": "alice", "origin": "human", "labelled_at": datetime(2026, 1, 1)})
     where, params = twelve.traces.where(flt)
+    joined = flt.correctness != "any"               # a reviewer's answer label can matter
+    assert twelve.traces._source(where) == ("traces_effective" if joined else "traces_auto")
     pages = [twelve.traces.page(where, params, 5, offset) for offset in range(0, 20, 5)]
     generators = [g for page in pages for g in page.generator]
     ours = twelve.scalar("SELECT count(*) FROM traces WHERE generator = 'g'")   # 13: a repeat
@@ -95,7 +100,7 @@ def test_pages_list_traces_in_import_order(twelve, flt):
     assert len(generators) == twelve.traces.count(where, params)
 
 
-@pytest.mark.parametrize("window", [12_000, 0, -10 ** 9])        # near, and missing: the whole table
+@pytest.mark.parametrize("window", [12_000, 0, -10 ** 9])   # near; missing: the whole table
 def test_a_traces_steps_are_found_near_their_place_or_by_a_scan(twelve, monkeypatch, window):
     from synthqa.staging import CHUNK_RECORDS
     from synthqa.store import traces
