@@ -13,7 +13,8 @@ from synthqa.train import efficiency as eff
 from synthqa.train.experiment import METHODS, ROLES, Plan
 
 COLUMNS = ["part", "student", "method", "data", "fraction", "seed", "lr", "beta", "sft_lr",
-           "pairs", "examples", "trained_on", "steps", "accuracy", "validation_accuracy", "seconds", "name"]
+           "pairs", "examples", "trained_on", "steps", "accuracy", "validation_accuracy",
+           "seconds", "name"]
 
 
 def frame(rows: list[dict]) -> pd.DataFrame:
