@@ -99,3 +99,16 @@ def test_shared_problems_are_counted_once_per_version_of_the_traces(store, tmp_p
     import_file(store, path)
     after = store.summaries.shared_problems().to_dict("records")
     assert {"a": "se-16b", "b": "third", "problems": 1} in after and len(after) == 3
+
+
+def test_the_inputs_version_is_read_once_per_committed_write(store, monkeypatch):
+    import_file(store, EXAMPLE)
+    before = store.cache.inputs_version()
+    real = store.cache.cursor
+    monkeypatch.setattr(store.cache, "cursor", lambda: pytest.fail("read again, no write"))
+    assert store.cache.inputs_version() == before
+    monkeypatch.setattr(store.cache, "cursor", real)
+    trace_id = store.scalar("SELECT min(trace_id) FROM traces")
+    store.add_label({"label_id": "n-1", "trace_id": trace_id, "kind": "note", "value": "x",
+                     "who": "alice", "origin": "human", "labelled_at": datetime(2026, 1, 1)})
+    assert store.cache.inputs_version() != before

@@ -42,6 +42,7 @@ class Store:
                 raise StoreBusy(_busy_message(self.path, str(exc))) from exc
             raise
         self._write_lock = threading.RLock()
+        self.generation = 0      # committed transactions: the data changes only with one
         self.migrate(migrations)
         self.imports, self.checks, self.traces = Imports(self), Checks(self), Traces(self)
         self.summaries, self.training_sets = Summaries(self), TrainingSets(self)
@@ -86,6 +87,7 @@ class Store:
                 cur.execute("ROLLBACK")
                 raise
             cur.execute("COMMIT")
+            self.generation += 1
 
     # -- schema ---------------------------------------------------------------------------
     def schema_version(self) -> int:
