@@ -14,10 +14,14 @@ _WORD = re.compile(r"[A-Za-z]{3,}")
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|$~])")
 
 
-def is_math(span: str) -> bool:
+def is_math(span: str, after: str = "") -> bool:
+    """Whether a $...$ (or \\(...\\), $$...$$) span is math; `after`: the text that follows."""
     body = span.strip("$") if span.startswith("$") else span[2:-2]
     if body != body.strip() and span.startswith("$") and not span.startswith("$$"):
         return False  # "$5 and $" : a space inside the dollars is money, not math
+    if span.startswith("$") and not span.startswith("$$") and "\\" not in body and (
+            body[-1] in "=+-*/" or after[:1].isdigit() or after.startswith("<<")):
+        return False  # "3*$500=$<<3*500=1500>>1500", "$5+$3": the second $ opens money
     return bool(_MATHY.search(body)) and not (_WORD.search(re.sub(r"\\[a-zA-Z]+", "", body))
                                             and "\\" not in body)
 
@@ -39,7 +43,7 @@ def plain(value) -> str:
 def markdown_safe(text: str) -> str:
     out, pos = [], 0
     for match in _SPAN.finditer(text):
-        if not is_math(match.group(0)):
+        if not is_math(match.group(0), text[match.end():match.end() + 2]):
             continue
         out.append(escape(text[pos: match.start()]))
         out.append(match.group(0))
