@@ -6,7 +6,7 @@ drains inbox/ from the server itself, with no browser open. Each session runs th
 """
 import streamlit as st
 
-from synthqa.inbox_watcher import lifespan
+from synthqa.ingest.watcher import lifespan
 from synthqa.ui import resources
 
 
@@ -22,7 +22,7 @@ def main() -> None:
         st.Page("pages/judges.py", title="Judges", icon=":material/gavel:"),
         st.Page("pages/sampling.py", title="Sampling", icon=":material/casino:"),
         st.Page("pages/problems.py", title="Problems", icon=":material/quiz:"),
-        st.Page("pages/pits.py", title="Step values", icon=":material/stairs:"),
+        st.Page("pages/values.py", title="Step values", icon=":material/stairs:"),
         st.Page("pages/train.py", title="Training", icon=":material/model_training:"),
     ]
     nav = st.navigation(pages)

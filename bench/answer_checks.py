@@ -8,7 +8,7 @@ import argparse
 import random
 import time
 
-from synthqa import answers
+from synthqa.checks import answers
 
 
 def latex_pairs(n: int, rng: random.Random) -> list[tuple[str, str]]:

@@ -20,11 +20,12 @@ import time
 from pathlib import Path
 
 from bench.page_queries import open_built
-from synthqa import cluster_job, embeddings
+from synthqa.checks.recheck import reverify
+from synthqa.cluster import job as cluster_job
 from synthqa.config import Settings
-from synthqa.ingest import ingest_inbox
+from synthqa.embeddings import models as embeddings
+from synthqa.ingest.inbox import ingest_inbox
 from synthqa.jobs.runner import Jobs
-from synthqa.verdicts import reverify
 from synthqa.workspace import Workspace
 
 

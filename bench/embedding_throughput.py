@@ -4,7 +4,7 @@
 
 Texts: the solutions of OpenAI's public GSM8K file when ../shared/data has it, else generated
 GSM8K-style solutions. Three timings on the same texts, after one warm-up: the model's own
-`encode`, `synthqa.embeddings.encode`, and `embed_missing` (read from the store, encode, write
+`encode`, `synthqa.embeddings.models.encode`, and `embed_missing` (read from the store, encode, write
 FLOAT[384] rows back in chunks).
 """
 from __future__ import annotations
@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 from bench.gen_traces import make_record
-from synthqa import embeddings
-from synthqa.ingest import import_file
+from synthqa.embeddings import models as embeddings
+from synthqa.ingest.commit import import_file
 from synthqa.workspace import Workspace
 
 GSM8K = Path(__file__).resolve().parents[2] / "shared" / "data" / \
@@ -67,7 +67,7 @@ def main(args) -> None:
         store.close()
     print(f"{'path':52} {'texts/s':>8} {'vs direct':>9}")
     for name, value in (("sentence-transformers encode (batch 64)", direct),
-                        ("synthqa.embeddings.encode (unit vectors)", ours),
+                        ("synthqa.embeddings.models.encode (unit vectors)", ours),
                         ("embed_missing: read, encode, write to the store", stored)):
         print(f"{name:52} {value:8.1f} {value / direct:9.2f}")
 

@@ -24,10 +24,9 @@ from scipy.stats import norm
 
 from synthqa.judges.base import JudgeInput
 from synthqa.judges.stepcheck import StepCheckJudge
-from synthqa.lab.tasks import first_wrong_step, problem_from_text
-from synthqa.metrics import ppi
+from synthqa.lab.problems import first_wrong_step, problem_from_text
+from synthqa.labels import ppi
 from synthqa.store import Store
-
 
 
 def lab_population(workspace: Path) -> tuple[np.ndarray, list[JudgeInput]]:
@@ -43,7 +42,7 @@ def lab_population(workspace: Path) -> tuple[np.ndarray, list[JudgeInput]]:
 
 
 def bigbench_population(public: Path) -> tuple[np.ndarray, list[JudgeInput]]:
-    from synthqa.ingest import import_file
+    from synthqa.ingest.commit import import_file
 
     with tempfile.TemporaryDirectory() as tmp, closing(Store(Path(tmp) / "s.duckdb")) as store:
         import_file(store, public / "bigbench_mistake_multistep_arithmetic.jsonl")

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import time
 
-from synthqa.answers import extract_answer
-from synthqa.staging import estimate_tokens
-from synthqa.stepcheck import check_trace
-from synthqa.steps import split_steps
+from synthqa.checks.answers import extract_answer
+from synthqa.checks.stepcheck import check_trace
+from synthqa.checks.steps import split_steps
+from synthqa.ingest.rows import estimate_tokens
 
 MB = 1 << 20
 CASES = {

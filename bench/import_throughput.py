@@ -19,9 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.gen_traces import make_parser as gen_parser, main as generate
+from bench.gen_traces import main as generate
+from bench.gen_traces import make_parser as gen_parser
 from synthqa.config import Settings
-from synthqa.ingest import import_file
+from synthqa.ingest.commit import import_file
 from synthqa.store import Store
 from synthqa.workspace import Workspace
 

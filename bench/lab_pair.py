@@ -16,8 +16,8 @@ import time
 from contextlib import closing
 from pathlib import Path
 
-from synthqa.compare import compare
 from synthqa.lab.demo import build_demo
+from synthqa.metrics.compare import compare
 from synthqa.workspace import Workspace
 
 

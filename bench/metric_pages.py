@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 
 from bench.page_queries import make_parser, open_built, timed
-from synthqa import embeddings
+from synthqa.embeddings import models as embeddings
 from synthqa.metrics import report, solution_map
 
 

@@ -13,11 +13,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.gen_traces import main as generate, make_parser as gen_parser
+from bench.gen_traces import main as generate
+from bench.gen_traces import make_parser as gen_parser
 from synthqa.config import Settings
-from synthqa.filters import TraceFilter
-from synthqa.ingest import import_file
+from synthqa.ingest.commit import import_file
 from synthqa.store import Store
+from synthqa.store.filters import TraceFilter
 from synthqa.workspace import Workspace
 
 FILTERS = {

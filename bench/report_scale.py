@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from bench.gen_traces import make_record
-from synthqa.ingest import import_file
+from synthqa.ingest.commit import import_file
 from synthqa.metrics import report
 from synthqa.workspace import Workspace
 

@@ -14,10 +14,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from synthqa import pits, rollouts
-from synthqa.cli import policy_choice
 from synthqa.lab.demo import build_demo
+from synthqa.lab.model import model_choice
 from synthqa.sampling.base import SamplingSpec
+from synthqa.values import pits, rollouts
 from synthqa.workspace import Workspace
 
 
@@ -31,7 +31,7 @@ def main(args) -> None:
             store = ws.open_store()
         traces = store.values.rollout_inputs("lab-wc", True, args.traces)
         store.close()
-    sampler = policy_choice(args.policy, args.policy).sampler()
+    sampler = model_choice(args.policy).sampler()
     policy = rollouts.RolloutPolicy(sampler, SamplingSpec(temperature=0.7, max_tokens=80,
                                                           prompt_template="{problem}\n"),
                                     k=args.k)
@@ -47,7 +47,7 @@ def main(args) -> None:
         seconds = time.perf_counter() - start
         found[mode] = [rollouts.first_pit(r) for r in results]
         frame = traces.assign(pit_step=found[mode])
-        a = pits.agreement(pits.lab_pairs(frame[["trace_id", "pit_step"]], traces))
+        a = pits.pit_agreement(pits.lab_pairs(frame[["trace_id", "pit_step"]], traces))
         used = sum(r.rollouts_used for r in results) / len(results)
         none = sum(p is None for p in found[mode])
         print(f"{mode:11} {used:14.1f} {seconds / len(results):8.2f} {none:6d} "

@@ -8,8 +8,8 @@ import argparse
 import os
 import time
 
-from synthqa.lab.demo import lab_problems
 from synthqa.lab.model import DATA_DIR, prompt_of
+from synthqa.lab.sample_sets import lab_problems
 from synthqa.sampling.base import SamplingSpec
 from synthqa.sampling.hf import HFSampler
 

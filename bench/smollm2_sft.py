@@ -19,10 +19,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from synthqa.config import Settings
-from synthqa.ingest import ingest_inbox
+from synthqa.ingest.inbox import ingest_inbox
+from synthqa.lab.sample_sets import PROBLEM_SETS
 from synthqa.lab.word_problems import INSTRUCTION, make_word_problems
 from synthqa.sampling import smollm2
-from synthqa.sampling.job import PROBLEM_SETS
 from synthqa.train import sft
 from synthqa.train.common import TrainConfig, evaluate
 from synthqa.train.launch import held_out_scores
@@ -43,10 +43,10 @@ def data(folder: Path, n: int, chat: bool) -> Path:
 
 def chat_accuracy(model_dir: Path, n: int) -> float:
     """The base model prompted through its chat template (as the SmolLM2 demo samples it)."""
-    from synthqa.answers import extract_answer, is_equivalent
+    from synthqa.checks.answers import extract_answer, is_equivalent
+    from synthqa.lab.sample_sets import problems_for
     from synthqa.sampling.base import SamplingSpec
     from synthqa.sampling.hf import HFSampler
-    from synthqa.sampling.job import problems_for
 
     problems, template = problems_for(PROBLEM_SETS[1], n, 7_000)
     sampler = HFSampler(model_dir, chat=True)

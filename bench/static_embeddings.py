@@ -3,7 +3,7 @@
     python -m bench.static_embeddings [--minilm-texts 2000]
 
 Texts: the solutions of OpenAI's public GSM8K file (../shared/data). Speed: texts/s of each
-model's `synthqa.embeddings.encode` on the same texts after a warm-up (MiniLM on the first
+model's `synthqa.embeddings.models.encode` on the same texts after a warm-up (MiniLM on the first
 --minilm-texts, the static model on all). Agreement: for every problem with at least two
 answer-correct solutions, the Vendi score and the mean pairwise cosine distance under each model,
 and Spearman's rank correlation between the two models' per-problem figures (issue 13's goal:
@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import spearmanr
 
-from synthqa import embeddings
-from synthqa.ingest import import_file
+from synthqa.embeddings import models as embeddings
+from synthqa.ingest.commit import import_file
 from synthqa.metrics.diversity import mean_pairwise_cosine_distance, vendi_score
 from synthqa.workspace import Workspace
 

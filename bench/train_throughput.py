@@ -13,7 +13,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from synthqa.lab.tasks import make_problems
+from synthqa.lab.problems import make_problems
 from synthqa.train import sft
 from synthqa.train.common import TrainConfig
 
@@ -27,11 +27,10 @@ def data(folder: Path, n: int) -> Path:
 
 def plain_trl(base: str, data_file: Path, out: Path, steps: int, batch: int) -> dict:
     """What a user would write by hand with TRL."""
+    import torch
     from datasets import load_dataset
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from trl import SFTConfig, SFTTrainer
-
-    import torch
 
     tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=True)
     # float32 as the entry point uses on a CPU; without it transformers 5 keeps the shipped

@@ -24,6 +24,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from synthqa.ingest.inbox import Inbox
 from tests.e2e.conftest import Server
 
 REPO = Path(__file__).resolve().parents[1]
@@ -91,7 +92,7 @@ def hostile(args) -> None:
     import json
 
     from bench.hostile_records import CASES
-    from synthqa.ingest import ingest_inbox
+    from synthqa.ingest.inbox import ingest_inbox
     from synthqa.workspace import Workspace
 
     for worker in (False, True):
@@ -101,7 +102,7 @@ def hostile(args) -> None:
                      for i, make in enumerate(CASES.values())]
             data = Path(tmp) / "hostile.jsonl"
             data.write_text("\n".join(lines) + "\n")
-            ws.drop_into_inbox(data, "generic")
+            Inbox(ws).drop_file(data, "generic")
             store = ws.open_store()
             took, pause = heartbeat_pause(lambda: ingest_inbox(store, ws, worker=worker))
             store.close()

@@ -1,11 +1,11 @@
 """SE vs WC: coverage, diversity and false positives of two generators at matched compute."""
 import streamlit as st
 
+from synthqa.labels.estimate import FprEstimate
 from synthqa.metrics import report
-from synthqa.metrics.quality import FprEstimate
 from synthqa.ui import charts, metrics, resources
-from synthqa.ui.text import plain
 from synthqa.ui.router import through_router
+from synthqa.ui.text import plain
 
 through_router()
 

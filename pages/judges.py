@@ -1,8 +1,8 @@
 """Judges: run an automatic judge, see how it agrees with the humans, and the FPR it gives."""
 import streamlit as st
 
-from synthqa import fpr
 from synthqa.judges import evaluate
+from synthqa.labels import fpr
 from synthqa.ui import resources
 from synthqa.ui.judging import launch_form, run_progress
 from synthqa.ui.router import through_router

@@ -1,7 +1,8 @@
 """Workspace overview: what is in the store, and importing more."""
 import streamlit as st
 
-from synthqa.adapters import FORMATS
+from synthqa.ingest.adapters import FORMATS
+from synthqa.ingest.inbox import history_by_source
 from synthqa.ui import resources
 from synthqa.ui.importing import demo_panel, demo_status, import_form, show_results
 from synthqa.ui.router import through_router
@@ -30,7 +31,7 @@ else:
 show_results(st.session_state.pop("inbox_results", None))
 import_form(formats=["auto", *FORMATS])
 
-imports = store.imports.history_by_source()
+imports = history_by_source(store)
 if not imports.empty:
     st.subheader("Imports")
     st.dataframe(imports, hide_index=True, column_config={

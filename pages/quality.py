@@ -1,9 +1,9 @@
 """Data quality: quality, diversity and complexity of one data set, and the trade-off."""
 import streamlit as st
 
+from synthqa.labels.estimate import FprEstimate
 from synthqa.metrics import report
 from synthqa.metrics.diversity import vendi_note
-from synthqa.metrics.quality import FprEstimate
 from synthqa.ui import charts, metrics
 from synthqa.ui.router import through_router
 from synthqa.ui.text import plain

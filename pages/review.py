@@ -3,8 +3,8 @@ import pandas as pd
 import streamlit as st
 
 from synthqa.export import export_records, jsonl_bytes, prm_records
-from synthqa.fpr import table as fpr_table
-from synthqa.review import MODES, agreement, fpr
+from synthqa.labels.fpr import table as fpr_table
+from synthqa.labels.review import MODES, fpr, reviewer_agreement
 from synthqa.ui import resources, reviewing
 from synthqa.ui.router import through_router
 from synthqa.ui.text import plain
@@ -44,7 +44,7 @@ if judges:
         "Judge", judges, key="review_judge", on_change=reviewing.restart,
         help="its scores order the active queue and correct the FPR (PPI)")
 estimate = fpr(store, ss.review_generator)
-pairs = agreement(store, ss.review_generator)
+pairs = reviewer_agreement(store, ss.review_generator)
 m1, m2 = st.columns([3, 2])
 m1.metric("False-positive rate (human review)", "—" if estimate.rate is None
           else f"{estimate.rate:.1%}", help="answer-correct traces whose reasoning is wrong; "

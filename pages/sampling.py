@@ -3,9 +3,10 @@ from datetime import datetime
 
 import streamlit as st
 
-from synthqa.budget import Generator, match
+from synthqa.lab.sample_sets import PROBLEM_SETS
+from synthqa.lab.sampling_job import SamplingJob, launch
+from synthqa.sampling.budget import Generator, match
 from synthqa.sampling.hf import local_params
-from synthqa.sampling.job import PROBLEM_SETS, SamplingJob, launch
 from synthqa.ui import resources
 from synthqa.ui.router import through_router
 from synthqa.ui.sampling import job_progress, model_picker, plan_table

@@ -2,14 +2,14 @@
 import pandas as pd
 import streamlit as st
 
-from synthqa import pits
 from synthqa.export import jsonl_bytes
-from synthqa.pairs import KINDS, PairChoices, build
-from synthqa.review import first_error_label
+from synthqa.labels.review import first_error_label
+from synthqa.train.pairs import KINDS, PairChoices, build
 from synthqa.ui import resources, reviewing
-from synthqa.ui.rollouts import launch_form, run_progress, value_strip
 from synthqa.ui.router import through_router
 from synthqa.ui.text import markdown_safe
+from synthqa.ui.values import launch_form, run_progress, value_strip
+from synthqa.values import pits
 
 through_router()
 
@@ -38,7 +38,7 @@ rows = []
 lab = inputs[inputs["source"] == "lab"]
 for name, pairs in (("human first-error labels", pits.human_pairs(part)),
                     ("the lab's exact first wrong step", pits.lab_pairs(part, lab))):
-    a = pits.agreement(pairs)
+    a = pits.pit_agreement(pairs)
     if a["traces"]:
         rows.append({"reference": name, **a})
 if rows:

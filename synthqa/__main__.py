@@ -1,6 +1,6 @@
 """`python -m synthqa …`: the command line."""
 import sys
 
-from synthqa.cli import main
+from synthqa.cli.main import main
 
 sys.exit(main())

@@ -10,9 +10,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from synthqa.records import NO_ERROR
+from synthqa.ingest.records import NO_ERROR
 from synthqa.store import Store
-
 
 SINGLE_LABELLER_FIELDS = ("first_error_step", "first_error_note", "step_labels", "reasoning",
                           "labeller")

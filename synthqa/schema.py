@@ -116,7 +116,7 @@ MIGRATIONS: list[list[str]] = [
     ],
     [
         # Each problem against each test set: 13-gram overlap, the nearest test problem by
-        # embedding, near-duplicates inside its own set (synthqa.contamination).
+        # embedding, near-duplicates inside its own set (synthqa.problem_sets.contamination).
         """CREATE TABLE problem_checks (
             problem_id VARCHAR NOT NULL, test_set VARCHAR NOT NULL, ngram_overlap DOUBLE,
             ngram_match VARCHAR, nn_similarity DOUBLE, nn_match VARCHAR, embedder VARCHAR,
@@ -126,7 +126,7 @@ MIGRATIONS: list[list[str]] = [
     [
         # Each trace's reasoning signature and arithmetic operations, from the step checker's
         # equations: written by the import, which finds them anyway, so that the metrics report
-        # reads them instead of checking every step again (synthqa.metrics.complexity).
+        # reads them instead of checking every step again (synthqa.checks.complexity).
         """CREATE TABLE trace_features (
             trace_id VARCHAR PRIMARY KEY, signature VARCHAR NOT NULL, operations INTEGER NOT NULL,
             checker VARCHAR NOT NULL)""",

@@ -3,9 +3,9 @@ item 6)."""
 import pytest
 
 from synthqa.prompts import MAX_TEMPLATE_CHARS, render
-from synthqa.rollout_job import RolloutJob
 from synthqa.sampling.base import SamplingSpec
-from synthqa.sampling.job import ModelChoice
+from synthqa.sampling.models import ModelChoice
+from synthqa.values.job import RolloutJob
 from tests.conftest import REPO
 
 

@@ -1,8 +1,10 @@
-"""A toy workspace whose every metric is known by hand (tests/test_report.py computes them)."""
+"""A toy workspace whose every metric is known by hand (tests/metrics/test_report.py computes them)."""
 import json
 from pathlib import Path
 
-from synthqa.ingest import import_file
+import pandas as pd
+
+from synthqa.ingest.commit import import_file
 from synthqa.store import Store
 
 GOLD = {"P1": "26", "P2": "10", "P3": "5"}
@@ -41,23 +43,26 @@ def fill(store: Store, folder: Path) -> Store:
     return store
 
 
-def add_scripted_pits(store: Store, workspace) -> "pd.DataFrame":
+def add_scripted_pits(store: Store, workspace) -> pd.DataFrame:
     """Rollouts of WC's two wrong traces of P2 by a scripted policy: 2 of 4 rollouts reach the
     gold from the bare problem, none after step 1, so the pit is step 1 (index 0)."""
-    from synthqa import rollout_job, rollouts
-    from synthqa.ingest import ROLLOUTS, ingest_inbox
-    from synthqa.sampling.base import SamplingSpec, write_shard
-    from synthqa.sampling.job import ModelChoice
-    from tests.test_rollouts import Scripted
+    from synthqa.ingest.commit import ROLLOUTS
+    from synthqa.ingest.inbox import ingest_inbox
+    from synthqa.jobs.batch import RunFolder
+    from synthqa.sampling.base import SamplingSpec
+    from synthqa.sampling.models import ModelChoice
+    from synthqa.values import job as rollout_job
+    from synthqa.values import rollouts
+    from tests.values.test_rollouts import Scripted
 
     job = rollout_job.RolloutJob("scripted-run", ModelChoice("scripted", path="/nowhere"), k=4)
-    wrong = store.rollout_inputs("wc", True, 2)
+    wrong = store.values.rollout_inputs("wc", True, 2)
     assert set(wrong["gold"]) == {"10"}                      # both of problem P2
     policy = rollouts.RolloutPolicy(Scripted({0: 2, 1: 0, 2: 0}, 4, gold="10"),
                                     SamplingSpec(prompt_template="{problem}\n"), k=4)
     records = [rollout_job.shard_record(rollouts.exhaustive(
         policy, t.trace_id, t.problem, t.gold, list(t.steps), False), job)
         for t in wrong.itertuples()]
-    write_shard(workspace, job.run_id, 0, records, ROLLOUTS)
+    RunFolder(workspace, job.run_id).shard(0, records, ROLLOUTS)
     assert ingest_inbox(store, workspace)[0].ok
     return wrong

@@ -178,7 +178,10 @@ def _as_latex(answer: str) -> str:
 
 
 def _math_verify(pred: str, gold: str) -> bool:
-    from math_verify import parse, verify  # sympy import is slow: pay for it only when needed
+    from math_verify import (  # sympy import is slow: pay for it only when needed
+        parse,
+        verify,
+    )
 
     timeout = 5 if threading.current_thread() is threading.main_thread() else None
     try:
@@ -207,11 +210,11 @@ def verify_many(pairs: list[tuple[str | None, str | None]], workers: int = 1) ->
 
 
 def _verify_in_workers(pairs: list, workers: int) -> dict:
-    """Plain `python -m synthqa.answers` processes: each checks its share on its main thread
+    """Plain `python -m synthqa.checks.answers` processes: each checks its share on its main thread
     (so math-verify's timeouts work). Not multiprocessing: Streamlit swaps `__main__` for the
     page script, which multiprocessing's spawn would then re-run in every worker."""
     shares = [pairs[i::workers] for i in range(workers)]
-    procs = [subprocess.Popen([sys.executable, "-m", "synthqa.answers"], stdin=subprocess.PIPE,
+    procs = [subprocess.Popen([sys.executable, "-m", "synthqa.checks.answers"], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, text=True) for _ in shares]
     results: dict = {}
     for proc, share in zip(procs, shares):

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import re
 
-from synthqa.metrics.diversity import signature_of
-from synthqa.stepcheck import TraceCheck, check_trace
+from synthqa.checks.stepcheck import TraceCheck, check_trace, signature_of
 
 _OPERATOR = re.compile(r"(?<=[\w).\s])\s*[-+*/×÷^]")  # binary operators, not a leading sign
 

@@ -5,10 +5,10 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from synthqa.answers import VERIFIER, extract_answer, verify_many
-from synthqa.metrics.complexity import check_features
+from synthqa.checks.answers import VERIFIER, extract_answer, verify_many
+from synthqa.checks.complexity import check_features
+from synthqa.checks.stepcheck import CHECKER, check_trace
 from synthqa.schema import TABLE_COLUMNS
-from synthqa.stepcheck import CHECKER, check_trace
 from synthqa.store import Store
 
 CHUNK = 50_000
@@ -29,7 +29,7 @@ def reverify(store: Store, everything: bool = False, workers: int = 1,
 def verify_frame(frame: pd.DataFrame, workers: int = 1) -> pd.DataFrame:
     """Verdicts of traces (trace_id, answer_raw, answer_method, text, gold_answer): the
     answer re-extracted unless the producer gave it, checked against the gold answer. The
-    same function runs here and on a Ray cluster (synthqa.cluster_job)."""
+    same function runs here and on a Ray cluster (synthqa.cluster.job)."""
     chunk = frame[["trace_id", "answer_raw", "answer_method", "text", "gold_answer"]].copy()
     extracted = [(a, m) if m == "given" else extract_answer(t)
                  for a, m, t in zip(chunk.answer_raw, chunk.answer_method, chunk.text)]

@@ -12,6 +12,7 @@ import ast
 import json
 import operator
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
@@ -226,3 +227,13 @@ def check_trace(steps: list[str], final_answer: str | None = None) -> TraceCheck
             check.error_kind = "dynamic" if used else "static"
         later_numbers |= _numbers_in(_ANNOTATION.sub(" ", step[:MAX_STEP_CHARS]))
     return TraceCheck(checks)
+
+
+def reasoning_signature(steps: Sequence[str]) -> tuple[str, ...]:
+    """The arithmetic a solution writes, in order, with whitespace and redundant parentheses
+    normalised: two solutions with the same signature are the same reasoning."""
+    return signature_of(eq for step in steps for eq in find_equations(step))
+
+
+def signature_of(equations: Iterable[Equation]) -> tuple[str, ...]:
+    return tuple(re.sub(r"\s+", "", eq.expr) + "=" + eq.claimed.strip() for eq in equations)

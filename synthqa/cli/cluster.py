@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 import sys
-import time
 from contextlib import closing
 from datetime import datetime
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+from synthqa.cli.codes import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
 
 def cmd_cluster(args, workspace) -> int:
-    from synthqa import cluster_job
+    from synthqa.cluster import job as cluster_job
     from synthqa.config import Settings
-    from synthqa.ingest import ingest_inbox
+    from synthqa.ingest.inbox import ingest_inbox
     from synthqa.jobs.runner import Jobs
 
     ws = workspace.init()
@@ -33,9 +32,7 @@ def cmd_cluster(args, workspace) -> int:
         print("results arrive in inbox/: the dashboard ingests them (or run this with --wait)")
         return EXIT_OK
     runner = Jobs(ws)
-    while not runner.status(submitted.job_id).final:
-        time.sleep(1)
-    done = runner.status(submitted.job_id)
+    done = runner.wait(submitted.job_id)
     with closing(ws.open_store()) as store:
         results = ingest_inbox(store, ws)
     rows = sum(r.n_records for r in results if r.fmt == cluster_job.TASKS[args.task])
@@ -46,7 +43,7 @@ def cmd_cluster(args, workspace) -> int:
 
 
 def add_parser(sub, workspace_of) -> None:
-    from synthqa.embeddings import DEFAULT, EMBEDDERS
+    from synthqa.embeddings.models import DEFAULT, EMBEDDERS
 
     cluster = sub.add_parser("cluster", help="embed or check answers on a Ray cluster "
                              "(Ray Data jobs at SYNTHQA_RAY_ADDRESS; results back via inbox/)")

@@ -15,6 +15,7 @@ EXIT_OK, EXIT_FAILED = 0, 1
 
 def cmd_experiment(args, workspace) -> int:
     from synthqa.train import experiment
+    from synthqa.train import experiment_plan as plans
 
     if args.resume:
         folder = Path(args.resume).resolve()
@@ -22,7 +23,7 @@ def cmd_experiment(args, workspace) -> int:
             print(f"error: {folder}: no experiment there (no plan.json)", file=sys.stderr)
             return EXIT_FAILED
     else:
-        plan = experiment.Plan(seeds=args.seeds, epochs=args.epochs,
+        plan = plans.Plan(seeds=args.seeds, epochs=args.epochs,
                                fractions=tuple(args.fractions), students=tuple(args.students),
                                learning_rates=tuple(args.lr), betas=tuple(args.beta),
                                pairs=tuple(args.pairs),
@@ -34,7 +35,7 @@ def cmd_experiment(args, workspace) -> int:
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_FAILED
-    print(f"experiment in {folder}: {experiment.planned(experiment.load_plan(folder))} "
+    print(f"experiment in {folder}: {plans.planned(plans.load_plan(folder))} "
           "models to train; stopped, it goes on with --resume " + str(folder), file=sys.stderr)
     t0 = time.time()
     with redirect_stdout(sys.stderr):     # the trainers' logs; stdout is for the tables
@@ -45,9 +46,10 @@ def cmd_experiment(args, workspace) -> int:
 
 def show(folder: Path, as_json: bool, seconds: float) -> None:
     from synthqa.train import experiment
+    from synthqa.train import experiment_plan as plans
     from synthqa.train import experiment_report as report
 
-    plan = experiment.load_plan(folder)
+    plan = plans.load_plan(folder)
     results = report.frame(experiment.results_of(folder))
     tables = {"se_vs_wc": report.se_vs_wc(results, plan), "methods": report.methods(results),
               "tuning": report.tuning(results)}
@@ -68,7 +70,7 @@ def show(folder: Path, as_json: bool, seconds: float) -> None:
 
 
 def add_parser(sub, workspace_of) -> None:
-    from synthqa.train.experiment import Plan
+    from synthqa.train.experiment_plan import Plan
 
     d = Plan()
     exp = sub.add_parser("experiment", help="the lab's fine-tuning experiments: one student "

@@ -6,11 +6,11 @@ from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+from synthqa.cli.codes import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
 
 def cmd_judge_run(args, workspace) -> int:
-    from synthqa.ingest import ingest_inbox
+    from synthqa.ingest.inbox import ingest_inbox
     from synthqa.judges import job as judge_job
 
     ws = workspace.init()
@@ -55,15 +55,14 @@ def cmd_judge_eval(args, workspace) -> int:
 
 
 def cmd_judge_train_prm(args, workspace) -> int:
-    import time
-
+    from synthqa.jobs import batch
     from synthqa.jobs.runner import Jobs
-    from synthqa.cli import policy_choice
     from synthqa.judges.prm_data import training_records
+    from synthqa.lab.model import model_choice
     from synthqa.train.prm import PrmConfig
 
     ws = workspace.init()
-    run_id = f"prm-{datetime.now():%Y%m%dT%H%M%S}"
+    run_id = batch.new_run_id("prm")
     run_dir = ws.runs / run_id
     run_dir.mkdir(parents=True)
     with closing(ws.open_store()) as store:
@@ -73,22 +72,18 @@ def cmd_judge_train_prm(args, workspace) -> int:
               file=sys.stderr)
         return EXIT_FAILED
     records.drop(columns="origin").to_json(run_dir / "prm.jsonl", orient="records", lines=True)
-    config = PrmConfig(policy_choice(args.base, args.base).path,
+    config = PrmConfig(model_choice(args.base).path,
                        str((run_dir / "prm.jsonl").resolve()), args.steps, args.lr,
                        args.batch_size)
     config.save(run_dir)
     print(f"{run_id}: {len(records):,} examples (" + ", ".join(
         f"{n:,} {o}" for o, n in records["origin"].value_counts().items()) + ")")
-    runner = Jobs(ws)
-    job, _ = runner.submit("train-prm", [sys.executable, "-m", "synthqa.train.prm",
-                                         "--run-dir", str(run_dir.resolve())],
-                           submit_key=run_id, job_id=run_id)
+    job = Jobs(ws).start("train-prm", "synthqa.train.prm", run_id,
+                       args=["--run-dir", str(run_dir.resolve())])
     if not args.wait:
         print(f"{job.job_id}: {job.status}; the PRM will be in {run_dir / 'model'}")
         return EXIT_OK
-    while not runner.status(job.job_id).final:
-        time.sleep(1)
-    job = runner.status(job.job_id)
+    job = Jobs(ws).wait(job.job_id)
     print(f"{job.job_id}: {job.status}; model in {run_dir / 'model'}")
     return EXIT_OK if job.status == "SUCCEEDED" else EXIT_FAILED
 

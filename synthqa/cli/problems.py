@@ -1,16 +1,16 @@
 """`python -m synthqa problems generate | check | list`: synthetic problems from seed problems,
-their gold answers and their contamination against test sets (synthqa.synthetic)."""
+their gold answers and their contamination against test sets (synthqa.problem_sets.generate)."""
 from __future__ import annotations
 
 import sys
 from contextlib import closing
 
-EXIT_OK, EXIT_FAILED = 0, 1
+from synthqa.cli.codes import EXIT_FAILED, EXIT_OK
 
 
 def cmd_generate(args, workspace) -> int:
-    from synthqa import synthetic
     from synthqa.lab.model import prompt_of
+    from synthqa.problem_sets import generate as synthetic
     from synthqa.sampling.base import SamplingSpec
 
     with closing(workspace.open_store()) as store:
@@ -42,7 +42,7 @@ def cmd_generate(args, workspace) -> int:
 
 
 def cmd_check(args, workspace) -> int:
-    from synthqa import synthetic
+    from synthqa.problem_sets import generate as synthetic
 
     with closing(workspace.open_store()) as store:
         try:
@@ -78,14 +78,15 @@ def cmd_list(args, workspace) -> int:
 
 
 def _model(name: str):
-    from synthqa.cli import policy_choice
+    from synthqa.lab.model import model_choice
 
-    return policy_choice(name, name)
+    return model_choice(name)
 
 
 def add_parser(sub, workspace_of) -> None:
     """`problems` and its verbs; `workspace_of(args)` opens the chosen workspace."""
-    from synthqa import contamination, embeddings
+    from synthqa.embeddings import models as embeddings
+    from synthqa.problem_sets import contamination
 
     problems = sub.add_parser("problems", help="synthetic problems from seed problems: "
                               "generate, check for contamination against test sets, list")

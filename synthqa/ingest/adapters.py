@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from synthqa.answers import extract_answer
-from synthqa.records import NO_ERROR, RecordError, TraceRecord, from_generic
+from synthqa.checks.answers import extract_answer
+from synthqa.ingest.records import NO_ERROR, RecordError, TraceRecord, from_generic
 
 # A reader yields (location, object or RecordError); the location is "line N" or "row N".
 Reader = Callable[[Path, int], Iterator[tuple[str, Any]]]

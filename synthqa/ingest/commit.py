@@ -1,4 +1,4 @@
-"""Import files into the store: stage (synthqa.staging), then write once.
+"""Import files into the store: stage (synthqa.ingest.staging), then write once.
 
 Records are staged as Parquet outside any lock, in this process or a worker process; the store
 then takes them in one transaction with the file's hash, so an import is all or nothing and
@@ -9,23 +9,18 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-import threading
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
-from synthqa.adapters import FORMATS, detect_format
 from synthqa.config import Settings
-from synthqa.staging import (ImportResult, Staged, estimate_tokens, file_sha256, stable_id,
-                             stage, stage_in_worker)
-from synthqa.store import Store, StoreBusy
-from synthqa.workspace import Workspace, display_name, inbox_format, staging_dir
+from synthqa.ingest.adapters import FORMATS, detect_format
+from synthqa.ingest.staging import ImportResult, Staged, file_sha256, stage
+from synthqa.store import Store
+from synthqa.workspace import staging_dir
 
 LOG = logging.getLogger(__name__)
 
-__all__ = ["ImportResult", "estimate_tokens", "stable_id", "import_file", "ingest_inbox",
-           "import_or_queue", "import_shard"]
-_INBOX_LOCK = threading.Lock()  # two dashboard sessions must not ingest one file twice
 
 
 def import_file(store: Store, path: str | Path, fmt: str = "auto",
@@ -85,9 +80,9 @@ def _index(store: Store, import_id: str) -> None:
                       "`python -m synthqa index`", import_id)
 
 
-ROLLOUTS = "rollouts"  # inbox shards of a rollout run (synthqa.rollout_job), not traces
+ROLLOUTS = "rollouts"  # inbox shards of a rollout run (synthqa.values.job), not traces
 JUDGEMENTS = "judgements"  # inbox shards of a judge run (synthqa.judges.job)
-EMBEDDINGS, VERDICTS = "embeddings", "verdicts"  # of a cluster run (synthqa.cluster_job)
+EMBEDDINGS, VERDICTS = "embeddings", "verdicts"  # of a cluster run (synthqa.cluster.job)
 SHARDS = (ROLLOUTS, JUDGEMENTS, EMBEDDINGS, VERDICTS)
 
 
@@ -112,76 +107,3 @@ def import_shard(store: Store, path: Path, fmt: str = ROLLOUTS) -> ImportResult:
             "n_records": result.n_records, "n_traces_new": 0, "n_errors": 0, "errors": "[]"})
     result.n_traces = result.n_records
     return result
-
-
-def ingest_inbox(store: Store, workspace: Workspace, settings: Settings | None = None,
-                 worker: bool = False, wait: bool = True) -> list[ImportResult]:
-    """Import every file waiting in inbox/, once each, and move it to inbox/done/.
-
-    `worker`: stage trace files in a worker process (the dashboard: no record may hold the
-    GIL of the process that serves pages). `wait=False`: return [] at once while another thread
-    of this process is ingesting (a page must not wait for an import).
-    """
-    settings = settings or Settings.from_env()
-    if not _INBOX_LOCK.acquire(blocking=wait):
-        return []
-    try:
-        results, to_stage = [], []
-        for inbox_file in workspace.pending():
-            fmt = inbox_format(inbox_file)
-            if fmt in SHARDS:
-                results.append(_finish(workspace, inbox_file, _shard_or_error(store, inbox_file,
-                                                                              fmt)))
-            else:
-                to_stage.append(_stage_spec(store, inbox_file, fmt))
-        staging = staging_dir(store.path)
-        staged = stage_in_worker(to_stage, settings, staging) if worker and to_stage else (
-            stage(Path(s["path"]), s["name"], s["fmt"], settings, staging, s["done_formats"],
-                  s["sha256"]) for s in to_stage)
-        for spec, one in zip(to_stage, staged):
-            results.append(_finish(workspace, Path(spec["path"]), commit(store, one)))
-        return results
-    finally:
-        _INBOX_LOCK.release()
-
-
-def _stage_spec(store: Store, inbox_file: Path, fmt: str) -> dict:
-    sha256 = file_sha256(inbox_file)
-    return {"path": str(inbox_file), "name": display_name(inbox_file), "fmt": fmt,
-            "sha256": sha256, "done_formats": store.imports.formats_done(sha256)}
-
-
-def _shard_or_error(store: Store, inbox_file: Path, fmt: str) -> ImportResult:
-    try:
-        return import_shard(store, inbox_file, fmt)
-    except (OSError, ValueError) as exc:
-        result = ImportResult(path=str(inbox_file), fmt=fmt)
-        result.add_error(f"{display_name(inbox_file)}: {exc}")
-        return result
-
-
-def _finish(workspace: Workspace, inbox_file: Path, result: ImportResult) -> ImportResult:
-    workspace.finish_inbox_file(inbox_file, result.to_dict())
-    return result
-
-
-def import_or_queue(workspace: Workspace, path: str | Path, fmt: str = "auto",
-                    settings: Settings | None = None,
-                    progress: Callable[[int], None] | None = None) -> ImportResult:
-    """Import directly when this process can hold the store, else queue through the inbox."""
-    path, settings = Path(path), settings or Settings.from_env()
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file")
-    fmt = detect_format(path, settings.max_line_bytes) if fmt == "auto" else fmt
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
-    try:
-        store = workspace.open_store()
-    except StoreBusy:
-        queued = workspace.drop_into_inbox(path, fmt)
-        return ImportResult(path=str(path), fmt=fmt, queued=str(queued))
-    try:
-        ingest_inbox(store, workspace, settings)
-        return import_file(store, path, fmt, settings, progress)
-    finally:
-        store.close()

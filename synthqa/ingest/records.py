@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import datetime
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 NO_ERROR = -1  # first_error_step of a trace labelled as having no wrong step

@@ -1,7 +1,7 @@
 """One chunk of records -> the rows of problems, traces, steps and labels the store takes.
 
 This is the CPU-heavy part of an import (splitting, answer extraction and verification, step
-checks). A large import builds its chunks in worker processes (synthqa.staging), so whatever
+checks). A large import builds its chunks in worker processes (synthqa.ingest.staging), so whatever
 depends on the whole file is settled outside a chunk: each record's problem id and sample index
 before (`number_records`, in file order), each generator's first parameter count and each run's
 first temperature after (merged in chunk order).
@@ -18,13 +18,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from synthqa.answers import VERIFIER, extract_answer, verify_many
+from synthqa.checks.answers import VERIFIER, extract_answer, verify_many
+from synthqa.checks.complexity import check_features
+from synthqa.checks.stepcheck import CHECKER, check_trace
+from synthqa.checks.steps import split_steps, splitter_name
 from synthqa.config import Settings
-from synthqa.metrics.complexity import check_features
-from synthqa.records import NO_ERROR, TraceRecord, meta_json
+from synthqa.ingest.records import NO_ERROR, TraceRecord, meta_json
 from synthqa.schema import TABLE_COLUMNS
-from synthqa.stepcheck import CHECKER, check_trace
-from synthqa.steps import split_steps, splitter_name
 
 
 def stable_id(*parts) -> str:
@@ -54,7 +54,7 @@ def number_records(records: Iterable[TraceRecord]) -> Iterator[TraceRecord]:
 
 
 @dataclass
-class Part:
+class ChunkRows:
     """What one built chunk left behind: its Parquet files and what the file-wide merge needs."""
     paths: dict[str, str] = field(default_factory=dict)  # table -> Parquet file
     generators: dict[str, int | None] = field(default_factory=dict)
@@ -63,11 +63,11 @@ class Part:
 
 
 def build_part(import_id: str, settings: Settings, now: datetime, folder: Path, n: int,
-               records: list[TraceRecord]) -> Part:
+               records: list[TraceRecord]) -> ChunkRows:
     """Build chunk `n` of numbered records and write its tables as Parquet under `folder`.
     A module-level function, so that worker processes can run it."""
     builder = FrameBuilder(import_id, settings, now)
-    part = Part(n_traces=len(records))
+    part = ChunkRows(n_traces=len(records))
     for table, frame in builder.build(records).items():
         if not frame.empty:
             path = folder / f"{table}-{n:05d}.parquet"

@@ -1,10 +1,10 @@
 """Stage an import: read, adapt, split, check answers and steps, write Parquet parts.
 
 This is the CPU-heavy half of an import. The CLI runs it in its own process; the dashboard runs
-it in a worker process (`python -m synthqa.staging`, JSON over pipes), so that no record can hold
+it in a worker process (`python -m synthqa.ingest.staging`, JSON over pipes), so that no record can hold
 the server's GIL while pages are served. Either way a file over 16 MB is read here and built
-in chunks by one worker process per core (synthqa.frames). The store then takes the parts in
-one transaction (synthqa.ingest.commit).
+in chunks by one worker process per core (synthqa.ingest.rows). The store then takes the parts in
+one transaction (synthqa.ingest.commit.commit).
 """
 from __future__ import annotations
 
@@ -26,13 +26,19 @@ from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
 
-from synthqa.adapters import FORMATS, detect_format, reader_for
+from synthqa.checks.steps import split_steps
 from synthqa.config import Settings
-from synthqa.frames import (Part, build_part, estimate_tokens, in_worker, number_records,
-                            stable_id)
-from synthqa.records import NO_ERROR, RecordError, TraceRecord
-from synthqa.steps import split_steps
-from synthqa.workspace import display_name
+from synthqa.ingest.adapters import FORMATS, detect_format, reader_for
+from synthqa.ingest.names import display_name
+from synthqa.ingest.records import NO_ERROR, RecordError, TraceRecord
+from synthqa.ingest.rows import (
+    ChunkRows,
+    build_part,
+    estimate_tokens,
+    in_worker,
+    number_records,
+    stable_id,
+)
 
 __all__ = ["ImportResult", "Staged", "stage", "stage_in_worker", "file_sha256", "stable_id",
            "estimate_tokens"]
@@ -193,7 +199,7 @@ def _stage_records(staged: Staged, path: Path, name: str, settings: Settings, st
         result.add_error(f"{name}: empty file, nothing to import")
 
 
-def _merge(staged: Staged, part: Part) -> None:
+def _merge(staged: Staged, part: ChunkRows) -> None:
     """Add a built chunk to the file's import, chunks in file order (first seen wins)."""
     for table, path in part.paths.items():
         staged.parts.setdefault(table, []).append(path)
@@ -204,8 +210,8 @@ def _merge(staged: Staged, part: Part) -> None:
     staged.result.n_traces += part.n_traces
 
 
-def _built(chunks: Iterable[tuple[int, list]], build: Callable[..., Part],
-           workers: int) -> Iterator[Part]:
+def _built(chunks: Iterable[tuple[int, list]], build: Callable[..., ChunkRows],
+           workers: int) -> Iterator[ChunkRows]:
     """Build each chunk, here or in `workers` processes, and yield them in file order. This
     process reads and numbers the records meanwhile; at most two chunks per worker wait."""
     if workers <= 1:
@@ -235,7 +241,7 @@ def stage_in_worker(files: list[dict], settings: Settings, staging: Path) -> Ite
                             "verify_workers": settings.verify_workers,
                             "import_workers": settings.import_workers},
                "staging": str(staging), "files": files}
-    proc = subprocess.Popen([sys.executable, "-m", "synthqa.staging"], stdin=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-m", "synthqa.ingest.staging"], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True)
     n_done = 0
     try:
@@ -261,7 +267,7 @@ def stage_in_worker(files: list[dict], settings: Settings, staging: Path) -> Ite
 
 
 def _worker_main() -> None:
-    """`python -m synthqa.staging`: a request on stdin, one Staged JSON line per file out."""
+    """`python -m synthqa.ingest.staging`: a request on stdin, one Staged JSON line per file out."""
     out = os.fdopen(os.dup(sys.stdout.fileno()), "w")
     sys.stdout = sys.stderr  # nothing a library prints may corrupt the protocol
     request = json.load(sys.stdin)

@@ -10,7 +10,8 @@ import threading
 from collections import deque
 
 from synthqa.config import Settings
-from synthqa.ingest import ImportResult, ingest_inbox
+from synthqa.ingest.inbox import Inbox, ingest_inbox
+from synthqa.ingest.staging import ImportResult
 from synthqa.store import StoreBusy
 from synthqa.workspace import Workspace, process_store
 
@@ -27,7 +28,7 @@ def drain(settings: Settings) -> list[ImportResult]:
     workspace = Workspace(settings.home)
     if not store.search_in_sync():  # an older workspace, or a crash after a commit
         LOG.info("rebuilding the full-text index: %s traces", f"{store.rebuild_search():,}")
-    if not workspace.pending():
+    if not Inbox(workspace).pending():
         return []
     results = ingest_inbox(store, workspace, settings, worker=True)  # the GIL stays free
     note(results)

@@ -5,8 +5,10 @@ wrapper) or any look at the jobs starts the next one."""
 from __future__ import annotations
 
 import json
+import sys
 import time
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 
 from synthqa.config import Settings
@@ -49,6 +51,22 @@ class Jobs:
             self._submit_remote(job)
         return self.status(job.job_id), new
 
+    def start(self, kind: str, module: str, run_id: str, args: Sequence[str] | None = None,
+              submit_key: str | None = None, backend: str | None = None,
+              python: str | None = None) -> Job:
+        """Run `python -m <module> WORKSPACE RUN_ID` (or `<module> *args`) as the job `run_id`,
+        whose run folder is runs/<run_id> (synthqa.jobs.batch). A second start with the same
+        key (default: the run id; a form's key, so that a double click starts one job)
+        returns the first job."""
+        args = (str(self.workspace.root.resolve()), run_id) if args is None else args
+        job, _ = self.submit(kind, argv(module, args, python), submit_key or run_id,
+                             job_id=run_id, backend=backend)
+        return job
+
+    def by_key(self, submit_key: str) -> Job | None:
+        """The job a form's submit key already started, if any (before anything is written)."""
+        return self.table.by_key(submit_key)
+
     def _submit_remote(self, job: Job) -> None:
         try:
             self.backends[job.backend].start(job)
@@ -75,10 +93,22 @@ class Jobs:
             self.table.update(job_id, **fields)
         return self.table.get(job_id)
 
-    def jobs(self, limit: int = 100) -> list[Job]:
-        """Every job, unfinished ones resolved to their real state (after a restart too)."""
+    def jobs(self, limit: int = 100, kind: str | None = None) -> list[Job]:
+        """Every job (of one kind), newest first, unfinished ones resolved to their real state
+        (after a restart too)."""
         self.dispatch()
-        return [self.status(j.job_id) for j in self.table.all(limit)]
+        return [self.status(j.job_id) for j in self.table.all(limit, kind)]
+
+    def wait(self, job_id: str, poll_s: float = 1.0,
+             timeout_s: float | None = None) -> Job | None:
+        """Block until the job is final (SUCCEEDED, FAILED, STOPPED or LOST), or `timeout_s`
+        has passed: its last state."""
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        while True:
+            job = self.status(job_id)
+            if job is None or job.final or (deadline and time.monotonic() > deadline):
+                return job
+            time.sleep(poll_s)
 
     def cancel(self, job_id: str) -> Job | None:
         job = self.status(job_id)
@@ -111,6 +141,11 @@ class Jobs:
     def metrics(self, job_id: str) -> list[dict]:
         """The JSON lines a job wrote to metrics.jsonl (progress, loss, ...)."""
         return read_metrics(Path(self.table.get(job_id).run_dir) / "metrics.jsonl")
+
+
+def argv(module: str, args: Sequence[str], python: str | None = None) -> list[str]:
+    """What a job runs: `python -m <module> *args` (an argument list, never a shell line)."""
+    return [python or sys.executable, "-m", module, *args]
 
 
 _METRICS: dict[Path, tuple[int, int, list[dict]]] = {}  # path -> (inode, bytes parsed, lines)

@@ -119,10 +119,11 @@ class JobTable:
                                [backend]).fetchall()
         return [_job(r) for r in rows]
 
-    def all(self, limit: int = 100) -> list[Job]:
+    def all(self, limit: int = 100, kind: str | None = None) -> list[Job]:
+        """The newest jobs (of one kind)."""
         with closing(self._connect()) as con:
-            rows = con.execute("SELECT * FROM jobs ORDER BY created_at DESC LIMIT ?",
-                               [limit]).fetchall()
+            rows = con.execute("SELECT * FROM jobs WHERE ? IS NULL OR kind = ? "
+                               "ORDER BY created_at DESC LIMIT ?", [kind, kind, limit]).fetchall()
         return [_job(r) for r in rows]
 
 

@@ -1,4 +1,5 @@
-"""Judges against humans: the ProcessBench metric and false-positive detection.
+"""Judges against humans: the ProcessBench metric, false-positive detection, and how an
+automatic first-error locator (step checks, MC pits) agrees with human labels.
 
 ProcessBench (Zheng et al. 2024): on traces humans say have an error, accuracy = the judge names
 exactly the human's earliest wrong step; on error-free traces, accuracy = the judge names none;
@@ -6,6 +7,8 @@ F1 = their harmonic mean. As a false-positive detector on answer-correct traces:
 recall of "flagged" (a predicted wrong step) against the human verdict, and AUROC of the score.
 """
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -83,3 +86,27 @@ def position_confusion(pairs: pd.DataFrame, cap: int = 10) -> pd.DataFrame:
 def json_safe(row: dict) -> dict:
     return {k: (None if isinstance(v, float) and not np.isfinite(v) else v)
             for k, v in row.items()}
+
+
+def first_error_agreement(pairs: Iterable[tuple[int | None, int | None]]) -> dict:
+    """Pairs of (predicted, human) first wrong step, None = no error found / labelled clean.
+
+    precision: predicted steps that are exactly the human's first error;
+    recall: human first errors found at exactly that step;
+    flag_precision: traces flagged at any step that humans also call wrong.
+    """
+    pairs = list(pairs)
+    predicted = [(p, h) for p, h in pairs if p is not None]
+    labelled = [(p, h) for p, h in pairs if h is not None]
+    exact = sum(1 for p, h in predicted if p == h)
+    return {
+        "traces": len(pairs),
+        "flagged": len(predicted),
+        "human_errors": len(labelled),
+        "exact": exact,
+        "within_1": sum(1 for p, h in predicted if h is not None and abs(p - h) <= 1),
+        "precision": exact / len(predicted) if predicted else float("nan"),
+        "recall": exact / len(labelled) if labelled else float("nan"),
+        "flag_precision": (sum(1 for _, h in predicted if h is not None) / len(predicted)
+                           if predicted else float("nan")),
+    }

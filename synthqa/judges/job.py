@@ -1,34 +1,30 @@
-"""A judge run: a judge's verdicts on selected traces, as a job.
+"""A judge run: a judge's verdicts on selected traces, as a batch run (synthqa.jobs.batch).
 
     python -m synthqa.judges.job WORKSPACE RUN_ID
 
-Like a rollout run: whoever starts it (dashboard or CLI, which can read the store) writes
-`runs/<run_id>/job.json` (validated settings) and `input.parquet` (the traces); the run never
-opens the store and writes one Parquet shard per batch into inbox/ (format `judgements`), and
-its progress into the run folder. A restarted run skips the traces it finished.
+Its input is the traces to judge (with a rollout policy's values for the rollouts judge); each
+batch's verdicts land in inbox/ as one `judgements` shard. A restarted run skips the traces it
+finished.
 """
 from __future__ import annotations
 
 import json
 import os
-import sys
-import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlparse
 
-import pandas as pd
-
 from synthqa import prompts
-from synthqa.ingest import JUDGEMENTS
-from synthqa.jobs import progress as progress_file
+from synthqa.ingest.commit import JUDGEMENTS
+from synthqa.jobs import batch
+from synthqa.jobs.runner import Jobs
 from synthqa.judges.base import Judge, JudgeInput
-from synthqa.rollouts import MODES
-from synthqa.sampling.base import write_shard
 from synthqa.store import Store
+from synthqa.values.rollouts import MODES
 from synthqa.workspace import Workspace
 
+KIND, MODULE = "judge", "synthqa.judges.job"
 BACKENDS = ("stepcheck", "rollouts", "critic", "prm")
 API_KEY_ENV = "SYNTHQA_CRITIC_API_KEY"  # the critic's key comes from the environment only
 
@@ -77,7 +73,7 @@ class JudgeJob:
             from synthqa.judges.stepcheck import StepCheckJudge
             return StepCheckJudge()
         if self.backend == "rollouts":
-            from synthqa.judges.values import ValueDropJudge
+            from synthqa.judges.value_drop import ValueDropJudge
             return ValueDropJudge(self.policy, self.mode)
         if self.backend == "critic":
             from synthqa.judges.critic import PROMPT, CriticJudge
@@ -90,45 +86,32 @@ class JudgeJob:
 
 def prepare(workspace: Workspace, store: Store, job: JudgeJob, generator: str | None,
             answer_correct_only: bool = True, limit: int = 500) -> int:
-    """Write the run's settings and its traces; returns how many traces it will judge."""
+    """Save the run's settings and its traces; returns how many traces it will judge."""
     job.validate()
-    folder = workspace.init().runs / job.run_id
-    folder.mkdir(parents=True, exist_ok=True)
     traces = store.judges.inputs(generator, answer_correct_only, limit)
     if job.backend == "rollouts":
         values = store.judges.step_values(traces["trace_id"], job.policy, job.mode)
         traces = traces.merge(values, on="trace_id", how="left")
-    traces.to_parquet(folder / "input.parquet", index=False)
-    (folder / "job.json").write_text(json.dumps(asdict(job), indent=1))
+    batch.RunFolder(workspace, job.run_id).save(asdict(job), traces)
     return len(traces)
 
 
 def run(workspace: Workspace, run_id: str) -> int:
     """Judge every trace of the run not done yet; returns the traces judged now."""
-    folder = workspace.runs / run_id
-    job = JudgeJob(**json.loads((folder / "job.json").read_text()))
+    folder = batch.RunFolder(workspace, run_id)
+    job = JudgeJob(**folder.spec())
     job.validate()
     judge = job.judge()
-    traces = pd.read_parquet(folder / "input.parquet")
-    done_path = folder / "done.jsonl"
-    done = set(done_path.read_text().split()) if done_path.exists() else set()
-    todo = traces[~traces["trace_id"].isin(done)]
-    finished = len(traces) - len(todo)
-    started, base = time.time(), finished
-    progress_file.write(folder, finished, len(traces), started, base)
     settings = json.dumps(judge.settings())
-    for start in range(0, len(todo), job.batch_traces):
-        batch = todo.iloc[start: start + job.batch_traces]
-        verdicts = judge.judge([_input(row) for row in batch.to_dict("records")])
+
+    def work(rows: list[dict], start: int) -> list[dict]:
+        verdicts = judge.judge([_input(row) for row in rows])
         now = datetime.now(timezone.utc).replace(tzinfo=None)
-        write_shard(workspace, run_id, start, [
-            {**asdict(v), "judge": judge.name, "version": judge.version, "settings": settings,
-             "run_id": run_id, "computed_at": now} for v in verdicts], JUDGEMENTS)
-        with open(done_path, "a") as handle:
-            handle.write("".join(f"{t}\n" for t in batch["trace_id"]))
-        finished += len(batch)
-        progress_file.write(folder, finished, len(traces), started, base)
-    return len(todo)
+        return [{**asdict(v), "judge": judge.name, "version": judge.version,
+                 "settings": settings, "run_id": run_id, "computed_at": now} for v in verdicts]
+
+    return batch.process(folder, folder.items().to_dict("records"), lambda r: r["trace_id"],
+                         work, JUDGEMENTS, job.batch_traces).done
 
 
 def _input(row: dict) -> JudgeInput:
@@ -145,13 +128,9 @@ def start(workspace: Workspace, store: Store, job: JudgeJob, generator: str | No
     """Prepare the run and start it as a job (its own process); returns its traces."""
     n = prepare(workspace, store, job, generator, answer_correct_only, limit)
     if n:
-        from synthqa.jobs.runner import Jobs
-
-        Jobs(workspace).submit("judge", [
-            sys.executable, "-m", "synthqa.judges.job", str(workspace.root.resolve()),
-            job.run_id], submit_key=job.run_id)
+        Jobs(workspace).start(KIND, MODULE, job.run_id)
     return n
 
 
 if __name__ == "__main__":
-    run(Workspace(Path(sys.argv[1])), sys.argv[2])
+    batch.main(run)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from synthqa.export import prm_records
-from synthqa.lab.tasks import first_wrong_step, problem_from_text
+from synthqa.lab.problems import first_wrong_step, problem_from_text
 from synthqa.store import Store
 
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from synthqa.answers import extract_answer
+from synthqa.checks.answers import extract_answer
+from synthqa.checks.stepcheck import CHECKER, check_trace
 from synthqa.judges.base import JudgeInput, Judgement
-from synthqa.stepcheck import CHECKER, check_trace
 
 # A propagating (dynamic) error is near-certain to be a reasoning flaw; a static one is a
 # slip nothing uses, so the trace may still reason correctly (Havrilla & Iyer 2024).

@@ -11,22 +11,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from synthqa.budget import Generator, MatchedPlan, match
 from synthqa.config import job_env
-from synthqa.ingest import ingest_inbox, stable_id
+from synthqa.ingest.inbox import ingest_inbox
 from synthqa.jobs import progress as progress_file
-from synthqa.lab.model import DATA_DIR, LAB_SOURCE, prompt_of
-from synthqa.lab.tasks import make_problems
+from synthqa.lab.model import DATA_DIR, LAB_SOURCE, lab_label, prompt_of
+from synthqa.lab.problems import make_problems
+from synthqa.lab.sample_sets import PROBLEM_SETS, lab_problems, problems_for
 from synthqa.metrics.coverage import coverage_at_k
-from synthqa.sampling.base import Problem, SamplingSpec, run_sampling
+from synthqa.sampling.base import SamplingSpec
+from synthqa.sampling.budget import Generator, MatchedPlan, match
 from synthqa.sampling.hf import HFSampler
+from synthqa.sampling.run import run_sampling
 from synthqa.store import Store, StoreBusy
 from synthqa.workspace import Workspace
 
 SOURCE = LAB_SOURCE
-TOPIC = "left-to-right arithmetic"
 SPEC = SamplingSpec(temperature=0.8, max_tokens=80)
-DEMO_SEED = 2024  # the models were trained on other random problems (seed 0)
 
 
 @dataclass
@@ -51,12 +51,6 @@ def summarize(store: Store, plan: MatchedPlan) -> list[dict]:
     return rows
 
 
-def lab_problems(n: int, seed: int = DEMO_SEED) -> list[Problem]:
-    return [Problem(stable_id(SOURCE, p.text), p.text, str(p.answer), source=SOURCE,
-                    split="test", level=p.level, topic=TOPIC)
-            for p in make_problems(n, seed=seed)]
-
-
 def plan_demo(n_problems: int, se_samples: int, wc_path: Path = DATA_DIR / "wc",
               se_path: Path = DATA_DIR / "se") -> tuple[MatchedPlan, HFSampler, HFSampler]:
     se, wc = HFSampler(se_path), HFSampler(wc_path)
@@ -73,7 +67,7 @@ def build_demo(workspace: Workspace, n_problems: int = 300, se_samples: int = 1,
                say: Callable[[str], None] = print, wc_path: Path = DATA_DIR / "wc",
                se_path: Path = DATA_DIR / "se") -> DemoResult:
     """Sample both lab models at matched compute into the inbox; ingest if the store is free.
-    Each trace carries the lab's exact first error (synthqa.lab.tasks.exact_label)."""
+    Each trace carries the lab's exact first error (synthqa.lab.problems.exact_label)."""
     plan, se, wc = plan_demo(n_problems, se_samples, wc_path, se_path)
     for row in plan.rows():
         say(f"{row['role']} {row['generator']}: {row['parameters']:,} parameters, "
@@ -85,7 +79,7 @@ def build_demo(workspace: Workspace, n_problems: int = 300, se_samples: int = 1,
                                "prompt_template": prompt_of("{problem}")})
         run_sampling(workspace, sampler, problems, spec, gen.name, gen.params,
                      f"{gen.name}:demo-t{spec.temperature}", batch_problems=max(1, 64 // samples),
-                     progress=progress)
+                     progress=progress, label=lab_label)
     summary = _ingest_if_free(workspace, lambda store: summarize(store, plan))
     if summary is None:
         return DemoResult(plan, 0, ingested=False)
@@ -140,15 +134,14 @@ def available() -> bool:
 def build_smollm2_demo(workspace: Workspace, n_problems: int, cache, samples: int = 1,
                        progress: Callable[[int], None] | None = None) -> int:
     """Real-LLM traces on a CPU: SmolLM2-135M-Instruct on GSM8K-style word problems."""
-    from synthqa.lab.word_problems import INSTRUCTION, make_word_problems
-    from synthqa.sampling import smollm2
+    from synthqa.sampling import (
+        smollm2,  # converts the GGUF model once: only when asked for
+    )
 
     sampler = HFSampler(smollm2.model_dir(cache), chat=True, batch_size=8)
-    problems = [Problem(stable_id("word-problems", p.text), p.text, str(p.answer),
-                        source="word-problems", split="test", topic="GSM8K-style")
-                for p in make_word_problems(n_problems, seed=DEMO_SEED)]
+    problems, template = problems_for(PROBLEM_SETS[1], n_problems, seed=0)  # the demo's
     spec = SamplingSpec(samples_per_problem=samples, temperature=0.7, max_tokens=200,
-                        prompt_template="{problem}" + INSTRUCTION)
+                        prompt_template=template)
     run_sampling(workspace, sampler, problems, spec, "smollm2-135m-instruct", sampler.params,
                  "smollm2-135m-instruct:word-problems-t0.7", batch_problems=8,
                  progress=progress)

@@ -7,9 +7,9 @@ from __future__ import annotations
 import argparse
 import random
 
-from synthqa.answers import extract_answer
+from synthqa.checks.answers import extract_answer
 from synthqa.lab.model import DATA_DIR, prompt_of
-from synthqa.lab.tasks import make_problem
+from synthqa.lab.problems import make_problem
 from synthqa.sampling.base import SamplingSpec
 from synthqa.sampling.hf import HFSampler
 

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from synthqa.lab.tasks import LabProblem
+from synthqa.lab.problems import LabProblem, exact_label
+from synthqa.sampling.base import Problem
+from synthqa.sampling.models import ModelChoice
 
 LAB_SOURCE = "lab"  # the problems' source in the store: the lab models' own domain
 LAB_CHARS = "0123456789+-*=# \n"
@@ -24,7 +26,14 @@ MAX_LEN = 96  # tokens: the longest lab prompt + solution is well under this
 
 def make_tokenizer():
     """A fast tokenizer with one token per character; decoding joins them back exactly."""
-    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, processors
+    from tokenizers import (
+        Regex,
+        Tokenizer,
+        decoders,
+        models,
+        pre_tokenizers,
+        processors,
+    )
     from transformers import PreTrainedTokenizerFast
 
     specials = ["<pad>", "<bos>", "<eos>", "<unk>"]
@@ -57,3 +66,17 @@ def prompt_of(problem_text: str) -> str:
 
 def training_text(problem: LabProblem) -> tuple[str, str]:
     return prompt_of(problem.text), problem.solution
+
+
+LAB_MODELS = {"lab-wc": DATA_DIR / "wc", "lab-se": DATA_DIR / "se", "lab-tiny": DATA_DIR / "tiny"}
+
+
+def model_choice(policy: str, name: str | None = None) -> ModelChoice:
+    """A lab model by name (`lab-wc`, `lab-se`, `lab-tiny`) or a local model folder."""
+    return ModelChoice(name or policy, path=str(LAB_MODELS.get(policy, policy)))
+
+
+def lab_label(problem: Problem, solution: str) -> dict:
+    """A sampled lab trace's exact first error as record fields (run_sampling's `label`); {}
+    for a problem of another source."""
+    return exact_label(problem.text, solution) if problem.source == LAB_SOURCE else {}

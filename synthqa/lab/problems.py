@@ -74,7 +74,7 @@ def exact_label(problem_text: str, solution: str) -> dict:
     """A lab trace's exact first error as record fields (`first_error_step`, -1 for none, and
     `labeller`), indexed like the steps the import will split; {} where that is not one step
     per line or the problem is not a lab chain."""
-    from synthqa.steps import split_steps
+    from synthqa.checks.steps import split_steps
 
     steps, style = split_steps(solution)
     try:

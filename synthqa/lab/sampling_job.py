@@ -1,56 +1,30 @@
-"""A compute-matched sampling job launched from the dashboard: SE and WC sample the same problems.
+"""A compute-matched sampling job launched from the dashboard: SE and WC sample the same lab
+problem set (arithmetic chains or GSM8K-style word problems).
 
-    python -m synthqa.sampling.job WORKSPACE JOB_ID
+    python -m synthqa.lab.sampling_job WORKSPACE JOB_ID
 
-The job's settings live in `runs/<job_id>/job.json` (written and validated by the dashboard);
-the process only writes Parquet shards into inbox/ and its own progress files, never the store.
-It runs as a job of the local runner (synthqa.jobs), which records its exit code.
+The job's settings live in `runs/<job_id>/job.json` (saved and validated by the dashboard); it
+runs two sampling runs, `<job_id>-se` and `<job_id>-wc`, as batch runs (synthqa.jobs.batch).
 """
 from __future__ import annotations
 
 import json
 import re
-import sys
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
-from synthqa.budget import Generator, match
+from synthqa.jobs import batch
 from synthqa.jobs.runner import Jobs
 from synthqa.jobs.table import Job
-from synthqa.sampling.base import SamplingSpec, run_sampling
+from synthqa.lab.model import lab_label
+from synthqa.lab.sample_sets import PROBLEM_SETS, problems_for
+from synthqa.sampling.base import SamplingSpec
+from synthqa.sampling.budget import Generator, match
+from synthqa.sampling.models import ModelChoice
+from synthqa.sampling.run import run_sampling
 from synthqa.workspace import Workspace
 
-PROBLEM_SETS = ("lab arithmetic", "GSM8K-style word problems")
-
-
-@dataclass(frozen=True)
-class ModelChoice:
-    """A local model folder, or a model behind an OpenAI-compatible endpoint."""
-    name: str
-    path: str | None = None
-    url: str | None = None
-    params: int | None = None  # needed for an endpoint; read from the weights of a folder
-    chat: bool = False
-
-    def validate(self) -> None:
-        if not re.fullmatch(r"[\w.:/+-]{1,120}", self.name):
-            raise ValueError(f"model name {self.name!r}: letters, digits and ._:/+- only")
-        if (self.path is None) == (self.url is None):
-            raise ValueError(f"{self.name}: give a local folder or an endpoint URL")
-        if self.path is not None and not (Path(self.path) / "config.json").is_file():
-            raise ValueError(f"{self.path}: not a local model folder (no config.json)")
-        if self.url is not None:
-            if not re.fullmatch(r"https?://[\w.-]+(:\d+)?(/[\w./-]*)?", self.url):
-                raise ValueError(f"{self.url}: not an http(s) URL")
-            if not self.params or self.params <= 0:
-                raise ValueError(f"{self.name}: an endpoint needs its parameter count")
-
-    def sampler(self):
-        if self.url is not None:
-            from synthqa.sampling.openai import OpenAISampler
-            return OpenAISampler(self.url, self.name)
-        from synthqa.sampling.hf import HFSampler
-        return HFSampler(self.path, chat=self.chat)
+KIND, MODULE = "sampling", "synthqa.lab.sampling_job"
+ROLES = ("se", "wc")
 
 
 @dataclass(frozen=True)
@@ -78,84 +52,45 @@ class SamplingJob:
         self.wc.validate()
 
     @classmethod
-    def load(cls, path: Path) -> "SamplingJob":
-        data = json.loads(path.read_text())
+    def from_dict(cls, data: dict) -> "SamplingJob":
         return cls(**{**data, "se": ModelChoice(**data["se"]), "wc": ModelChoice(**data["wc"])})
 
 
-def problems_for(problem_set: str, n: int, seed: int):
-    """(problems, prompt template) of a problem set; seed 0 draws the demo's problems."""
-    from synthqa.ingest import stable_id
-    from synthqa.lab.demo import lab_problems
-    from synthqa.lab.word_problems import INSTRUCTION, make_word_problems
-    from synthqa.sampling.base import Problem
-
-    if problem_set == PROBLEM_SETS[0]:
-        return lab_problems(n, seed=seed + 2024), "{problem}\n"
-    return [Problem(stable_id("word-problems", p.text), p.text, str(p.answer),
-                    source="word-problems", split="test", topic="GSM8K-style")
-            for p in make_word_problems(n, seed=seed + 2024)], \
-        "{problem}" + INSTRUCTION
-
-
 def launch(workspace: Workspace, job: SamplingJob) -> Job:
-    """Validate, save the settings, start the job on the local runner."""
+    """Validate, save the settings, start the job."""
     job.validate()
-    run_dir = workspace.init().runs / job.job_id
-    if run_dir.exists():
+    folder = batch.RunFolder(workspace, job.job_id)
+    if folder.folder.exists():
         raise ValueError(f"a job named {job.job_id} exists already")
-    run_dir.mkdir(parents=True)
-    (run_dir / "job.json").write_text(json.dumps(asdict(job), indent=1))
-    started, _ = Jobs(workspace).submit(
-        "sampling", [sys.executable, "-m", "synthqa.sampling.job",
-                     str(workspace.root.resolve()), job.job_id],
-        submit_key=job.job_id, job_id=job.job_id)
-    return started
+    folder.save(asdict(job))
+    return Jobs(workspace).start(KIND, MODULE, job.job_id)
 
 
-def progress(workspace: Workspace, job_id: str) -> dict:
-    """Problems done per role, the job's state and the end of its log."""
-    run_dir = workspace.runs / job_id
-    job = SamplingJob.load(run_dir / "job.json")
-    done = {role: _lines(workspace.runs / f"{job_id}-{role}" / "done.jsonl")
-            for role in ("se", "wc")}
-    runner = Jobs(workspace)
-    state = runner.status(job_id)
-    return {"job": job, "done": done, "state": state.status if state else "LOST",
-            "started": state.started_at if state else None,
-            "log": runner.log_tail(job_id, 2000) if state else ""}
+def load(workspace: Workspace, job_id: str) -> SamplingJob:
+    return SamplingJob.from_dict(batch.RunFolder(workspace, job_id).spec())
 
 
-def jobs(workspace: Workspace) -> list[str]:
-    """Sampling jobs, newest first (other jobs share the runs folder and the job table)."""
-    return [j.job_id for j in Jobs(workspace).jobs() if j.kind == "sampling"]
+def problems_done(workspace: Workspace, job_id: str) -> dict[str, int]:
+    """Problems each role has sampled so far."""
+    return {role: batch.RunFolder(workspace, f"{job_id}-{role}").progress()["done"]
+            for role in ROLES}
 
 
-def _lines(path: Path) -> int:
-    return sum(1 for _ in open(path)) if path.exists() else 0
-
-
-def run(workspace: Workspace, job: SamplingJob) -> None:
+def run(workspace: Workspace, job_id: str) -> None:
+    job = load(workspace, job_id)
     problems, template = problems_for(job.problem_set, job.n_problems, job.seed)
     se, wc = job.se.sampler(), job.wc.sampler()
     plan = match(Generator(job.se.name, job.se.params or se.params),
                  Generator(job.wc.name, job.wc.params or wc.params),
                  len(problems), mean_tokens=job.max_tokens / 2, se_samples=job.se_samples)
     print(json.dumps(plan.rows(), default=str), flush=True)
-    for role, sampler, gen, samples in (("se", se, plan.se, plan.se_samples),
-                                        ("wc", wc, plan.wc, plan.wc_samples)):
+    for role, sampler, gen, samples in zip(ROLES, (se, wc), (plan.se, plan.wc),
+                                           (plan.se_samples, plan.wc_samples)):
         spec = SamplingSpec(samples_per_problem=samples, temperature=job.temperature,
                             max_tokens=job.max_tokens, seed=job.seed, prompt_template=template)
         run_sampling(workspace, sampler, problems, spec, gen.name, gen.params,
-                     f"{job.job_id}-{role}", batch_problems=max(1, 64 // samples))
-
-
-def main(argv: list[str]) -> int:
-    """Run under the jobs wrapper, which records the exit code."""
-    workspace, job_id = Workspace(Path(argv[0])), argv[1]
-    run(workspace, SamplingJob.load(workspace.runs / job_id / "job.json"))
-    return 0
+                     f"{job.job_id}-{role}", batch_problems=max(1, 64 // samples), label=lab_label)
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    batch.main(run)

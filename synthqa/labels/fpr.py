@@ -1,8 +1,8 @@
 """Every way SynthQA estimates a generator's false-positive rate, from one place.
 
-labels only: the stratified Wilson estimate of the human verdicts (synthqa.metrics.quality);
+labels only: the stratified Wilson estimate of the human verdicts (synthqa.labels.estimate);
 labels + judge: PPI++ over the judge's scores, and the active order's inverse-probability
-estimate (synthqa.metrics.ppi). Each estimate names its method, n and whose labels.
+estimate (synthqa.labels.ppi). Each estimate names its method, n and whose labels.
 """
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from synthqa.metrics import ppi
-from synthqa.metrics.quality import FprEstimate, Stratum, fpr_estimate
+from synthqa.labels import ppi
+from synthqa.labels.estimate import FprEstimate, Stratum, fpr_estimate
 from synthqa.store import Store
 
 DECISIVE = ("correct", "false_positive")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from synthqa.metrics.quality import Z95, FprEstimate, wilson
+from synthqa.labels.estimate import Z95, FprEstimate, wilson
 
 ALPHA = 0.05
 MIN_UNCERTAINTY = 0.05  # c(x) floor: every trace keeps a chance to be drawn
@@ -47,7 +47,7 @@ def ppi(y: np.ndarray, f_labelled: np.ndarray, f_unlabelled: np.ndarray,
 
     The interval adds Agresti–Coull's pseudo-labels (two flawed, two not, at the judge's mean
     labelled score): the plain CLT interval of a rare binary rate covers 92-93% at 40-80
-    labels in simulation, this one 94-97% (tests/test_ppi.py)."""
+    labels in simulation, this one 94-97% (tests/labels/test_ppi.py)."""
     from ppi_py import ppi_mean_ci, ppi_mean_pointestimate
 
     y, f_l, f_u = (np.asarray(a, float) for a in (y, f_labelled, f_unlabelled))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from itertools import combinations
 
-from synthqa.metrics.quality import FprEstimate
+from synthqa.labels.estimate import FprEstimate
 from synthqa.store import Store
 
 VERDICTS = {"correct": "Reasoning correct", "false_positive": "False positive",
@@ -103,7 +103,7 @@ class ReviewQueue:
 def active_candidates(store: Store, generator: str, who: str, judge: str,
                       limit: int = 200) -> list[tuple[str, int]]:
     """Like Labels.review_candidates, in the active order of the judge's scores."""
-    from synthqa.fpr import active_order
+    from synthqa.labels.fpr import active_order
 
     reviewers: dict[str, set[str]] = {}
     for trace_id, labeller, _ in store.labels.reviewer_verdicts(generator):
@@ -157,8 +157,8 @@ def verdict_labels(trace_id: str, who: str, verdict: str, first_bad_step: int | 
 
 
 def fpr(store: Store, generator: str) -> FprEstimate:
-    """The human FPR from every label (synthqa.fpr.human)."""
-    from synthqa.fpr import human
+    """The human FPR from every label (synthqa.labels.fpr.human)."""
+    from synthqa.labels.fpr import human
 
     return human(store, generator)
 
@@ -171,7 +171,7 @@ class Agreement:
     kappa: float | None   # Cohen's kappa; None when undefined (e.g. one label only)
 
 
-def agreement(store: Store, generator: str) -> list[Agreement]:
+def reviewer_agreement(store: Store, generator: str) -> list[Agreement]:
     """Cohen's kappa for every pair of reviewers who gave verdicts on the same traces."""
     from sklearn.metrics import cohen_kappa_score
 

@@ -1,1 +1,2 @@
-"""Metrics over the store: quality (this milestone), diversity, complexity, coverage (later)."""
+"""Metrics over a data set: diversity, coverage, matching at equal compute, the cached report
+the metric pages read, and SE vs WC from the shell (compare.py). FPR estimates live in labels/."""

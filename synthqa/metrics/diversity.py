@@ -7,13 +7,12 @@ compression ratio as lexical measures.
 """
 from __future__ import annotations
 
-import re
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
-from synthqa.stepcheck import Equation, find_equations
+from synthqa.checks.stepcheck import reasoning_signature
 
 
 def _unit_rows(embeddings: np.ndarray) -> np.ndarray:
@@ -54,16 +53,6 @@ def vendi_note(vendi: float, samples_per_problem: float, unique_correct: float) 
         return "≈ 1: ≤ 1 correct per problem" if unique_correct <= 1.005 else \
             "≈ 1: correct ones are near-copies"
     return "distinct solutions per problem"
-
-
-def reasoning_signature(steps: Sequence[str]) -> tuple[str, ...]:
-    """The arithmetic a solution writes, in order, with whitespace and redundant parentheses
-    normalised: two solutions with the same signature are the same reasoning."""
-    return signature_of(eq for step in steps for eq in find_equations(step))
-
-
-def signature_of(equations: Iterable[Equation]) -> tuple[str, ...]:
-    return tuple(re.sub(r"\s+", "", eq.expr) + "=" + eq.claimed.strip() for eq in equations)
 
 
 def unique_solutions(solutions: Sequence[Sequence[str]]) -> int:

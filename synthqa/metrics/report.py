@@ -16,19 +16,24 @@ from io import StringIO
 import numpy as np
 import pandas as pd
 
-from synthqa import embeddings
-from synthqa.metrics.complexity import steps_features
+from synthqa.checks.complexity import steps_features
+from synthqa.checks.stepcheck import CHECKER
+from synthqa.embeddings import models as embeddings
+from synthqa.labels.estimate import Stratum, fpr_estimate
 from synthqa.metrics.coverage import diversity_at_k, maj_at_k, pass_at_k
-from synthqa.metrics.diversity import (compression_ratio, distinct_ngrams,
-                                       mean_pairwise_cosine_distance,
-                                       unique_merging_near_duplicates, vendi_score)
+from synthqa.metrics.diversity import (
+    compression_ratio,
+    distinct_ngrams,
+    mean_pairwise_cosine_distance,
+    unique_merging_near_duplicates,
+    vendi_score,
+)
 from synthqa.metrics.intrinsic import mle_intrinsic_dimension
 from synthqa.metrics.matching import default_pair, matched  # noqa: F401 (the pages' names)
-from synthqa.metrics.quality import Stratum, fpr_estimate
-from synthqa.metrics.seeded import SEED, sample as _sample
+from synthqa.metrics.seeded import SEED
+from synthqa.metrics.seeded import sample as _sample
 from synthqa.metrics.solution_map import solution_map as _solution_map
 from synthqa.schema import TABLE_COLUMNS
-from synthqa.stepcheck import CHECKER
 from synthqa.store import Store
 
 KEY = "report/v2"  # a new version when the tables change: old caches are ignored

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from synthqa import embeddings
+from synthqa.checks.stepcheck import CHECKER
+from synthqa.embeddings import models as embeddings
 from synthqa.metrics.seeded import SEED, sample, sample_rows
-from synthqa.stepcheck import CHECKER
 from synthqa.store import Store
 
 MAP_POINTS = 2000          # solutions on the 2-D map (stratified by generator)

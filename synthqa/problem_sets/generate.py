@@ -17,11 +17,12 @@ from datetime import datetime, timezone
 import numpy as np
 import pandas as pd
 
-from synthqa import contamination, embeddings
-from synthqa.answers import extract_answer
-from synthqa.lab.tasks import LabProblem, OPS, make_problem, problem_from_text
+from synthqa.checks.answers import extract_answer
+from synthqa.embeddings import models as embeddings
+from synthqa.ingest.rows import stable_id
+from synthqa.lab.problems import OPS, LabProblem, make_problem, problem_from_text
+from synthqa.problem_sets import contamination
 from synthqa.sampling.base import Sampler, SamplingSpec
-from synthqa.staging import stable_id
 from synthqa.store import Store
 
 WRITE_PROMPT = ("Here are some math problems:\n\n{seeds}\n\nWrite one new problem of the same "

@@ -7,7 +7,6 @@ import pandas as pd
 from synthqa.schema import TABLE_COLUMNS
 from synthqa.store.part import Part
 
-
 # verdicts from a source `v` (a registered frame, or a job's shard) replace the stored ones
 _SET_VERDICTS = ("UPDATE traces SET answer_raw = v.answer_raw, answer_method = v.answer_method, "
                  "is_correct = v.is_correct, verifier = v.verifier FROM {source} v "

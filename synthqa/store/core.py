@@ -121,48 +121,6 @@ class Store:
             raise ValueError(f"unknown table {table!r}")
         return self.scalar(f"SELECT count(*) FROM {table}")
 
-    # -- names kept from the single-class store (scripts and tests call them) ----------
-    def add_label(self, label: dict) -> None:
-        self.labels.add(label)
-
-    def add_labels(self, labels: list[dict]) -> None:
-        self.labels.add_many(labels)
-
-    def delete_labels(self, label_ids: list[str], who: str) -> int:
-        return self.labels.delete(label_ids, who)
-
-    def labels_for(self, trace_id: str) -> pd.DataFrame:
-        return self.labels.of_trace(trace_id)
-
-    def trace(self, trace_id: str) -> dict | None:
-        return self.traces.get(trace_id)
-
-    def count_traces(self, where: str, params: list) -> int:
-        return self.traces.count(where, params)
-
-    def trace_page(self, where: str, params: list, limit: int, offset: int) -> pd.DataFrame:
-        return self.traces.page(where, params, limit, offset)
-
-    def generator_stats(self) -> pd.DataFrame:
-        return self.summaries.generator_stats()
-
-    def step_check_vs_human(self) -> dict[str, list[tuple[int | None, int | None]]]:
-        return self.labels.step_check_vs_human()
-
-    def embeddings_of(self, model: str, trace_ids: Sequence[str] | None = None) -> pd.DataFrame:
-        return self.embeddings.of(model, trace_ids)
-
-    def rollout_inputs(self, generator: str | None, negatives_only: bool, limit: int,
-                       trace_ids: Sequence[str] | None = None) -> pd.DataFrame:
-        return self.values.rollout_inputs(generator, negatives_only, limit, trace_ids)
-
-    def rollouts_of(self, trace_id: str, policy: str, mode: str,
-                    prefix_steps: int) -> pd.DataFrame:
-        return self.values.rollouts_of(trace_id, policy, mode, prefix_steps)
-
-    def pits_frame(self) -> pd.DataFrame:
-        return self.values.pits_frame()
-
 
 def _busy_message(path: Path, detail: str) -> str:
     pid = re.search(r"PID (\d+)", detail)

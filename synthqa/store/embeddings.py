@@ -7,7 +7,6 @@ import pandas as pd
 
 from synthqa.store.part import Part
 
-
 # the traces without a vector of the model (the one parameter)
 _MISSING = ("SELECT t.trace_id, t.text FROM traces t WHERE NOT EXISTS (SELECT 1 FROM "
             "embeddings e WHERE e.trace_id = t.trace_id AND e.model = ?)")

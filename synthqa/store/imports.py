@@ -10,9 +10,6 @@ from synthqa.schema import PRIMARY_KEYS, TABLE_COLUMNS
 from synthqa.store.part import Part
 
 
-SHARD_NAME = r"^(.+)-\d{6,}-[0-9a-f]{8}\.([\w-]+)\.parquet$"
-
-
 class Imports(Part):
     def done(self, sha256: str, fmt: str) -> bool:
         return self.scalar("SELECT count(*) FROM imports WHERE sha256 = ? AND fmt = ?",
@@ -26,25 +23,6 @@ class Imports(Part):
     def history(self) -> pd.DataFrame:
         return self.df("SELECT import_id, fmt, path, finished_at, n_records, n_traces_new, "
                        "n_errors FROM imports ORDER BY finished_at DESC")
-
-    def history_by_source(self) -> pd.DataFrame:
-        """The history with a run's inbox shards (`<run>-<start>-<id>.<fmt>.parquet`) grouped
-        into one row, newest first."""
-        history = self.history()
-        if history.empty:
-            return history.assign(files=[])
-        name = history["path"].map(lambda p: Path(p).name)
-        shard = name.str.extract(SHARD_NAME)
-        from synthqa.workspace import display_name  # (the workspace module imports the store)
-
-        history["source"] = (shard[0] + " (" + shard[1] + " shards)").fillna(
-            name.map(display_name))
-        grouped = history.groupby("source", sort=False).agg(
-            fmt=("fmt", "first"), files=("import_id", "size"), finished_at=("finished_at", "max"),
-            n_records=("n_records", "sum"), n_traces_new=("n_traces_new", "sum"),
-            n_errors=("n_errors", "sum"))
-        return grouped.reset_index().sort_values("finished_at", ascending=False,
-                                                 ignore_index=True)
 
     def insert_files(self, cur, parts: dict[str, list[Path]]) -> int:
         """Insert staged Parquet parts; rows already present are kept. Returns new traces."""

@@ -7,7 +7,7 @@ store then keeps those whose problem or solution contains the query (ILIKE), so 
 an ILIKE result. The one difference from ILIKE: a query that begins inside a word of the text
 is not found there ("old" does not find "sold", "lips" does not find "clips"). A query with no
 letters or digits, a word longer than 40 characters or more than CAP hits falls back to the
-ILIKE scan (tests/test_search_index.py).
+ILIKE scan (tests/store/test_search_index.py).
 
 The index lives beside the store (`search/`); the store's one writer adds each import's traces
 right after its transaction. An index that does not hold exactly the store's traces (a crash

@@ -7,12 +7,12 @@ from dataclasses import replace
 
 import pandas as pd
 
-from synthqa.filters import contains_pattern
+from synthqa.store.filters import contains_pattern
 from synthqa.store.part import Part
 
 STEP_WINDOW = 20_000   # traces either side whose steps may lie among a trace's: a staged part's
-                       # (synthqa.staging.CHUNK_RECORDS)
-_TESTS_CORRECTNESS = re.compile(r"\bt\.(correct|suspect)\b")   # in synthqa.filters' SQL
+                       # (synthqa.ingest.staging.CHUNK_RECORDS)
+_TESTS_CORRECTNESS = re.compile(r"\bt\.(correct|suspect)\b")   # in synthqa.store.filters' SQL
 
 
 def _among(ids: list[str], column: str = "t.trace_id") -> tuple[str, list]:

@@ -14,7 +14,7 @@ import threading
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
-from synthqa.sampling.job import PROBLEM_SETS, problems_for
+from synthqa.lab.sample_sets import PROBLEM_SETS, problems_for
 
 METHODS = ("sft", "rft", "dpo")
 EVAL_SETS = PROBLEM_SETS
@@ -217,8 +217,10 @@ def evaluate(config: TrainConfig, model_dir: Path) -> None:
     with a run, scored by the same answer checker as everything else."""
     if config.eval_problems == 0:
         return
-    from synthqa.sampling.base import SamplingSpec, run_sampling
+    from synthqa.lab.model import lab_label
+    from synthqa.sampling.base import SamplingSpec
     from synthqa.sampling.hf import HFSampler
+    from synthqa.sampling.run import run_sampling
     from synthqa.workspace import Workspace
 
     # seed 7000+: problems neither the demo (seed 0) nor sampling jobs draw by default
@@ -228,12 +230,13 @@ def evaluate(config: TrainConfig, model_dir: Path) -> None:
     spec = SamplingSpec(temperature=0, max_tokens=config.max_tokens, prompt_template=template)
     workspace = Workspace(Path(config.workspace))
     run_sampling(workspace, sampler, problems, spec, config.name, sampler.params,
-                 f"{config.name}:eval-greedy")
+                 f"{config.name}:eval-greedy", label=lab_label)
     if config.eval_samples:
         spec = replace(spec, samples_per_problem=config.eval_samples,
                        temperature=config.temperature, seed=config.seed)
         run_sampling(workspace, sampler, problems, spec, sampled_generator(config),
-                     sampler.params, f"{config.name}:eval-k{config.eval_samples}")
+                     sampler.params, f"{config.name}:eval-k{config.eval_samples}",
+                     label=lab_label)
 
 
 def main(train, doc: str, argv: list[str] | None = None) -> None:

@@ -10,7 +10,7 @@ import pandas as pd
 from statsmodels.stats.weightstats import DescrStatsW
 
 from synthqa.train import efficiency as eff
-from synthqa.train.experiment import METHODS, ROLES, Plan
+from synthqa.train.experiment_plan import METHODS, ROLES, Plan
 
 COLUMNS = ["part", "student", "method", "data", "fraction", "seed", "lr", "beta", "sft_lr",
            "pairs", "examples", "trained_on", "steps", "accuracy", "validation_accuracy",

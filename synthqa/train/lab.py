@@ -22,7 +22,7 @@ from pathlib import Path
 import torch
 
 from synthqa.lab.model import SIZES, make_model, make_tokenizer, training_text
-from synthqa.lab.tasks import make_problem
+from synthqa.lab.problems import make_problem
 
 
 def batch(tokenizer, rng: random.Random, size: int) -> dict[str, torch.Tensor]:

@@ -4,27 +4,41 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
-from synthqa.jobs.runner import Jobs
+from synthqa.jobs.runner import Jobs, argv
 from synthqa.jobs.table import Job
 from synthqa.metrics.coverage import coverage_at_k, majority_vote
-from synthqa.pairs import PairChoices, export, export_problems
 from synthqa.store import Store
 from synthqa.train.common import TrainConfig, latest_checkpoint, sampled_generator
+from synthqa.train.pairs import PairChoices, export, export_problems
 from synthqa.workspace import Workspace
 
 METHOD_OF = {"sft": "sft", "rft": "rft", "dpo": "dpo", "step-dpo": "dpo", "self-explore": "dpo"}
 
 
-def command(config: TrainConfig, run_dir: Path) -> list[str]:
+KIND = "train"
+
+
+def module(config: TrainConfig) -> str:
+    return f"synthqa.train.{config.method}"
+
+
+def command(config: TrainConfig, run_dir: Path | str) -> list[str]:
     """What the job runs (shown in the page before it starts)."""
-    return [sys.executable, "-m", f"synthqa.train.{config.method}", "--run-dir", str(run_dir)]
+    return argv(module(config), ["--run-dir", str(run_dir)])
+
+
+def submit(workspace: Workspace, config: TrainConfig, run_dir: Path, submit_key: str,
+           backend: str | None = None) -> Job:
+    """Start the training job whose settings are saved in `run_dir`."""
+    return Jobs(workspace).start(KIND, module(config), run_dir.name,
+                        args=["--run-dir", str(run_dir)], submit_key=submit_key,
+                        backend=backend)
 
 
 def what_will_run(choices: PairChoices, config: TrainConfig) -> dict:
@@ -82,8 +96,7 @@ def start(workspace: Workspace, store: Store, choices: PairChoices, config: Trai
     config.validate(data_written=False)   # before anything is written
     job_id = f"train-{config.name}-{datetime.now():%Y%m%dT%H%M%S}".replace(":", "_")
     run_dir = workspace.init().runs / job_id
-    runner = Jobs(workspace)
-    existing = runner.table.by_key(submit_key)
+    existing = Jobs(workspace).by_key(submit_key)
     if existing:
         return existing, 0
     run_dir.mkdir(parents=True)
@@ -99,9 +112,7 @@ def start(workspace: Workspace, store: Store, choices: PairChoices, config: Trai
     config = replace(config, data=str(data), workspace=str(workspace.root.resolve()),
                      problems=str(problems) if sampled else "")
     config.save(run_dir)
-    job, _ = runner.submit("train", command(config, run_dir), submit_key, job_id=job_id,
-                           backend=backend)
-    return job, n
+    return submit(workspace, config, run_dir, submit_key, backend), n
 
 
 def resume(workspace: Workspace, run: "TrainingRun", submit_key: str) -> Job:
@@ -110,8 +121,7 @@ def resume(workspace: Workspace, run: "TrainingRun", submit_key: str) -> Job:
     checkpoint = latest_checkpoint(Path(run.job.run_dir))
     if run.config is None or checkpoint is None:
         raise ValueError(f"{run.job.job_id}: no checkpoint to resume from")
-    runner = Jobs(workspace)
-    existing = runner.table.by_key(submit_key)
+    existing = Jobs(workspace).by_key(submit_key)
     if existing:
         return existing
     config = replace(run.config, resume_from=str(checkpoint))
@@ -121,9 +131,7 @@ def resume(workspace: Workspace, run: "TrainingRun", submit_key: str) -> Job:
     manifest = Path(run.job.run_dir) / "data.jsonl.manifest.json"
     if manifest.is_file():
         shutil.copy(manifest, run_dir / manifest.name)
-    job, _ = runner.submit("train", command(config, run_dir), submit_key, job_id=run_dir.name,
-                           backend=run.job.backend)
-    return job
+    return submit(workspace, config, run_dir, submit_key, run.job.backend)
 
 
 @dataclass
@@ -168,9 +176,7 @@ class TrainingRun:
 def runs(workspace: Workspace, limit: int = 20) -> list[TrainingRun]:
     runner = Jobs(workspace)
     out = []
-    for job in runner.jobs(limit):
-        if job.kind != "train":
-            continue
+    for job in runner.jobs(limit, KIND):
         try:
             config = TrainConfig.load(Path(job.run_dir))
         except (OSError, ValueError, KeyError):

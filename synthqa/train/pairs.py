@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from synthqa import prompts
-from synthqa.metrics.diversity import reasoning_signature
+from synthqa.checks.stepcheck import reasoning_signature
 from synthqa.store import Store
 
 KINDS = ("sft", "rft", "dpo", "step-dpo", "self-explore")

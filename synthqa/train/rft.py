@@ -16,7 +16,7 @@ from synthqa.train import common
 def own_positives(model_dir: str | Path, problems: list[dict], config: common.TrainConfig,
                   round_: int) -> tuple[list[dict], int]:
     """The model's answer-correct samples as prompt/completion rows; (rows, samples drawn)."""
-    from synthqa.answers import extract_answer, is_equivalent
+    from synthqa.checks.answers import extract_answer, is_equivalent
     from synthqa.sampling.base import SamplingSpec
     from synthqa.sampling.hf import HFSampler
 
@@ -32,8 +32,8 @@ def own_positives(model_dir: str | Path, problems: list[dict], config: common.Tr
 
 def distinct(rows: list[dict]) -> list[dict]:
     """One row per (prompt, reasoning signature); rows without arithmetic count by text."""
-    from synthqa.metrics.diversity import reasoning_signature
-    from synthqa.steps import split_steps
+    from synthqa.checks.stepcheck import reasoning_signature
+    from synthqa.checks.steps import split_steps
 
     seen, out = set(), []
     for row in rows:

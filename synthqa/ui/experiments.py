@@ -8,8 +8,9 @@ import streamlit as st
 from synthqa.jobs import progress as progress_file
 from synthqa.jobs.runner import Jobs
 from synthqa.train import experiment
+from synthqa.train import experiment_plan as plans
 from synthqa.train import experiment_report as report
-from synthqa.ui import resources
+from synthqa.ui import jobs, resources
 from synthqa.ui.training import efficiency
 
 PERCENT = st.column_config.NumberColumn(format="percent")
@@ -26,7 +27,7 @@ def section(generators: list[str]) -> None:
                "wrong step), with seeds; each method's learning rate (and DPO's beta and pairs "
                "per problem) is tuned first on validation problems. Scored by greedy accuracy "
                "on held-out lab problems.")
-    d = experiment.Plan()
+    d = plans.Plan()
     ready = {d.se, d.wc} <= set(generators)
     c1, c2, c3 = st.columns(3)
     seeds = c1.number_input("Seeds", 1, 20, d.seeds, key="exp_seeds")
@@ -35,9 +36,9 @@ def section(generators: list[str]) -> None:
     problems = c3.number_input("Test problems", 10, 5000, d.eval_problems, key="exp_eval",
                                help="held-out problems each model is scored on, and as many "
                                     "validation problems for the tuning")
-    plan = experiment.Plan(seeds=int(seeds), epochs=float(epochs), eval_problems=int(problems))
+    plan = plans.Plan(seeds=int(seeds), epochs=float(epochs), eval_problems=int(problems))
     st.button("Run the experiment", key="exp_start", disabled=not ready, on_click=_start,
-              args=(plan,), help=f"{experiment.planned(plan)} models to train" if ready else
+              args=(plan,), help=f"{plans.planned(plan)} models to train" if ready else
               f"needs traces of {d.se} and {d.wc}: build the lab demo (Workspace page)")
     kind, msg = ss.pop("exp_msg", (None, None))
     if kind:
@@ -45,7 +46,7 @@ def section(generators: list[str]) -> None:
     results()
 
 
-def _start(plan: experiment.Plan) -> None:
+def _start(plan: plans.Plan) -> None:
     ss = st.session_state
     try:
         job = experiment.start(resources.workspace(), resources.store(), plan, ss.exp_nonce)
@@ -53,7 +54,7 @@ def _start(plan: experiment.Plan) -> None:
         ss.exp_msg = ("error", str(exc))
         return
     ss.exp_nonce = uuid.uuid4().hex
-    ss.exp_msg = ("success", f"Started {job.job_id}: {experiment.planned(plan)} models.")
+    ss.exp_msg = ("success", f"Started {job.job_id}: {plans.planned(plan)} models.")
 
 
 def results() -> None:
@@ -65,7 +66,7 @@ def results() -> None:
     folder = st.selectbox("Experiment", folders, key="exp_folder",
                           format_func=lambda f: f.name) if len(folders) > 1 else folders[0]
     _status(ws, folder)
-    plan = experiment.load_plan(folder)
+    plan = plans.load_plan(folder)
     rows = report.frame(experiment.results_of(folder))
     if rows.empty:
         return
@@ -113,14 +114,12 @@ def _status(ws, folder) -> None:
     st.session_state.exp_seen = now
     if seen is not None and seen[0] == now[0] and seen != now:
         st.rerun()
-    job = Jobs(ws).status(folder.name)
-    done, total = state.get("done") or 0, state.get("total")
-    text = f"{done} of {total or '?'} models trained"
-    if job is not None:
-        text += f" · {job.status}" + (progress_file.eta_text(state) if not job.final else "")
-    st.progress(done / total if total else 0.0, text=text)
-    if job is not None and not job.final:
-        st.button("Cancel", key=f"exp_cancel_{job.job_id}", on_click=Jobs(ws).cancel,
-                  args=(job.job_id,))
-    if job is not None and job.note and job.status in ("FAILED", "LOST"):
-        st.error(job.note)
+    runner = Jobs(ws)
+    job = runner.status(folder.name)
+    view = jobs.RunView(state.get("done") or 0, state.get("total"), "models trained", state,
+                        counted=f"{state.get('done') or 0} of {state.get('total') or '?'} "
+                                "models trained")
+    if job is None:          # run from the shell (`python -m synthqa experiment`): no job
+        st.progress(view.fraction, text=view.counted)
+    else:
+        jobs.panel(runner, job, view)

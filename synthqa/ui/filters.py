@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from synthqa.filters import CORRECTNESS, LABEL_STATES, SUSPECT_STATES, TraceFilter
+from synthqa.store.filters import CORRECTNESS, LABEL_STATES, SUSPECT_STATES, TraceFilter
 
 
 def filter_bar(options: dict) -> TraceFilter:

@@ -1,12 +1,12 @@
 """The import form: upload a file or name a path; the inbox and ingest do the rest."""
 from __future__ import annotations
 
-
 import streamlit as st
 
+from synthqa.ingest.inbox import Inbox, importable
+from synthqa.ingest.names import display_name
 from synthqa.ui import resources
 from synthqa.ui.text import plain
-from synthqa.workspace import display_name, importable
 
 
 def _import_clicked() -> None:
@@ -17,9 +17,9 @@ def _import_clicked() -> None:
     ss.pop("import_mine_result", None)
     try:
         if upload is not None:
-            dropped = ws.drop_bytes(upload.getvalue(), upload.name, fmt)
+            dropped = Inbox(ws).drop_bytes(upload.getvalue(), upload.name, fmt)
         elif path and path.strip():
-            dropped = ws.drop_into_inbox(importable(path.strip(), resources.settings()), fmt)
+            dropped = Inbox(ws).drop_file(importable(path.strip(), resources.settings()), fmt)
         else:
             ss["import_mine_result"] = {"errors": ["Choose a file or enter a path."]}
             return

@@ -1,16 +1,13 @@
 """Widgets of the judges page: launching a judge run and following it."""
 from __future__ import annotations
 
-from datetime import datetime
-
 import streamlit as st
 
-from synthqa.jobs import progress as progress_file
-from synthqa.jobs.runner import Jobs
+from synthqa.jobs import batch
 from synthqa.judges import job as judge_job
 from synthqa.judges.critic import PROMPT
-from synthqa.rollouts import MODES
-from synthqa.ui import resources
+from synthqa.ui import jobs, resources
+from synthqa.values.rollouts import MODES
 
 BACKEND_HELP = {
     "stepcheck": "re-evaluates every written equation: a wrong one flags the trace",
@@ -69,8 +66,7 @@ def _backend_settings(backend: str, policies: list[str]) -> dict:
 
 def _start(backend: str, generator: str, answer_correct_only: bool, limit: int,
            settings: dict) -> None:
-    job = judge_job.JudgeJob(f"judge-{backend}-{datetime.now():%Y%m%d-%H%M%S}", backend,
-                             **settings)
+    job = judge_job.JudgeJob(batch.new_run_id(f"judge-{backend}"), backend, **settings)
     try:
         n = judge_job.start(resources.workspace(), resources.store(), job, generator,
                             answer_correct_only, limit)
@@ -83,20 +79,6 @@ def _start(backend: str, generator: str, answer_correct_only: bool, limit: int,
 
 @st.fragment(run_every=2)
 def run_progress() -> None:
-    ws = resources.workspace()
-    runner = Jobs(ws)
-    jobs = [j for j in runner.jobs() if j.kind == "judge"][:4]
-    if not jobs:
-        st.caption("No judge jobs yet (runs from `judge run` on the command line show above "
-                   "once done).")
-        return
-    for job in jobs:
-        info = progress_file.read(ws.runs / job.submit_key)
-        total = info["total"] or 0
-        left, right = st.columns([5, 1], vertical_alignment="bottom")
-        left.progress(info["done"] / total if total else 0.0,
-                      text=f"{job.submit_key}: {info['done']:,}/{total or '?'} traces · "
-                           f"{job.status}{'' if job.final else progress_file.eta_text(info)}")
-        if not job.final:
-            right.button("Cancel", key=f"cancel_{job.job_id}", on_click=runner.cancel,
-                         args=(job.job_id,))
+    jobs.panels(judge_job.KIND, lambda job: jobs.run_view(job, "traces"),
+                "No judge jobs yet (runs from `judge run` on the command line show above once "
+                "done).")

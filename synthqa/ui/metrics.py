@@ -5,11 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from synthqa import embeddings, fpr
+from synthqa.embeddings import models as embeddings
+from synthqa.labels import fpr
 from synthqa.metrics import report
 from synthqa.metrics.report import Report
-from synthqa.tasks import BackgroundTask
 from synthqa.ui import charts, resources
+from synthqa.ui.background import BackgroundTask
 from synthqa.ui.text import plain
 from synthqa.ui.trace_view import show_trace
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from synthqa import contamination, embeddings, synthetic
+from synthqa.embeddings import models as embeddings
+from synthqa.problem_sets import contamination
+from synthqa.problem_sets import generate as synthetic
 from synthqa.ui import resources
 from synthqa.ui.text import plain
 

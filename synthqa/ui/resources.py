@@ -4,9 +4,10 @@ from __future__ import annotations
 import streamlit as st
 
 from synthqa.config import Settings
-from synthqa.ingest import ImportResult, ingest_inbox
+from synthqa.ingest import watcher
+from synthqa.ingest.inbox import ingest_inbox
+from synthqa.ingest.staging import ImportResult
 from synthqa.store import Store, StoreBusy
-from synthqa import inbox_watcher as watcher
 from synthqa.workspace import Workspace, process_store
 
 
@@ -57,6 +58,6 @@ def take_inbox() -> bool:
 @st.fragment(run_every=settings().inbox_poll_s)
 def inbox_watcher() -> None:
     """Refresh the whole page when data arrived: drained by the server's own watcher
-    (synthqa.inbox_watcher, no browser needed) or, where none runs (AppTest), right here."""
+    (synthqa.ingest.watcher, no browser needed) or, where none runs (AppTest), right here."""
     if take_inbox():
         st.rerun(scope="app")

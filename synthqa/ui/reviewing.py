@@ -5,10 +5,15 @@ import threading
 
 import streamlit as st
 
-from synthqa.review import (MODES, VERDICTS, NeedsFirstBadStep, QualityControl, ReviewQueue,
-                            verdict_labels)
+from synthqa.labels.review import (
+    MODES,
+    VERDICTS,
+    NeedsFirstBadStep,
+    QualityControl,
+    ReviewQueue,
+    verdict_labels,
+)
 from synthqa.ui import resources
-
 
 # With runner.fastReruns (Streamlit's default) a second click starts a new script run while
 # the first one's callback may still be running: review actions take turns, and a click on a

@@ -4,11 +4,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from synthqa.jobs import progress as progress_file
-from synthqa.jobs.runner import Jobs
+from synthqa.jobs.table import Job
+from synthqa.lab import sampling_job
 from synthqa.lab.model import DATA_DIR, LAB_SOURCE
-from synthqa.sampling.job import ModelChoice, jobs, progress
-from synthqa.ui import resources
+from synthqa.sampling.models import ModelChoice
+from synthqa.ui import jobs, resources
 
 LOCAL, ENDPOINT = "Other local model folder", "OpenAI-compatible endpoint"
 PRESETS = {"lab-se (4.7M, data/lab/se)": ModelChoice("lab-se", path=str(DATA_DIR / "se")),
@@ -53,27 +53,24 @@ def plan_table(rows: list[dict]) -> None:
 
 @st.fragment(run_every=2)
 def job_progress() -> None:
-    ws = resources.workspace()
-    names = jobs(ws)
-    if not names:
-        st.caption("No sampling jobs yet.")
-        return
-    for job_id in names[:5]:
-        info = progress(ws, job_id)
-        job = info["job"]
-        with st.container(border=True):
-            st.markdown(f"**{job_id}** · {job.problem_set} · {job.n_problems} problems · "
-                        f"{info['state']}")
-            eta = progress_file.eta_text({"done": sum(info["done"].values()),
-                                          "total": 2 * job.n_problems,
-                                          "started": info["started"]}) \
-                if info["state"] == "RUNNING" else ""
-            for role, model in (("se", job.se), ("wc", job.wc)):
-                done = info["done"][role]
-                st.progress(done / job.n_problems, text=f"{role.upper()} {model.name}: "
-                            f"{done}/{job.n_problems} problems{eta if role == 'wc' else ''}")
-            if info["state"] == "FAILED":
-                st.code(info["log"][-800:])
-            if info["state"] in ("QUEUED", "RUNNING"):
-                st.button("Cancel", key=f"cancel_{job_id}", on_click=Jobs(ws).cancel,
-                          args=(job_id,))
+    jobs.panels(sampling_job.KIND, _view, "No sampling jobs yet.", limit=5, details=_roles)
+
+
+def _view(job: Job) -> jobs.RunView:
+    spec = sampling_job.load(resources.workspace(), job.job_id)
+    done = sum(sampling_job.problems_done(resources.workspace(), job.job_id).values())
+    total = 2 * spec.n_problems
+    return jobs.RunView(done, total, "problems", {"done": done, "total": total,
+                                                  "started": job.started_at},
+                        about=f" · {spec.problem_set} · {spec.n_problems} problems")
+
+
+def _roles(job: Job):
+    """Each model's problems done."""
+    def draw() -> None:
+        spec = sampling_job.load(resources.workspace(), job.job_id)
+        done = sampling_job.problems_done(resources.workspace(), job.job_id)
+        for role, model in zip(sampling_job.ROLES, (spec.se, spec.wc)):
+            st.progress(done[role] / spec.n_problems, text=f"{role.upper()} {model.name}: "
+                        f"{done[role]}/{spec.n_problems} problems")
+    return draw

@@ -12,13 +12,12 @@ import plotly.express as px
 import streamlit as st
 
 from synthqa.config import Settings
-from synthqa.jobs import progress as progress_file
 from synthqa.jobs.runner import BACKENDS, Jobs
-from synthqa.pairs import KINDS, LABELLED, PairChoices
 from synthqa.train import efficiency as eff
 from synthqa.train import launch
 from synthqa.train.common import EVAL_SETS, TrainConfig
-from synthqa.ui import resources
+from synthqa.train.pairs import KINDS, LABELLED, PairChoices
+from synthqa.ui import jobs, resources
 from synthqa.ui.sampling import PRESETS, model_picker, traces_default
 
 COLOURS = px.colors.qualitative.D3
@@ -187,51 +186,46 @@ def efficiency(points: pd.DataFrame, key: str = "efficiency") -> None:
 
 @st.fragment(run_every=2)
 def job_panels() -> None:
-    ws = resources.workspace()
-    jobs = Jobs(ws)
-    runs = launch.runs(ws)
+    runner = Jobs(resources.workspace())
+    runs = launch.runs(resources.workspace())
     if not runs:
         st.caption("No training runs yet.")
-        return
     for run in runs[:6]:
-        with st.container(border=True, key=f"run_{run.job.job_id}"):
-            method = run.config.method if run.config else "?"
-            scores = launch.held_out_scores(resources.store(), run.config) \
-                if run.job.status == "SUCCEEDED" and run.config else {}
-            scored = "".join(f" · {'held-out accuracy' if m == 'greedy' else m} {v:.1%}"
-                             for m, v in scores.items())
-            where = "" if run.job.backend == "local" else f" · on {run.job.backend}"
-            st.markdown(f"**{run.job.job_id}** · {method}{where} · **{run.job.status}**{scored}")
-            note = launch.sampling_note(scores, run.config.temperature) if scores else None
-            if note:
-                st.caption(note)
-            done, planned = run.steps
-            doing = " · waiting for a free slot" if run.job.status == "QUEUED" else \
-                f" · {run.phase}" if run.phase and not run.job.final else ""
-            eta = progress_file.eta_text({"done": done, "total": planned,
-                                          "started": run.job.started_at}) \
-                if run.job.status == "RUNNING" and not run.phase else ""
-            st.progress(run.progress, text=f"step {done} of {planned or '?'}{doing}{eta}")
-            for r in run.rounds:
-                st.caption(f"RFT round {r['round']}: {r['correct']:,} of {r['sampled']:,} "
-                           f"samples correct, {r['added']:,} with new reasoning → "
-                           f"{r['examples']:,} examples")
-            if run.job.note and run.job.status in ("FAILED", "LOST"):
-                st.error(run.job.note)
-            if run.losses:
-                losses = run.losses[:: max(1, len(run.losses) // CHART_POINTS)]
-                st.line_chart(pd.DataFrame(losses, columns=["step", "loss"]),
-                              x="step", y="loss", height=160)
-            if not run.job.final:
-                st.button("Cancel", key=f"cancel_{run.job.job_id}",
-                          on_click=jobs.cancel, args=(run.job.job_id,))
-            elif run.checkpoint:
-                resumed = jobs.table.by_key(resume_key(run))
-                if resumed:
-                    st.caption(f"Resumed as {resumed.job_id}.")
-                else:
-                    st.button(f"Resume from step {run.checkpoint.name.rsplit('-', 1)[1]}",
-                              key=f"resume_{run.job.job_id}", on_click=_resume, args=(run,),
-                              help="a new run goes on from this run's last checkpoint")
-            with st.expander("Log"):
-                st.code(jobs.log_tail(run.job.job_id) or "(empty)")
+        scores = launch.held_out_scores(resources.store(), run.config) \
+            if run.job.status == "SUCCEEDED" and run.config else {}
+        jobs.panel(runner, run.job, _view(run, scores), lambda run=run, scores=scores:
+                   _details(runner, run, scores))
+
+
+def _view(run: launch.TrainingRun, scores: dict) -> jobs.RunView:
+    done, planned = run.steps
+    method = run.config.method if run.config else "?"
+    where = "" if run.job.backend == "local" else f" · on {run.job.backend}"
+    scored = "".join(f" · {'held-out accuracy' if m == 'greedy' else m} {v:.1%}"
+                     for m, v in scores.items())
+    return jobs.RunView(done, planned, "steps", {"done": done, "total": planned,
+                                                 "started": run.job.started_at},
+                        about=f" · {method}{where}", outcome=scored,
+                        counted=f"step {done} of {planned or '?'}", doing=run.phase or "")
+
+
+def _details(runner: Jobs, run: launch.TrainingRun, scores: dict) -> None:
+    """What only a training run shows: RFT's rounds, the loss curve, Resume."""
+    note = launch.sampling_note(scores, run.config.temperature) if scores else None
+    if note:
+        st.caption(note)
+    for r in run.rounds:
+        st.caption(f"RFT round {r['round']}: {r['correct']:,} of {r['sampled']:,} samples "
+                   f"correct, {r['added']:,} with new reasoning → {r['examples']:,} examples")
+    if run.losses:
+        losses = run.losses[:: max(1, len(run.losses) // CHART_POINTS)]
+        st.line_chart(pd.DataFrame(losses, columns=["step", "loss"]), x="step", y="loss",
+                      height=160)
+    if run.job.final and run.checkpoint:
+        resumed = runner.table.by_key(resume_key(run))
+        if resumed:
+            st.caption(f"Resumed as {resumed.job_id}.")
+        else:
+            st.button(f"Resume from step {run.checkpoint.name.rsplit('-', 1)[1]}",
+                      key=f"resume_{run.job.job_id}", on_click=_resume, args=(run,),
+                      help="a new run goes on from this run's last checkpoint")

@@ -1,18 +1,15 @@
 """Widgets of the step-values page: launching rollout runs, their progress, the value strip."""
 from __future__ import annotations
 
-from datetime import datetime
-
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from synthqa import rollout_job
-from synthqa.jobs import progress as progress_file
-from synthqa.jobs.runner import Jobs
-from synthqa.rollouts import MODES
-from synthqa.ui import resources
+from synthqa.jobs import batch
+from synthqa.ui import jobs, resources
 from synthqa.ui.sampling import model_picker, traces_default
+from synthqa.values import job as rollout_job
+from synthqa.values.rollouts import MODES
 
 
 def launch_form(generators: list[str]) -> None:
@@ -47,8 +44,8 @@ def launch_form(generators: list[str]) -> None:
 
 def _start(policy, generator, negatives_only, limit, mode, k, temperature, max_tokens,
            template) -> None:
-    job = rollout_job.RolloutJob(f"rollouts-{datetime.now():%Y%m%d-%H%M%S}", policy, mode, k,
-                                 temperature, max_tokens, template.replace("\\n", "\n"))
+    job = rollout_job.RolloutJob(batch.new_run_id("rollouts"), policy, mode, k, temperature,
+                                 max_tokens, template.replace("\\n", "\n"))
     try:
         n = rollout_job.start(resources.workspace(), resources.store(), job, generator,
                               negatives_only, limit)
@@ -61,25 +58,8 @@ def _start(policy, generator, negatives_only, limit, mode, k, temperature, max_t
 
 @st.fragment(run_every=2)
 def run_progress() -> None:
-    ws = resources.workspace()
-    names = rollout_job.runs(ws)
-    if not names:
-        st.caption("No rollout runs yet.")
-        return
-    runner = Jobs(ws)
-    jobs = {j.submit_key: j for j in runner.jobs() if j.kind == "rollouts"}
-    for run_id in names[:4]:
-        info = rollout_job.progress(ws, run_id)
-        total = info["total"] or 0
-        job = jobs.get(run_id)
-        state = f" · {job.status}" if job else ""
-        left, right = st.columns([5, 1], vertical_alignment="bottom")
-        left.progress(info["done"] / total if total else 0.0,
-                      text=f"{run_id}: {info['done']}/{total or '?'} traces{state}"
-                           f"{progress_file.eta_text(info) if job and not job.final else ''}")
-        if job and not job.final:
-            right.button("Cancel", key=f"cancel_{run_id}", on_click=runner.cancel,
-                         args=(job.job_id,))
+    jobs.panels(rollout_job.KIND, lambda job: jobs.run_view(job, "traces"),
+                "No rollout runs yet.")
 
 
 def value_strip(steps: list[str], values: pd.DataFrame, pit: int | None, key: str):

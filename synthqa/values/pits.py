@@ -9,10 +9,10 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from synthqa.lab.tasks import first_wrong_step, problem_from_text
+from synthqa.lab.problems import first_wrong_step, problem_from_text
 
 
-def agreement(pairs: Iterable[tuple[int | None, int | None]]) -> dict:
+def pit_agreement(pairs: Iterable[tuple[int | None, int | None]]) -> dict:
     """Exact and ±1 agreement of (pit, reference) step indices over the pairs where both exist,
     and the mean signed offset (pit - reference: negative = the pit comes earlier)."""
     both = [(p, r) for p, r in pairs if p is not None and r is not None]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from synthqa.answers import extract_answer, is_equivalent
+from synthqa.checks.answers import extract_answer, is_equivalent
 from synthqa.sampling.base import Sampler, SamplingSpec
 
 MODES = ("exhaustive", "binary")

@@ -4,7 +4,7 @@ import json
 
 from streamlit.testing.v1 import AppTest
 
-from synthqa.ingest import import_file
+from synthqa.ingest.commit import import_file
 from synthqa.metrics import report
 from tests.conftest import REPO
 from tests.toy import fill
@@ -74,7 +74,7 @@ def test_step_values_and_training_default_to_the_lab_models_own_traces(store, tm
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     import_file(store, path)
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
-    at.switch_page("pages/pits.py").run()
+    at.switch_page("pages/values.py").run()
     assert at.selectbox(key="ro_generator").value == "lab-wc"
     at.switch_page("pages/train.py").run()
     assert at.selectbox(key="train_generator").value == "lab-wc"

@@ -9,9 +9,10 @@ from streamlit.testing.v1 import AppTest
 from synthqa.jobs.runner import Jobs
 from synthqa.lab.demo import available
 from synthqa.train import experiment
+from synthqa.train import experiment_plan as plans
 from tests.conftest import REPO
-from tests.test_experiment import lab_traces
 from tests.toy import fill
+from tests.train.test_experiment import lab_traces
 
 pytestmark = pytest.mark.skipif(not available(), reason="lab models not built (data/lab)")
 
@@ -25,7 +26,7 @@ def training_page():
 def finished(workspace) -> None:
     folder = experiment.folder_for(workspace)
     folder.mkdir(parents=True)
-    plan = experiment.Plan(students=("tiny",), fractions=(0.5, 1.0), seeds=2,
+    plan = plans.Plan(students=("tiny",), fractions=(0.5, 1.0), seeds=2,
                            flops={"lab-se": 8.4e10, "lab-wc": 8.5e10})
     (folder / "plan.json").write_text(json.dumps(asdict(plan)))
     rows = [{"part": "se-vs-wc", "student": "tiny", "method": "sft", "data": gen,
@@ -74,6 +75,6 @@ def test_run_starts_one_experiment_job(store, workspace, tmp_path):
     jobs = [j for j in runner.jobs() if j.kind == "experiment"]
     assert len(jobs) == 1
     folder, = experiment.folders(workspace)
-    assert experiment.load_plan(folder).seeds == 1 and (folder / "sft-lab-wc.jsonl").is_file()
+    assert plans.load_plan(folder).seeds == 1 and (folder / "sft-lab-wc.jsonl").is_file()
     runner.cancel(jobs[0].job_id)
     assert runner.status(jobs[0].job_id).final

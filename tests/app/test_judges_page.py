@@ -4,7 +4,8 @@ import json
 
 from streamlit.testing.v1 import AppTest
 
-from synthqa.ingest import import_file, ingest_inbox
+from synthqa.ingest.commit import import_file
+from synthqa.ingest.inbox import ingest_inbox
 from synthqa.judges import job as judge_job
 from tests.conftest import REPO
 

@@ -2,8 +2,8 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from synthqa.labels.review import verdict_labels
 from synthqa.metrics import report
-from synthqa.review import verdict_labels
 from tests.conftest import REPO
 from tests.toy import fill
 
@@ -42,7 +42,7 @@ def test_quality_page_shows_the_data_sets_figures(toy):
 def test_a_new_review_makes_the_metrics_stale_until_recomputed(toy):
     trace = toy.scalar("SELECT trace_id FROM traces_effective WHERE generator = 'wc' "
                        "AND correct ORDER BY trace_id")
-    toy.add_labels(verdict_labels(trace, "alice", "false_positive", 0))
+    toy.labels.add_many(verdict_labels(trace, "alice", "false_positive", 0))
     at = open_page("pages/quality.py", dataset="wc")
     assert "data changed" in at.warning[0].value
     at.button(key="recompute").click().run()

@@ -5,6 +5,7 @@ import sys
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from synthqa.ingest.inbox import Inbox
 from tests.conftest import EXAMPLE, REPO
 
 
@@ -100,22 +101,22 @@ def test_many_files_arriving_at_once_are_summarised(app, workspace, tmp_path):
         path = tmp_path / f"shard{k}.jsonl"
         path.write_text(json.dumps({"problem": f"{k}+1?", "generator": "g", "gold_answer":
                                     str(k + 1), "solution": f"{k}+1={k + 1}"}) + "\n")
-        workspace.drop_into_inbox(path, "generic")
+        Inbox(workspace).drop_file(path, "generic")
     tab = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
     assert [s.value for s in tab.success] == ["Imported 5 files: 5 traces, 5 new."]
 
 
 def test_the_users_import_result_stays_while_other_data_arrives(app, workspace, tmp_path):
-    from synthqa.sampling.base import write_shard
+    from synthqa.jobs.batch import RunFolder
 
     app.text_input[0].input(str(EXAMPLE))
     import_button(app).click().run()
     mine = "Imported example_traces.jsonl (generic): 5 traces, 5 new."
     assert app.success[0].value == mine
     for start in (0, 64):  # a sampling run's shards land while the user looks
-        write_shard(workspace, "g:run-1", start, [{
+        RunFolder(workspace, "g:run-1").shard(start, [{
             "problem": f"what is {start} + 1?", "gold_answer": str(start + 1), "generator": "g",
-            "run": "g:run-1", "solution": f"{start} + 1 = {start + 1}"}])
+            "run": "g:run-1", "solution": f"{start} + 1 = {start + 1}"}], "generic")
     app.run()
     app.run()  # a rerun of the page (as the inbox fragment causes) keeps the user's result
     assert mine in [s.value for s in app.success]
@@ -145,7 +146,7 @@ def test_time_left_follows_the_pace_so_far():
 
     assert seconds_left({"done": 150, "total": 600, "started": 70.0}, now=100.0) == 90.0
     assert seconds_left({"done": 0, "total": 600, "started": 70.0}, now=100.0) is None
-    from synthqa.jobs.progress import eta_text                     # a resumed run's pace:
+    from synthqa.jobs.progress import eta_text  # a resumed run's pace:
     resumed = {"done": 250, "total": 600, "started": 70.0, "base": 200}   # 50 in 30 s
     assert eta_text(resumed, now=100.0) == " · about 4 min left"    # 350 more at 0.6 s: 210 s
     assert eta_text({**resumed, "done": 600}, now=100.0) == ""
@@ -154,7 +155,7 @@ def test_time_left_follows_the_pace_so_far():
 def test_the_demo_progress_stays_while_its_first_traces_fill_the_page(app, workspace):
     import time
 
-    from synthqa.ingest import import_file
+    from synthqa.ingest.commit import import_file
     from synthqa.jobs import progress
     from synthqa.workspace import process_store
 

@@ -2,8 +2,8 @@
 problems, see which problems are contaminated and why."""
 from streamlit.testing.v1 import AppTest
 
-from synthqa import synthetic
-from synthqa.lab.tasks import make_problems
+from synthqa.lab.problems import make_problems
+from synthqa.problem_sets import generate as synthetic
 from tests.conftest import REPO
 
 

@@ -4,7 +4,7 @@ import json
 
 from streamlit.testing.v1 import AppTest
 
-from synthqa.ingest import import_file
+from synthqa.ingest.commit import import_file
 from synthqa.metrics import report
 from tests.conftest import REPO
 from tests.toy import fill

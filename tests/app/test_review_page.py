@@ -4,8 +4,8 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from synthqa.ingest import import_file
-from synthqa.metrics.quality import Stratum, fpr_estimate
+from synthqa.ingest.commit import import_file
+from synthqa.labels.estimate import Stratum, fpr_estimate
 from tests.conftest import REPO
 
 
@@ -40,7 +40,7 @@ def test_a_false_positive_with_its_first_bad_step_lands_in_the_store(review_at, 
     assert review_at.session_state["first_bad"] == 1
     review_at.text_input(key="review_note").input("the sum is right by luck")
     next(b for b in review_at.button if b.label == "False positive").click().run()
-    labels = store.labels_for(first)
+    labels = store.labels.of_trace(first)
     assert labels[["kind", "value", "who"]].values.tolist() == [
         ["reasoning", "false_positive", "alice"], ["first_error_step", "1", "alice"]]
     assert labels.note.iloc[0] == "the sum is right by luck"
@@ -53,9 +53,9 @@ def test_undo_removes_the_last_verdict_and_brings_the_trace_back(review_at, stor
     start(review_at)
     first = review_at.session_state["review_trace"]
     next(b for b in review_at.button if b.label == "Reasoning correct").click().run()
-    assert len(store.labels_for(first)) == 2
+    assert len(store.labels.of_trace(first)) == 2
     next(b for b in review_at.button if b.label == "Undo last label").click().run()
-    assert store.labels_for(first).empty and review_at.session_state["review_trace"] == first
+    assert store.labels.of_trace(first).empty and review_at.session_state["review_trace"] == first
 
 
 def test_the_fpr_estimate_and_interval_match_a_hand_computation(review_at):
@@ -75,10 +75,10 @@ def test_a_false_positive_without_its_step_asks_for_it_or_cannot_locate(review_a
     start(review_at)
     first = review_at.session_state["review_trace"]
     next(b for b in review_at.button if b.label == "False positive").click().run()
-    assert store.labels_for(first).empty and review_at.session_state["review_trace"] == first
+    assert store.labels.of_trace(first).empty and review_at.session_state["review_trace"] == first
     assert any("Where does the reasoning first go wrong" in w.value for w in review_at.warning)
     review_at.button(key="fp_cannot_locate").click().run()
-    labels = store.labels_for(first)
+    labels = store.labels.of_trace(first)
     assert labels[["kind", "value"]].values.tolist() == [["reasoning", "false_positive"]]
     assert labels.note.iloc[0] == "the first bad step cannot be located"
     assert review_at.session_state["review_trace"] != first
@@ -109,7 +109,7 @@ def test_a_click_meant_for_a_trace_no_longer_shown_labels_nothing(review_at, sto
     other = next(t for t in store.df("SELECT trace_id FROM traces")["trace_id"] if t != shown)
     review_at.session_state["review_trace"] = other        # the first click moved the queue
     next(b for b in review_at.button if b.label == "Reasoning correct").click().run()
-    assert store.labels_for(other).empty and store.labels_for(shown).empty
+    assert store.labels.of_trace(other).empty and store.labels.of_trace(shown).empty
     assert review_at.session_state["review_trace"] == other     # still waiting for a verdict
     next(b for b in review_at.button if b.label == "Reasoning correct").click().run()
-    assert len(store.labels_for(other)) == 2                     # now shown: it counts
+    assert len(store.labels.of_trace(other)) == 2                     # now shown: it counts

@@ -2,7 +2,7 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from synthqa.ingest import import_file
+from synthqa.ingest.commit import import_file
 from tests.conftest import EXAMPLE, REPO
 
 
@@ -47,11 +47,11 @@ def test_a_seeded_selection_opens_the_trace_with_checks_and_labels(traces_at, st
 
 
 def test_the_trace_shows_when_reviewers_disagree(traces_at, store):
-    from synthqa.review import verdict_labels
+    from synthqa.labels.review import verdict_labels
 
     trace_id = store.scalar("SELECT trace_id FROM traces_effective WHERE suspect")
-    store.add_labels(verdict_labels(trace_id, "alice", "correct", None))
-    store.add_labels(verdict_labels(trace_id, "bob", "false_positive", 0))
+    store.labels.add_many(verdict_labels(trace_id, "alice", "correct", None))
+    store.labels.add_many(verdict_labels(trace_id, "bob", "false_positive", 0))
     traces_at.session_state["trace"] = trace_id
     traces_at.run()
     text = " ".join(m.value for m in traces_at.markdown)

@@ -8,9 +8,8 @@ from streamlit.testing.v1 import AppTest
 from synthqa.jobs.runner import Jobs
 from synthqa.lab.demo import available
 from synthqa.train.launch import METHOD_OF
-from tests.conftest import REPO
+from tests.conftest import PATIENCE_S, REPO
 from tests.toy import fill
-from tests.conftest import PATIENCE_S
 
 pytestmark = pytest.mark.skipif(not available(), reason="lab models not built (data/lab)")
 
@@ -61,7 +60,7 @@ def wait_final(runner, job_id, timeout=PATIENCE_S):
                                            ("step-dpo", 2)])
 def test_each_method_runs_from_the_page_and_its_accuracy_is_shown(store, workspace, tmp_path,
                                                                   kind, examples):
-    from synthqa.ingest import ingest_inbox
+    from synthqa.ingest.inbox import ingest_inbox
     from tests.toy import add_scripted_pits
 
     fill(store, tmp_path)
@@ -81,7 +80,7 @@ def test_each_method_runs_from_the_page_and_its_accuracy_is_shown(store, workspa
     done = wait_final(runner, job.job_id)
     assert done.status == "SUCCEEDED", runner.log(job.job_id)[0][-2000:]
     assert ingest_inbox(store, workspace)[0].ok          # what the dashboard's watcher does
-    accuracy = store.generator_stats().set_index("generator")["accuracy"][f"lab-wc-{kind}"]
+    accuracy = store.summaries.generator_stats().set_index("generator")["accuracy"][f"lab-wc-{kind}"]
     fresh = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
     fresh.switch_page("pages/train.py").run()
     shown = " ".join(m.value for m in fresh.markdown)
@@ -113,7 +112,7 @@ def finished_run(store, workspace, tmp_path, kind, examples, right, name):
     evaluation (right of 20 held-out problems) in the store."""
     import time
 
-    from synthqa.ingest import import_file
+    from synthqa.ingest.commit import import_file
     from synthqa.jobs.table import Job
     from synthqa.lab.model import DATA_DIR
     from synthqa.train.common import TrainConfig

@@ -2,9 +2,14 @@ import threading
 
 import pytest
 
-from synthqa import answers
-from synthqa.answers import (VERIFIER, extract_answer, is_equivalent, numeric_value,
-                             verify_many)
+from synthqa.checks import answers
+from synthqa.checks.answers import (
+    VERIFIER,
+    extract_answer,
+    is_equivalent,
+    numeric_value,
+    verify_many,
+)
 
 
 @pytest.mark.parametrize("text, expected, method", [

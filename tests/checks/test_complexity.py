@@ -1,4 +1,4 @@
-from synthqa.metrics.complexity import arithmetic_operations, steps_features
+from synthqa.checks.complexity import arithmetic_operations, steps_features
 
 
 def test_operations_count_binary_operators_only():

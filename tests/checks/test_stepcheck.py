@@ -2,7 +2,7 @@ from fractions import Fraction
 
 import pytest
 
-from synthqa.stepcheck import check_trace, evaluate, find_equations, matches
+from synthqa.checks.stepcheck import check_trace, evaluate, find_equations, matches
 
 
 def test_evaluate_is_exact_and_refuses_non_arithmetic():

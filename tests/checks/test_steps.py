@@ -1,6 +1,6 @@
 import pytest
 
-from synthqa.steps import SplitConfig, detect_style, split_steps, splitter_name
+from synthqa.checks.steps import SplitConfig, detect_style, split_steps, splitter_name
 
 
 def test_gsm8k_solution_splits_one_step_per_line():

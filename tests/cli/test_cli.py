@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from synthqa.cli import main, make_parser
+from synthqa.cli.main import main, make_parser
 from tests.conftest import EXAMPLE, REPO
 
 

@@ -1,6 +1,6 @@
-"""Embedding and answer checks as Ray Data jobs (synthqa.cluster_job): the run's batches give
+"""Embedding and answer checks as Ray Data jobs (synthqa.cluster.job): the run's batches give
 what the local path gives, and its shards come back through inbox/; opt-in, on a Ray head on
-127.0.0.1 (SYNTHQA_TEST_RAY=/path/to/ray pytest -m ray tests/test_cluster_job.py)."""
+127.0.0.1 (SYNTHQA_TEST_RAY=/path/to/ray pytest -m ray tests/cluster/test_cluster_job.py)."""
 import json
 import os
 import time
@@ -10,11 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synthqa import cluster_job, embeddings
-from synthqa.answers import VERIFIER
-from synthqa.ingest import import_file, ingest_inbox
-from synthqa.sampling.base import write_table_shard
-from synthqa.verdicts import verify_frame
+from synthqa.checks.answers import VERIFIER
+from synthqa.checks.recheck import verify_frame
+from synthqa.cluster import job as cluster_job
+from synthqa.embeddings import models as embeddings
+from synthqa.ingest.commit import import_file
+from synthqa.ingest.inbox import ingest_inbox
+from synthqa.jobs.batch import RunFolder
 from tests.conftest import EXAMPLE, PATIENCE_S
 
 STATIC = embeddings.EMBEDDERS["static"].model
@@ -38,7 +40,7 @@ def _run_without_ray(workspace, run_id) -> None:
     for start in range(0, len(frame), 3):                    # several shards
         out = udf(frame.iloc[start: start + 3])
         batch = out if isinstance(out, dict) else {c: out[c].to_numpy() for c in out}
-        write_table_shard(workspace, run_id, start, cluster_job.shard_table(batch),
+        RunFolder(workspace, run_id).shard(start, cluster_job.shard_table(batch),
                           cluster_job.TASKS[job.task])
 
 

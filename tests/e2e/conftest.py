@@ -11,6 +11,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
 from tests.conftest import PATIENCE_MS, PATIENCE_S
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

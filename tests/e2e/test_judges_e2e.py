@@ -6,8 +6,8 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import Server, import_into, wait_for_app_run
 from tests.conftest import PATIENCE_MS
+from tests.e2e.conftest import Server, import_into, wait_for_app_run
 
 
 def _labelled_file(path):

@@ -5,8 +5,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from synthqa.lab.demo import available
-from tests.e2e.conftest import lab_demo_server, wait_for_app_run
 from tests.conftest import PATIENCE_MS
+from tests.e2e.conftest import lab_demo_server, wait_for_app_run
 
 pytestmark = pytest.mark.skipif(not available(), reason="lab models not built (data/lab)")
 

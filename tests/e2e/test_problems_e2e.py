@@ -4,7 +4,7 @@ import json
 
 from playwright.sync_api import Page, expect
 
-from synthqa.lab.tasks import make_problems
+from synthqa.lab.problems import make_problems
 from tests.conftest import PATIENCE_MS
 from tests.e2e.conftest import Server, import_into, wait_for_app_run
 

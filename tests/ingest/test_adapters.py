@@ -1,8 +1,8 @@
 """The three public labelled files import with their counts and their human labels."""
 import json
 
-from synthqa.agreement import first_error_agreement
-from synthqa.ingest import import_file
+from synthqa.ingest.commit import import_file
+from synthqa.judges.evaluate import first_error_agreement
 from tests.conftest import shared_file
 
 
@@ -53,7 +53,7 @@ def test_bigbench_mistake_keeps_0_based_index_and_none(store):
 
 def test_step_checks_find_most_human_first_errors_in_bigbench_mistake(store):
     import_file(store, shared_file("bigbench_mistake_multistep_arithmetic.jsonl"))
-    agreement = first_error_agreement(store.step_check_vs_human()["bigbench-mistake"])
+    agreement = first_error_agreement(store.labels.step_check_vs_human()["bigbench-mistake"])
     assert agreement["precision"] > 0.9 and agreement["recall"] > 0.9
 
 

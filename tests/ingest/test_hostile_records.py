@@ -1,11 +1,13 @@
 """Hostile input is normal input: each bad record is named with file and line and skipped, the
 rest imports, and no record is slow (issue 12, items 1 and 2)."""
 import json
-from synthqa.answers import extract_answer
-from synthqa.cli import main
-from synthqa.ingest import import_file
-from synthqa.stepcheck import check_trace
-from synthqa.steps import split_steps
+
+from synthqa.checks.answers import extract_answer
+from synthqa.checks.stepcheck import check_trace
+from synthqa.checks.steps import split_steps
+from synthqa.cli.main import main
+from synthqa.ingest.commit import import_file
+from synthqa.ingest.inbox import Inbox
 
 GOOD = {"problem": "What is 2 + 2?", "generator": "g", "gold_answer": "4",
         "solution": "2 + 2 = 4\n#### 4"}
@@ -73,7 +75,7 @@ def test_texts_that_were_slow_give_plain_results():
 
 
 def test_a_step_longer_than_the_cap_is_kept_unchecked():
-    from synthqa.stepcheck import MAX_STEP_CHARS
+    from synthqa.checks.stepcheck import MAX_STEP_CHARS
 
     long_step = "1 + 1 = 3 " * (MAX_STEP_CHARS // 10 + 1)
     check = check_trace([long_step, "2 + 2 = 5"])
@@ -100,16 +102,15 @@ MORE_BAD_LINES = {  # what else a hand-made or converted file holds
 def test_the_bad_input_corpus_through_the_dashboards_worker(tmp_path, monkeypatch):
     """Every bad record of both tables, CRLF line ends, through the server's worker process:
     each named, no traceback, the good records intact (their steps and answers too)."""
+    from synthqa.ingest.inbox import ingest_inbox
     from synthqa.workspace import Workspace
-    from synthqa.ingest import ingest_inbox
-
     monkeypatch.setenv("SYNTHQA_MAX_LINE_BYTES", str(2 ** 18))
     corpus = {**BAD_LINES, **MORE_BAD_LINES}
     lines = [_line(problem=f"good {i}?") for i in range(3)] + [v[0] for v in corpus.values()]
     path = tmp_path / "corpus.jsonl"
     path.write_bytes("\r\n".join(lines).encode("utf-8", "surrogateescape") + b"\r\n")
     workspace = Workspace(tmp_path / "ws").init()
-    workspace.drop_into_inbox(path, "auto")
+    Inbox(workspace).drop_file(path, "auto")
     store = workspace.open_store()
     (result,) = ingest_inbox(store, workspace, worker=True)
     assert result.n_traces == 3 and result.n_errors == len(corpus)

@@ -9,8 +9,10 @@ import time
 
 import pytest
 
-from synthqa.ingest import import_file, ingest_inbox
-from synthqa.workspace import Workspace, display_name
+from synthqa.ingest.commit import import_file
+from synthqa.ingest.inbox import Inbox, ingest_inbox
+from synthqa.ingest.names import display_name
+from synthqa.workspace import Workspace
 from tests.conftest import EXAMPLE, REPO
 
 HOLD = ("import sys; from pathlib import Path; from synthqa.workspace import Workspace;"
@@ -40,7 +42,7 @@ def test_cli_import_queues_through_the_inbox_while_the_store_is_held(workspace):
         out = cli("--workspace", str(workspace.root), "import", str(EXAMPLE))
         assert out.returncode == 0, out.stderr
         assert "queued" in out.stdout
-        pending = workspace.pending()
+        pending = Inbox(workspace).pending()
         assert len(pending) == 1 and pending[0].name.endswith(".generic.jsonl")
         busy = cli("--workspace", str(workspace.root), "stats")
         assert busy.returncode == 4 and "held by process" in busy.stderr
@@ -49,8 +51,8 @@ def test_cli_import_queues_through_the_inbox_while_the_store_is_held(workspace):
     store = workspace.open_store()
     (result,) = ingest_inbox(store, workspace)
     assert result.n_traces_new == 5 and store.count("traces") == 5
-    assert workspace.pending() == []
-    done = json.loads(workspace.result_path(pending[0]).read_text())
+    assert Inbox(workspace).pending() == []
+    done = json.loads(Inbox(workspace).result_path(pending[0]).read_text())
     assert done["n_traces_new"] == 5 and done["errors"] == []
     store.close()
 
@@ -83,13 +85,13 @@ def test_many_producers_and_two_ingesting_threads_import_each_file_once(workspac
         t.join()
     ingest_inbox(store, workspace)
     assert store.count("traces") == 300 and store.count("imports") == 6
-    assert workspace.pending() == []
+    assert Inbox(workspace).pending() == []
     store.close()
 
 
 def test_a_file_still_being_written_is_not_ingested(workspace):
     (workspace.inbox / ".tmp-partial.generic.jsonl").write_text('{"problem": "x", "gen')
-    assert workspace.pending() == []
+    assert Inbox(workspace).pending() == []
 
 
 @pytest.fixture(scope="module")
@@ -130,38 +132,38 @@ def test_kill_9_during_an_import_leaves_all_or_nothing_and_the_import_can_be_red
 def _drop_examples(workspace, tmp_path, n=2):
     bad = tmp_path / "bad.jsonl"
     bad.write_text(EXAMPLE.read_text() + '{"problem": "x", "generator": "g", "solution": ' + "\n")
-    return [workspace.drop_into_inbox(path, "auto") for path in (EXAMPLE, bad)[:n]]
+    return [Inbox(workspace).drop_file(path, "auto") for path in (EXAMPLE, bad)[:n]]
 
 
 def test_the_dashboard_stages_inbox_files_in_a_worker_process(workspace, tmp_path, monkeypatch):
-    import synthqa.ingest
+    import synthqa.ingest.inbox
 
     def not_here(*args, **kwargs):
         raise AssertionError("staged in the serving process")
 
     _drop_examples(workspace, tmp_path)
-    monkeypatch.setattr(synthqa.ingest, "stage", not_here)  # only the worker can stage now
+    monkeypatch.setattr(synthqa.ingest.inbox, "stage", not_here)  # only the worker can stage now
     store = workspace.open_store()
     results = {display_name(r.path): r for r in ingest_inbox(store, workspace, worker=True)}
     assert results[EXAMPLE.name].n_traces == 5 and results[EXAMPLE.name].ok
     assert results["bad.jsonl"].n_traces == 5 and results["bad.jsonl"].n_errors == 1
     assert results["bad.jsonl"].errors[0].startswith("bad.jsonl:line 6:")  # file and line
-    assert store.count("traces") == 5 and workspace.pending() == []
+    assert store.count("traces") == 5 and Inbox(workspace).pending() == []
     assert not any(workspace.staging.iterdir())  # staged parts are gone once committed
     store.close()
 
 
 def test_a_worker_that_dies_fails_its_file_and_leaves_the_rest_queued(workspace, tmp_path,
                                                                       monkeypatch):
-    import synthqa.staging
+    import synthqa.ingest.staging
 
     first, second = sorted(_drop_examples(workspace, tmp_path))
-    monkeypatch.setattr(synthqa.staging.sys, "executable", "/bin/false")  # exits at once
+    monkeypatch.setattr(synthqa.ingest.staging.sys, "executable", "/bin/false")  # exits at once
     store = workspace.open_store()
     (result,) = ingest_inbox(store, workspace, worker=True)
     assert result.path == str(first) and result.n_traces == 0
     assert "the import worker stopped (exit code 1)" in result.errors[0]
-    assert workspace.pending() == [second] and store.count("traces") == 0
+    assert Inbox(workspace).pending() == [second] and store.count("traces") == 0
     monkeypatch.undo()
     (result,) = ingest_inbox(store, workspace, worker=True)
     assert result.n_traces == 5 and store.count("traces") == 5
@@ -169,11 +171,11 @@ def test_a_worker_that_dies_fails_its_file_and_leaves_the_rest_queued(workspace,
 
 
 def test_a_page_does_not_wait_while_another_thread_ingests(workspace, tmp_path):
-    import synthqa.ingest
+    import synthqa.ingest.inbox
 
     _drop_examples(workspace, tmp_path, n=1)
     store = workspace.open_store()
-    with synthqa.ingest._INBOX_LOCK:  # a long import in the server's watcher thread
+    with synthqa.ingest.inbox._INBOX_LOCK:  # a long import in the server's watcher thread
         assert ingest_inbox(store, workspace, worker=True, wait=False) == []
     assert len(ingest_inbox(store, workspace, worker=True, wait=False)) == 1
     store.close()

@@ -3,7 +3,7 @@ import json
 import pandas as pd
 import pytest
 
-from synthqa.ingest import import_file
+from synthqa.ingest.commit import import_file
 from tests.conftest import EXAMPLE
 
 GOOD = {"problem": "What is 2 + 3?", "gold_answer": "5", "generator": "g",
@@ -136,8 +136,8 @@ def test_worker_processes_import_exactly_what_one_process_does(tmp_path, monkeyp
     """A large file is built in chunks by worker processes; repeated solutions across chunk
     borders keep their sample indexes, the first parameter count wins, bad lines keep their
     numbers, and the store ends up the same as after a one-process import."""
-    from synthqa import staging
     from synthqa.config import Settings
+    from synthqa.ingest import staging
     from synthqa.store import Store
     lines = []
     for i in range(60):

@@ -6,8 +6,8 @@ import tomllib
 import pytest
 
 from synthqa.config import Settings
-from synthqa.ingest import import_file, ingest_inbox
-from synthqa.workspace import importable
+from synthqa.ingest.commit import import_file
+from synthqa.ingest.inbox import Inbox, importable, ingest_inbox
 from tests.conftest import REPO
 
 
@@ -45,14 +45,14 @@ def test_the_import_root_and_the_size_cap_hold(tmp_path, monkeypatch):
 
 
 def test_a_file_nothing_imports_from_is_not_kept(workspace, store):
-    bad = workspace.drop_bytes(b"not json\n" * 3, "secret.jsonl")
-    good = workspace.drop_bytes(json.dumps({"problem": "1+1?", "generator": "g",
+    bad = Inbox(workspace).drop_bytes(b"not json\n" * 3, "secret.jsonl")
+    good = Inbox(workspace).drop_bytes(json.dumps({"problem": "1+1?", "generator": "g",
                                             "solution": "2"}).encode() + b"\n", "ok.jsonl")
     results = {r.path: r for r in ingest_inbox(store, workspace)}
     assert results[str(bad)].n_errors == 3 and results[str(good)].n_errors == 0
     assert not (workspace.done / bad.name).exists() and not bad.exists()
     assert (workspace.done / good.name).exists()
-    assert workspace.result_path(bad).exists()  # what went wrong is still on record
+    assert Inbox(workspace).result_path(bad).exists()  # what went wrong is still on record
 
 
 def test_imports_stage_inside_the_workspace_and_stale_staging_is_removed(workspace, tmp_path):

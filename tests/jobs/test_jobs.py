@@ -1,5 +1,5 @@
 """Jobs: real processes, real signals; the same tests for the local backend and, opt-in, for
-a Ray head started on 127.0.0.1 (SYNTHQA_TEST_RAY=/path/to/ray pytest -m ray tests/test_jobs.py)."""
+a Ray head started on 127.0.0.1 (SYNTHQA_TEST_RAY=/path/to/ray pytest -m ray tests/jobs/test_jobs.py)."""
 import contextlib
 import os
 import signal

@@ -1,6 +1,6 @@
 import math
 
-from synthqa.agreement import first_error_agreement
+from synthqa.judges.evaluate import first_error_agreement
 
 
 def test_agreement_counts_exact_and_near_hits():

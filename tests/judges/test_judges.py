@@ -5,8 +5,10 @@ import math
 import pandas as pd
 import pytest
 
-from synthqa.ingest import import_file, ingest_inbox
-from synthqa.judges import evaluate, job as judge_job
+from synthqa.ingest.commit import import_file
+from synthqa.ingest.inbox import ingest_inbox
+from synthqa.judges import evaluate
+from synthqa.judges import job as judge_job
 from synthqa.judges.critic import parse_index
 from tests.http_server import serving
 
@@ -129,7 +131,7 @@ def test_processbench_f1_precision_recall_auroc_on_a_hand_made_set():
 
 def test_judge_eval_prints_one_json_object_per_judge_labeller_generator(
         workspace, store, tmp_path, capsys):
-    from synthqa.cli import main
+    from synthqa.cli.main import main
 
     _labelled(tmp_path, store)
     _run(workspace, store, judge_job.JudgeJob("j1", "stepcheck"), answer_correct_only=False)
@@ -151,7 +153,7 @@ def test_a_tiny_prm_trained_on_lab_labels_scores_traces_as_a_judge(workspace, st
 
     from synthqa.judges.prm_data import training_records
     from synthqa.lab.model import make_tokenizer
-    from synthqa.lab.tasks import make_problems
+    from synthqa.lab.problems import make_problems
     from synthqa.train import prm
 
     rng, records = random.Random(0), []
@@ -215,7 +217,7 @@ def test_the_critic_runs_against_synthqa_serve_over_a_real_model(workspace, stor
 
 def test_the_value_drop_judge_flags_the_step_after_which_the_value_falls():
     from synthqa.judges.base import JudgeInput
-    from synthqa.judges.values import ValueDropJudge
+    from synthqa.judges.value_drop import ValueDropJudge
 
     judge = ValueDropJudge("lab-wc", "exhaustive")
     steps = ("a", "b", "c", "d")

@@ -1,9 +1,9 @@
 import random
 import re
 
-from synthqa.answers import extract_answer
-from synthqa.lab.tasks import first_wrong_step, make_problem, make_problems
-from synthqa.stepcheck import check_trace
+from synthqa.checks.answers import extract_answer
+from synthqa.checks.stepcheck import check_trace
+from synthqa.lab.problems import first_wrong_step, make_problem, make_problems
 
 
 def test_a_problem_traces_every_operation_left_to_right():

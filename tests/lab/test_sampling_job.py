@@ -1,11 +1,11 @@
 """Sampling jobs: validation of every user value, and a real job process end to end."""
-import time
-
 import pytest
 
-from synthqa.ingest import ingest_inbox
+from synthqa.ingest.inbox import ingest_inbox
+from synthqa.jobs.runner import Jobs
 from synthqa.lab.model import make_model, make_tokenizer
-from synthqa.sampling.job import ModelChoice, SamplingJob, launch, progress
+from synthqa.lab.sampling_job import SamplingJob, launch, problems_done
+from synthqa.sampling.models import ModelChoice
 from tests.conftest import PATIENCE_S
 
 
@@ -42,12 +42,9 @@ def test_bad_values_start_nothing(tiny, workspace, bad):
 def test_a_job_process_samples_both_models_into_the_inbox(tiny, workspace):
     started = launch(workspace, job(tiny))
     assert started.job_id == "j1" and started.status == "RUNNING"
-    deadline = time.monotonic() + PATIENCE_S
-    while progress(workspace, "j1")["state"] == "RUNNING" and time.monotonic() < deadline:
-        time.sleep(0.2)
-    info = progress(workspace, "j1")
-    assert info["state"] == "SUCCEEDED", info["log"]
-    assert info["done"] == {"se": 3, "wc": 3}
+    runner = Jobs(workspace)
+    assert runner.wait("j1", 0.2, PATIENCE_S).status == "SUCCEEDED", runner.log_tail("j1")
+    assert problems_done(workspace, "j1") == {"se": 3, "wc": 3}
     store = workspace.open_store()
     assert all(r.ok for r in ingest_inbox(store, workspace))
     # same parameter count on both sides: matched compute gives equal sample counts

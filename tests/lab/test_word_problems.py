@@ -1,5 +1,5 @@
+from synthqa.checks.stepcheck import check_trace
 from synthqa.lab.word_problems import make_word_problems
-from synthqa.stepcheck import check_trace
 
 
 def test_word_problems_have_consistent_reference_steps_and_answers():

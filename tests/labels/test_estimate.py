@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from synthqa.metrics.quality import Stratum, fpr_estimate, wilson
+from synthqa.labels.estimate import Stratum, fpr_estimate, wilson
 
 
 def test_wilson_matches_the_closed_form_by_hand():

@@ -2,11 +2,11 @@
 import json
 
 from synthqa.export import export_file
-from synthqa.ingest import import_file
-from synthqa.review import agreement, fpr, verdict_labels
+from synthqa.ingest.commit import import_file
+from synthqa.labels.review import fpr, reviewer_agreement, verdict_labels
 from tests.conftest import shared_file
 
-FIXTURES = __import__("pathlib").Path(__file__).parent / "fixtures"
+FIXTURES = __import__("pathlib").Path(__file__).parents[1] / "fixtures"
 
 
 def _write(path, records):
@@ -53,7 +53,7 @@ def test_kappa_between_an_imported_labeller_and_a_reviewer(store, tmp_path):
                                        WHERE kind = 'first_error_step'""").values:
         verdict = "correct" if value == "none" else "false_positive"
         store.labels.add_many(verdict_labels(trace_id, "bob", verdict, 1))
-    (pair,) = agreement(store, "gen")
+    (pair,) = reviewer_agreement(store, "gen")
     assert pair.reviewers == ("ann", "bob") and pair.overlap == 6 and pair.kappa == 1.0
 
 
@@ -125,7 +125,7 @@ def test_the_public_labelled_files_give_human_fprs(store):
 def test_quality_control_mixes_gold_traces_in_and_measures_each_reviewer(store, tmp_path):
     import random
 
-    from synthqa.review import QualityControl, ReviewQueue
+    from synthqa.labels.review import QualityControl, ReviewQueue
 
     import_file(store, _write(tmp_path / "gold.jsonl",
                               [_trace(i, first_error=1 if i < 2 else -1, labeller="expert")
@@ -145,7 +145,7 @@ def test_quality_control_mixes_gold_traces_in_and_measures_each_reviewer(store, 
         store.labels.add_many(verdict_labels(trace, "bob", verdict, 1))
     assert set(seen) == gold
     assert queue.next_trace(store, "gen", "bob", "random sample", qc=qc) not in gold
-    (row,) = qc.accuracy(agreement(store, "gen"))
+    (row,) = qc.accuracy(reviewer_agreement(store, "gen"))
     assert row["reviewer"] == "bob" and row["quality-control items"] == 4
     assert row["accuracy"] == 0.75
     off = QualityControl("expert", 0.0)

@@ -1,7 +1,7 @@
 """The FPR with few labels: PPI++ and active sampling intervals cover the true rate."""
 import numpy as np
 
-from synthqa.metrics.ppi import active, active_keys, labels_only, ppi
+from synthqa.labels.ppi import active, active_keys, labels_only, ppi
 
 DRAWS = 1000
 

@@ -2,9 +2,9 @@ import json
 
 import pytest
 
-from synthqa.ingest import import_file
-from synthqa.metrics.quality import wilson
-from synthqa.review import ReviewQueue, agreement, fpr, verdict_labels
+from synthqa.ingest.commit import import_file
+from synthqa.labels.estimate import wilson
+from synthqa.labels.review import ReviewQueue, fpr, reviewer_agreement, verdict_labels
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def reviewed(store, tmp_path):
 
 def review(store, trace_id, who, verdict, step=None, note=""):
     labels = verdict_labels(trace_id, who, verdict, step, note)
-    store.add_labels(labels)
+    store.labels.add_many(labels)
     return [label["label_id"] for label in labels]
 
 
@@ -61,7 +61,7 @@ def test_two_reviewers_get_different_traces_then_overlap(reviewed):
 def test_suspects_first_puts_step_check_suspects_ahead(reviewed):
     queue = ReviewQueue()
     first = [queue.next_trace(reviewed, "g", f"r{i}", "suspects first") for i in range(2)]
-    assert all(reviewed.trace(t)["suspect"] for t in first)
+    assert all(reviewed.traces.get(t)["suspect"] for t in first)
 
 
 def test_fpr_matches_a_hand_computation(reviewed):
@@ -86,7 +86,7 @@ def test_changing_a_verdict_keeps_history_and_the_latest_wins(reviewed):
     t = reviewed.scalar("SELECT min(trace_id) FROM traces_effective WHERE correct")
     review(reviewed, t, "alice", "correct")
     review(reviewed, t, "alice", "false_positive", 0)
-    history = reviewed.labels_for(t)
+    history = reviewed.labels.of_trace(t)
     assert history[history.kind == "reasoning"].value.tolist() == ["correct", "false_positive"]
     assert fpr(reviewed, "g").reviewed == 1 and fpr(reviewed, "g").rate > 0
 
@@ -94,9 +94,9 @@ def test_changing_a_verdict_keeps_history_and_the_latest_wins(reviewed):
 def test_undo_removes_only_the_reviewers_own_labels(reviewed):
     t = reviewed.scalar("SELECT min(trace_id) FROM traces_effective WHERE correct")
     bobs = review(reviewed, t, "bob", "correct")
-    assert reviewed.delete_labels(bobs, "alice") == 0
-    assert reviewed.delete_labels(bobs, "bob") == 2
-    assert reviewed.labels_for(t).empty
+    assert reviewed.labels.delete(bobs, "alice") == 0
+    assert reviewed.labels.delete(bobs, "bob") == 2
+    assert reviewed.labels.of_trace(t).empty
 
 
 def test_agreement_reports_cohens_kappa_for_overlapping_reviewers(reviewed):
@@ -106,7 +106,7 @@ def test_agreement_reports_cohens_kappa_for_overlapping_reviewers(reviewed):
                        ["correct", "false_positive", "false_positive", "false_positive"]):
         review(reviewed, t, "alice", a, 0)
         review(reviewed, t, "bob", b, 0)
-    (pair,) = agreement(reviewed, "g")
+    (pair,) = reviewer_agreement(reviewed, "g")
     # 2x2 table: po = 3/4, pe = (2/4 * 1/4) + (2/4 * 3/4) = 0.5, kappa = (0.75 - 0.5) / 0.5
     assert pair.reviewers == ("alice", "bob") and pair.overlap == 4 and pair.agree == 3
     assert pair.kappa == pytest.approx(0.5)

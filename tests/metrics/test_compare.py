@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from synthqa.cli import main
-from synthqa.review import verdict_labels
+from synthqa.cli.main import main
+from synthqa.labels.review import verdict_labels
 from tests.toy import fill
 
 
@@ -13,8 +13,8 @@ def toy(workspace, tmp_path):
     store = fill(workspace.open_store(), tmp_path)
     wc_correct = store.df("SELECT trace_id FROM traces_effective WHERE generator = 'wc' AND "
                           "correct ORDER BY trace_id")["trace_id"].tolist()
-    store.add_labels(verdict_labels(wc_correct[0], "alice", "false_positive", 0))
-    store.add_labels(verdict_labels(wc_correct[1], "alice", "correct", None))
+    store.labels.add_many(verdict_labels(wc_correct[0], "alice", "false_positive", 0))
+    store.labels.add_many(verdict_labels(wc_correct[1], "alice", "correct", None))
     store.close()
     return workspace
 

@@ -4,9 +4,10 @@ import json
 import pandas as pd
 import pytest
 
+from synthqa.labels.review import verdict_labels
 from synthqa.metrics import report
-from synthqa.review import verdict_labels
 from tests.toy import PARAMS, SAMPLES, TOKENS, fill
+
 
 @pytest.fixture
 def filled(store, tmp_path):
@@ -47,8 +48,8 @@ def test_human_fpr_and_quality_per_generator(filled):
     wc_correct = filled.df("SELECT trace_id FROM traces_effective WHERE generator = 'wc' AND "
                            "correct ORDER BY trace_id")["trace_id"].tolist()
     assert len(wc_correct) == 4
-    filled.add_labels(verdict_labels(wc_correct[0], "alice", "false_positive", 0))
-    filled.add_labels(verdict_labels(wc_correct[1], "alice", "correct", None))
+    filled.labels.add_many(verdict_labels(wc_correct[0], "alice", "false_positive", 0))
+    filled.labels.add_many(verdict_labels(wc_correct[1], "alice", "correct", None))
     rep = report.compute(filled)
     wc = rep.generators.set_index("generator").loc["wc"]
     assert wc["accuracy"] == pytest.approx(4 / 12)
@@ -75,7 +76,7 @@ def test_the_cache_round_trips_and_knows_when_it_is_stale(filled):
     assert wc["unique_correct"] >= merged[0] >= merged[1] >= merged[2] >= 2 / 3 - 1e-9
     assert set(cached.map.columns) >= {"trace_id", "pca_x", "tsne_y", "generator", "label"}
     some = filled.df("SELECT trace_id FROM traces LIMIT 1")["trace_id"].iloc[0]
-    filled.add_labels(verdict_labels(some, "bob", "unsure", None))
+    filled.labels.add_many(verdict_labels(some, "bob", "unsure", None))
     assert report.cached(filled)[1]                               # a new label: stale
 
 
@@ -83,8 +84,8 @@ def test_the_import_stores_each_traces_signature_and_the_report_fills_in_missing
     """Signatures and operations come from the import's step check; where a store has none
     (an older workspace, another checker) the report computes them from the steps, keeps
     them, and the figures are the same."""
-    from synthqa.metrics.complexity import steps_features
-    from synthqa.stepcheck import CHECKER
+    from synthqa.checks.complexity import steps_features
+    from synthqa.checks.stepcheck import CHECKER
     stored = filled.df("SELECT f.trace_id, f.signature, f.operations, f.checker, "
                        "list(s.text ORDER BY s.step_index) AS steps FROM trace_features f "
                        "JOIN steps s USING (trace_id) GROUP BY ALL")
@@ -110,7 +111,7 @@ def test_after_an_import_only_the_changed_generators_are_computed_again(filled, 
                                                                         monkeypatch):
     """The incremental report equals a whole recomputation: a new generator's traces and a
     reviewer's verdict on a WC trace change only those generators' rows; SE's are kept."""
-    from synthqa.ingest import import_file
+    from synthqa.ingest.commit import import_file
     first = report.recompute(filled, embed=False)
     assert filled.cache.get("shared_problems")[1] == first.inputs_version  # for SE vs WC
     new = tmp_path / "new.jsonl"
@@ -122,7 +123,7 @@ def test_after_an_import_only_the_changed_generators_are_computed_again(filled, 
     assert import_file(filled, new).n_traces_new == 3
     wc = filled.scalar("SELECT min(trace_id) FROM traces_effective WHERE generator = 'wc' "
                        "AND correct")
-    filled.add_labels(verdict_labels(wc, "alice", "false_positive", 0))
+    filled.labels.add_many(verdict_labels(wc, "alice", "false_positive", 0))
     read = []
     real = filled.summaries.metric_inputs
     monkeypatch.setattr(filled.summaries, "metric_inputs", lambda checker, generators=None,

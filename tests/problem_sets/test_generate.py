@@ -5,11 +5,13 @@ import json
 import pandas as pd
 import pytest
 
-from synthqa import contamination, pairs, synthetic
-from synthqa.cli import main
-from synthqa.ingest import import_file
-from synthqa.lab.tasks import make_problems, problem_from_text
+from synthqa.cli.main import main
+from synthqa.ingest.commit import import_file
+from synthqa.lab.problems import make_problems, problem_from_text
+from synthqa.problem_sets import contamination
+from synthqa.problem_sets import generate as synthetic
 from synthqa.sampling.base import Completion
+from synthqa.train import pairs
 
 TEST_SET = [  # GSM8K-style test problems written for this test
     "Natalia sold clips to 48 of her friends in April, and then she sold half as many clips "

@@ -1,6 +1,6 @@
 import pytest
 
-from synthqa.budget import Generator, match, sampling_flops
+from synthqa.sampling.budget import Generator, match, sampling_flops
 
 GEMMA_27B, GEMMA_9B = Generator("gemma2-27b", 27_000_000_000), Generator("gemma2-9b",
                                                                          9_000_000_000)

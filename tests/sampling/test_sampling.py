@@ -1,11 +1,12 @@
 """Sampler conformance: every installed backend answers the same contract."""
 import pytest
 
-from synthqa.ingest import ingest_inbox
+from synthqa.ingest.inbox import ingest_inbox
 from synthqa.lab.model import make_model, make_tokenizer
-from synthqa.sampling.base import Problem, SamplingSpec, cut_at_stop, run_sampling
+from synthqa.sampling.base import Problem, SamplingSpec, cut_at_stop
 from synthqa.sampling.hf import HFSampler
 from synthqa.sampling.openai import OpenAISampler
+from synthqa.sampling.run import run_sampling
 
 
 @pytest.fixture(scope="module")

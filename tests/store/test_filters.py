@@ -1,8 +1,8 @@
 import pytest
 
-from synthqa.filters import TraceFilter
-from synthqa.ingest import import_file
-from synthqa.review import verdict_labels
+from synthqa.ingest.commit import import_file
+from synthqa.labels.review import verdict_labels
+from synthqa.store.filters import TraceFilter
 from tests.conftest import EXAMPLE
 
 
@@ -13,7 +13,7 @@ def loaded(store):
 
 
 def count(store, **kwargs):
-    return store.count_traces(*TraceFilter(**kwargs).where())
+    return store.traces.count(*TraceFilter(**kwargs).where())
 
 
 def test_default_filter_selects_everything(loaded):
@@ -42,15 +42,15 @@ def test_each_filter_narrows_the_traces(loaded, kwargs, expected):
 def test_disagreement_needs_two_reviewers_with_different_verdicts(loaded):
     t = loaded.scalar("SELECT trace_id FROM traces WHERE generator = 'wc-2b' AND is_correct "
                       "ORDER BY trace_id LIMIT 1")
-    loaded.add_labels(verdict_labels(t, "alice", "correct", None))
+    loaded.labels.add_many(verdict_labels(t, "alice", "correct", None))
     assert count(loaded, label_state="disagreement") == 0
-    loaded.add_labels(verdict_labels(t, "bob", "false_positive", 0))
+    loaded.labels.add_many(verdict_labels(t, "bob", "false_positive", 0))
     assert count(loaded, label_state="disagreement") == 1
 
 
 def test_pages_are_stable_and_disjoint(loaded):
     where, params = TraceFilter().where()
-    first, second = (loaded.trace_page(where, params, 3, 0), loaded.trace_page(where, params, 3, 3))
+    first, second = (loaded.traces.page(where, params, 3, 0), loaded.traces.page(where, params, 3, 3))
     assert len(first) == 3 and len(second) == 2
     assert not set(first.trace_id) & set(second.trace_id)
 
@@ -59,7 +59,7 @@ def test_a_reviewers_answer_label_moves_a_trace_between_correctness_filters(load
     from datetime import datetime
 
     trace_id = loaded.scalar("SELECT trace_id FROM traces WHERE is_correct LIMIT 1")
-    loaded.add_label({"label_id": "o-1", "trace_id": trace_id, "kind": "answer_correct",
+    loaded.labels.add({"label_id": "o-1", "trace_id": trace_id, "kind": "answer_correct",
                       "value": "false", "who": "alice", "origin": "human",
                       "labelled_at": datetime(2026, 1, 1)})
     assert count(loaded, correctness="wrong") == 2 and count(loaded, correctness="correct") == 3
@@ -87,7 +87,7 @@ def test_pages_list_traces_in_import_order(twelve, flt):
     from datetime import datetime
 
     import_file(twelve, EXAMPLE)
-    twelve.add_label({"label_id": "o-1", "trace_id": twelve.scalar(
+    twelve.labels.add({"label_id": "o-1", "trace_id": twelve.scalar(
         "SELECT trace_id FROM traces WHERE generator = 'g' LIMIT 1"), "kind": "answer_correct",
         "value": "true", "who": "alice", "origin": "human", "labelled_at": datetime(2026, 1, 1)})
     where, params = twelve.traces.where(flt)
@@ -102,7 +102,7 @@ def test_pages_list_traces_in_import_order(twelve, flt):
 
 @pytest.mark.parametrize("window", [12_000, 0, -10 ** 9])   # near; missing: the whole table
 def test_a_traces_steps_are_found_near_their_place_or_by_a_scan(twelve, monkeypatch, window):
-    from synthqa.staging import CHUNK_RECORDS
+    from synthqa.ingest.staging import CHUNK_RECORDS
     from synthqa.store import traces
 
     assert traces.STEP_WINDOW >= CHUNK_RECORDS

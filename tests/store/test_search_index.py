@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from synthqa.filters import TraceFilter
-from synthqa.ingest import import_file
+from synthqa.ingest.commit import import_file
+from synthqa.store.filters import TraceFilter
 
 PROBLEMS = ["Natalia sold clips to 48 of her friends in April.",
             "Weng earns $12 an hour for babysitting.",

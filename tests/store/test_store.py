@@ -3,7 +3,7 @@ from datetime import datetime
 
 import pytest
 
-from synthqa.ingest import import_file
+from synthqa.ingest.commit import import_file
 from synthqa.schema import MIGRATIONS
 from synthqa.store import Store, StoreBusy
 from tests.conftest import EXAMPLE
@@ -50,7 +50,7 @@ def test_many_threads_read_and_write_through_one_store(store):
     def work(i):
         try:
             for j in range(10):
-                store.add_label({"label_id": f"{i}-{j}", "trace_id": trace_id, "kind": "note",
+                store.labels.add({"label_id": f"{i}-{j}", "trace_id": trace_id, "kind": "note",
                                  "value": str(j), "who": f"t{i}", "origin": "human",
                                  "labelled_at": datetime.now()})
                 assert store.count("traces") == 5
@@ -70,15 +70,15 @@ def test_human_override_of_correctness_wins_and_latest_label_wins(store):
     trace_id = store.scalar("SELECT trace_id FROM traces WHERE is_correct LIMIT 1")
 
     def override(value, when):
-        store.add_label({"label_id": f"o-{when}", "trace_id": trace_id, "kind": "answer_correct",
+        store.labels.add({"label_id": f"o-{when}", "trace_id": trace_id, "kind": "answer_correct",
                          "value": value, "who": "alice", "origin": "human",
                          "labelled_at": datetime(2026, 1, when)})
 
     override("false", 1)
-    assert store.trace(trace_id)["correct"] is False
+    assert store.traces.get(trace_id)["correct"] is False
     override("true", 2)
-    assert store.trace(trace_id)["correct"] is True
-    history = store.labels_for(trace_id)
+    assert store.traces.get(trace_id)["correct"] is True
+    history = store.labels.of_trace(trace_id)
     assert history[history.kind == "answer_correct"].value.tolist() == ["false", "true"]
 
 
@@ -109,6 +109,6 @@ def test_the_inputs_version_is_read_once_per_committed_write(store, monkeypatch)
     assert store.cache.inputs_version() == before
     monkeypatch.setattr(store.cache, "cursor", real)
     trace_id = store.scalar("SELECT min(trace_id) FROM traces")
-    store.add_label({"label_id": "n-1", "trace_id": trace_id, "kind": "note", "value": "x",
+    store.labels.add({"label_id": "n-1", "trace_id": trace_id, "kind": "note", "value": "x",
                      "who": "alice", "origin": "human", "labelled_at": datetime(2026, 1, 1)})
     assert store.cache.inputs_version() != before

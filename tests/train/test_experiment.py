@@ -6,15 +6,18 @@ from dataclasses import asdict
 
 import pytest
 
-from synthqa.ingest import import_file, stable_id
+from synthqa.ingest.commit import import_file
+from synthqa.ingest.rows import stable_id
 from synthqa.lab.demo import available
-from synthqa.lab.model import LAB_SOURCE
-from synthqa.lab.tasks import make_problems
-from synthqa.pairs import LABELLED, PairChoices, build
-from synthqa.sampling.base import Completion, Problem, SamplingSpec, _record
+from synthqa.lab.model import LAB_SOURCE, lab_label
+from synthqa.lab.problems import make_problems
+from synthqa.sampling.base import Completion, Problem, SamplingSpec
+from synthqa.sampling.run import trace_record
 from synthqa.train import experiment, experiment_pairs
+from synthqa.train import experiment_plan as plans
 from synthqa.train import experiment_report as report
 from synthqa.train.efficiency import PowerLaw
+from synthqa.train.pairs import LABELLED, PairChoices, build
 
 
 def wrong_at(steps: tuple[str, ...], index: int, answer: int) -> str:
@@ -35,8 +38,8 @@ def lab_traces(store, tmp_path, n=12):
         for gen, k in (("lab-se", 1), ("lab-wc", 3)):
             for j in range(k):
                 text = wrong_at(p.steps, 0, p.answer) if (i + j) % 4 == 0 else p.solution
-                rows.append(_record(problem, j, Completion(text, len(text) + 1),
-                                    SamplingSpec(), gen, 1000, f"{gen}:t"))
+                rows.append(trace_record(problem, j, Completion(text, len(text) + 1),
+                                    SamplingSpec(), gen, 1000, f"{gen}:t", lab_label))
     path = tmp_path / "lab.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     assert import_file(store, path).n_errors == 0
@@ -58,13 +61,13 @@ def test_per_step_pairs_from_first_error_labels_cut_the_wrong_trace_at_its_label
 @pytest.mark.skipif(not available(), reason="lab models not built (data/lab)")
 def test_the_experiment_trains_each_run_once_and_tabulates_them(store, workspace, tmp_path):
     lab_traces(store, tmp_path)
-    plan = experiment.Plan(students=("tiny",), fractions=(1.0,), seeds=1, epochs=0.5,
+    plan = plans.Plan(students=("tiny",), fractions=(1.0,), seeds=1, epochs=0.5,
                            learning_rates=(3e-4,), betas=(0.1,), pairs=(0,),
                            eval_problems=10)
     folder = experiment.prepare(store, experiment.folder_for(workspace), plan)
     assert experiment.folders(workspace) == [folder]
     rows = experiment.run(folder)
-    assert len(rows) == experiment.planned(plan) == 1 + 2 + 4    # one of each setting: no tuning
+    assert len(rows) == plans.planned(plan) == 1 + 2 + 4    # one of each setting: no tuning
     assert all(0 <= r["accuracy"] <= 1 and (r["trained_on"] > 0 or r["part"] == "base")
                for r in rows)
     assert {r["data"] for r in rows if r["part"] == "se-vs-wc"} == {"lab-se", "lab-wc"}
@@ -72,10 +75,10 @@ def test_the_experiment_trains_each_run_once_and_tabulates_them(store, workspace
     lines = (folder / "results.jsonl").read_text()
     assert experiment.run(folder) and (folder / "results.jsonl").read_text() == lines  # done
     frame = report.frame(experiment.results_of(folder))
-    table = report.se_vs_wc(frame, experiment.load_plan(folder))
+    table = report.se_vs_wc(frame, plans.load_plan(folder))
     assert list(table["student"]) == ["lab-tiny"] and table["seeds"].iloc[0] == 1
-    assert set(report.methods(frame)["method"]) == set(experiment.METHODS)
-    flops = experiment.load_plan(folder).flops     # 2 * params * tokens of each's samples
+    assert set(report.methods(frame)["method"]) == set(plans.METHODS)
+    flops = plans.load_plan(folder).flops     # 2 * params * tokens of each's samples
     assert flops["lab-wc"] > 2.5 * flops["lab-se"] > 0
 
 
@@ -87,7 +90,7 @@ def rows_of(part, data_or_method, accuracies, **extra):
 
 
 def test_se_vs_wc_means_intervals_and_findings():
-    plan = experiment.Plan(students=("tiny", "wc"))
+    plan = plans.Plan(students=("tiny", "wc"))
     rows = (rows_of("se-vs-wc", "lab-se", [0.50, 0.52, 0.54])
             + rows_of("se-vs-wc", "lab-wc", [0.60, 0.62, 0.64])
             + rows_of("se-vs-wc", "lab-se", [0.5], student="wc")
@@ -121,14 +124,14 @@ def test_each_methods_multiplier_over_sft_from_the_fitted_law():
         "dpo": {"value": None, "sizes": 0, "of": 0}}
     table = report.methods(frame)
     assert list(table["method"][:3]) == ["sft"] * 3 and table["seeds"].eq(2).all()
-    assert "step-dpo 8.0x (from 2 of 2 sizes)" in report.findings(frame, experiment.Plan())[-1]
+    assert "step-dpo 8.0x (from 2 of 2 sizes)" in report.findings(frame, plans.Plan())[-1]
 
 
 def test_tuning_chooses_by_validation_and_a_stopped_experiment_trains_only_the_rest(
         tmp_path, monkeypatch):
     folder = tmp_path / "experiment-x"
     folder.mkdir()
-    plan = experiment.Plan(students=("tiny", "se"), fractions=(0.5, 1.0), seeds=2,
+    plan = plans.Plan(students=("tiny", "se"), fractions=(0.5, 1.0), seeds=2,
                            learning_rates=(1e-5, 3e-5, 1e-4), betas=(0.03, 0.1, 0.3),
                            pairs=(0, 1, 2))
     (folder / "plan.json").write_text(json.dumps(asdict(plan)))
@@ -146,7 +149,7 @@ def test_tuning_chooses_by_validation_and_a_stopped_experiment_trains_only_the_r
 
     monkeypatch.setattr(experiment, "train_and_score", fake)
     rows = experiment.run(folder)
-    assert len(rows) == len(trained) == experiment.planned(plan) == \
+    assert len(rows) == len(trained) == plans.planned(plan) == \
         2 + 9 + 4 + 4 + 2 * (4 + 4 * 2)
     assert len({r.name for r in trained}) == len(trained)
     assert [r.student for r in trained[:2]] == ["tiny", "se"]          # the students as they are
@@ -167,14 +170,14 @@ def test_tuning_chooses_by_validation_and_a_stopped_experiment_trains_only_the_r
     assert len(experiment.run(folder)) == len(rows)
     assert len(trained) == len(rows) - 12
     assert len(experiment.results_of(folder)) == len(rows)    # the cut-off line is gone
-    assert experiment.planned(plan) == json.loads((folder / "progress.json").read_text())["done"]
+    assert plans.planned(plan) == json.loads((folder / "progress.json").read_text())["done"]
 
 
 def test_a_best_learning_rate_at_the_edge_of_the_grid_is_said():
     rows = [{"part": "tuning", "method": m, "lr": lr, "beta": 0.1, "validation_accuracy": acc,
              "accuracy": acc} for m, accs in (("sft", (0.5, 0.6, 0.55)), ("dpo", (0.5, 0.4, 0.3)))
             for lr, acc in zip((1e-5, 3e-5, 1e-4), accs)]
-    text = report.findings(report.frame(rows), experiment.Plan())
+    text = report.findings(report.frame(rows), plans.Plan())
     assert [line.split("'")[0] for line in text] == ["dpo"]
     assert "1e-05, is at the edge" in text[0]
 
@@ -213,7 +216,7 @@ def test_seeds_that_all_score_the_same_are_not_read_as_separated_intervals():
     rows = [{"part": "se-vs-wc", "student": "tiny", "method": "sft", "data": gen,
              "fraction": 1.0, "seed": s, "accuracy": acc, "name": f"{gen}{s}"}
             for gen, acc in (("lab-se", 0.535), ("lab-wc", 0.530)) for s in range(3)]
-    text = report.findings(report.frame(rows), experiment.Plan())
+    text = report.findings(report.frame(rows), plans.Plan())
     assert not any("95% intervals" in line for line in text)
     assert any(line.startswith("Every seed scored the same on SE or WC data for lab-tiny")
                and "200 test problems alone" in line for line in text)
@@ -224,6 +227,6 @@ def test_a_flat_sft_curve_is_said_to_give_no_multiplier():
              "fraction": f, "seed": 0, "examples": n, "accuracy": acc, "name": f"{m}{f}"}
             for m, acc in (("sft", 0.53), ("rft", 0.60), ("dpo", 0.60), ("step-dpo", 0.60))
             for f, n in ((0.25, 100), (0.5, 200), (1.0, 400))]
-    text = report.findings(report.frame(rows), experiment.Plan())
+    text = report.findings(report.frame(rows), plans.Plan())
     assert any(line.startswith("Effective data multiplier over SFT: none can be read")
                for line in text)

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from synthqa.ingest import import_file
+from synthqa.ingest.commit import import_file
 from synthqa.train.common import TrainConfig
 from synthqa.train.launch import held_out_scores
 

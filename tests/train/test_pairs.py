@@ -4,8 +4,8 @@ import json
 import pandas as pd
 import pytest
 
-from synthqa.pairs import PairChoices, build, export
-from synthqa.review import verdict_labels
+from synthqa.labels.review import verdict_labels
+from synthqa.train.pairs import PairChoices, build, export
 from tests.toy import add_scripted_pits, fill
 
 
@@ -20,7 +20,7 @@ def test_sft_keeps_correct_traces_and_drops_flagged_false_positives(toy):
     assert len(build(toy, PairChoices("sft", generator="wc"))) == 4
     flagged = toy.scalar("SELECT trace_id FROM traces_effective WHERE generator = 'wc' AND "
                          "correct ORDER BY trace_id")
-    toy.add_labels(verdict_labels(flagged, "alice", "false_positive", 0))
+    toy.labels.add_many(verdict_labels(flagged, "alice", "false_positive", 0))
     rows = build(toy, PairChoices("sft", generator="wc"))
     assert len(rows) == 3 and set(rows[0]) == {"prompt", "completion"}
     assert rows[0]["prompt"].startswith("Problem P") and rows[0]["prompt"].endswith("\n")

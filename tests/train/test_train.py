@@ -4,10 +4,10 @@ import time
 
 import pytest
 
+from synthqa.jobs.runner import Jobs
 from synthqa.lab.demo import available
 from synthqa.lab.model import DATA_DIR
-from synthqa.lab.tasks import make_problems
-from synthqa.jobs.runner import Jobs
+from synthqa.lab.problems import make_problems
 from synthqa.train import dpo, rft, sft
 from synthqa.train.common import TrainConfig
 from synthqa.train.launch import command, resume, runs

@@ -2,7 +2,7 @@ import threading
 
 import pytest
 
-from synthqa.tasks import BackgroundTask
+from synthqa.ui.background import BackgroundTask
 
 
 def test_a_task_reports_progress_and_runs_once_at_a_time():

@@ -1,11 +1,16 @@
 import pandas as pd
 import pytest
 
-from synthqa.pits import agreement, confusion_by_position, human_pairs, lab_pairs
+from synthqa.values.pits import (
+    confusion_by_position,
+    human_pairs,
+    lab_pairs,
+    pit_agreement,
+)
 
 
 def test_agreement_counts_exact_and_off_by_one():
-    a = agreement([(2, 2), (3, 2), (0, 2), (None, 1), (1, None)])
+    a = pit_agreement([(2, 2), (3, 2), (0, 2), (None, 1), (1, None)])
     assert a["traces"] == 3
     assert a["exact"] == pytest.approx(1 / 3) and a["within_1"] == pytest.approx(2 / 3)
     assert a["mean_offset"] == pytest.approx((0 + 1 - 2) / 3)

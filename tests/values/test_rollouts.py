@@ -1,9 +1,9 @@
 """Rollouts with a scripted sampler whose success rate after every prefix is known exactly."""
 import pytest
 
-from synthqa import rollouts
-from synthqa.rollouts import RolloutPolicy
 from synthqa.sampling.base import Completion, SamplingSpec
+from synthqa.values import rollouts
+from synthqa.values.rollouts import RolloutPolicy
 
 PROBLEM, GOLD = "2+3*4", "20"
 STEPS = ["2+3=5", "5*4=21", "#### 21"]       # wrong at step 2 (index 1)

@@ -1,0 +1,1 @@
+"""What SynthQA checks in every trace: steps, final answers, the arithmetic of each step, re-checks, complexity features."""

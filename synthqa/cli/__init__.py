@@ -1,0 +1,1 @@
+"""`python -m synthqa …`: the command line (main.py holds the parser)."""

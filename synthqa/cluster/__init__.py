@@ -1,0 +1,1 @@
+"""Embedding and answer checks as Ray Data jobs on a cluster."""

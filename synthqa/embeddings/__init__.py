@@ -1,0 +1,1 @@
+"""Solution embeddings: the models (static, MiniLM) and the static model's distillation."""

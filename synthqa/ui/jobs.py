@@ -1,0 +1,73 @@
+"""One panel for every kind of job: its status, progress and time left, what it is doing, its
+error, its log and Cancel; a run kind adds only what is its own (a loss curve, RFT rounds)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from synthqa.jobs import progress as progress_file
+from synthqa.jobs.runner import Jobs
+from synthqa.jobs.table import Job
+from synthqa.ui import resources
+from synthqa.ui.text import plain
+
+
+@dataclass
+class RunView:
+    """What a run kind says about one of its jobs (`about` and `outcome` are Markdown the run
+    kind writes from validated settings and figures; the job's name is escaped here)."""
+    done: int
+    total: int | None
+    unit: str                      # what is counted: "traces", "problems", ...
+    progress: dict | None = None   # a progress.json (started, base) for the time left
+    about: str = ""                # after the job's name: " · lab arithmetic · 2 problems"
+    outcome: str = ""              # after its status: " · held-out accuracy 66.7%"
+    counted: str = ""              # instead of "3/10 traces": "step 3 of 10"
+    doing: str = ""                # what a run that is not counting is doing
+
+    @property
+    def fraction(self) -> float:
+        return min(1.0, self.done / self.total) if self.total else 0.0
+
+
+def panel(runner: Jobs, job: Job, view: RunView,
+          details: Callable[[], None] | None = None) -> None:
+    """A job's panel; `details` draws what only this run kind shows, below the progress."""
+    with st.container(border=True, key=f"job_{job.job_id}"):
+        st.markdown(f"**{plain(job.job_id)}**{view.about} · **{job.status}**{view.outcome}")
+        counted = view.counted or f"{view.done:,}/{view.total or '?'} {view.unit}"
+        doing = " · waiting for a free slot" if job.status == "QUEUED" else \
+            f" · {view.doing}" if view.doing and not job.final else ""
+        eta = progress_file.eta_text(view.progress) \
+            if job.status == "RUNNING" and view.progress and not view.doing else ""
+        st.progress(view.fraction, text=f"{counted}{doing}{eta}")
+        if details:
+            details()
+        if job.note and job.status in ("FAILED", "LOST"):
+            st.error(job.note)
+        if not job.final:
+            st.button("Cancel", key=f"cancel_{job.job_id}", on_click=runner.cancel,
+                      args=(job.job_id,))
+        with st.expander("Log", expanded=job.status == "FAILED"):
+            st.code(runner.log_tail(job.job_id) or "(empty)")
+
+
+def run_view(job: Job, unit: str, about: str = "") -> RunView:
+    """The view of a batch run (synthqa.jobs.batch): its progress file's count."""
+    info = progress_file.read(Path(job.run_dir))
+    return RunView(info.get("done") or 0, info.get("total"), unit, info, about)
+
+
+def panels(kind: str, view: Callable[[Job], RunView], empty: str, limit: int = 4,
+           details: Callable[[Job], Callable[[], None] | None] | None = None) -> None:
+    """The newest jobs of a kind, one panel each (call it inside a live `st.fragment`)."""
+    runner = Jobs(resources.workspace())
+    jobs = runner.jobs(limit, kind)
+    if not jobs:
+        st.caption(empty)
+    for job in jobs:
+        panel(runner, job, view(job), details(job) if details else None)
+

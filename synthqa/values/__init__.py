@@ -1,0 +1,1 @@
+"""Per-step values from Monte Carlo rollouts, first pits, and the rollout run."""
