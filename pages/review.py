@@ -3,18 +3,13 @@ import pandas as pd
 import streamlit as st
 
 from synthqa.export import export_records, jsonl_bytes, prm_records
-from synthqa.labels.fpr import table as fpr_table
-from synthqa.labels.review import MODES, fpr, reviewer_agreement
+from synthqa.labels import fpr
+from synthqa.labels.review import MODES, reviewer_agreement
 from synthqa.ui import resources, reviewing
 from synthqa.ui.router import through_router
 from synthqa.ui.text import plain
-from synthqa.ui.trace_view import (
-    show_labels,
-    show_problem,
-    show_steps,
-    verdict_badge,
-    verdicts_badge,
-)
+from synthqa.ui.trace_view import (show_labels, show_problem, show_steps, verdict_badge,
+                                   verdicts_badge)
 
 through_router()
 
@@ -43,7 +38,7 @@ if judges:
     st.columns([2, 3])[0].selectbox(
         "Judge", judges, key="review_judge", on_change=reviewing.restart,
         help="its scores order the active queue and correct the FPR (PPI)")
-estimate = fpr(store, ss.review_generator)
+estimate = fpr.human(store, ss.review_generator)
 pairs = reviewer_agreement(store, ss.review_generator)
 m1, m2 = st.columns([3, 2])
 m1.metric("False-positive rate (human review)", "—" if estimate.rate is None
@@ -57,7 +52,7 @@ m1.caption(f"{judged:,} of {total:,} answer-correct traces reviewed · {total - 
 if estimate.reviewed:
     m1.caption(f"Rests on {plain(estimate.basis())}")
 if ss.get("review_judge") in judges:
-    m1.dataframe(fpr_table(store, ss.review_generator, ss.review_judge), hide_index=True,
+    m1.dataframe(fpr.table(store, ss.review_generator, ss.review_judge), hide_index=True,
                  key="fpr_methods", width="stretch")
 if pairs:
     m2.dataframe(pd.DataFrame([{"reviewers": " & ".join(p.reviewers), "overlap": p.overlap,

@@ -178,10 +178,7 @@ def _as_latex(answer: str) -> str:
 
 
 def _math_verify(pred: str, gold: str) -> bool:
-    from math_verify import (  # sympy import is slow: pay for it only when needed
-        parse,
-        verify,
-    )
+    from math_verify import parse, verify  # sympy import is slow: pay for it only when needed
 
     timeout = 5 if threading.current_thread() is threading.main_thread() else None
     try:

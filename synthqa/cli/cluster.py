@@ -1,4 +1,6 @@
-"""`python -m synthqa cluster embed | verify`: embedding and answer checks as Ray Data jobs."""
+"""`python -m synthqa cluster embed | verify`: embedding and answer checks as Ray Data jobs.
+
+Verbs import what they need inside them, so `--help` and quick verbs start fast."""
 from __future__ import annotations
 
 import sys

@@ -1,6 +1,8 @@
 """`python -m synthqa experiment`: the lab's fine-tuning experiments (SE vs WC data, SFT / RFT /
 DPO / per-step DPO over data sizes) in one command, then their tables
-(synthqa.train.experiment)."""
+(synthqa.train.experiment).
+
+Verbs import what they need inside them, so `--help` and quick verbs start fast."""
 from __future__ import annotations
 
 import json

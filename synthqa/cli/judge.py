@@ -1,4 +1,6 @@
-"""`python -m synthqa judge run | eval | train-prm`: automatic judges of the reasoning."""
+"""`python -m synthqa judge run | eval | train-prm`: automatic judges of the reasoning.
+
+Verbs import what they need inside them, so `--help` and quick verbs start fast."""
 from __future__ import annotations
 
 import sys

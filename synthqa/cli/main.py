@@ -1,4 +1,8 @@
-"""`python -m synthqa init | import | verify | stats | export | metrics | compare | problems | index | rollouts | pairs | train | experiment | judge | demo` (exit codes: EXIT_CODES)."""
+"""`python -m synthqa init | import | verify | stats | export | metrics | compare | problems |
+index | rollouts | pairs | train | experiment | judge | cluster | demo`: the parser, and the
+verbs on traces (exit codes: synthqa.cli.codes).
+
+Verbs import what they need inside them, so `--help` and quick verbs start fast."""
 from __future__ import annotations
 
 import argparse
@@ -72,11 +76,11 @@ def cmd_stats(args) -> int:
     import json
 
     from synthqa.judges.evaluate import first_error_agreement
-    from synthqa.labels.review import fpr
+    from synthqa.labels import fpr
 
     with closing(_workspace(args).open_store()) as store:
         stats, checks = store.summaries.generator_stats(), store.labels.step_check_vs_human()
-        estimates = {g: fpr(store, g) for g in stats["generator"]}
+        estimates = {g: fpr.human(store, g) for g in stats["generator"]}
     if args.json:
         for row in stats.itertuples():
             e = estimates[row.generator]

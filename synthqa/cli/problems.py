@@ -1,5 +1,7 @@
 """`python -m synthqa problems generate | check | list`: synthetic problems from seed problems,
-their gold answers and their contamination against test sets (synthqa.problem_sets.generate)."""
+their gold answers and their contamination against test sets (synthqa.problem_sets.generate).
+
+Verbs import what they need inside them, so `--help` and quick verbs start fast."""
 from __future__ import annotations
 
 import sys

@@ -31,17 +31,9 @@ from synthqa.config import Settings
 from synthqa.ingest.adapters import FORMATS, detect_format, reader_for
 from synthqa.ingest.names import display_name
 from synthqa.ingest.records import NO_ERROR, RecordError, TraceRecord
-from synthqa.ingest.rows import (
-    ChunkRows,
-    build_part,
-    estimate_tokens,
-    in_worker,
-    number_records,
-    stable_id,
-)
+from synthqa.ingest.rows import ChunkRows, build_part, in_worker, number_records
 
-__all__ = ["ImportResult", "Staged", "stage", "stage_in_worker", "file_sha256", "stable_id",
-           "estimate_tokens"]
+__all__ = ["ImportResult", "Staged", "stage", "stage_in_worker", "file_sha256"]
 CHUNK_RECORDS = 20_000
 PARALLEL_MIN_BYTES = 16 * 2**20  # smaller files: worker processes cost more than they save
 MAX_ERRORS_KEPT = 200

@@ -23,7 +23,8 @@ def main(argv: list[str]) -> int:
     tmp = run_dir / ".exit_code"
     tmp.write_text(str(code))
     os.replace(tmp, run_dir / "exit_code")
-    from synthqa.jobs.runner import dispatch_after
+    from synthqa.jobs.runner import dispatch_after  # here: the command starts without waiting
+                                                    # for the store's libraries to load
 
     dispatch_after(run_dir)      # a slot is free: start the next queued job
     return 0

@@ -20,6 +20,10 @@ from synthqa.ingest.commit import JUDGEMENTS
 from synthqa.jobs import batch
 from synthqa.jobs.runner import Jobs
 from synthqa.judges.base import Judge, JudgeInput
+from synthqa.judges.critic import PLACEHOLDERS, PROMPT, CriticJudge
+from synthqa.judges.prm import PrmJudge
+from synthqa.judges.stepcheck import StepCheckJudge
+from synthqa.judges.value_drop import ValueDropJudge
 from synthqa.store import Store
 from synthqa.values.rollouts import MODES
 from synthqa.workspace import Workspace
@@ -63,24 +67,19 @@ class JudgeJob:
             if not 1 <= self.max_tokens <= 32768:
                 raise ValueError(f"max tokens {self.max_tokens}: between 1 and 32768")
             if self.prompt:
-                from synthqa.judges.critic import PLACEHOLDERS
                 prompts.validate(self.prompt, PLACEHOLDERS, required=("paragraphs",))
         if self.backend == "prm" and not (Path(self.model_dir) / "config.json").is_file():
             raise ValueError(f"{self.model_dir!r} is not a model folder (no config.json)")
 
     def judge(self) -> Judge:
         if self.backend == "stepcheck":
-            from synthqa.judges.stepcheck import StepCheckJudge
             return StepCheckJudge()
         if self.backend == "rollouts":
-            from synthqa.judges.value_drop import ValueDropJudge
             return ValueDropJudge(self.policy, self.mode)
         if self.backend == "critic":
-            from synthqa.judges.critic import PROMPT, CriticJudge
             return CriticJudge(self.base_url, self.model, self.n, self.temperature,
                                self.max_tokens, self.prompt or PROMPT,
                                api_key=os.environ.get(API_KEY_ENV))
-        from synthqa.judges.prm import PrmJudge
         return PrmJudge(self.model_dir)
 
 

@@ -20,6 +20,7 @@ from synthqa.lab.sample_sets import PROBLEM_SETS, lab_problems, problems_for
 from synthqa.metrics.coverage import coverage_at_k
 from synthqa.sampling.base import SamplingSpec
 from synthqa.sampling.budget import Generator, MatchedPlan, match
+from synthqa.sampling import smollm2
 from synthqa.sampling.hf import HFSampler
 from synthqa.sampling.run import run_sampling
 from synthqa.store import Store, StoreBusy
@@ -134,10 +135,6 @@ def available() -> bool:
 def build_smollm2_demo(workspace: Workspace, n_problems: int, cache, samples: int = 1,
                        progress: Callable[[int], None] | None = None) -> int:
     """Real-LLM traces on a CPU: SmolLM2-135M-Instruct on GSM8K-style word problems."""
-    from synthqa.sampling import (
-        smollm2,  # converts the GGUF model once: only when asked for
-    )
-
     sampler = HFSampler(smollm2.model_dir(cache), chat=True, batch_size=8)
     problems, template = problems_for(PROBLEM_SETS[1], n_problems, seed=0)  # the demo's
     spec = SamplingSpec(samples_per_problem=samples, temperature=0.7, max_tokens=200,

@@ -26,14 +26,7 @@ MAX_LEN = 96  # tokens: the longest lab prompt + solution is well under this
 
 def make_tokenizer():
     """A fast tokenizer with one token per character; decoding joins them back exactly."""
-    from tokenizers import (
-        Regex,
-        Tokenizer,
-        decoders,
-        models,
-        pre_tokenizers,
-        processors,
-    )
+    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, processors
     from transformers import PreTrainedTokenizerFast
 
     specials = ["<pad>", "<bos>", "<eos>", "<unk>"]

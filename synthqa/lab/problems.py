@@ -11,6 +11,8 @@ import random
 import re
 from dataclasses import dataclass
 
+from synthqa.checks.steps import split_steps
+
 OPS = "+-*"
 
 
@@ -74,8 +76,6 @@ def exact_label(problem_text: str, solution: str) -> dict:
     """A lab trace's exact first error as record fields (`first_error_step`, -1 for none, and
     `labeller`), indexed like the steps the import will split; {} where that is not one step
     per line or the problem is not a lab chain."""
-    from synthqa.checks.steps import split_steps
-
     steps, style = split_steps(solution)
     try:
         problem = problem_from_text(problem_text)

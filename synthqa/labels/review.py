@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from itertools import combinations
 
-from synthqa.labels.estimate import FprEstimate
+from synthqa.labels.fpr import active_order
 from synthqa.store import Store
 
 VERDICTS = {"correct": "Reasoning correct", "false_positive": "False positive",
@@ -103,8 +103,6 @@ class ReviewQueue:
 def active_candidates(store: Store, generator: str, who: str, judge: str,
                       limit: int = 200) -> list[tuple[str, int]]:
     """Like Labels.review_candidates, in the active order of the judge's scores."""
-    from synthqa.labels.fpr import active_order
-
     reviewers: dict[str, set[str]] = {}
     for trace_id, labeller, _ in store.labels.reviewer_verdicts(generator):
         reviewers.setdefault(trace_id, set()).add(labeller)
@@ -154,13 +152,6 @@ def verdict_labels(trace_id: str, who: str, verdict: str, first_bad_step: int | 
     elif verdict == "correct":
         labels.append(label("first_error_step", "none"))
     return labels
-
-
-def fpr(store: Store, generator: str) -> FprEstimate:
-    """The human FPR from every label (synthqa.labels.fpr.human)."""
-    from synthqa.labels.fpr import human
-
-    return human(store, generator)
 
 
 @dataclass(frozen=True)

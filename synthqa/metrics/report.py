@@ -21,13 +21,9 @@ from synthqa.checks.stepcheck import CHECKER
 from synthqa.embeddings import models as embeddings
 from synthqa.labels.estimate import Stratum, fpr_estimate
 from synthqa.metrics.coverage import diversity_at_k, maj_at_k, pass_at_k
-from synthqa.metrics.diversity import (
-    compression_ratio,
-    distinct_ngrams,
-    mean_pairwise_cosine_distance,
-    unique_merging_near_duplicates,
-    vendi_score,
-)
+from synthqa.metrics.diversity import (compression_ratio, distinct_ngrams,
+                                       mean_pairwise_cosine_distance,
+                                       unique_merging_near_duplicates, vendi_score)
 from synthqa.metrics.intrinsic import mle_intrinsic_dimension
 from synthqa.metrics.matching import default_pair, matched  # noqa: F401 (the pages' names)
 from synthqa.metrics.seeded import SEED

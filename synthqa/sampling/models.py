@@ -5,6 +5,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from synthqa.sampling.hf import HFSampler
+from synthqa.sampling.openai import OpenAISampler
+
 
 @dataclass(frozen=True)
 class ModelChoice:
@@ -30,7 +33,5 @@ class ModelChoice:
 
     def sampler(self):
         if self.url is not None:
-            from synthqa.sampling.openai import OpenAISampler
             return OpenAISampler(self.url, self.name)
-        from synthqa.sampling.hf import HFSampler
         return HFSampler(self.path, chat=self.chat)

@@ -14,7 +14,12 @@ import threading
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
+from synthqa.lab.model import lab_label
 from synthqa.lab.sample_sets import PROBLEM_SETS, problems_for
+from synthqa.sampling.base import SamplingSpec
+from synthqa.sampling.hf import HFSampler
+from synthqa.sampling.run import run_sampling
+from synthqa.workspace import Workspace
 
 METHODS = ("sft", "rft", "dpo")
 EVAL_SETS = PROBLEM_SETS
@@ -217,11 +222,6 @@ def evaluate(config: TrainConfig, model_dir: Path) -> None:
     with a run, scored by the same answer checker as everything else."""
     if config.eval_problems == 0:
         return
-    from synthqa.lab.model import lab_label
-    from synthqa.sampling.base import SamplingSpec
-    from synthqa.sampling.hf import HFSampler
-    from synthqa.sampling.run import run_sampling
-    from synthqa.workspace import Workspace
 
     # seed 7000+: problems neither the demo (seed 0) nor sampling jobs draw by default
     problems, template = problems_for(config.eval_set, config.eval_problems,

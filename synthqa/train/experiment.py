@@ -31,24 +31,19 @@ from dataclasses import asdict, replace
 from datetime import datetime
 from pathlib import Path
 
+from synthqa.checks.answers import extract_answer, is_equivalent
 from synthqa.jobs import progress as progress_file
 from synthqa.jobs.runner import Jobs
 from synthqa.lab.model import DATA_DIR
+from synthqa.lab.sample_sets import problems_for
+from synthqa.sampling.base import SamplingSpec
+from synthqa.sampling.hf import HFSampler
+from synthqa.train import dpo, rft, sft
 from synthqa.train.common import TrainConfig
 from synthqa.train.experiment_pairs import own_pairs, per_problem
-from synthqa.train.experiment_plan import (
-    DPO_KINDS,
-    EVAL_SET,
-    TEST_SEED,
-    VALIDATION_SEED,
-    Plan,
-    Run,
-    base_runs,
-    load_plan,
-    main_runs,
-    planned,
-    tuning_runs,
-)
+from synthqa.train.experiment_plan import (DPO_KINDS, EVAL_SET, TEST_SEED, VALIDATION_SEED, Plan,
+                                           Run, base_runs, load_plan, main_runs, planned,
+                                           tuning_runs)
 from synthqa.train.pairs import LABELLED, PairChoices, export, export_problems
 
 
@@ -138,8 +133,6 @@ def _best(rows: list[dict], key: str, only):
 def train_and_score(folder: Path, plan: Plan, r: Run) -> dict:
     """One model: its data subset, training in this process, greedy accuracy on the test
     problems (and on the validation problems when tuning)."""
-    from synthqa.train import dpo, rft, sft
-
     if r.method == "none":
         return {"name": r.name, **asdict(r), "examples": 0, "trained_on": 0, "steps": 0,
                 "accuracy": accuracy(DATA_DIR / r.student, plan.eval_problems, TEST_SEED)}
@@ -197,11 +190,6 @@ def problem_subset(folder: Path, plan: Plan, r: Run) -> set[str] | None:
 
 def accuracy(model_dir: Path, n: int, seed: int) -> float:
     """Greedy accuracy on `n` lab problems drawn with `seed` (exact gold answers)."""
-    from synthqa.checks.answers import extract_answer, is_equivalent
-    from synthqa.lab.sample_sets import problems_for
-    from synthqa.sampling.base import SamplingSpec
-    from synthqa.sampling.hf import HFSampler
-
     problems, template = problems_for(EVAL_SET, n, seed)
     sampler = HFSampler(model_dir, batch_size=64)
     out = sampler.complete([template.format(problem=p.text) for p in problems],

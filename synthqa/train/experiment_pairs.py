@@ -5,6 +5,12 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+from synthqa.checks.answers import extract_answer, is_equivalent
+from synthqa.checks.steps import split_steps
+from synthqa.lab.problems import exact_label
+from synthqa.sampling.base import SamplingSpec
+from synthqa.sampling.hf import HFSampler
+
 
 def own_pairs(model_dir: Path, problems: list[dict], positives: list[dict], kind: str,
               k: int, seed: int) -> list[dict]:
@@ -12,12 +18,6 @@ def own_pairs(model_dir: Path, problems: list[dict], positives: list[dict], kind
     samples of each problem at T = 0.8; each wrong one is rejected, whole (dpo) or cut after
     its exact first wrong step (step-dpo), against a correct solution of the same problem (the
     data's or the model's own)."""
-    from synthqa.checks.answers import extract_answer, is_equivalent
-    from synthqa.checks.steps import split_steps
-    from synthqa.lab.problems import exact_label
-    from synthqa.sampling.base import SamplingSpec
-    from synthqa.sampling.hf import HFSampler
-
     good: dict[str, list[str]] = {}
     for row in positives:
         good.setdefault(row["prompt"], []).append(row["completion"])

@@ -60,13 +60,8 @@ def dataset(config: PrmConfig, tokenizer, max_length: int | None):
 
 def train(run_dir: Path) -> Path:
     import torch
-    from transformers import (
-        AutoModelForTokenClassification,
-        AutoTokenizer,
-        DataCollatorForTokenClassification,
-        Trainer,
-        TrainingArguments,
-    )
+    from transformers import (AutoModelForTokenClassification, AutoTokenizer,
+                              DataCollatorForTokenClassification, Trainer, TrainingArguments)
 
     config = PrmConfig.load(run_dir)
     tokenizer = AutoTokenizer.from_pretrained(config.base_model, local_files_only=True)

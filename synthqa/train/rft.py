@@ -10,16 +10,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from synthqa.checks.answers import extract_answer, is_equivalent
+from synthqa.checks.stepcheck import reasoning_signature
+from synthqa.checks.steps import split_steps
+from synthqa.sampling.base import SamplingSpec
+from synthqa.sampling.hf import HFSampler
 from synthqa.train import common
+from synthqa.train.sft import fit
 
 
 def own_positives(model_dir: str | Path, problems: list[dict], config: common.TrainConfig,
                   round_: int) -> tuple[list[dict], int]:
     """The model's answer-correct samples as prompt/completion rows; (rows, samples drawn)."""
-    from synthqa.checks.answers import extract_answer, is_equivalent
-    from synthqa.sampling.base import SamplingSpec
-    from synthqa.sampling.hf import HFSampler
-
     spec = SamplingSpec(temperature=config.temperature, max_tokens=config.max_tokens)
     sampler = HFSampler(model_dir, chat=config.chat)
     samples = sampler.complete([p["prompt"] for p in problems], spec, config.rft_samples,
@@ -32,9 +34,6 @@ def own_positives(model_dir: str | Path, problems: list[dict], config: common.Tr
 
 def distinct(rows: list[dict]) -> list[dict]:
     """One row per (prompt, reasoning signature); rows without arithmetic count by text."""
-    from synthqa.checks.stepcheck import reasoning_signature
-    from synthqa.checks.steps import split_steps
-
     seen, out = set(), []
     for row in rows:
         key = (row["prompt"], reasoning_signature(split_steps(row["completion"])[0])
@@ -66,7 +65,6 @@ def train(run_dir: Path) -> Path:
                                         "correct": len(own), "added": len(rows) - before,
                                         "examples": len(rows)})
         common.stop_if_cancelled()
-        from synthqa.train.sft import fit
 
         trainer, tokenizer = fit(config, run_dir, str(data), round_ * config.max_steps, planned)
         common.stop_if_cancelled(trainer)

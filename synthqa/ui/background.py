@@ -7,6 +7,8 @@ import time
 import traceback
 from collections.abc import Callable
 
+from synthqa.jobs.progress import seconds_left
+
 Progress = Callable[[float, str], None]
 
 
@@ -39,8 +41,6 @@ class BackgroundTask:
     def seconds_left(self, now: float | None = None) -> float | None:
         """At the pace since the first progress report (loading a model before it is not
         pace); a rough guide: the stages differ in speed."""
-        from synthqa.jobs.progress import seconds_left
-
         started, base = self._pace_from or (self.started_at, 0.0)
         return seconds_left({"done": self.fraction, "total": 1.0, "started": started,
                              "base": base}, now)

@@ -5,6 +5,8 @@ import streamlit as st
 
 from synthqa.ingest.inbox import Inbox, importable
 from synthqa.ingest.names import display_name
+from synthqa.lab.demo import available, progress_of, start_in_background
+from synthqa.sampling import smollm2
 from synthqa.ui import resources
 from synthqa.ui.text import plain
 
@@ -84,17 +86,12 @@ def show_results(results: list[dict] | None) -> None:
 
 
 def _start_demo(source: str) -> None:
-    from synthqa.lab.demo import start_in_background
-
     start_in_background(resources.workspace(), source)
     st.session_state["demo_started"] = source
 
 
 def demo_panel() -> None:
     """Offer the demos: the lab models at matched compute (~1 min), SmolLM2 (a few minutes)."""
-    from synthqa.lab.demo import available
-    from synthqa.sampling import smollm2
-
     if st.session_state.get("demo_started"):
         demo_status()
         return
@@ -113,8 +110,6 @@ def demo_panel() -> None:
 def demo_status() -> None:
     """The demo this session started, while it is still sampling (its first traces fill the
     page long before it is done)."""
-    from synthqa.lab.demo import progress_of
-
     source = st.session_state.get("demo_started")
     if source:
         state = progress_of(resources.workspace(), source)
@@ -125,8 +120,6 @@ def demo_status() -> None:
 @st.fragment(run_every=2)
 def demo_progress(source: str) -> None:
     """The running demo's bar with the time left at its pace so far."""
-    from synthqa.lab.demo import progress_of
-
     state = progress_of(resources.workspace(), source)
     done, total, left = state["done"], state["total"], state["seconds_left"]
     if not total:

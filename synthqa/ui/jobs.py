@@ -55,6 +55,18 @@ def panel(runner: Jobs, job: Job, view: RunView,
             st.code(runner.log_tail(job.job_id) or "(empty)")
 
 
+def start_from_form(message_key: str, run_id: str, start: Callable[[], int]) -> None:
+    """A form's callback starting a run of traces: `start()` prepares it and returns how many
+    traces it has; what happened is left in `message_key` for the form to show."""
+    try:
+        n = start()
+    except (ValueError, OSError) as exc:
+        st.session_state[message_key] = ("error", str(exc))
+        return
+    st.session_state[message_key] = ("success", f"Started {run_id} on {n:,} traces.") if n \
+        else ("warning", "No traces match that choice.")
+
+
 def run_view(job: Job, unit: str, about: str = "") -> RunView:
     """The view of a batch run (synthqa.jobs.batch): its progress file's count."""
     info = progress_file.read(Path(job.run_dir))

@@ -67,14 +67,8 @@ def _backend_settings(backend: str, policies: list[str]) -> dict:
 def _start(backend: str, generator: str, answer_correct_only: bool, limit: int,
            settings: dict) -> None:
     job = judge_job.JudgeJob(batch.new_run_id(f"judge-{backend}"), backend, **settings)
-    try:
-        n = judge_job.start(resources.workspace(), resources.store(), job, generator,
-                            answer_correct_only, limit)
-    except (ValueError, OSError) as exc:
-        st.session_state["jd_msg"] = ("error", str(exc))
-        return
-    st.session_state["jd_msg"] = ("success", f"Started {job.run_id} on {n:,} traces.") if n \
-        else ("warning", "No traces match that choice.")
+    jobs.start_from_form("jd_msg", job.run_id, lambda: judge_job.start(
+        resources.workspace(), resources.store(), job, generator, answer_correct_only, limit))
 
 
 @st.fragment(run_every=2)

@@ -5,14 +5,8 @@ import threading
 
 import streamlit as st
 
-from synthqa.labels.review import (
-    MODES,
-    VERDICTS,
-    NeedsFirstBadStep,
-    QualityControl,
-    ReviewQueue,
-    verdict_labels,
-)
+from synthqa.labels.review import (MODES, VERDICTS, NeedsFirstBadStep, QualityControl, ReviewQueue,
+                                   verdict_labels)
 from synthqa.ui import resources
 
 # With runner.fastReruns (Streamlit's default) a second click starts a new script run while

@@ -46,14 +46,8 @@ def _start(policy, generator, negatives_only, limit, mode, k, temperature, max_t
            template) -> None:
     job = rollout_job.RolloutJob(batch.new_run_id("rollouts"), policy, mode, k, temperature,
                                  max_tokens, template.replace("\\n", "\n"))
-    try:
-        n = rollout_job.start(resources.workspace(), resources.store(), job, generator,
-                              negatives_only, limit)
-    except (ValueError, FileNotFoundError) as exc:
-        st.session_state["ro_msg"] = ("error", str(exc))
-        return
-    st.session_state["ro_msg"] = ("success", f"Started {job.run_id} on {n} traces.") if n \
-        else ("warning", "No traces match that choice.")
+    jobs.start_from_form("ro_msg", job.run_id, lambda: rollout_job.start(
+        resources.workspace(), resources.store(), job, generator, negatives_only, limit))
 
 
 @st.fragment(run_every=2)

@@ -3,13 +3,8 @@ import threading
 import pytest
 
 from synthqa.checks import answers
-from synthqa.checks.answers import (
-    VERIFIER,
-    extract_answer,
-    is_equivalent,
-    numeric_value,
-    verify_many,
-)
+from synthqa.checks.answers import (VERIFIER, extract_answer, is_equivalent, numeric_value,
+                                    verify_many)
 
 
 @pytest.mark.parametrize("text, expected, method", [

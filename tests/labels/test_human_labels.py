@@ -3,7 +3,8 @@ import json
 
 from synthqa.export import export_file
 from synthqa.ingest.commit import import_file
-from synthqa.labels.review import fpr, reviewer_agreement, verdict_labels
+from synthqa.labels.fpr import human as fpr
+from synthqa.labels.review import reviewer_agreement, verdict_labels
 from tests.conftest import shared_file
 
 FIXTURES = __import__("pathlib").Path(__file__).parents[1] / "fixtures"

@@ -4,7 +4,8 @@ import pytest
 
 from synthqa.ingest.commit import import_file
 from synthqa.labels.estimate import wilson
-from synthqa.labels.review import ReviewQueue, fpr, reviewer_agreement, verdict_labels
+from synthqa.labels.fpr import human as fpr
+from synthqa.labels.review import ReviewQueue, reviewer_agreement, verdict_labels
 
 
 @pytest.fixture

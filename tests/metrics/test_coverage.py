@@ -3,13 +3,8 @@ from math import comb
 import numpy as np
 import pytest
 
-from synthqa.metrics.coverage import (
-    coverage_at_k,
-    diversity_at_k,
-    maj_at_k,
-    majority_vote,
-    pass_at_k,
-)
+from synthqa.metrics.coverage import (coverage_at_k, diversity_at_k, maj_at_k, majority_vote,
+                                      pass_at_k)
 
 
 def test_pass_at_k_matches_the_closed_form():

@@ -4,13 +4,8 @@ import numpy as np
 import pytest
 
 from synthqa.checks.stepcheck import reasoning_signature
-from synthqa.metrics.diversity import (
-    compression_ratio,
-    distinct_ngrams,
-    mean_pairwise_cosine_distance,
-    unique_solutions,
-    vendi_score,
-)
+from synthqa.metrics.diversity import (compression_ratio, distinct_ngrams,
+                                       mean_pairwise_cosine_distance, unique_solutions, vendi_score)
 
 
 def test_vendi_is_one_for_identical_and_n_for_orthogonal_vectors():

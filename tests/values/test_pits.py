@@ -1,12 +1,7 @@
 import pandas as pd
 import pytest
 
-from synthqa.values.pits import (
-    confusion_by_position,
-    human_pairs,
-    lab_pairs,
-    pit_agreement,
-)
+from synthqa.values.pits import confusion_by_position, human_pairs, lab_pairs, pit_agreement
 
 
 def test_agreement_counts_exact_and_off_by_one():
