@@ -36,10 +36,14 @@ def test_train_sft_watch_it_finish_and_cancel_another(page: Page, lab_server):
     wait_for_app_run(page)
     expect(page.get_by_text("Started train-lab-wc-sft-")).to_be_visible()
     seen = set()                                       # steps shown while it trains
-    deadline = time.monotonic() + PATIENCE_S
-    while not page.get_by_text("held-out accuracy").count() and time.monotonic() < deadline:
+
+    def look() -> bool:
         for text in page.get_by_text(re.compile(r"step \d+ of 300")).all_inner_texts():
             seen.add(int(re.search(r"step (\d+)", text).group(1)))
+        return page.get_by_text("held-out accuracy").count() > 0
+
+    deadline = time.monotonic() + PATIENCE_S
+    while not look() and time.monotonic() < deadline:
         time.sleep(0.3)
     expect(page.get_by_text("· SUCCEEDED · held-out accuracy")).to_be_visible(timeout=PATIENCE_MS)
     # the bar showed steps done while the job ran (on a busy machine the page may refresh only
@@ -52,7 +56,7 @@ def test_train_sft_watch_it_finish_and_cancel_another(page: Page, lab_server):
     set_number(page, "Steps", 100000)
     page.get_by_role("button", name="Train").click()
     wait_for_app_run(page)
-    second = page.locator("[class*='st-key-run_train-lab-wc-long-']")
+    second = page.locator("[class*='st-key-job_train-lab-wc-long-']")
     expect(second.get_by_text("· RUNNING")).to_be_visible(timeout=PATIENCE_MS)
     second.get_by_role("button", name="Cancel").click()
     expect(second.get_by_text("· STOPPED")).to_be_visible(timeout=PATIENCE_MS)
