@@ -203,7 +203,7 @@ def test_own_pairs_reject_the_models_wrong_samples_cut_after_their_first_error(m
             assert prompts == [prompt] and n == 2 and spec.temperature > 0
             return [[Completion(wrong, 9), Completion(p.solution, 9)]]
 
-    monkeypatch.setattr("synthqa.sampling.hf.HFSampler", Sampler)
+    monkeypatch.setattr(experiment_pairs, "HFSampler", Sampler)
     problems = [{"prompt": prompt, "answer": str(p.answer)}]
     dpo = experiment_pairs.own_pairs("m", problems, [], "dpo", 2, 0)
     assert dpo == [{"prompt": prompt, "chosen": p.solution, "rejected": wrong}]
