@@ -42,7 +42,8 @@ def cmd_train(args, ws: Workspace) -> int:
     config = TrainConfig(
         args.method, base, str(Path(args.data).resolve()), args.name, str(ws.root),
         max_steps=args.steps, learning_rate=args.lr, batch_size=args.batch_size, beta=args.beta,
-        lora=args.lora, chat=args.chat, eval_problems=args.eval_problems, eval_samples=args.eval_samples,
+        lora=args.lora, chat=args.chat, packing=args.packing, eval_problems=args.eval_problems,
+        eval_samples=args.eval_samples,
         problems=str(Path(args.problems).resolve()) if args.problems else "",
         rft_samples=args.rft_samples, rft_rounds=args.rft_rounds, temperature=args.temperature)
     job_id = f"train-{args.method}-{args.name}-{datetime.now():%Y%m%dT%H%M%S}".replace(":", "_")
@@ -96,6 +97,8 @@ def add_parser(sub, workspace_of) -> None:
     tra.add_argument("--batch-size", type=int, default=8)
     tra.add_argument("--beta", type=float, default=0.1, help="DPO beta")
     tra.add_argument("--lora", action="store_true", help="LoRA adapters instead of all weights")
+    tra.add_argument("--packing", action="store_true", help="sft / rft: pack examples into "
+                     "full-length rows without padding (TRL's padding-free packing)")
     tra.add_argument("--chat", action="store_true",
                      help="train and evaluate through the base model's chat template")
     tra.add_argument("--eval-problems", type=int, default=100,

@@ -30,6 +30,9 @@ from synthqa.workspace import Workspace
 
 KIND, MODULE = "judge", "synthqa.judges.job"
 BACKENDS = ("stepcheck", "rollouts", "critic", "prm")
+# A PRM scores a whole shard in length-sorted, token-budgeted forward passes: the more traces
+# a shard holds, the fuller each pass; a critic's shard is a few minutes of endpoint calls.
+BATCH_TRACES = {"stepcheck": 256, "rollouts": 256, "critic": 16, "prm": 4096}
 API_KEY_ENV = "SYNTHQA_CRITIC_API_KEY"  # the critic's key comes from the environment only
 
 
@@ -46,10 +49,12 @@ class JudgeJob:
     max_tokens: int = 1024
     prompt: str = ""              # critic: the template ("" = ProcessBench's)
     model_dir: str = ""           # prm: a local token-classification folder
-    batch_traces: int = 16
+    batch_traces: int = 0         # traces per shard (0: the backend's, BATCH_TRACES)
     extra: dict = field(default_factory=dict)
 
     def validate(self) -> None:
+        if not 0 <= self.batch_traces <= 1_000_000:
+            raise ValueError(f"{self.batch_traces} traces per shard: between 0 and 1,000,000")
         if self.backend not in BACKENDS:
             raise ValueError(f"backend {self.backend!r}: choose from {', '.join(BACKENDS)}")
         if self.backend == "rollouts" and (not self.policy or self.mode not in MODES):
@@ -110,7 +115,7 @@ def run(workspace: Workspace, run_id: str) -> int:
                  "settings": settings, "run_id": run_id, "computed_at": now} for v in verdicts]
 
     return batch.process(folder, folder.items().to_dict("records"), lambda r: r["trace_id"],
-                         work, JUDGEMENTS, job.batch_traces).done
+                         work, JUDGEMENTS, job.batch_traces or BATCH_TRACES[job.backend]).done
 
 
 def _input(row: dict) -> JudgeInput:

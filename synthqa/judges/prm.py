@@ -32,10 +32,24 @@ def tokenize_row(prompt: str, completions: Sequence[str], labels: Sequence[bool 
     return {"input_ids": input_ids, "labels": out_labels}
 
 
+def token_batches(lengths: Sequence[int], budget: int) -> list[list[int]]:
+    """Indices of the rows, longest first, in batches whose padded size (rows x longest row)
+    stays within `budget` tokens: similar lengths share a batch, so little is padding."""
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    batches: list[list[int]] = []
+    for i in order:
+        if batches and len(batches[-1]) + 1 <= budget // max(1, lengths[batches[-1][0]]):
+            batches[-1].append(i)
+        else:
+            batches.append([i])
+    return batches
+
+
 class PrmJudge:
     version = "prm-1"
 
-    def __init__(self, model_dir: str, threshold: float = THRESHOLD, device: str | None = None):
+    def __init__(self, model_dir: str, threshold: float = THRESHOLD, device: str | None = None,
+                 batch_tokens: int | None = None):
         import torch
         from transformers import AutoModelForTokenClassification, AutoTokenizer
 
@@ -45,9 +59,14 @@ class PrmJudge:
         self.separator = meta.get("separator", SEPARATOR)
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
+        dtype = torch.bfloat16 if self.device == "cuda" else torch.float32
         self.model = AutoModelForTokenClassification.from_pretrained(
-            model_dir, local_files_only=True).to(self.device).eval()
+            model_dir, local_files_only=True, dtype=dtype).to(self.device).eval()
         self.max_length = getattr(self.model.config, "max_position_embeddings", None)
+        # tokens per forward pass: a GPU takes hundreds of traces at once, a CPU a few
+        self.batch_tokens = batch_tokens or (1 << 17 if self.device == "cuda" else 1 << 13)
+        pad = self.tokenizer.pad_token_id
+        self.pad_id = pad if pad is not None else (self.tokenizer.eos_token_id or 0)
         self.name = f"prm:{Path(model_dir).name}"
 
     def settings(self) -> dict:
@@ -56,19 +75,46 @@ class PrmJudge:
 
     def step_scores(self, item: JudgeInput) -> list[float]:
         """P(step correct) for each step that fits in the model's context."""
+        return self.step_scores_many([item])[0]
+
+    def step_scores_many(self, items: Sequence[JudgeInput]) -> list[list[float]]:
+        """P(step correct) per step of each item, read at the separators in one forward pass
+        per length-sorted, token-budgeted batch (right padding: a causal model's scores at a
+        token do not depend on the padding after it)."""
+        rows = [tokenize_row(item.problem, item.steps, [1] * len(item.steps), self.tokenizer,
+                             self.separator, self.max_length) for item in items]
+        scores: list[list[float]] = [[] for _ in rows]
+        for batch in token_batches([len(r["input_ids"]) for r in rows], self.batch_tokens):
+            for i, probs in zip(batch, self._forward([rows[i] for i in batch])):
+                scores[i] = probs
+        return scores
+
+    def _forward(self, rows: list[dict]) -> list[list[float]]:
         import torch
 
-        row = tokenize_row(item.problem, item.steps, [1] * len(item.steps), self.tokenizer,
-                           self.separator, self.max_length)
-        ids = torch.tensor([row["input_ids"]], device=self.device)
+        width = max(len(r["input_ids"]) for r in rows)
+        ids = torch.full((len(rows), width), self.pad_id, dtype=torch.long)
+        mask = torch.zeros((len(rows), width), dtype=torch.long)
+        steps = torch.zeros((len(rows), width), dtype=torch.bool)   # where a step's score is
+        for k, row in enumerate(rows):
+            n = len(row["input_ids"])
+            ids[k, :n] = torch.tensor(row["input_ids"])
+            mask[k, :n] = 1
+            steps[k, :n] = torch.tensor([label != -100 for label in row["labels"]])
         with torch.inference_mode():
-            probs = self.model(input_ids=ids).logits[0].softmax(-1)[:, -1]
-        return [float(probs[i]) for i, label in enumerate(row["labels"]) if label != -100]
+            logits = self.model(input_ids=ids.to(self.device),
+                                attention_mask=mask.to(self.device)).logits
+            probs = logits.float().softmax(-1)[..., -1][steps.to(self.device)].cpu().tolist()
+        counts = steps.sum(1).tolist()                     # one transfer per batch
+        out, start = [], 0
+        for n in counts:
+            out.append(probs[start: start + n])
+            start += n
+        return out
 
     def judge(self, items: Sequence[JudgeInput]) -> list[Judgement]:
         out = []
-        for item in items:
-            p = self.step_scores(item)
+        for item, p in zip(items, self.step_scores_many(items)):
             if not p:
                 out.append(Judgement(item.trace_id, None, None, votes=0, detail="no step fits"))
                 continue

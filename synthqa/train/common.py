@@ -11,6 +11,7 @@ import json
 import re
 import signal
 import threading
+import time
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
@@ -37,6 +38,8 @@ class TrainConfig:
     learning_rate: float = 3e-5  # 1e-4 made the lab models' loss jump 30x within 3 steps
     batch_size: int = 8
     beta: float = 0.1         # DPO temperature (Self-Explore and Setlur et al. use 0.1)
+    packing: bool = False     # sft: sequences packed into max-length rows, padding-free
+                              # (TRL's best-fit decreasing): no step computes on padding
     lora: bool = False        # LoRA adapters (merged into the saved model) instead of full
     chat: bool = False        # prompts and answers go through the base model's chat template,
                               # in training and evaluation (instruct models)
@@ -159,7 +162,8 @@ def callbacks(run_dir: Path, done_before: int = 0, planned: int | None = None) -
     class Metrics(TrainerCallback):
         def on_log(self, args, state, control, logs=None, **kwargs):
             line = {"step": done_before + state.global_step,
-                    "max_steps": planned or state.max_steps, **(logs or {})}
+                    "max_steps": planned or state.max_steps, "time": time.time(),
+                    **(logs or {})}
             append_metrics(run_dir, line)
 
     class StopOnSigterm(TrainerCallback):

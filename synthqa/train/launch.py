@@ -49,7 +49,7 @@ def what_will_run(choices: PairChoices, config: TrainConfig) -> dict:
         data.pop("policy"), data.pop("mode")
     train = asdict(config)
     unused = {"sft": ("beta", "problems", "rft_samples", "rft_rounds"),
-              "dpo": ("problems", "rft_samples", "rft_rounds"),
+              "dpo": ("problems", "rft_samples", "rft_rounds", "packing"),
               "rft": ("beta",)}[config.method]
     unused += ("temperature",) if config.method != "rft" and not config.eval_samples else ()
     unused += ("resume_from",) if not config.resume_from else ()

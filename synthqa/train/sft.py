@@ -17,7 +17,8 @@ def fit(config: common.TrainConfig, run_dir: Path, data: str, done_before: int =
     model, tokenizer = common.load_model(config)
     dataset = common.load_dataset(config, data)
     args = SFTConfig(**common.common_args(config, run_dir), completion_only_loss=True,
-                     max_length=getattr(model.config, "max_position_embeddings", None))
+                     max_length=getattr(model.config, "max_position_embeddings", None),
+                     packing=config.packing)
     trainer = SFTTrainer(model=model, args=args, train_dataset=dataset,
                          processing_class=tokenizer, peft_config=common.lora_config(config),
                          callbacks=common.callbacks(run_dir, done_before, planned))

@@ -55,6 +55,11 @@ def form(generators: list[str], policies: list[str]) -> None:
     beta = c1.number_input("DPO beta", 0.01, 10.0, 0.1, key="train_beta",
                            disabled=launch.METHOD_OF[kind] != "dpo")
     lora = c2.toggle("LoRA", key="train_lora", help="train adapters, merged when saved")
+    packing = c2.toggle("Packing", key="train_packing",
+                        disabled=launch.METHOD_OF[kind] == "dpo",
+                        help="sft / rft: examples packed into full-length rows without padding "
+                             "(TRL's padding-free best-fit packing): a step holds more examples "
+                             "and computes on none of the padding")
     eval_set = c3.selectbox("Evaluate on", EVAL_SETS, key="train_eval_set")
     eval_n = c4.number_input("Held-out problems", 0, 100_000, 100, key="train_eval_n")
     rft = kind == "rft"
@@ -81,6 +86,7 @@ def form(generators: list[str], policies: list[str]) -> None:
         launch.METHOD_OF[kind], base.path, "runs/<id>/data.jsonl", name, ".",
         max_steps=int(steps), learning_rate=float(lr), batch_size=int(batch),
         beta=float(beta), lora=bool(lora), chat=base.chat, eval_set=eval_set,
+        packing=bool(packing) and launch.METHOD_OF[kind] != "dpo",
         eval_problems=int(eval_n), eval_samples=int(eval_k), rft_samples=int(samples), rft_rounds=int(rounds),
         temperature=float(temperature),
         problems="runs/<id>/problems.jsonl" if rft else "")

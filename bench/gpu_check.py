@@ -1,0 +1,267 @@
+"""The GPU check: SynthQA's own GPU paths on models of real shapes, against the hardware.
+
+    python -m bench.gpu_check [--tiny] [--sections peak,sft,prm,generate,vllm] [--out FILE]
+
+Models are built from configs with random weights (nothing is downloaded): SmolLM2-135M's
+shape and a Qwen2.5-1.5B-shaped Llama (1.4B parameters without its tied embeddings counted
+twice). Each section runs the project's code — SFT through synthqa.train.sft (TRL, padded
+batches and padding-free packing), PRM scoring through synthqa.judges.prm against a plain
+batched forward pass, sampling through synthqa.sampling.hf at two batch sizes and, where it is
+installed, vLLM's offline engine — and prints one JSON line per figure: tokens/s, MFU
+(6·params·tokens/s over the card's bf16 peak), traces/s, the padding share, GPU memory.
+`--tiny` runs the same paths with tiny shapes on a CPU (tests/test_gpu_check.py).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from synthqa.judges.base import JudgeInput
+from synthqa.judges.prm import PrmJudge, token_batches, tokenize_row
+from synthqa.lab.model import make_tokenizer
+from synthqa.sampling.base import SamplingSpec
+from synthqa.sampling.hf import HFSampler
+from synthqa.train import common, sft
+
+SHAPES = {  # LlamaConfig fields
+    "135m": dict(vocab_size=49152, hidden_size=576, intermediate_size=1536, num_hidden_layers=30,
+                 num_attention_heads=9, num_key_value_heads=3, tie_word_embeddings=True),
+    "1.4b": dict(vocab_size=151936, hidden_size=1536, intermediate_size=8960,
+                 num_hidden_layers=28, num_attention_heads=12, num_key_value_heads=2,
+                 tie_word_embeddings=True),
+    "tiny": dict(vocab_size=64, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                 num_attention_heads=2, num_key_value_heads=2, tie_word_embeddings=True),
+}
+DATASHEET_BF16 = {"H100": 989e12, "H200": 989e12, "A100": 312e12}   # dense, FLOP/s
+CUDA = torch.cuda.is_available()
+
+
+def say(section: str, figure: str, value, unit: str = "", **extra) -> dict:
+    line = {"section": section, "figure": figure, "value": value, "unit": unit, **extra}
+    print(json.dumps(line), flush=True)
+    return line
+
+
+def peak() -> tuple[float, str]:
+    """The card's dense bf16 peak from its datasheet, else a measured matmul rate."""
+    name = torch.cuda.get_device_name() if CUDA else "cpu"
+    for key, flops in DATASHEET_BF16.items():
+        if key in name:
+            return flops, f"{name} datasheet"
+    return matmul_rate(), f"{name} measured matmul"
+
+
+def matmul_rate(n: int | None = None, reps: int = 10) -> float:
+    n = n or (8192 if CUDA else 512)
+    dtype = torch.bfloat16 if CUDA else torch.float32
+    a = torch.randn(n, n, dtype=dtype, device="cuda" if CUDA else "cpu")
+    a @ a
+    sync()
+    start = time.perf_counter()
+    for _ in range(reps):
+        a @ a
+    sync()
+    return 2 * n ** 3 * reps / (time.perf_counter() - start)
+
+
+def sync() -> None:
+    if CUDA:
+        torch.cuda.synchronize()
+
+
+def memory_gb() -> float:
+    return round(torch.cuda.max_memory_allocated() / 2**30, 2) if CUDA else 0.0
+
+
+def build(shape: str, folder: Path, classify: bool = False, context: int = 2048) -> Path:
+    """A model folder of the shape with random weights, and the lab's character tokenizer."""
+    from transformers import LlamaConfig, LlamaForCausalLM, LlamaForTokenClassification
+
+    config = LlamaConfig(**SHAPES[shape], max_position_embeddings=context, num_labels=2)
+    with torch.device("cuda" if CUDA else "cpu"):
+        model = (LlamaForTokenClassification if classify else LlamaForCausalLM)(config)
+    model.to(torch.bfloat16 if CUDA else torch.float32).save_pretrained(folder)
+    make_tokenizer().save_pretrained(folder)
+    del model
+    return folder
+
+
+def causal(shape: str, tmp: Path) -> Path:
+    """The shape's causal model folder (the SFT section's, if it ran)."""
+    folder = tmp / f"model-{shape}"
+    return folder if folder.is_dir() else build(shape, folder)
+
+
+def params(folder: Path) -> int:
+    from synthqa.sampling.hf import local_params
+
+    return local_params(folder)
+
+
+def trace_text(rng: random.Random, low: int, high: int) -> str:
+    """Arithmetic lines of about `low`..`high` characters (one token per character)."""
+    lines, target = [], rng.randint(low, high)
+    while sum(map(len, lines)) < target:
+        a, b = rng.randint(1, 999), rng.randint(1, 99)
+        lines.append(f"{a}*{b}={a * b}\n")
+    return "".join(lines)
+
+
+def sft_section(shape: str, tmp: Path, flops: float, steps: int, batch: int, context: int,
+                lengths: tuple[int, int]) -> None:
+    rng = random.Random(0)
+    data = tmp / f"sft-{shape}.jsonl"
+    data.write_text("".join(json.dumps({"prompt": trace_text(rng, 10, 40),
+                                        "completion": trace_text(rng, *lengths)}) + "\n"
+                            for _ in range(steps * batch * 4)))
+    folder = build(shape, tmp / f"model-{shape}", context=context)
+    n = params(folder)
+    say("sft", "parameters", n, "", shape=shape)
+    for packing in (False, True):
+        run_dir = tmp / f"sft-{shape}-{packing}"
+        config = common.TrainConfig("sft", str(folder), str(data), "gpu-check", str(tmp),
+                                    max_steps=steps, batch_size=batch // 4 if packing else batch,
+                                    learning_rate=1e-5, eval_problems=0, packing=packing)
+        torch.cuda.reset_peak_memory_stats() if CUDA else None
+        trainer, _ = sft.fit(config, run_dir, str(data))
+        tokens_s = measured_rate(run_dir / "metrics.jsonl")
+        pad = pad_share(trainer)
+        how = "packed" if packing else "padded"
+        say("sft", f"train tokens/s ({how})", round(tokens_s), "tok/s", shape=shape)
+        say("sft", f"MFU ({how})", round(6 * n * tokens_s / flops, 4), "", shape=shape)
+        say("sft", f"pad share ({how})", round(pad, 3), "", shape=shape)
+        say("sft", f"GPU memory ({how})", memory_gb(), "GiB", shape=shape)
+        del trainer
+        torch.cuda.empty_cache() if CUDA else None
+
+
+def measured_rate(metrics: Path, warmup: int = 3) -> float:
+    """Real (non-pad) tokens per second between the warm-up's end and the last logged step."""
+    lines = [json.loads(x) for x in metrics.read_text().splitlines()]
+    lines = [x for x in lines if "num_tokens" in x and "time" in x]
+    first, last = lines[min(warmup, len(lines) - 2)], lines[-1]
+    return (last["num_tokens"] - first["num_tokens"]) / (last["time"] - first["time"])
+
+
+def pad_share(trainer, batches: int = 8) -> float:
+    """Share of the positions of the trainer's batches that are padding."""
+    pad = total = 0
+    for k, batch in enumerate(trainer.get_train_dataloader()):
+        if k == batches:
+            break
+        total += batch["input_ids"].numel()
+        if "attention_mask" in batch:
+            pad += int((batch["attention_mask"] == 0).sum())
+    return pad / max(1, total)
+
+
+def prm_section(tmp: Path, shape: str, traces: int) -> None:
+    rng = random.Random(1)
+    items = [JudgeInput(f"t{i}", trace_text(rng, 20, 80), None,
+                        tuple(trace_text(rng, 20, 80).strip() for _ in range(rng.randint(3, 10))))
+             for i in range(traces)]
+    judge = PrmJudge(str(build(shape, tmp / f"prm-{shape}", classify=True)))
+    judge.judge(items[:8])                                    # warm-up
+    sync()
+    start = time.perf_counter()
+    verdicts = judge.judge(items)
+    sync()
+    ours = time.perf_counter() - start
+    rows = [tokenize_row(t.problem, t.steps, [1] * len(t.steps), judge.tokenizer,
+                         judge.separator) for t in items]
+    start = time.perf_counter()
+    plain_forward(judge, rows, 64)
+    sync()
+    plain = time.perf_counter() - start
+    assert len(verdicts) == traces
+    say("prm", "traces/s (synthqa.judges.prm)", round(traces / ours, 1), "traces/s", shape=shape)
+    say("prm", "traces/s (plain forward, length-sorted, batch 64)", round(traces / plain, 1),
+        "traces/s", shape=shape)
+    say("prm", "cost over the plain forward", round(ours / plain, 2), "x", shape=shape)
+    say("prm", "GPU memory", memory_gb(), "GiB", shape=shape)
+
+
+def plain_forward(judge: PrmJudge, rows: list[dict], batch: int) -> None:
+    order = sorted(range(len(rows)), key=lambda i: -len(rows[i]["input_ids"]))
+    for start in range(0, len(order), batch):
+        chunk = [rows[i] for i in order[start: start + batch]]
+        width = max(len(r["input_ids"]) for r in chunk)
+        ids = torch.tensor([r["input_ids"] + [judge.pad_id] * (width - len(r["input_ids"]))
+                            for r in chunk], device=judge.device)
+        mask = torch.tensor([[1] * len(r["input_ids"]) + [0] * (width - len(r["input_ids"]))
+                             for r in chunk], device=judge.device)
+        with torch.inference_mode():
+            judge.model(input_ids=ids, attention_mask=mask).logits.softmax(-1)
+
+
+def generate_section(tmp: Path, shape: str, prompts: int, max_tokens: int) -> None:
+    rng = random.Random(2)
+    folder = causal(shape, tmp)
+    texts = [trace_text(rng, 40, 120) for _ in range(prompts)]
+    spec = SamplingSpec(temperature=0.8, max_tokens=max_tokens)
+    for batch in (32, 256):
+        sampler = HFSampler(folder, batch_size=batch)
+        sampler.complete(texts[:4], spec, 1, 0)               # warm-up
+        sync()
+        start = time.perf_counter()
+        out = sampler.complete(texts, spec, 1, 0)
+        sync()
+        tokens = sum(c.n_tokens for row in out for c in row)
+        say("generate", f"sampled tokens/s (synthqa.sampling.hf, {batch} a call)",
+            round(tokens / (time.perf_counter() - start)), "tok/s", shape=shape)
+    say("generate", "GPU memory", memory_gb(), "GiB", shape=shape)
+
+
+def vllm_section(tmp: Path, shape: str, prompts: int, max_tokens: int) -> None:
+    try:
+        from vllm import LLM, SamplingParams
+    except ImportError:
+        say("vllm", "vLLM", "not installed")
+        return
+    rng = random.Random(2)
+    llm = LLM(model=str(causal(shape, tmp)), dtype="bfloat16", enable_prefix_caching=True)
+    texts = [trace_text(rng, 40, 120) for _ in range(prompts)]
+    start = time.perf_counter()
+    out = llm.generate(texts, SamplingParams(temperature=0.8, max_tokens=max_tokens))
+    tokens = sum(len(o.outputs[0].token_ids) for o in out)
+    say("vllm", "sampled tokens/s (vLLM offline engine)",
+        round(tokens / (time.perf_counter() - start)), "tok/s", shape=shape)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tiny", action="store_true", help="tiny shapes (a CPU, the test)")
+    parser.add_argument("--sections", default="peak,sft,prm,generate,vllm")
+    args = parser.parse_args(argv)
+    sections = set(args.sections.split(","))
+    flops, basis = peak()
+    say("peak", "device", torch.cuda.get_device_name() if CUDA else "cpu")
+    say("peak", "bf16 peak for MFU", flops, "FLOP/s", basis=basis)
+    if "peak" in sections:
+        say("peak", "measured bf16 matmul" if CUDA else "measured fp32 matmul",
+            round(matmul_rate()), "FLOP/s")
+    small, large = ("tiny", None) if args.tiny else ("135m", "1.4b")
+    with tempfile.TemporaryDirectory(prefix="gpu-check-") as tmp:
+        tmp = Path(tmp)
+        if "sft" in sections:
+            for shape, batch, steps in ((small, 32, 4 if args.tiny else 30),
+                                        (large, 16, 20)):
+                if shape:
+                    sft_section(shape, tmp, flops, steps, batch, 256 if args.tiny else 1024,
+                                (20, 120) if args.tiny else (100, 600))
+        if "prm" in sections:
+            prm_section(tmp, small, 32 if args.tiny else 4096)
+        if "generate" in sections:
+            generate_section(tmp, small, 16 if args.tiny else 512, 8 if args.tiny else 128)
+        if "vllm" in sections:
+            vllm_section(tmp, small, 16 if args.tiny else 512, 8 if args.tiny else 128)
+
+
+if __name__ == "__main__":
+    main()

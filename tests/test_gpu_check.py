@@ -1,0 +1,30 @@
+"""The GPU check runs on a CPU with tiny shapes and prints every figure it promises."""
+import json
+import subprocess
+import sys
+
+from tests.conftest import REPO
+
+FIGURES = {
+    ("peak", "device"), ("peak", "bf16 peak for MFU"), ("peak", "measured fp32 matmul"),
+    ("sft", "parameters"), ("sft", "train tokens/s (padded)"), ("sft", "train tokens/s (packed)"),
+    ("sft", "MFU (padded)"), ("sft", "MFU (packed)"), ("sft", "pad share (padded)"),
+    ("sft", "pad share (packed)"), ("sft", "GPU memory (padded)"), ("sft", "GPU memory (packed)"),
+    ("prm", "traces/s (synthqa.judges.prm)"),
+    ("prm", "traces/s (plain forward, length-sorted, batch 64)"),
+    ("prm", "cost over the plain forward"), ("prm", "GPU memory"),
+    ("generate", "sampled tokens/s (synthqa.sampling.hf, 32 a call)"),
+    ("generate", "sampled tokens/s (synthqa.sampling.hf, 256 a call)"),
+    ("generate", "GPU memory"), ("vllm", "vLLM"),
+}
+
+
+def test_the_gpu_check_runs_on_a_cpu_and_prints_every_figure():
+    out = subprocess.run([sys.executable, "-m", "bench.gpu_check", "--tiny"], cwd=REPO,
+                         capture_output=True, text=True, check=True).stdout
+    lines = [json.loads(x) for x in out.splitlines() if x.startswith('{"section"')]
+    assert {(x["section"], x["figure"]) for x in lines} == FIGURES
+    figures = {x["figure"]: x["value"] for x in lines}
+    assert figures["pad share (packed)"] == 0.0 < figures["pad share (padded)"]
+    assert figures["train tokens/s (packed)"] > 0 and figures["train tokens/s (padded)"] > 0
+    assert figures["traces/s (synthqa.judges.prm)"] > 0
