@@ -24,8 +24,8 @@ def local_params(model_dir: str | Path) -> int:
 class HFSampler:
     """A local model folder (never a hub id; trust_remote_code is never enabled)."""
 
-    def __init__(self, model_dir: str | Path, device: str | None = None, batch_size: int = 32,
-                 chat: bool = False):
+    def __init__(self, model_dir: str | Path, device: str | None = None,
+                 batch_size: int | None = None, chat: bool = False):
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -42,7 +42,8 @@ class HFSampler:
         self.model = AutoModelForCausalLM.from_pretrained(
             model_dir, dtype=dtype, local_files_only=True).to(self.device).eval()
         self.params = sum(p.numel() for p in self.model.parameters())
-        self.batch_size = batch_size
+        # sequences per generate() call: a GPU decodes hundreds at the cost of a few
+        self.batch_size = batch_size or (256 if self.device == "cuda" else 32)
         # chat: each prompt becomes a user turn in the model's own chat template
         self.chat = chat and bool(self.tokenizer.chat_template)
 
