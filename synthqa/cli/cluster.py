@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sys
 from contextlib import closing
-from datetime import datetime
 
 from synthqa.cli.codes import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
@@ -14,10 +13,11 @@ def cmd_cluster(args, workspace) -> int:
     from synthqa.cluster import job as cluster_job
     from synthqa.config import Settings
     from synthqa.ingest.inbox import ingest_inbox
+    from synthqa.jobs import batch
     from synthqa.jobs.runner import Jobs
 
     ws = workspace.init()
-    job = cluster_job.ClusterJob(f"cluster-{args.task}-{datetime.now():%Y%m%dT%H%M%S}",
+    job = cluster_job.ClusterJob(batch.new_run_id(f"cluster-{args.task}"),
                                  args.task, embedder=args.embedder, everything=args.all,
                                  batch_size=args.batch_size, max_actors=args.max_actors)
     try:

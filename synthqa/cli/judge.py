@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sys
 from contextlib import closing
-from datetime import datetime
 from pathlib import Path
 
 from synthqa.cli.codes import EXIT_FAILED, EXIT_OK, EXIT_USAGE
@@ -13,10 +12,11 @@ from synthqa.cli.codes import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
 def cmd_judge_run(args, workspace) -> int:
     from synthqa.ingest.inbox import ingest_inbox
+    from synthqa.jobs import batch
     from synthqa.judges import job as judge_job
 
     ws = workspace.init()
-    run_id = f"judge-{args.backend}-{datetime.now():%Y%m%dT%H%M%S}"
+    run_id = batch.new_run_id(f"judge-{args.backend}")
     prompt = Path(args.prompt_file).read_text() if args.prompt_file else ""
     job = judge_job.JudgeJob(run_id, args.backend, policy=args.policy or "", mode=args.mode,
                              base_url=args.url or "", model=args.model or "", n=args.n,

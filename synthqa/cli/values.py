@@ -4,7 +4,6 @@ The command line imports what a verb needs inside it, so `--help` and quick verb
 from __future__ import annotations
 
 from contextlib import closing
-from datetime import datetime
 from pathlib import Path
 
 from synthqa.cli.codes import EXIT_OK
@@ -13,13 +12,14 @@ from synthqa.workspace import Workspace
 
 def cmd_rollouts(args, ws: Workspace) -> int:
     from synthqa.ingest.inbox import ingest_inbox
+    from synthqa.jobs import batch
     from synthqa.lab.model import model_choice
     from synthqa.values import job as rollout_job
     from synthqa.values import pits
 
     name = args.policy_name or Path(args.policy).name
     job = rollout_job.RolloutJob(
-        f"rollouts-{name}-{args.mode}-{datetime.now():%Y%m%dT%H%M%S}",
+        batch.new_run_id(f"rollouts-{name}-{args.mode}"),
         model_choice(args.policy, name), args.mode, args.k, args.temperature,
         args.max_tokens, args.prompt_template)
     with closing(ws.open_store()) as store:

@@ -31,15 +31,22 @@ def import_file(store: Store, path: str | Path, fmt: str = "auto",
     rest imports. `name` is how errors call the file (an inbox copy is named as its producer
     knew it)."""
     path, settings = Path(path), settings or Settings.from_env()
+    fmt = file_format(path, fmt, settings)
+    sha256 = file_sha256(path)
+    staged = stage(path, name or str(path), fmt, settings, staging_dir(store.path),
+                   store.imports.formats_done(sha256), sha256, progress)
+    return commit(store, staged)
+
+
+def file_format(path: Path, fmt: str, settings: Settings) -> str:
+    """The format of a file to import (detected when "auto"); errors when there is no file or
+    no such format."""
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
     fmt = detect_format(path, settings.max_line_bytes) if fmt == "auto" else fmt
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
-    sha256 = file_sha256(path)
-    staged = stage(path, name or str(path), fmt, settings, staging_dir(store.path),
-                   store.imports.formats_done(sha256), sha256, progress)
-    return commit(store, staged)
+    return fmt
 
 
 def commit(store: Store, staged: Staged) -> ImportResult:

@@ -22,8 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from synthqa.config import Settings
-from synthqa.ingest.adapters import FORMATS, detect_format
-from synthqa.ingest.commit import SHARDS, commit, import_file, import_shard
+from synthqa.ingest.commit import SHARDS, commit, file_format, import_file, import_shard
 from synthqa.ingest.names import INBOX_SUFFIXES, SHARD_NAME, display_name, inbox_format
 from synthqa.ingest.staging import ImportResult, file_sha256, stage, stage_in_worker
 from synthqa.store import Store, StoreBusy
@@ -181,11 +180,7 @@ def import_or_queue(workspace: Workspace, path: str | Path, fmt: str = "auto",
                     progress: Callable[[int], None] | None = None) -> ImportResult:
     """Import directly when this process can hold the store, else queue through the inbox."""
     path, settings = Path(path), settings or Settings.from_env()
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file")
-    fmt = detect_format(path, settings.max_line_bytes) if fmt == "auto" else fmt
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
+    fmt = file_format(path, fmt, settings)
     try:
         store = workspace.open_store()
     except StoreBusy:
