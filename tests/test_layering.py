@@ -158,6 +158,25 @@ def test_the_house_keeps_its_rules():
     assert violations(REPO) == []
 
 
+def longest_chain(edges: dict[str, set[str]]) -> list[str]:
+    """The longest run of imports (module -> module -> ...) in an acyclic import graph."""
+    best: dict[str, list[str]] = {}
+
+    def chain(m: str) -> list[str]:
+        if m not in best:
+            best[m] = [m] + max((chain(t) for t in edges.get(m, ())), key=len, default=[])
+        return best[m]
+
+    return max((chain(m) for m in edges), key=len, default=[])
+
+
+def test_imports_are_at_most_fourteen_floors_deep():
+    # 16 before the house was reordered into one package per concept (issue 25)
+    edges = {m: t for m, t in synthqa_edges(read_tree(REPO)).items() if m.startswith("synthqa")}
+    chain = longest_chain(edges)
+    assert len(chain) <= 14, " -> ".join(chain)
+
+
 def test_at_most_ten_modules_sit_directly_under_synthqa():
     loose = [p.name for p in (REPO / "synthqa").glob("*.py")
              if p.name not in ("__init__.py", "__main__.py")]
