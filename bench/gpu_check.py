@@ -23,10 +23,10 @@ from pathlib import Path
 import torch
 
 from synthqa.judges.base import JudgeInput
-from synthqa.judges.prm import PrmJudge, token_batches, tokenize_row
+from synthqa.judges.prm import PrmJudge, tokenize_row
 from synthqa.lab.model import make_tokenizer
 from synthqa.sampling.base import SamplingSpec
-from synthqa.sampling.hf import HFSampler
+from synthqa.sampling.hf import HFSampler, local_params
 from synthqa.train import common, sft
 
 SHAPES = {  # LlamaConfig fields
@@ -98,12 +98,6 @@ def causal(shape: str, tmp: Path) -> Path:
     return folder if folder.is_dir() else build(shape, folder)
 
 
-def params(folder: Path) -> int:
-    from synthqa.sampling.hf import local_params
-
-    return local_params(folder)
-
-
 def trace_text(rng: random.Random, low: int, high: int) -> str:
     """Arithmetic lines of about `low`..`high` characters (one token per character)."""
     lines, target = [], rng.randint(low, high)
@@ -121,14 +115,15 @@ def sft_section(shape: str, tmp: Path, flops: float, steps: int, batch: int, con
                                         "completion": trace_text(rng, *lengths)}) + "\n"
                             for _ in range(steps * batch * 4)))
     folder = build(shape, tmp / f"model-{shape}", context=context)
-    n = params(folder)
+    n = local_params(folder)
     say("sft", "parameters", n, "", shape=shape)
     for packing in (False, True):
         run_dir = tmp / f"sft-{shape}-{packing}"
         config = common.TrainConfig("sft", str(folder), str(data), "gpu-check", str(tmp),
                                     max_steps=steps, batch_size=batch // 4 if packing else batch,
                                     learning_rate=1e-5, eval_problems=0, packing=packing)
-        torch.cuda.reset_peak_memory_stats() if CUDA else None
+        if CUDA:
+            torch.cuda.reset_peak_memory_stats()
         trainer, _ = sft.fit(config, run_dir, str(data))
         tokens_s = measured_rate(run_dir / "metrics.jsonl")
         pad = pad_share(trainer)
@@ -138,7 +133,8 @@ def sft_section(shape: str, tmp: Path, flops: float, steps: int, batch: int, con
         say("sft", f"pad share ({how})", round(pad, 3), "", shape=shape)
         say("sft", f"GPU memory ({how})", memory_gb(), "GiB", shape=shape)
         del trainer
-        torch.cuda.empty_cache() if CUDA else None
+        if CUDA:
+            torch.cuda.empty_cache()
 
 
 def measured_rate(metrics: Path, warmup: int = 3) -> float:

@@ -20,6 +20,7 @@ import torch
 from bench.gpu_check import plain_forward
 from synthqa.ingest.commit import import_file
 from synthqa.ingest.inbox import ingest_inbox
+from synthqa.jobs.batch import RunFolder
 from synthqa.judges import job as judge_job
 from synthqa.judges.prm import PrmJudge, tokenize_row
 from synthqa.lab.model import DATA_DIR, make_tokenizer
@@ -69,7 +70,7 @@ def main() -> None:
         ingest_inbox(store, ws)
         stored = {t: json.loads(d) for t, d in store.df(
             "SELECT trace_id, detail FROM judge_scores").itertuples(index=False)}
-        items = judge_job.batch.RunFolder(ws, job.run_id).items()
+        items = RunFolder(ws, job.run_id).items()
         judge = PrmJudge(str(model))
         rows = [tokenize_row(r.problem, list(r.steps), [1] * len(r.steps), judge.tokenizer,
                              judge.separator, judge.max_length) for r in items.itertuples()]

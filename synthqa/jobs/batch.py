@@ -69,7 +69,6 @@ class RunFolder:
         return set(path.read_text().split()) if path.exists() else set()
 
     def mark_done(self, keys: Sequence[str]) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
         with open(self.folder / DONE, "a") as handle:
             handle.write("".join(f"{k}\n" for k in keys))
 

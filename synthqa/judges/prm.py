@@ -73,10 +73,6 @@ class PrmJudge:
         return {"model_dir": self.model_dir, "separator": self.separator,
                 "threshold": self.threshold}
 
-    def step_scores(self, item: JudgeInput) -> list[float]:
-        """P(step correct) for each step that fits in the model's context."""
-        return self.step_scores_many([item])[0]
-
     def step_scores_many(self, items: Sequence[JudgeInput]) -> list[list[float]]:
         """P(step correct) per step of each item, read at the separators in one forward pass
         per length-sorted, token-budgeted batch (right padding: a causal model's scores at a

@@ -27,15 +27,15 @@ class RunView:
     outcome: str = ""              # after its status: " · held-out accuracy 66.7%"
     counted: str = ""              # instead of "3/10 traces": "step 3 of 10"
     doing: str = ""                # what a run that is not counting is doing
+    details: Callable[[], None] | None = None   # draws what only this run kind shows
 
     @property
     def fraction(self) -> float:
         return min(1.0, self.done / self.total) if self.total else 0.0
 
 
-def panel(runner: Jobs, job: Job, view: RunView,
-          details: Callable[[], None] | None = None) -> None:
-    """A job's panel; `details` draws what only this run kind shows, below the progress."""
+def panel(runner: Jobs, job: Job, view: RunView) -> None:
+    """A job's panel; the view's `details` draw below the progress."""
     with st.container(border=True, key=f"job_{job.job_id}"):
         st.markdown(f"**{plain(job.job_id)}**{view.about} · **{job.status}**{view.outcome}")
         counted = view.counted or f"{view.done:,}/{view.total or '?'} {view.unit}"
@@ -44,8 +44,8 @@ def panel(runner: Jobs, job: Job, view: RunView,
         eta = progress_file.eta_text(view.progress) \
             if job.status == "RUNNING" and view.progress and not view.doing else ""
         st.progress(view.fraction, text=f"{counted}{doing}{eta}")
-        if details:
-            details()
+        if view.details:
+            view.details()
         if job.note and job.status in ("FAILED", "LOST"):
             st.error(job.note)
         if not job.final:
@@ -73,13 +73,12 @@ def run_view(job: Job, unit: str, about: str = "") -> RunView:
     return RunView(info.get("done") or 0, info.get("total"), unit, info, about)
 
 
-def panels(kind: str, view: Callable[[Job], RunView], empty: str, limit: int = 4,
-           details: Callable[[Job], Callable[[], None] | None] | None = None) -> None:
+def panels(kind: str, view: Callable[[Job], RunView], empty: str, limit: int = 4) -> None:
     """The newest jobs of a kind, one panel each (call it inside a live `st.fragment`)."""
     runner = Jobs(resources.workspace())
     jobs = runner.jobs(limit, kind)
     if not jobs:
         st.caption(empty)
     for job in jobs:
-        panel(runner, job, view(job), details(job) if details else None)
+        panel(runner, job, view(job))
 

@@ -53,24 +53,21 @@ def plan_table(rows: list[dict]) -> None:
 
 @st.fragment(run_every=2)
 def job_progress() -> None:
-    jobs.panels(sampling_job.KIND, _view, "No sampling jobs yet.", limit=5, details=_roles)
+    jobs.panels(sampling_job.KIND, _view, "No sampling jobs yet.", limit=5)
 
 
 def _view(job: Job) -> jobs.RunView:
+    """Problems done by both models, and a bar for each."""
     spec = sampling_job.load(resources.workspace(), job.job_id)
-    done = sum(sampling_job.problems_done(resources.workspace(), job.job_id).values())
+    done = sampling_job.problems_done(resources.workspace(), job.job_id)
     total = 2 * spec.n_problems
-    return jobs.RunView(done, total, "problems", {"done": done, "total": total,
-                                                  "started": job.started_at},
-                        about=f" · {spec.problem_set} · {spec.n_problems} problems")
 
-
-def _roles(job: Job):
-    """Each model's problems done."""
-    def draw() -> None:
-        spec = sampling_job.load(resources.workspace(), job.job_id)
-        done = sampling_job.problems_done(resources.workspace(), job.job_id)
+    def roles() -> None:
         for role, model in zip(sampling_job.ROLES, (spec.se, spec.wc)):
             st.progress(done[role] / spec.n_problems, text=f"{role.upper()} {model.name}: "
                         f"{done[role]}/{spec.n_problems} problems")
-    return draw
+
+    return jobs.RunView(sum(done.values()), total, "problems",
+                        {"done": sum(done.values()), "total": total, "started": job.started_at},
+                        about=f" · {spec.problem_set} · {spec.n_problems} problems",
+                        details=roles)

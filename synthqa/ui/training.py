@@ -199,11 +199,10 @@ def job_panels() -> None:
     for run in runs[:6]:
         scores = launch.held_out_scores(resources.store(), run.config) \
             if run.job.status == "SUCCEEDED" and run.config else {}
-        jobs.panel(runner, run.job, _view(run, scores), lambda run=run, scores=scores:
-                   _details(runner, run, scores))
+        jobs.panel(runner, run.job, _view(runner, run, scores))
 
 
-def _view(run: launch.TrainingRun, scores: dict) -> jobs.RunView:
+def _view(runner: Jobs, run: launch.TrainingRun, scores: dict) -> jobs.RunView:
     done, planned = run.steps
     method = run.config.method if run.config else "?"
     where = "" if run.job.backend == "local" else f" · on {run.job.backend}"
@@ -212,7 +211,8 @@ def _view(run: launch.TrainingRun, scores: dict) -> jobs.RunView:
     return jobs.RunView(done, planned, "steps", {"done": done, "total": planned,
                                                  "started": run.job.started_at},
                         about=f" · {method}{where}", outcome=scored,
-                        counted=f"step {done} of {planned or '?'}", doing=run.phase or "")
+                        counted=f"step {done} of {planned or '?'}", doing=run.phase or "",
+                        details=lambda: _details(runner, run, scores))
 
 
 def _details(runner: Jobs, run: launch.TrainingRun, scores: dict) -> None:
