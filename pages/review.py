@@ -8,7 +8,7 @@ from synthqa.labels.review import MODES, reviewer_agreement
 from synthqa.ui import resources, reviewing
 from synthqa.ui.router import through_router
 from synthqa.ui.text import plain
-from synthqa.ui.trace_view import (show_labels, show_problem, show_steps, verdict_badge,
+from synthqa.ui.trace_view import (answer_line, show_labels, show_problem, show_steps,
                                    verdicts_badge)
 
 through_router()
@@ -109,7 +109,7 @@ labels = store.labels.of_trace(trace_id)
 with st.container(border=True, key="review_card"):
     show_problem(store.traces.problem_of(trace_id))
     blind = reviewing.quality_control() is not None  # never show a QC item's known verdict
-    st.markdown(f"{verdict_badge(trace['correct'])} answer **{plain(trace['answer_raw'])}**"
+    st.markdown(answer_line(trace, labels.iloc[0:0] if blind else labels)
                 + (" :orange-badge[step-check suspect]" if trace["suspect"] else "")
                 + ("" if blind else f" {verdicts_badge(labels)}"))
     show_steps(store.traces.steps_of(trace_id), labels.iloc[0:0] if blind else labels,

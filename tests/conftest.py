@@ -14,6 +14,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 EXAMPLE = REPO / "data" / "example_traces.jsonl"
+FIXTURES = REPO / "tests" / "fixtures"
 # How long a test waits for a state (a job finished, a page showing a result) before it calls
 # the run hung. Not a deadline: a loaded 2-core machine needs a fraction of it.
 PATIENCE_S = 900

@@ -16,7 +16,7 @@ from fractions import Fraction
 from functools import lru_cache
 from importlib.metadata import version
 
-ANSWERS_VERSION = 1
+ANSWERS_VERSION = 2  # 2: LaTeX number formats, units in \text{}, stated final answers
 VERIFIER = f"math-verify {version('math-verify')} / synthqa-answers {ANSWERS_VERSION}"
 MAX_ANSWER_CHARS = 300
 POOL_THRESHOLD = 512  # unique non-numeric pairs before worker processes pay off (start ~2 s)
@@ -81,31 +81,55 @@ _PREPOSITION = re.compile(r"(?i)\b(?:in|per|for|of|over|within|by|every|each)\s*
 
 
 def final_expression(text: str) -> str | None:
-    """The whole expression the last sentence with a number ends on (a guess, named so):
-    its last inline math; else what follows its last '=', 'is', ':' …; else its last number
-    that is not the object of a preposition ("34 hours in 4 weeks" is 34, not 4)."""
+    """The whole expression the last sentence with a number ends on (a guess, named so): what
+    its last '=', 'is', ':' … states ("the expansion of \\(\\frac{1}{37}\\) is 7" is 7); else
+    its last inline math that holds a number; else its last number that is not the object of a
+    preposition ("34 hours in 4 weeks" is 34, not 4)."""
     text = _STEP_LABEL.sub(" ", text)
     sentence = next((s for s in reversed(_SENTENCES.split(text)) if any(c.isdigit() for c in s)),
                     None)
     if sentence is None:
         return None
-    maths = [a or b for a, b in _INLINE_MATH.findall(sentence)]
+    stated = _stated(sentence)
+    if stated is not None:
+        return stated
+    maths = [m for m in _INLINE_MATH.finditer(sentence) if any(c.isdigit() for c in m.group(0))]
     if maths:
-        return maths[-1]
-    copulas = list(_COPULA.finditer(sentence))
-    if copulas:
-        after = _EXPRESSION.search(sentence, copulas[-1].end())
-        if after:
-            return after.group(0)
+        return _math_body(maths[-1])
     found = list(_EXPRESSION.finditer(sentence))
     kept = [m for m in found if not _PREPOSITION.search(sentence[: m.start()])] or found
     return kept[-1].group(0) if kept else None
 
 
+def _math_body(match: re.Match) -> str:
+    return match.group(1) or match.group(2)
+
+
+def _stated(sentence: str) -> str | None:
+    """What the sentence's last '=', 'is', ':' … is followed by, when that holds a number: the
+    rest of the inline math it sits in, else the inline math or expression right after it."""
+    copulas = list(_COPULA.finditer(sentence))
+    if not copulas:
+        return None
+    at = copulas[-1].end()
+    maths = list(_INLINE_MATH.finditer(sentence))
+    inside = next((m for m in maths if m.start() < at < m.end()), None)
+    if inside is not None:
+        rest = sentence[at: inside.end()].rstrip("$").removesuffix("\\)").strip()
+        return rest if any(c.isdigit() for c in rest) else None
+    after = next((m for m in maths if m.start() >= at), None)
+    expression = _EXPRESSION.search(sentence, at)
+    if after is not None and (expression is None or after.start() <= expression.start()):
+        body = _math_body(after)
+        return body if any(c.isdigit() for c in body) else None
+    return expression.group(0) if expression else None
+
+
 _EXTRACTORS = [
     ("boxed", _last_boxed),
     ("####", _last_match(r"####\s*(.+)")),
-    ("answer-is", _last_match(r"(?i)the (?:final )?answer is[ \t]*:?[ \t]*(.{1,%d}?)"
+    ("answer-is", _last_match(r"(?i)(?:the (?:final )?answer is|\b(?:final )?answer[ \t]*:)"
+                              r"[ \t]*:?[ \t]*(.{1,%d}?)"
                               r"(?:\.?[ \t]*$|\.\s|\n)" % MAX_ANSWER_CHARS, re.M)),
     ("A:", _last_match(r"(?m)^A:\s*(.+?)\s*$")),
     ("guess: final sentence", final_expression),
@@ -116,12 +140,30 @@ def _clean(answer: str) -> str:
     answer = answer.strip().rstrip(".").strip()
     if answer.startswith("$") and answer.endswith("$") and len(answer) > 1:
         answer = answer.strip("$").strip()
+    for opening, closing in (("\\(", "\\)"), ("\\[", "\\]")):
+        if answer.startswith(opening) and answer.endswith(closing) and len(answer) > 3:
+            answer = answer[2:-2].strip()
     return answer
 
 
+# LaTeX's ways of writing a number: 5,\!866,\!608 · 115{,}000 · 1\,000 · \$5 · 50\% · 30^\circ
+_LATEX_NUMBER = [(re.compile(r"\{,\}"), ","), (re.compile(r"(?<=\d)\\[!,;: ]\s*(?=\d)|\\!"), ""),
+                 (re.compile(r"\\([$%])"), r"\1"), (re.compile(r"\^\s*\{?\\circ\}?"), "")]
+# A unit spelled out after the math: 8\sqrt{3} \text{ square inches}, 5\mbox{ cm}
+_UNIT = re.compile(r"(?<=\S)\s*\\(?:text|mbox|textrm|mathrm)\s*\{\s*[A-Za-z][A-Za-z .]*\}\s*$")
+
+
+def plain_latex(answer: str) -> str:
+    """An answer with LaTeX's number formats and a trailing unit taken away."""
+    for pattern, replacement in _LATEX_NUMBER:
+        answer = pattern.sub(replacement, answer)
+    return _UNIT.sub("", answer).strip()
+
+
 def numeric_value(answer: str) -> Fraction | None:
-    """A plain number, allowing $, thousands commas, a trailing % or unit words ("18 dollars")."""
-    match = re.fullmatch(rf"\\?\$?\s*({_NUMBER})\s*(?:\\?%|[A-Za-z][A-Za-z ./]*)?", answer.strip())
+    """A plain number, allowing $, thousands commas, a trailing % or unit words ("18 dollars"),
+    written plainly or the LaTeX way."""
+    match = re.fullmatch(rf"\$?\s*({_NUMBER})\s*(?:%|[A-Za-z][A-Za-z ./]*)?", plain_latex(answer))
     if not match:
         return None
     digits = match.group(1).replace(",", "")
@@ -151,6 +193,7 @@ def _equivalent(pred: str, gold: str) -> bool:
         return a == b
     if is_pathological(pred) or is_pathological(gold) or _normalise(pred) == _normalise(gold):
         return _normalise(pred) == _normalise(gold)
+    pred, gold = plain_latex(pred) or pred, plain_latex(gold) or gold
     if _items(pred) != _items(gold):  # "1" is not the set "0,1" (math-verify said it was)
         return False
     return _math_verify(pred, gold)

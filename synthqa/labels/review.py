@@ -120,6 +120,16 @@ def first_error_label(trace_id: str, who: str, step: int, note: str = "") -> dic
             "note": note or None}
 
 
+def answer_label(trace_id: str, who: str, correct: bool, note: str = "") -> dict:
+    """A reviewer's verdict on the final answer, overriding the answer check everywhere."""
+    if not who.strip():
+        raise ValueError("a reviewer name is required")
+    return {"label_id": uuid.uuid4().hex, "trace_id": trace_id, "step_index": None,
+            "kind": "answer_correct", "value": "true" if correct else "false",
+            "who": who.strip(), "origin": "human",
+            "labelled_at": datetime.now(timezone.utc).replace(tzinfo=None), "note": note or None}
+
+
 CANNOT_LOCATE = "the first bad step cannot be located"
 
 

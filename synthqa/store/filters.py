@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-CORRECTNESS = ("any", "correct", "wrong", "unverified")
+# "source disagrees": the answer check and the source file's own verdict differ
+CORRECTNESS = ("any", "correct", "wrong", "unverified", "source disagrees")
 LABEL_STATES = ("any", "labelled", "unlabelled", "disagreement")
 SUSPECT_STATES = ("any", "suspects", "clean")
 
@@ -50,7 +51,9 @@ class TraceFilter:
                            + " AND ".join(problem_clauses) + ")")
             params.extend(problem_params)
         clauses.extend({"any": [], "correct": ["t.correct"], "wrong": ["NOT t.correct"],
-                        "unverified": ["t.correct IS NULL"]}[self.correctness])
+                        "unverified": ["t.correct IS NULL"],
+                        "source disagrees": ["t.correct <> t.source_is_correct"]}
+                       [self.correctness])
         clauses.extend({"any": [], "labelled": [_LABELLED], "unlabelled": [f"NOT {_LABELLED}"],
                         "disagreement": [_DISAGREE]}[self.label_state])
         clauses.extend({"any": [], "suspects": ["t.suspect"], "clean": ["NOT t.suspect"]}

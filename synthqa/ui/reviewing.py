@@ -6,8 +6,9 @@ import threading
 import streamlit as st
 
 from synthqa.labels.review import (MODES, VERDICTS, NeedsFirstBadStep, QualityControl, ReviewQueue,
-                                   verdict_labels)
+                                   answer_label, verdict_labels)
 from synthqa.ui import resources
+from synthqa.ui.trace_view import known
 
 # With runner.fastReruns (Streamlit's default) a second click starts a new script run while
 # the first one's callback may still be running: review actions take turns, and a click on a
@@ -85,6 +86,23 @@ def _save_verdict(verdict: str, trace_key: str, advance: bool, cannot_locate: bo
         ss.first_bad, ss.review_note = None, ""
 
 
+def set_answer(correct: bool, trace_key: str = "review_trace", advance: bool = True,
+               shown: str | None = None) -> None:
+    """Override the answer check on the trace shown: a label with the reviewer and the time,
+    which every count reads (an answer made wrong leaves the false-positive queue)."""
+    ss = _state()
+    with _ACTIONS:
+        if shown is not None and ss.get(trace_key) != shown:
+            return
+        label = answer_label(ss[trace_key], ss.reviewer, correct, ss.get("review_note", ""))
+        resources.store().labels.add(label)
+        ss.setdefault("undo_stack", []).append((ss[trace_key], [label["label_id"]]))
+        ss.review_saved = f"Saved: the answer is {'right' if correct else 'wrong'}."
+        if advance and not correct:
+            queue().release(ss.reviewer)
+            next_trace()
+
+
 def mark_step(index: int) -> None:
     ss = _state()
     ss.first_bad = None if ss.get("first_bad") == index else index
@@ -148,8 +166,22 @@ def verdict_buttons(trace_key: str = "review_trace", advance: bool = True) -> No
                              "cannot_locate": True, "shown": ss.get(trace_key)},
                      help="save the false positive without a first bad step")
     st.text_input("Note (optional)", key="review_note")
-    b = st.columns(5 if advance else 4)
     kw = {"trace_key": trace_key, "advance": advance, "shown": ss.get(trace_key)}
+    trace = resources.store().traces.get(ss[trace_key]) if ss.get(trace_key) else None
+    if trace is not None and known(trace["correct"]) is False:
+        st.caption("The answer is wrong, so the trace cannot be a false positive; if the answer "
+                   "check is mistaken, say so.")
+        b = st.columns(4)
+        b[0].button("Answer is actually right", on_click=set_answer, args=(True,), kwargs=kw,
+                    shortcut="A", width="stretch", help="key A: overrides the answer check")
+    else:
+        b = st.columns(6 if advance else 5)
+        _reasoning_buttons(b, kw, advance)
+    b[-1].button("Undo last label", on_click=undo, args=(trace_key,), shortcut="Z",
+                 width="stretch", disabled=not _state().get("undo_stack"), help="key Z")
+
+
+def _reasoning_buttons(b: list, kw: dict, advance: bool) -> None:
     b[0].button("Reasoning correct", on_click=give_verdict, args=("correct",), kwargs=kw,
                 shortcut="G", type="primary", width="stretch", help="key G")
     b[1].button("False positive", on_click=give_verdict, args=("false_positive",), kwargs=kw,
@@ -157,8 +189,8 @@ def verdict_buttons(trace_key: str = "review_trace", advance: bool = True) -> No
                 help="key F; mark the first bad step first (keys 1-9)")
     b[2].button("Unsure", on_click=give_verdict, args=("unsure",), kwargs=kw, shortcut="U",
                 width="stretch", help="key U")
+    b[3].button("Answer is actually wrong", on_click=set_answer, args=(False,), kwargs=kw,
+                shortcut="W", width="stretch", help="key W: overrides the answer check")
     if advance:
-        b[3].button("Skip", on_click=skip, args=(ss.get(trace_key),), shortcut="S",
+        b[4].button("Skip", on_click=skip, args=(kw["shown"],), shortcut="S",
                     width="stretch", help="key S")
-    b[-1].button("Undo last label", on_click=undo, args=(trace_key,), shortcut="Z",
-                 width="stretch", disabled=not _state().get("undo_stack"), help="key Z")

@@ -1,29 +1,35 @@
-"""Show solution text as Markdown: LaTeX math stays math, everything else stays literal.
+"""Show solution text as Markdown: LaTeX math renders as math, everything else stays literal.
 
-GSM8K text is full of `$18` (money) and `3 * 12` (Markdown emphasis); MATH text is full of
-`$\\frac{1}{2}$`. Math spans are kept when their content looks like math; all other
-Markdown punctuation is escaped.
+GSM8K text is full of `$18` (money) and `3 * 12` (Markdown emphasis); MATH-style text writes
+math as `$…$`, `$$…$$`, `\\(…\\)`, `\\[…\\]`, bare environments (`\\begin{align*}…`) and bare
+`\\boxed{…}`. Streamlit's Markdown renders only `$…$` (inline) and `$$…$$` fences (display),
+so every math span is rewritten to one of those; money and all other Markdown punctuation is
+escaped.
 """
 from __future__ import annotations
 
 import re
 
-_SPAN = re.compile(r"\$\$.+?\$\$|\\\[.+?\\\]|\\\(.+?\\\)|\$[^$\n]+?\$", re.S)
-_MATHY = re.compile(r"[\\^_{}=]|^[\s\d+\-*/().,xyzabcn]+$")
-_WORD = re.compile(r"[A-Za-z]{3,}")
+_ENVS = r"align\*?|aligned|equation\*?|gather\*?|gathered|multline\*?|eqnarray\*?|cases|array"
+# Display spans first, then inline; at one position the first alternative that matches wins.
+_SPAN = re.compile(r"\$\$(?P<dd>.+?)\$\$|\\\[(?P<bd>.+?)\\\]"
+                   rf"|(?P<env>\\begin\{{(?P<name>{_ENVS})\}}.+?\\end\{{(?P=name)\}})"
+                   r"|\\\((?P<bi>.+?)\\\)|\$(?P<di>[^$\n]+?)\$|(?P<box>\\boxed\{)", re.S)
+_PROSE = re.compile(r"[A-Za-z]{3,}[,.;:]? +[A-Za-z]{3,}")
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|$~])")
 
 
-def is_math(span: str, after: str = "") -> bool:
-    """Whether a $...$ (or \\(...\\), $$...$$) span is math; `after`: the text that follows."""
-    body = span.strip("$") if span.startswith("$") else span[2:-2]
-    if body != body.strip() and span.startswith("$") and not span.startswith("$$"):
-        return False  # "$5 and $" : a space inside the dollars is money, not math
-    if span.startswith("$") and not span.startswith("$$") and "\\" not in body and (
-            body[-1] in "=+-*/" or after[:1].isdigit() or after.startswith("<<")):
-        return False  # "3*$500=$<<3*500=1500>>1500", "$5+$3": the second $ opens money
-    return bool(_MATHY.search(body)) and not (_WORD.search(re.sub(r"\\[a-zA-Z]+", "", body))
-                                            and "\\" not in body)
+def is_money(body: str, after: str = "") -> bool:
+    """Whether a `$body$` span is two dollar amounts rather than math (Pandoc's rule and more).
+
+    `after`: the text that follows the closing dollar."""
+    if body != body.strip():
+        return True  # "$5 and $3": a space inside the dollars is money, not math
+    if "\\" in body:
+        return False
+    if body[-1] in "=+-*/" or after[:1].isdigit() or after.startswith("<<"):
+        return True  # "3*$500=$<<3*500=1500>>1500", "$5+$3": the second $ opens money
+    return bool(_PROSE.search(body))  # "$5 for the pens and 4$": words, not math
 
 
 def escape(text: str) -> str:
@@ -40,13 +46,88 @@ def plain(value) -> str:
     return _ACTIVE.sub(lambda m: "\\" + m.group(0), str(value))
 
 
+def around(body: str, before: str = "", after: str = "") -> str:
+    """`body` (from markdown_safe) with a badge or a number before it and a flag after it: on
+    the same line, or in a paragraph of their own where body starts or ends with display math
+    (a `$$` fence must start its line)."""
+    head = " " if not body.startswith("$$") else "\n\n"
+    tail = " " if not body.endswith("$$") else "\n\n"
+    return (before + head if before else "") + body + (tail + after if after else "")
+
+
+def answer_markdown(value) -> str:
+    """An answer or gold answer: math when it is LaTeX ("\\frac{1}{2}", "x^2"), else literal
+    text; "—" when there is none."""
+    if value is None or value != value or not str(value).strip():
+        return "—"
+    text = str(value).strip()
+    if text.startswith("$") and text.endswith("$") and len(text) > 1:
+        text = text.strip("$")
+    if re.search(r"\\[A-Za-z]|[\^_{}]", text) and "\n" not in text:
+        return _inline(text)
+    return plain(text)
+
+
+def _inline(body: str) -> str:
+    """`$body$`, with a fence longer than any run of dollars inside (as for code spans)."""
+    body = " ".join(body.split())
+    longest = max((len(run) for run in re.findall(r"\$+", body)), default=0)
+    fence = "$" * (1 if longest == 0 else longest + 1)
+    return f"{fence}{body}{fence}"
+
+
+def _display(body: str) -> str:
+    body = "\n".join(line for line in body.strip().splitlines() if line.strip())
+    return f"\n\n$$\n{body.replace('$$', '')}\n$$\n\n"
+
+
+def _braced(text: str, start: int) -> int:
+    """The end of the `{…}` group opening at text[start - 1]; -1 when it never closes."""
+    depth = 1
+    for pos in range(start, len(text)):
+        if text[pos] == "{" and text[pos - 1] != "\\":
+            depth += 1
+        elif text[pos] == "}" and text[pos - 1] != "\\":
+            depth -= 1
+            if depth == 0:
+                return pos + 1
+    return -1
+
+
+def _math(text: str):
+    """(start, end, Markdown) for each math span of `text`, left to right."""
+    pos = 0
+    while (match := _SPAN.search(text, pos)) is not None:
+        start, end = match.span()
+        if match["box"] is not None:
+            end = _braced(text, end)
+            if end < 0:
+                pos = match.end()
+                continue
+            yield start, end, _inline(text[start:end])
+        elif match["dd"] is not None or match["bd"] is not None:
+            yield start, end, _display(match["dd"] or match["bd"])
+        elif match["env"] is not None:
+            yield start, end, _display(match["env"])
+        elif match["bi"] is not None:
+            yield start, end, _inline(match["bi"])
+        elif is_money(match["di"], text[end:end + 2]):
+            pos = start + 1  # the closing dollar may open the next span
+            continue
+        else:
+            yield start, end, _inline(match["di"])
+        pos = end
+
+
+def _prose(text: str) -> str:
+    return escape(text).replace("\n", "  \n")
+
+
 def markdown_safe(text: str) -> str:
     out, pos = [], 0
-    for match in _SPAN.finditer(text):
-        if not is_math(match.group(0), text[match.end():match.end() + 2]):
-            continue
-        out.append(escape(text[pos: match.start()]))
-        out.append(match.group(0))
-        pos = match.end()
-    out.append(escape(text[pos:]))
-    return "".join(out).replace("\n", "  \n")
+    for start, end, math in _math(text):
+        out.append(_prose(text[pos:start]))
+        out.append(math)
+        pos = end
+    out.append(_prose(text[pos:]))
+    return "".join(out).strip()

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from synthqa.store import Store
-from synthqa.ui.text import markdown_safe, plain
+from synthqa.ui.text import answer_markdown, around, markdown_safe, plain
 
 CHECK_MARK = {"ok": ":green[✓]", "wrong": ":red[✗]", "none": ":gray[·]", "unchecked": ":orange[⋯]"}
 
@@ -25,6 +25,37 @@ def check_note(detail: str | None, kind: str | None) -> str:
     wrong = [e for e in json.loads(detail) if not e["ok"]]
     notes = [f"{e['expr']} = {e['actual']}, written {e['claimed']}" for e in wrong]
     return "; ".join(notes) + (f" ({kind})" if kind and notes else "")
+
+
+def source_badge(trace: dict) -> str:
+    """The source file's own answer verdict beside SynthQA's, orange where they differ."""
+    source, ours = known(trace.get("source_is_correct")), known(trace.get("is_correct"))
+    if source is None or ours is None:
+        return ""
+    said = "answer correct" if source else "answer wrong"
+    return f":gray-badge[source agrees]" if source == ours \
+        else f":orange-badge[the source says {said}]"
+
+
+def answer_override(labels: pd.DataFrame) -> str:
+    """Who set the answer verdict by hand (the latest answer label wins), if anybody did."""
+    answer = labels[(labels.kind == "answer_correct") & labels.step_index.isna()]
+    if answer.empty:
+        return ""
+    last = answer.sort_values("labelled_at").iloc[-1]
+    said = "right" if last.value == "true" else "wrong"
+    return f":blue-badge[answer set {said} by {plain(last.who)}]"
+
+
+def answer_line(trace: dict, labels: pd.DataFrame) -> str:
+    """SynthQA's answer verdict, the source's, any hand override, and the answer itself."""
+    badges = [verdict_badge(trace["correct"]), source_badge(trace), answer_override(labels)]
+    return " ".join(filter(None, badges)) + f" answer **{answer_markdown(trace['answer_raw'])}**"
+
+
+def known(value) -> bool | None:
+    """A verdict from the store: True, False or None (NULL, NaN, NA)."""
+    return None if value is None or value is pd.NA or value != value else bool(value)
 
 
 def human_first_error(labels: pd.DataFrame) -> dict[int, str]:
@@ -56,7 +87,7 @@ def show_problem(problem: dict) -> None:
     meta = " · ".join(plain(v) for v in (problem.get("source"), problem.get("split"),
                                          problem.get("level"), problem.get("topic"))
                       if v is not None and v == v)
-    st.caption(f"{meta} · gold answer: **{markdown_safe(str(problem.get('gold_answer')))}**")
+    st.caption(f"{meta} · gold answer: **{answer_markdown(problem.get('gold_answer'))}**")
 
 
 def show_steps(steps: pd.DataFrame, labels: pd.DataFrame, mark=None,
@@ -68,12 +99,9 @@ def show_steps(steps: pd.DataFrame, labels: pd.DataFrame, mark=None,
         i = row.step_index
         cols = st.columns(widths, vertical_alignment="top")
         cols[0].markdown(f"**{i + 1}** {CHECK_MARK.get(row.check_status, '')}")
-        body = markdown_safe(row.text)
-        if marks.get(i) is not None:
-            body = f":orange-badge[first bad step: {marks[i]}] {body}"
-        if selected == i:
-            body = f":red-badge[your first bad step] {body}"
-        cols[1].markdown(body)
+        badges = [f":red-badge[your first bad step]" if selected == i else "",
+                  f":orange-badge[first bad step: {marks[i]}]" if i in marks else ""]
+        cols[1].markdown(around(markdown_safe(row.text), " ".join(filter(None, badges))))
         note = check_note(row.check_detail, row.error_kind)
         if note:
             cols[1].caption(f"step check: {markdown_safe(note)}")
@@ -104,16 +132,14 @@ def show_trace(store: Store, trace_id: str, siblings: bool = True, mark=None,
                               store.labels.of_trace(trace_id))
     st.subheader(f"{plain(trace['generator'])} · sample {trace['sample_index']}")
     show_problem(problem)
-    badges = [verdict_badge(trace["correct"])]
+    badges = [answer_line(trace, labels) + f" ({trace['answer_method']})"]
     if trace["suspect"]:
         badges.append(":orange-badge[false-positive suspect]")
     if isinstance(trace["error_kind"], str):
         badges.append(f":violet-badge[{trace['error_kind']} step error]")
     if not labels.empty:
         badges.append(verdicts_badge(labels))
-    answer = trace["answer_raw"] if isinstance(trace["answer_raw"], str) else "—"
-    st.markdown(" ".join(badges) + f" answer **{plain(answer)}** "
-                f"({trace['answer_method']})")
+    st.markdown(" ".join(badges))
     show_steps(steps, labels, mark, selected)
     st.caption(f"run {plain(trace['run_id'])} · {trace['n_tokens']} tokens"
                f"{' (estimated)' if trace['tokens_estimated'] else ''} · {trace['verifier']} · "

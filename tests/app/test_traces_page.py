@@ -68,3 +68,52 @@ def test_a_link_with_a_trace_opens_that_trace(store):
     at.run()
     assert "wc-2b · sample" in at.subheader[0].value
     assert f"id {trace_id}" in " ".join(c.value for c in at.caption)
+
+
+@pytest.fixture
+def math_at(store):
+    """The MATH-style fixture with one answer verdict of the source's flipped: SynthQA says
+    right, the source says wrong."""
+    import json
+
+    from tests.conftest import FIXTURES
+
+    lines = (FIXTURES / "math_style.jsonl").read_text().splitlines()
+    first = json.loads(lines[0])
+    lines[0] = json.dumps({**first, "is_correct": False})
+    path = store.path.parent / "math.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    import_file(store, path)
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
+    at.switch_page("pages/traces.py")
+    return at.run()
+
+
+def test_the_source_verdict_is_shown_and_disagreements_filter(math_at, store):
+    math_at.selectbox(key="answer").set_value("source disagrees").run()
+    assert len(shown(math_at)) == 1
+    trace_id = store.scalar("SELECT trace_id FROM traces WHERE is_correct AND NOT "
+                            "source_is_correct")
+    math_at.session_state["trace"] = trace_id
+    math_at.run()
+    text = " ".join(m.value for m in math_at.markdown)
+    assert ":green-badge[answer correct] :orange-badge[the source says answer wrong]" in text
+    assert "answer **$7$**" not in text and "answer **7**" in text
+
+
+def test_an_answer_wrong_trace_offers_an_answer_override_not_a_false_positive(math_at, store):
+    trace_id = store.scalar("SELECT trace_id FROM traces_effective WHERE NOT correct LIMIT 1")
+    math_at.session_state["trace"] = trace_id
+    math_at.session_state["reviewer"] = "alice"
+    math_at.run()
+    labels = [b.label for b in math_at.button]
+    assert "False positive" not in labels and "Answer is actually right" in labels
+    next(b for b in math_at.button if b.label == "Answer is actually right").click().run()
+    assert store.scalar("SELECT correct FROM traces_effective WHERE trace_id = ?", [trace_id])
+    label = store.df("SELECT who, kind, value FROM labels WHERE trace_id = ? AND who = ?",
+                     [trace_id, "alice"])
+    assert label.to_dict("records") == [{"who": "alice", "kind": "answer_correct", "value": "true"}]
+    text = " ".join(m.value for m in math_at.markdown)
+    assert "answer set right by alice" in text
+    labels = [b.label for b in math_at.button]
+    assert "False positive" in labels and "Answer is actually wrong" in labels

@@ -108,3 +108,61 @@ def test_partial_sets_are_not_equivalent(pred, gold):
 ])
 def test_answer_classes_seen_on_public_traces(pred, gold):
     assert is_equivalent(pred, gold)
+
+
+@pytest.mark.parametrize("pred, gold", [
+    # real-style MATH cases the checker got wrong (issue 24): LaTeX number formats
+    ("5,\\!866,\\!608", "5866608"),
+    ("\\$115,000", "115{,}000"),
+    ("1\\,000", "1000"),
+    ("50\\%", "50"),
+    ("30^\\circ", "30"),
+    ("\\$18.50", "18.5"),
+    # a unit inside the gold (or the prediction), in \text{} or \mbox{}
+    ("8\\sqrt{3}", "8\\sqrt{3} \\text { square inches}"),
+    ("12\\mbox{ cm}^2", "12"),
+    ("\\frac{3}{4}\\text{ cup}", "\\frac34"),
+])
+def test_equivalent_latex_number_formats_and_units(pred, gold):
+    assert is_equivalent(pred, gold)
+
+
+@pytest.mark.parametrize("pred, gold", [
+    ("5,\\!866,\\!609", "5866608"), ("8\\sqrt{2}", "8\\sqrt{3} \\text{ square inches}"),
+    ("1,000", "1"),
+])
+def test_latex_formats_do_not_make_different_answers_equal(pred, gold):
+    assert not is_equivalent(pred, gold)
+
+
+@pytest.mark.parametrize("text, expected", [
+    # a stated final answer wins over the last inline expression
+    ("The repeating block of the decimal expansion of \\(\\frac{1}{37}\\) is 7", "7"),
+    ("So there are a total of 3 possible values for \\(n\\)", "3"),
+    ("Therefore $x = \\sqrt{2}$", "\\sqrt{2}"),
+    ("Since $x^2 = 9$, the sum is $\\frac{1}{2}$.", "\\frac{1}{2}"),
+    ("We find \\(a = 2\\) and then \\(b = 5\\)", "5"),
+    ("Its area is \\(12\\pi\\) square units", "12\\pi"),
+])
+def test_final_sentence_prefers_the_stated_answer(text, expected):
+    assert extract_answer(text) == (expected, "guess: final sentence")
+
+
+def test_answer_colon_is_an_explicit_answer():
+    assert extract_answer("Adding them up.\nFinal answer: 7") == ("7", "answer-is")
+    assert extract_answer("Answer: \\(\\frac{2}{3}\\)") == ("\\frac{2}{3}", "answer-is")
+
+
+def test_math_style_traces_agree_with_their_source():
+    """Real-style MATH traces (tests/fixtures/math_style.jsonl: \\(…\\), \\[…\\], LaTeX number
+    formats, units, stated answers): every answer verdict agrees with the source's (15 of 20
+    before these cases were handled)."""
+    import json
+    from pathlib import Path
+
+    from synthqa.ingest.records import from_generic
+
+    path = Path(__file__).parents[1] / "fixtures" / "math_style.jsonl"
+    records = [from_generic(json.loads(line)) for line in path.read_text().splitlines()]
+    ours = [is_equivalent(extract_answer("\n".join(r.steps))[0], r.gold_answer) for r in records]
+    assert ours == [r.is_correct for r in records]

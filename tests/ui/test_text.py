@@ -7,12 +7,33 @@ from synthqa.ui.text import markdown_safe
     ("She sells them for $2 each, so $18 a day", r"She sells them for \$2 each, so \$18 a day"),
     ("3 * 12 = <<3*12=36>>36", r"3 \* 12 = \<\<3\*12=36\>\>36"),
     (r"We get $\frac{3}{4} \times 20 = 15$.", r"We get $\frac{3}{4} \times 20 = 15$\."),
-    (r"$$x^2 = 4$$ so $x = 2$", r"$$x^2 = 4$$ so $x = 2$"),
+    (r"$$x^2 = 4$$ so $x = 2$", "$$\nx^2 = 4\n$$\n\n so $x = 2$"),
     ("#### 18", r"\#\#\#\# 18"),
     ("a_b and c_d", r"a\_b and c\_d"),
     ("goats is 3*$500=$<<3*500=1500>>1500", r"goats is 3\*\$500=\$\<\<3\*500=1500\>\>1500"),
     ("$5+$3=$8", r"\$5\+\$3=\$8"),
     ("so $x+1=$ 4", r"so \$x\+1=\$ 4"),
+    ("He paid $5 for the pens and 4$ more", r"He paid \$5 for the pens and 4\$ more"),
 ])
 def test_markdown_keeps_math_and_escapes_the_rest(text, expected):
     assert markdown_safe(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # the forms the issue met raw on Review: \(…\), \[…\], plain $…$ with words or a ">"
+    (r"so \(a^2 = bc\) holds", r"so $a^2 = bc$ holds"),
+    (r"Hence \[a + b + c = a \cdot a^2 = a^3.\]", "Hence \n\n$$\na + b + c = a \\cdot a^2 = a^3.\n$$"),
+    ("Then $a + b + c = abc.$", "Then $a + b + c = abc.$"),
+    ("for $n>3$ we have", r"for $n>3$ we have"),
+    (r"The answer is \boxed{\frac{1}{2}}.", r"The answer is $\boxed{\frac{1}{2}}$\."),
+    (r"$\boxed{5}$", r"$\boxed{5}$"),
+    ("\\begin{align*}\nx &= 1 \\\\\ny &= 2\n\\end{align*}",
+     "$$\n\\begin{align*}\nx &= 1 \\\\\ny &= 2\n\\end{align*}\n$$"),
+    (r"a price of \(\$5\)", r"a price of $$\$5$$"),
+])
+def test_every_latex_delimiter_becomes_streamlit_math(text, expected):
+    assert markdown_safe(text) == expected
+
+
+def test_an_unclosed_box_stays_text():
+    assert markdown_safe(r"\boxed{5") == r"\\boxed\{5"
