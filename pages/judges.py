@@ -6,7 +6,7 @@ from synthqa.labels import fpr
 from synthqa.ui import resources
 from synthqa.ui.judging import launch_form, run_progress
 from synthqa.ui.router import through_router
-from synthqa.ui.text import plain
+from synthqa.ui.text import dashed, plain
 
 through_router()
 
@@ -24,7 +24,7 @@ with st.expander("Run a judge", expanded=summary.empty):
 if summary.empty:
     st.info("No judge has scored traces yet: run one above, or `python -m synthqa judge run`.")
     st.stop()
-st.dataframe(summary, hide_index=True, key="judge_summary", column_config={
+st.dataframe(dashed(summary), hide_index=True, key="judge_summary", column_config={
     "unparsed": st.column_config.NumberColumn(help="critic replies with no readable index: "
                                               "counted, never guessed")})
 
@@ -50,7 +50,7 @@ if chosen.empty:
     st.caption("This judge and labeller share no traces.")
 else:
     st.caption("First wrong step: the labeller's (rows) against the judge's (columns); "
-               "'none' = no error. Steps are 0-based.")
+               "'none' = no error. Steps count from 1.")
     st.dataframe(evaluate.position_confusion(chosen), key="judge_confusion")
 
 st.subheader("The FPR with this judge")

@@ -3,7 +3,7 @@ import streamlit as st
 
 from synthqa.ui import problem_sets, resources
 from synthqa.ui.router import through_router
-from synthqa.ui.text import plain
+from synthqa.ui.text import dashed, plain
 
 through_router()
 
@@ -19,7 +19,7 @@ if sources.empty:
     st.info("No problems yet: import traces, or build the demo on the Workspace page.")
     st.stop()
 names = sources["source"].tolist()
-st.dataframe(sources, hide_index=True, key="problem_sources", width="stretch")
+st.dataframe(dashed(sources), hide_index=True, key="problem_sources", width="stretch")
 left, right = st.columns(2)
 with left.expander("Generate problems", expanded=not sources["generated_by"].notna().any()):
     problem_sets.generate_form(names)
@@ -32,7 +32,7 @@ chosen = st.selectbox("Problem set", generated or names, key="problems_set",
                       bind="query-params")
 problem_sets.set_summary(sources.set_index("source").loc[chosen])
 checks = store.problem_sets.checks(chosen, limit=problem_sets.ROWS)
-st.dataframe(checks.drop(columns=["problem_id"]), hide_index=True, key="problem_checks",
+st.dataframe(dashed(checks.drop(columns=["problem_id"])), hide_index=True, key="problem_checks",
              width="stretch", column_config=problem_sets.COLUMNS)
 if len(checks) == problem_sets.ROWS:
     st.caption(f"The first {problem_sets.ROWS:,} rows: contaminated and most similar first.")

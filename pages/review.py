@@ -7,7 +7,7 @@ from synthqa.labels import fpr
 from synthqa.labels.review import MODES, reviewer_agreement
 from synthqa.ui import resources, reviewing
 from synthqa.ui.router import through_router
-from synthqa.ui.text import plain
+from synthqa.ui.text import dashed, plain
 from synthqa.ui.trace_view import (answer_line, show_labels, show_problem, show_steps,
                                    verdicts_badge)
 
@@ -52,8 +52,13 @@ m1.caption(f"{judged:,} of {total:,} answer-correct traces reviewed · {total - 
 if estimate.reviewed:
     m1.caption(f"Rests on {plain(estimate.basis())}")
 if ss.get("review_judge") in judges:
-    m1.dataframe(fpr.table(store, ss.review_generator, ss.review_judge), hide_index=True,
-                 key="fpr_methods", width="stretch")
+    methods = fpr.table(store, ss.review_generator, ss.review_judge)
+    if methods.empty:
+        m1.caption(f"Not scored by the judge {plain(ss.review_judge)}: run it on this "
+                   "generator (Judges page) for its PPI++ and active estimates.")
+    else:
+        m1.dataframe(dashed(methods), hide_index=True, key="fpr_methods", width="stretch",
+                     column_config={"FPR": st.column_config.NumberColumn(format="percent")})
 if pairs:
     m2.dataframe(pd.DataFrame([{"reviewers": " & ".join(p.reviewers), "overlap": p.overlap,
                                 "agree": p.agree, "kappa": p.kappa} for p in pairs]),

@@ -4,6 +4,7 @@ import streamlit as st
 from synthqa.ui import resources, reviewing
 from synthqa.ui.filters import filter_bar
 from synthqa.ui.router import through_router
+from synthqa.ui.text import dashed
 from synthqa.ui.trace_view import show_trace
 
 through_router()
@@ -23,7 +24,7 @@ page = right.number_input(f"Page (of {pages:,})", 1, pages, 1, key="page")
 frame = store.traces.page(where, params, PAGE_SIZE, (page - 1) * PAGE_SIZE)
 
 event = st.dataframe(
-    frame.drop(columns=["trace_id"]), hide_index=True, key="trace_table", on_select="rerun",
+    dashed(frame.drop(columns=["trace_id"])), hide_index=True, key="trace_table", on_select="rerun",
     selection_mode="single-row", width="stretch", column_config={
         "problem": st.column_config.TextColumn(width="medium"),
         "source": st.column_config.TextColumn(width="small"),

@@ -7,7 +7,7 @@ from synthqa.labels.review import first_error_label
 from synthqa.train.pairs import KINDS, PairChoices, build
 from synthqa.ui import resources, reviewing
 from synthqa.ui.router import through_router
-from synthqa.ui.text import around, markdown_safe
+from synthqa.ui.text import around, markdown_safe, plain
 from synthqa.ui.values import launch_form, run_progress, value_strip
 from synthqa.values import pits
 
@@ -94,7 +94,7 @@ for i, step in enumerate(steps):
     flag = " ← **first pit**" if i == pit else ""
     flag += " ← spurious (lowers the value of a correct trace)" if i in spurious else ""
     human = row["human_first_error"]
-    flag += " ← human first error" if str(human) == str(i) else ""
+    flag += f" ← first error, per {plain(row['first_error_by'])}" if str(human) == str(i) else ""
     st.markdown(around(markdown_safe(step), f"**{i + 1}**", flag.strip()))
 if clicked is not None:
     shown = store.values.rollouts_of(trace_id, policy, mode, clicked)

@@ -59,6 +59,29 @@ def cmd_import(args) -> int:
     return worst
 
 
+def _json_value(value):
+    """NaN and NumPy numbers as JSON: null, int, float."""
+    if value is None or value != value:
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def _stats_text(table):
+    """The generator table as text: rates with 3 decimals, the interval, "-" when missing."""
+    from synthqa.judges.generators import compact
+
+    def rate(value):
+        return "-" if value != value else f"{value:.3f}"
+    return table.assign(
+        params=table["params"].map(lambda p: compact(p, "-")),
+        accuracy=table["accuracy"].map(rate), fpr=table["fpr"].map(rate),
+        fpr_ci=[f"{lo:.3f}-{hi:.3f}" if n else "-"
+                for lo, hi, n in zip(table["fpr_low"], table["fpr_high"], table["fpr_n"])],
+        judge_auroc=table["judge_auroc"].map(rate),
+    )[["generator", "params", "traces", "accuracy", "suspects", "labelled", "fpr", "fpr_ci",
+       "fpr_n", "fpr_method", "fpr_by", "judge", "judge_auroc"]].fillna("-")
+
+
 def cmd_verify(args) -> int:
     from synthqa.checks.recheck import recheck_steps, reverify
 
@@ -76,31 +99,18 @@ def cmd_stats(args) -> int:
     import json
 
     from synthqa.judges.evaluate import first_error_agreement
-    from synthqa.labels import fpr
+    from synthqa.judges.generators import generator_table
 
     with closing(_workspace(args).open_store()) as store:
-        stats, checks = store.summaries.generator_stats(), store.labels.step_check_vs_human()
-        estimates = {g: fpr.human(store, g) for g in stats["generator"]}
+        table, checks = generator_table(store), store.labels.step_check_vs_human()
     if args.json:
-        for row in stats.itertuples():
-            e = estimates[row.generator]
-            print(json.dumps({
-                "generator": row.generator, "traces": int(row.traces),
-                "accuracy": None if row.accuracy != row.accuracy else float(row.accuracy),
-                "fpr_human": e.rate, "fpr_low": e.low if e.reviewed else None,
-                "fpr_high": e.high if e.reviewed else None, "fpr_n": e.reviewed,
-                "fpr_method": e.method, "fpr_labellers": dict(e.labellers)}))
+        for row in table.to_dict("records"):
+            print(json.dumps({key: _json_value(value) for key, value in row.items()}))
         return EXIT_OK
-    if stats.empty:
-        print("no traces yet: python -m synthqa import FILE")
+    if table.empty:
+        print(f"no traces yet: {sys.executable} -m synthqa import FILE")
         return EXIT_OK
-    stats["accuracy"] = stats["accuracy"].map(lambda a: "" if a != a else f"{a:.3f}")
-    print(stats.to_string(index=False))
-    labelled = {g: e for g, e in estimates.items() if e.reviewed}
-    if labelled:
-        print("\nhuman FPR of answer-correct traces, from every label (95% CI, n, whose):")
-        for g, e in labelled.items():
-            print(f"  {g}: {e.describe()}")
+    print(_stats_text(table).to_string(index=False))
     if checks:
         print("\nfirst failed step check vs human first-error label:")
         for source, pairs in checks.items():

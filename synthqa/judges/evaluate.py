@@ -69,14 +69,14 @@ def table(pairs: pd.DataFrame) -> pd.DataFrame:
 
 
 def position_confusion(pairs: pd.DataFrame, cap: int = 10) -> pd.DataFrame:
-    """Human first wrong step (rows) against the judge's (columns); "none" = no error,
-    steps from `cap` on pooled as "cap+"."""
+    """Human first wrong step (rows) against the judge's (columns), counted from 1 as on the
+    pages; "none" = no error, steps past `cap` pooled as "cap+"."""
     def label(step) -> str:
         if pd.isna(step) or step < 0:
             return "none"
-        return f"{cap}+" if step >= cap else str(int(step))
+        return f"{cap + 1}+" if step >= cap else str(int(step) + 1)
     located = pairs[pairs["human_step"].notna()]
-    order = ["none", *map(str, range(cap)), f"{cap}+"]
+    order = ["none", *map(str, range(1, cap + 1)), f"{cap + 1}+"]
     matrix = pd.crosstab(located["human_step"].map(label).rename("human"),
                          located["judge_step"].map(label).rename("judge"))
     return matrix.reindex(index=[o for o in order if o in matrix.index],

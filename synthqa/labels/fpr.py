@@ -75,7 +75,10 @@ def active_order(store: Store, generator: str, judge: str) -> list[str]:
 
 
 def table(store: Store, generator: str, judge: str) -> pd.DataFrame:
-    """The estimates side by side: rate, 95% interval, its width and the labels behind it."""
+    """The estimates side by side: rate, 95% interval, its width and the labels behind it;
+    no rows when the judge scored none of the generator's answer-correct traces."""
+    if not judged_frame(store, judge, generator)["score"].notna().any():
+        return pd.DataFrame(columns=["method", "FPR", "95% CI", "width (points)", "labels"])
     rows = []
     for e in with_judge(store, generator, judge).values():
         known = e.rate is not None

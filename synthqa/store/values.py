@@ -59,9 +59,10 @@ class Values(Part):
                 "SELECT DISTINCT policy FROM pits ORDER BY 1").fetchall()]
 
     def pits_frame(self) -> pd.DataFrame:
-        """Every pit with its trace's generator and the latest human first-error label."""
+        """Every pit with its trace's generator and the latest first-error label (and whose)."""
         return self.df("""
-            SELECT pt.*, t.generator, t.n_steps, fe.value AS human_first_error
+            SELECT pt.*, t.generator, t.n_steps, fe.value AS human_first_error,
+                   fe.who AS first_error_by
             FROM pits pt JOIN traces t USING (trace_id)
             LEFT JOIN labels_latest fe ON fe.trace_id = pt.trace_id
                  AND fe.kind = 'first_error_step' AND fe.step_index IS NULL

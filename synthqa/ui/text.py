@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
+
 _ENVS = r"align\*?|aligned|equation\*?|gather\*?|gathered|multline\*?|eqnarray\*?|cases|array"
 # Display spans first, then inline; at one position the first alternative that matches wins.
 _SPAN = re.compile(r"\$\$(?P<dd>.+?)\$\$|\\\[(?P<bd>.+?)\\\]"
@@ -131,3 +133,20 @@ def markdown_safe(text: str) -> str:
         pos = end
     out.append(_prose(text[pos:]))
     return "".join(out).strip()
+
+
+MISSING = "—"
+
+
+def dashed(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table with "—" where a value is missing (Streamlit's grid writes "None"): in text
+    columns, and in integer columns (the store's nullable ones), which become text; float
+    columns keep their numbers (and their format)."""
+    out = frame.copy()
+    for column in out.columns[out.isna().any()]:
+        values = out[column]
+        if values.dtype == object or pd.api.types.is_string_dtype(values):
+            out[column] = values.astype(object).where(values.notna(), MISSING)
+        elif pd.api.types.is_integer_dtype(values):
+            out[column] = [MISSING if pd.isna(v) else f"{int(v)}" for v in values]
+    return out

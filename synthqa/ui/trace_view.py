@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from synthqa.store import Store
-from synthqa.ui.text import answer_markdown, around, markdown_safe, plain
+from synthqa.ui.text import answer_markdown, around, dashed, markdown_safe, plain
 
 CHECK_MARK = {"ok": ":green[✓]", "wrong": ":red[✗]", "none": ":gray[·]", "unchecked": ":orange[⋯]"}
 
@@ -118,8 +118,18 @@ def show_labels(labels: pd.DataFrame) -> None:
     if labels.empty:
         st.caption("No human labels yet.")
         return
-    st.dataframe(labels[["labelled_at", "who", "kind", "step_index", "value", "note"]],
-                 hide_index=True, width="stretch")
+    st.dataframe(dashed(labels_shown(labels)), hide_index=True, width="stretch")
+
+
+def labels_shown(labels: pd.DataFrame) -> pd.DataFrame:
+    """Labels as the page numbers steps, from 1 (the store and exports count from 0)."""
+    def value(kind, v):
+        return str(int(v) + 1) if kind == "first_error_step" and str(v).isdigit() else v
+    return pd.DataFrame({
+        "labelled_at": labels["labelled_at"], "who": labels["who"], "kind": labels["kind"],
+        "step": labels["step_index"].map(lambda i: None if pd.isna(i) else int(i) + 1),
+        "value": [value(k, v) for k, v in zip(labels["kind"], labels["value"])],
+        "note": labels["note"]})
 
 
 def show_trace(store: Store, trace_id: str, siblings: bool = True, mark=None,

@@ -169,3 +169,19 @@ def test_the_demo_progress_stays_while_its_first_traces_fill_the_page(app, works
     progress.write(folder, 600, 600, time.time() - 60)    # sampled: the bar goes
     app.run()
     assert not app.get("progress")
+
+
+def test_the_generators_table_has_every_fpr_and_no_none(workspace):
+    from synthqa.ingest.commit import import_file
+
+    store = workspace.open_store()
+    import_file(store, EXAMPLE)
+    store.close()
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
+    table = generators_table(at).set_index("generator")
+    assert table.loc["wc-2b", ["fpr", "fpr_ci", "fpr_n", "fpr_by"]].tolist() == [
+        1.0, "6.9%–100.0%", 1, "alice (1)"]
+    assert table.loc["se-16b", ["fpr_ci", "fpr_method", "judge"]].tolist() == ["—"] * 3
+    assert table.loc["se-16b", "params"] == "16B"
+    assert not table.drop(columns=["fpr", "judge_auroc"]).isna().any().any()
+    assert any(b.label == "Generators (CSV)" for b in at.get("download_button"))

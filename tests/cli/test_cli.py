@@ -43,10 +43,16 @@ def test_stats_prints_traces_accuracy_and_suspects_per_generator(tmp_path, capsy
     assert main(["--workspace", ws, "stats"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["generator", "params", "traces", "accuracy", "suspects",
-                                "labelled"]
+                                "labelled", "fpr", "fpr_ci", "fpr_n", "fpr_method", "fpr_by",
+                                "judge", "judge_auroc"]
     rows = {line.split()[0]: line.split()[1:] for line in lines[1:3]}
-    assert rows["wc-2b"] == ["2000000000", "3", "1.000", "1", "1"]
-    assert rows["se-16b"] == ["16000000000", "2", "0.500", "0", "2"]
+    assert rows["wc-2b"][:9] == ["2B", "3", "1.000", "1", "1", "1.000", "0.069-1.000", "1",
+                                 "labels"]
+    assert rows["se-16b"] == ["16B", "2", "0.500", "0", "2", "-", "-", "0", "-", "-", "-", "-"]
+    assert main(["--workspace", ws, "stats", "--json"]) == 0
+    wc = [json.loads(line) for line in capsys.readouterr().out.splitlines()][1]
+    assert (wc["generator"], wc["traces"], wc["fpr"], wc["fpr_n"], wc["fpr_by"]) == (
+        "wc-2b", 3, 1.0, 1, "alice (1)")
 
 
 def test_workspace_comes_from_synthqa_home(tmp_path, monkeypatch, capsys):

@@ -125,8 +125,8 @@ def test_processbench_f1_precision_recall_auroc_on_a_hand_made_set():
     assert math.isclose(everything.auroc, 7 / 9) and everything.n == 8
     assert math.isnan(table.loc["a"].correct_accuracy) and table.loc["b"].correct_accuracy == 0.75
     confusion = evaluate.position_confusion(pairs)
-    assert confusion.loc["none", "none"] == 3 and confusion.loc["0", "1"] == 1
-    assert confusion.loc["3", "none"] == 1
+    assert confusion.loc["none", "none"] == 3 and confusion.loc["1", "2"] == 1  # from 1
+    assert confusion.loc["4", "none"] == 1
 
 
 def test_judge_eval_prints_one_json_object_per_judge_labeller_generator(
