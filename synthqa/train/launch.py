@@ -2,6 +2,7 @@
 store into the run folder, its settings validated and saved, and the job submitted."""
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from dataclasses import asdict, dataclass, replace
@@ -54,6 +55,20 @@ def what_will_run(choices: PairChoices, config: TrainConfig) -> dict:
     unused += ("temperature",) if config.method != "rft" and not config.eval_samples else ()
     unused += ("resume_from",) if not config.resume_from else ()
     return {"data": data, "train": {k: v for k, v in train.items() if k not in unused}}
+
+
+def intent_key(workspace: Workspace, choices: PairChoices, config: TrainConfig,
+               fraction: float = 1.0, backend: str | None = None) -> str:
+    """The submit key of one intent: the form's settings, so that however often Train is
+    clicked with them, one job runs; after a failed or stopped run, the same settings start
+    a new one."""
+    settings = json.dumps([asdict(choices), asdict(config), fraction, backend],
+                          sort_keys=True, default=str)
+    base = key = "train-" + hashlib.sha256(settings.encode()).hexdigest()[:20]
+    runner = Jobs(workspace)
+    while (job := runner.by_key(key)) is not None and job.final and job.status != "SUCCEEDED":
+        key = f"{base}-after-{job.job_id}"
+    return key
 
 
 def unused_name(workspace: Workspace, store: Store, name: str) -> str:

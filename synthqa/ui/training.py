@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
+import threading
 from dataclasses import replace
 
 import numpy as np
@@ -26,7 +26,6 @@ CHART_POINTS = 1000      # a loss curve shows at most about this many steps (eve
 
 def form(generators: list[str], policies: list[str]) -> None:
     ss = st.session_state
-    ss.setdefault("train_nonce", uuid.uuid4().hex)   # one job per form, however many clicks
     c1, c2, c3 = st.columns(3)
     kind = c1.selectbox("Data set", KINDS, key="train_kind", on_change=_name_follows_kind,
                         help="sft / rft: correct solutions; dpo: correct vs wrong of a problem; "
@@ -114,23 +113,39 @@ def _name_follows_kind() -> None:
             return
 
 
+_STARTS = threading.Lock()  # two tabs pressing Train at once: one start at a time
+
+
 def _start(choices: PairChoices, config: TrainConfig, sweep: bool = False,
            backend: str = "local") -> None:
-    ss = st.session_state
+    with _STARTS:
+        _start_intent(choices, config, sweep, backend)
+
+
+def _start_intent(choices: PairChoices, config: TrainConfig, sweep: bool,
+                  backend: str) -> None:
+    """One job per intent: the key comes from the form's settings, so a second click (or a
+    second tab) with the same settings shows the first job; a name some other run already
+    has gets a number."""
+    ss, workspace, store = st.session_state, resources.workspace(), resources.store()
     plan = [(f, replace(config, name=f"{config.name}-f{round(1 / f)}")) for f in launch.SWEEP] \
         if sweep else [(1.0, config)]
-    started = []
+    started, again = [], []
     try:
         for fraction, cfg in plan:
-            job, n = launch.start(resources.workspace(), resources.store(), choices, cfg,
-                                  f"{ss.train_nonce}-{fraction}", fraction, backend)
+            key = launch.intent_key(workspace, choices, cfg, fraction, backend)
+            if (job := Jobs(workspace).by_key(key)) is not None:
+                again.append(job.job_id)
+                continue
+            cfg = replace(cfg, name=launch.unused_name(workspace, store, cfg.name))
+            job, n = launch.start(workspace, store, choices, cfg, key, fraction, backend)
             started.append(f"{job.job_id} on {n:,} examples")
     except ValueError as exc:
         ss.train_msg = ("error", str(exc))
         return
-    ss.train_nonce = uuid.uuid4().hex
-    ss.train_msg = ("success", "Started " + "; ".join(started) + ".")
-    ss.train_name = launch.unused_name(resources.workspace(), resources.store(), config.name)
+    said = ["Started " + "; ".join(started) + "."] if started else []
+    said += [f"Already started with these settings: {', '.join(again)}."] if again else []
+    ss.train_msg = ("success" if started else "info", " ".join(said))
 
 
 def resume_key(run: launch.TrainingRun) -> str:

@@ -39,6 +39,26 @@ def test_the_command_is_shown_and_train_starts_one_job(train_at, workspace):
     assert runner.status(jobs[0].job_id).status in ("STOPPED", "SUCCEEDED")
 
 
+def test_train_clicked_twice_starts_one_job(train_at, workspace):
+    train_at.number_input(key="train_steps").set_value(2).run()
+    train_at.number_input(key="train_eval_n").set_value(0).run()
+    for _ in range(2):
+        next(b for b in train_at.button if b.label == "Train").click().run()
+    jobs = [j for j in Jobs(workspace).jobs() if j.kind == "train"]
+    assert len(jobs) == 1
+    assert train_at.info[0].value == f"Already started with these settings: {jobs[0].job_id}."
+    assert train_at.text_input(key="train_name").value == "lab-wc-sft"   # the name stays
+    Jobs(workspace).cancel(jobs[0].job_id)
+    if wait_final(Jobs(workspace), jobs[0].job_id).status == "SUCCEEDED":
+        return   # it finished before the cancel: the same settings stay one job
+    # the same settings after a stopped run: a new job (a retry), named anew
+    next(b for b in train_at.button if b.label == "Train").click().run()
+    jobs = [j for j in Jobs(workspace).jobs() if j.kind == "train"]
+    assert len(jobs) == 2 and train_at.success[0].value.startswith("Started train-lab-wc-sft-2-")
+    Jobs(workspace).cancel(jobs[0].job_id)
+    wait_final(Jobs(workspace), jobs[0].job_id)
+
+
 def test_bad_names_start_nothing(train_at, workspace):
     train_at.text_input(key="train_name").input("x; rm -rf ~").run()
     next(b for b in train_at.button if b.label == "Train").click().run()
@@ -170,7 +190,9 @@ def test_a_second_run_gets_a_name_of_its_own(train_at, workspace):
     train_at.number_input(key="train_eval_n").set_value(0).run()
     assert train_at.text_input(key="train_name").value == "lab-wc-sft"
     next(b for b in train_at.button if b.label == "Train").click().run()
-    assert train_at.text_input(key="train_name").value == "lab-wc-sft-2"
+    train_at.number_input(key="train_steps").set_value(2).run()   # another intent, same name
+    next(b for b in train_at.button if b.label == "Train").click().run()
+    assert train_at.success[0].value.startswith("Started train-lab-wc-sft-2-")
     runner = Jobs(workspace)
     for job in runner.jobs():
         runner.cancel(job.job_id)
