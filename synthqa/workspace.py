@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from synthqa.config import Settings
-from synthqa.store import Store
+from synthqa.store import Store, StoreBusy
 
 STORE_FILE = "synthqa.duckdb"
 
@@ -41,10 +45,53 @@ class Workspace:
         """Where an import stages its Parquet parts before its one transaction."""
         return staging_dir(self.store_path)
 
+    @property
+    def store_files(self) -> tuple[Path, Path]:
+        """The store file and its write-ahead log (what is not checkpointed yet)."""
+        return self.store_path, self.store_path.with_name(self.store_path.name + ".wal")
+
     def store_bytes(self) -> int:
-        """The store on disk: its file and its write-ahead log (not checkpointed yet)."""
-        files = (self.store_path, self.store_path.with_name(self.store_path.name + ".wal"))
-        return sum(f.stat().st_size for f in files if f.exists())
+        return sum(f.stat().st_size for f in self.store_files if f.exists())
+
+    @contextmanager
+    def reader(self, attempts: int = 50) -> Iterator[Store]:
+        """The store for a command that only reads (stats, export, compare, ...): the file
+        itself when it is free; while another process (the dashboard) holds it, a copy of the
+        file and its log taken while neither changed, in a private folder removed afterwards.
+        Every commit is in the log on disk, so the copy holds every committed change."""
+        try:
+            store = self.open_store()
+        except StoreBusy:
+            store = None
+        if store is not None:
+            try:
+                yield store
+            finally:
+                store.close()
+            return
+        folder = Path(tempfile.mkdtemp(prefix="synthqa-read-"))
+        try:
+            store = self._snapshot(folder, attempts)
+            try:
+                yield store
+            finally:
+                store.close()
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def _snapshot(self, folder: Path, attempts: int) -> Store:
+        for attempt in range(attempts):
+            before = [_signature(f) for f in self.store_files]
+            for source in self.store_files:
+                if source.exists():
+                    shutil.copyfile(source, folder / source.name)
+            if [_signature(f) for f in self.store_files] == before:
+                return Store(folder / STORE_FILE)
+            for copied in folder.iterdir():   # a write landed meanwhile: copy again
+                copied.unlink()
+            time.sleep(min(0.02 * (attempt + 1), 0.5))
+        raise StoreBusy(f"{self.store_path} kept changing while it was copied for reading "
+                        f"({attempts} tries); try again when the dashboard is quieter")
 
     def init(self) -> "Workspace":
         for folder in (self.root, self.inbox, self.done, self.runs):
@@ -63,7 +110,6 @@ class Workspace:
         return store
 
 
-
 _STORES: dict[Path, Store] = {}
 _STORES_LOCK = threading.Lock()
 
@@ -80,3 +126,12 @@ def process_store(home: Path) -> Store:
 
 def staging_dir(store_path: Path) -> Path:
     return Path(store_path).parent / "staging"
+
+
+def _signature(path: Path) -> tuple[int, int] | None:
+    """Size and modification time: equal before and after a copy means no write between."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return None
+    return info.st_size, info.st_mtime_ns

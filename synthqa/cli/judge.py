@@ -42,7 +42,7 @@ def cmd_judge_eval(args, workspace) -> int:
 
     from synthqa.judges import evaluate
 
-    with closing(workspace.open_store()) as store:
+    with workspace.reader() as store:
         pairs = store.judges.against_humans(args.judge)
     rows = evaluate.table(pairs)
     if args.json:

@@ -101,7 +101,7 @@ def cmd_stats(args) -> int:
     from synthqa.judges.evaluate import first_error_agreement
     from synthqa.judges.generators import generator_table
 
-    with closing(_workspace(args).open_store()) as store:
+    with _workspace(args).reader() as store:
         table, checks = generator_table(store), store.labels.step_check_vs_human()
     if args.json:
         for row in table.to_dict("records"):
@@ -124,7 +124,7 @@ def cmd_stats(args) -> int:
 def cmd_export(args) -> int:
     from synthqa.export import export_file
 
-    with closing(_workspace(args).open_store()) as store:
+    with _workspace(args).reader() as store:
         n = export_file(store, args.out, args.generator, args.source, args.labelled, args.format)
     print(f"wrote {n:,} {'examples' if args.format == 'prm' else 'traces'} to {args.out}")
     return EXIT_OK
@@ -133,13 +133,23 @@ def cmd_export(args) -> int:
 def cmd_metrics(args) -> int:
     from synthqa.metrics import report
 
-    with closing(_workspace(args).open_store()) as store, \
-            tqdm(total=100, desc="metrics", unit="%", disable=args.quiet) as bar:
-        def progress(fraction: float, message: str) -> None:
-            bar.set_postfix_str(message, refresh=False)
-            bar.update(round(100 * fraction) - bar.n)
-        result = report.recompute(store, progress, embed=not args.no_embed,
-                                  embedder=args.embedder)
+    if args.cached:
+        with _workspace(args).reader() as store:
+            result, stale = report.cached(store)
+        if result is None:
+            print("no metrics computed yet: run `metrics` without --cached (or open the "
+                  "Data quality page)", file=sys.stderr)
+            return EXIT_FAILED
+        if stale:
+            print("note: computed before the latest changes to the store")
+    else:
+        with closing(_workspace(args).open_store()) as store, \
+                tqdm(total=100, desc="metrics", unit="%", disable=args.quiet) as bar:
+            def progress(fraction: float, message: str) -> None:
+                bar.set_postfix_str(message, refresh=False)
+                bar.update(round(100 * fraction) - bar.n)
+            result = report.recompute(store, progress, embed=not args.no_embed,
+                                      embedder=args.embedder)
     if result.generators.empty:
         print("no traces yet: python -m synthqa import FILE")
         return EXIT_OK
@@ -161,7 +171,7 @@ def cmd_index(args) -> int:
 def cmd_compare(args) -> int:
     from synthqa.metrics.compare import CompareError, compare
 
-    with closing(_workspace(args).open_store()) as store:
+    with _workspace(args).reader() as store:
         try:
             result = compare(store, args.se, args.wc)
             print(result.to_json() if args.json else result.text())
@@ -244,6 +254,8 @@ def make_parser() -> argparse.ArgumentParser:
                           "(default); minilm: all-MiniLM-L6-v2 itself, the accurate choice")
     met.add_argument("--no-embed", action="store_true", help="skip embedding new solutions "
                      "(diversity from embeddings then covers the embedded ones only)")
+    met.add_argument("--cached", action="store_true", help="print the last computed report, "
+                     "recomputing nothing (works while the dashboard runs)")
     met.set_defaults(fn=cmd_metrics)
     add_values_parser(sub, _workspace)
     add_train_parsers(sub, _workspace)
