@@ -57,7 +57,7 @@ def import_form(formats: list[str]) -> None:
         if upload is not None:     # on the server: Import will take it (not before)
             st.caption(f"Ready to import {plain(upload.name)} ({upload.size:,} bytes).")
         st.text_input("…or a path on the server", key="import_path",
-                      placeholder="../shared/data/gsm8k_example_model_solutions.jsonl")
+                      placeholder="/data/traces/gsm8k_solutions.jsonl")
         st.selectbox("Format", formats, key="import_format",
                      help="auto detects the public formats from the first record")
         st.button("Import", type="primary", on_click=_import_clicked)
