@@ -86,7 +86,8 @@ config = metrics.figure_format()
 st.subheader("Quality-diversity trade-off")
 measure = st.selectbox("Diversity measure", list(DIVERSITY), format_func=DIVERSITY.get,
                        key="tradeoff_measure")
-st.plotly_chart(charts.tradeoff_figure(gens, rep.slices, measure, DIVERSITY[measure]),
+st.plotly_chart(charts.tradeoff_figure(gens, rep.slices, measure, DIVERSITY[measure],
+                                       metrics.colours()),
                 config=config, key="tradeoff")
 
 st.subheader("Slices")

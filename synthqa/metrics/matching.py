@@ -51,15 +51,21 @@ def _relative(new, old) -> float:
 def default_pair(generators: pd.DataFrame, shared: pd.DataFrame | None = None
                  ) -> tuple[str, str] | None:
     """(SE, WC): of the pairs with known, different parameter counts, the one sharing the most
-    problems (`shared`: a, b, problems), SE the larger; without `shared`, the largest and the
-    smallest generator."""
+    problems (`shared`: a, b, problems), SE the larger, pairs where both sampled several
+    solutions per problem first (one sample each makes every curve a dot); without `shared`,
+    the largest and the smallest generator."""
     known = generators.dropna(subset=["params"]).sort_values("params")
     params = dict(zip(known["generator"], known["params"]))
+    several = set(known["generator"][known["traces"] > known["problems"]]) \
+        if {"traces", "problems"} <= set(known.columns) else set()
     if shared is not None and not shared.empty:
         pairs = shared[shared["a"].isin(params) & shared["b"].isin(params)]
         pairs = pairs[[params[a] != params[b] for a, b in zip(pairs["a"], pairs["b"])]]
         if not pairs.empty:
-            best = pairs.sort_values(["problems", "a", "b"], ascending=[False, True, True])
+            pairs = pairs.assign(several=[a in several and b in several
+                                          for a, b in zip(pairs["a"], pairs["b"])])
+            best = pairs.sort_values(["several", "problems", "a", "b"],
+                                     ascending=[False, False, True, True])
             a, b = best["a"].iloc[0], best["b"].iloc[0]
             return (a, b) if params[a] > params[b] else (b, a)
     if len(known) < 2 or known["params"].iloc[0] == known["params"].iloc[-1]:

@@ -184,7 +184,7 @@ def solution_map(points: pd.DataFrame, key: str, config: dict) -> None:
                                     format_func=str.upper, key=f"{key}_method") or "tsne"
     colour = right.segmented_control("Colour by", ["generator", "correct", "label"],
                                      default="generator", key=f"{key}_colour") or "generator"
-    event = st.plotly_chart(charts.map_figure(points, method, colour), key=key,
+    event = st.plotly_chart(charts.map_figure(points, method, colour, colours()), key=key,
                             on_select="rerun", selection_mode="points", config=config)
     picked = event.selection.points if event else []
     if picked:
@@ -217,5 +217,11 @@ def slice_table(slices: pd.DataFrame, generators: list[str], key: str, config: d
              if not table.loc[k].dropna(how="all").empty]
     for kind, tab in zip(kinds, st.tabs(kinds) if kinds else []):  # one chart per slice kind
         with tab:
-            st.plotly_chart(charts.slice_figure(table.loc[kind], SLICE_METRICS[metric][0], kind),
+            st.plotly_chart(charts.slice_figure(table.loc[kind], SLICE_METRICS[metric][0], kind,
+                                                  colours()),
                             config=config, key=f"{key}_figure_{kind}")
+
+
+def colours() -> dict[str, str]:
+    """Every generator's colour in this workspace (synthqa.ui.charts.generator_colours)."""
+    return charts.generator_colours(resources.store().traces.filter_options()["generators"])

@@ -141,3 +141,15 @@ def test_after_an_import_only_the_changed_generators_are_computed_again(filled, 
     reads = len(read)
     unchanged = report.compute(filled, "v3", previous=incremental)
     assert unchanged.versions == incremental.versions and len(read) == reads  # nothing read
+
+
+def test_the_default_pair_has_several_samples_per_problem_when_one_does():
+    from synthqa.metrics.matching import default_pair
+
+    generators = pd.DataFrame({"generator": ["175b", "6b", "lab-se", "lab-wc"],
+                               "params": [175e9, 6e9, 1.4e9, 135e6],
+                               "traces": [1319, 1319, 800, 3200],
+                               "problems": [1319, 1319, 100, 100]})
+    shared = pd.DataFrame({"a": ["175b", "lab-se"], "b": ["6b", "lab-wc"],
+                           "problems": [1319, 100]})
+    assert default_pair(generators, shared) == ("lab-se", "lab-wc")   # not one dot each
