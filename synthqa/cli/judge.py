@@ -99,7 +99,8 @@ def add_parser(sub, workspace_of) -> None:
     verbs = judge.add_subparsers(dest="verb", required=True)
     run = verbs.add_parser("run", help="score traces with a judge (P(flawed), first wrong step)")
     run.add_argument("--backend", choices=BACKENDS, default="stepcheck")
-    run.add_argument("--generator", help="only this generator's traces")
+    run.add_argument("--generator", action="append", help="this generator's traces "
+                     "(repeat for several; default: every generator); --limit applies to each")
     run.add_argument("--all", action="store_true", help="answer-wrong traces too")
     run.add_argument("--limit", type=int, default=500, help="traces (default 500)")
     run.add_argument("--policy", help="rollouts: the rollout policy whose values are read")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -88,11 +89,13 @@ class JudgeJob:
         return PrmJudge(self.model_dir)
 
 
-def prepare(workspace: Workspace, store: Store, job: JudgeJob, generator: str | None,
-            answer_correct_only: bool = True, limit: int = 500) -> int:
-    """Save the run's settings and its traces; returns how many traces it will judge."""
+def prepare(workspace: Workspace, store: Store, job: JudgeJob,
+            generators: str | Sequence[str] | None, answer_correct_only: bool = True,
+            limit: int = 500) -> int:
+    """Save the run's settings and its traces (of one generator, a list of them, or None:
+    every one; at most `limit` of each); returns how many traces it will judge."""
     job.validate()
-    traces = store.judges.inputs(generator, answer_correct_only, limit)
+    traces = store.judges.inputs(generators, answer_correct_only, limit, per_generator=True)
     if job.backend == "rollouts":
         values = store.judges.step_values(traces["trace_id"], job.policy, job.mode)
         traces = traces.merge(values, on="trace_id", how="left")
@@ -127,10 +130,11 @@ def _input(row: dict) -> JudgeInput:
                       tuple(row["steps"]), extra)
 
 
-def start(workspace: Workspace, store: Store, job: JudgeJob, generator: str | None,
-          answer_correct_only: bool = True, limit: int = 500) -> int:
+def start(workspace: Workspace, store: Store, job: JudgeJob,
+          generators: str | Sequence[str] | None, answer_correct_only: bool = True,
+          limit: int = 500) -> int:
     """Prepare the run and start it as a job (its own process); returns its traces."""
-    n = prepare(workspace, store, job, generator, answer_correct_only, limit)
+    n = prepare(workspace, store, job, generators, answer_correct_only, limit)
     if n:
         Jobs(workspace).start(KIND, MODULE, job.run_id)
     return n

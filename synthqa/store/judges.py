@@ -32,20 +32,29 @@ class Judges(Part):
                                  max(computed_at) AS computed_at
                           FROM judge_scores GROUP BY judge ORDER BY judge""")
 
-    def inputs(self, generator: str | None, answer_correct_only: bool, limit: int,
-               trace_ids: Sequence[str] | None = None) -> pd.DataFrame:
-        """Traces to judge: id, problem, gold answer, steps (answer-correct ones by default)."""
-        return self.df("""
-            SELECT t.trace_id, p.text AS problem, p.gold_answer AS gold,
-                   list(s.text ORDER BY s.step_index) AS steps
+    def inputs(self, generators: str | Sequence[str] | None, answer_correct_only: bool,
+               limit: int, trace_ids: Sequence[str] | None = None,
+               per_generator: bool = False) -> pd.DataFrame:
+        """Traces to judge: id, problem, gold answer, steps (answer-correct ones by default),
+        of one generator, a list of them or (None) every one; at most `limit` in all, or of
+        each generator."""
+        chosen = [generators] if isinstance(generators, str) else \
+            (None if generators is None else list(generators))
+        ids = None if trace_ids is None else list(trace_ids)
+        return self.df(f"""
+            SELECT t.trace_id, t.generator, p.text AS problem,
+                   p.gold_answer AS gold, list(s.text ORDER BY s.step_index) AS steps
             FROM traces_effective t JOIN problems p USING (problem_id)
             JOIN steps s USING (trace_id)
-            WHERE (? IS NULL OR t.generator = ?) AND (NOT ? OR t.correct)
+            WHERE (?::VARCHAR[] IS NULL OR t.generator IN (SELECT unnest(?::VARCHAR[])))
+              AND (NOT ? OR t.correct)
               AND (?::VARCHAR[] IS NULL OR t.trace_id IN (SELECT unnest(?::VARCHAR[])))
-            GROUP BY t.trace_id, p.text, p.gold_answer
-            ORDER BY hash(t.trace_id) LIMIT ?""",
-            [generator, generator, answer_correct_only, None if trace_ids is None
-             else list(trace_ids), None if trace_ids is None else list(trace_ids), limit])
+            GROUP BY t.trace_id, t.generator, p.text, p.gold_answer
+            QUALIFY row_number() OVER ({'PARTITION BY t.generator'
+                                        if per_generator else ''}
+                                       ORDER BY hash(t.trace_id)) <= ?
+            ORDER BY hash(t.trace_id)""",
+            [chosen, chosen, answer_correct_only, ids, ids, limit])
 
     def step_values(self, trace_ids: Sequence[str], policy: str, mode: str) -> pd.DataFrame:
         """(trace_id, values: [(prefix_steps, q_mean)]) of one rollout policy and search."""

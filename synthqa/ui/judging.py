@@ -22,15 +22,18 @@ def launch_form(generators: list[str], policies: list[str]) -> None:
     with st.container(border=True):
         c1, c2, c3, c4 = st.columns([2, 2, 1, 2], vertical_alignment="bottom")
         backend = c1.selectbox("Judge", judge_job.BACKENDS, key="jd_backend")
-        generator = c2.selectbox("Traces of", generators, key="jd_generator")
-        limit = c3.number_input("How many", 1, 1_000_000, 500, key="jd_limit")
+        chosen = c2.multiselect("Traces of", generators, key="jd_generators",
+                                placeholder="every generator",
+                                help="leave empty to judge every generator in one run")
+        limit = c3.number_input("How many", 1, 1_000_000, 500, key="jd_limit",
+                                help="traces of each generator")
         wrong_too = c4.toggle("Wrong answers too", key="jd_all",
                               help="for the ProcessBench metric on error traces; the FPR "
                                    "needs answer-correct ones only")
         st.caption(BACKEND_HELP[backend])
         settings = _backend_settings(backend, policies)
         st.button("Run judge", type="primary", on_click=_start,
-                  args=(backend, generator, not wrong_too, int(limit), settings))
+                  args=(backend, chosen or None, not wrong_too, int(limit), settings))
     kind, msg = st.session_state.pop("jd_msg", (None, None))
     if kind:
         getattr(st, kind)(msg)
@@ -64,11 +67,11 @@ def _backend_settings(backend: str, policies: list[str]) -> dict:
     return {}
 
 
-def _start(backend: str, generator: str, answer_correct_only: bool, limit: int,
+def _start(backend: str, generators: list[str] | None, answer_correct_only: bool, limit: int,
            settings: dict) -> None:
     job = judge_job.JudgeJob(batch.new_run_id(f"judge-{backend}"), backend, **settings)
     jobs.start_from_form("jd_msg", job.run_id, lambda: judge_job.start(
-        resources.workspace(), resources.store(), job, generator, answer_correct_only, limit))
+        resources.workspace(), resources.store(), job, generators, answer_correct_only, limit))
 
 
 @st.fragment(run_every=2)

@@ -7,6 +7,7 @@ import pytest
 
 from synthqa.ingest.commit import import_file
 from synthqa.ingest.inbox import ingest_inbox
+from synthqa.jobs import batch
 from synthqa.judges import evaluate
 from synthqa.judges import job as judge_job
 from synthqa.judges.critic import parse_index
@@ -229,3 +230,18 @@ def test_the_value_drop_judge_flags_the_step_after_which_the_value_falls():
     assert (a.first_step, round(a.score, 6)) == (1, 0.6)   # step 2 (index 1) loses 0.6
     assert (b.first_step, b.score) == (None, 0.0)
     assert c.score is None and c.votes == 0 and judge.name == "rollouts:lab-wc/exhaustive"
+
+
+def test_one_judge_run_takes_every_generator_or_a_list_limit_each(workspace, store):
+    from tests.conftest import EXAMPLE
+
+    import_file(store, EXAMPLE)     # se-16b: 2 traces, wc-2b: 3
+    for generators, expected in ((None, {"se-16b": 1, "wc-2b": 1}),
+                                 (["se-16b", "wc-2b"], {"se-16b": 1, "wc-2b": 1}),
+                                 ("wc-2b", {"wc-2b": 1})):
+        job = judge_job.JudgeJob(f"j-{len(expected)}-{generators is None}", "stepcheck")
+        judge_job.prepare(workspace, store, job, generators, answer_correct_only=False, limit=1)
+        items = batch.RunFolder(workspace, job.run_id).items()
+        assert items["generator"].value_counts().to_dict() == expected
+    job = judge_job.JudgeJob("all", "stepcheck")
+    assert judge_job.prepare(workspace, store, job, None, answer_correct_only=False, limit=9) == 5
