@@ -4,14 +4,18 @@
 drains inbox/ from the server itself, with no browser open. Each session runs the file as
 `__main__`: the router below.
 """
+from pathlib import Path
+
 import streamlit as st
 
 from synthqa.ingest.watcher import lifespan
 from synthqa.ui import resources
 
+FAVICON = Path(resources.__file__).with_name("favicon.png")   # local: no font CDN offline
+
 
 def main() -> None:
-    st.set_page_config(page_title="SynthQA", page_icon=":material/calculate:", layout="wide")
+    st.set_page_config(page_title="SynthQA", page_icon=str(FAVICON), layout="wide")
     pages = [
         st.Page("pages/overview.py", title="Workspace", icon=":material/folder_open:",
                 default=True),

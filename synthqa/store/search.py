@@ -46,9 +46,16 @@ class Search:
         return self._index
 
     def size(self) -> int:
-        index = self._open()
-        index.reload()
-        return index.searcher().num_docs
+        """Traces in the index; -1 when it cannot be read (then it is not used). Readers take
+        the writers' lock: a searcher opened while a merge removes segments failed with
+        FileDoesNotExist (seen in the demo build's log)."""
+        with self._lock:
+            try:
+                index = self._open()
+                index.reload()
+                return index.searcher().num_docs
+            except ValueError:
+                return -1
 
     def add(self, rows: pd.DataFrame) -> None:
         """Index traces (columns trace_id, problem, text) and commit."""
@@ -73,10 +80,12 @@ class Search:
         words = _WORD.findall(query.lower())
         if not words or max(map(len, words)) > 40:  # tantivy's tokenizer drops longer ones
             return None
-        index = self._open()
-        index.reload()
-        searcher = index.searcher()
         import tantivy
+
+        with self._lock:
+            index = self._open()
+            index.reload()
+            searcher = index.searcher()
 
         # regex terms, not PhrasePrefixQuery: that one expands a prefix to 50 terms at most
         pattern = [*words[:-1], f"{words[-1]}.*"]

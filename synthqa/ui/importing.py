@@ -13,7 +13,8 @@ from synthqa.ui.text import plain
 
 def _import_clicked() -> None:
     ws = resources.workspace()
-    upload, path = st.session_state.get("import_upload"), st.session_state.get("import_path")
+    upload = st.session_state.get(_upload_key())
+    path = st.session_state.get("import_path")
     fmt = st.session_state.get("import_format", "auto")
     ss = st.session_state
     ss.pop("import_mine_result", None)
@@ -32,7 +33,12 @@ def _import_clicked() -> None:
         ss["import_mine_result"] = {"errors": [f"{path}: {exc.strerror or exc}"]}
         return
     ss["import_mine"] = str(dropped)
+    ss["import_round"] = ss.get("import_round", 0) + 1   # a fresh, empty uploader
     resources.take_inbox()
+
+
+def _upload_key() -> str:
+    return f"import_upload_{st.session_state.get('import_round', 0)}"
 
 
 def own_result() -> None:
@@ -52,7 +58,7 @@ def import_form(formats: list[str]) -> None:
                                          resources.store().count("traces") == 0)
     with st.expander("Import traces", expanded=opened, key="import_open", on_change="rerun"):
         own_result()
-        upload = st.file_uploader("Trace file (JSONL, JSON or Parquet)", key="import_upload",
+        upload = st.file_uploader("Trace file (JSONL, JSON or Parquet)", key=_upload_key(),
                                   type=["jsonl", "json", "parquet"])
         if upload is not None:     # on the server: Import will take it (not before)
             st.caption(f"Ready to import {plain(upload.name)} ({upload.size:,} bytes).")
@@ -68,8 +74,10 @@ def show_results(results: list[dict] | None) -> None:
     results = results or []
     imported = [r for r in results if r.get("n_traces") and not r.get("errors")]
     if len(imported) > 3:
-        st.success(f"Imported {len(imported)} files: {sum(r['n_traces'] for r in imported):,} "
-                   f"traces, {sum(r['n_traces_new'] for r in imported):,} new.")
+        st.success(f"Just imported {len(imported)} more files: "
+                   f"{sum(r['n_traces'] for r in imported):,} traces, "
+                   f"{sum(r['n_traces_new'] for r in imported):,} new; the workspace holds "
+                   f"{resources.store().count('traces'):,} traces in all.")
         results = [r for r in results if r not in imported]
     for result in results:
         name = plain(display_name(result.get("path", "")))

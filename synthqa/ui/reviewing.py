@@ -26,11 +26,14 @@ def _state():
     return st.session_state
 
 
-def next_trace(skip: tuple[str, ...] = ()) -> None:
+def next_trace() -> None:
+    """The reviewer's next trace; the ones they skipped stay skipped until the generator or
+    the order changes."""
     ss = _state()
     mode = ss.get("review_mode") or MODES[0]  # a deselected order means the default
+    skipped = tuple(ss.get("review_skipped", ()))
     ss.review_trace = queue().next_trace(resources.store(), ss.review_generator, ss.reviewer,
-                                         mode, skip, judge=ss.get("review_judge"),
+                                         mode, skipped, judge=ss.get("review_judge"),
                                          qc=quality_control())
     ss.first_bad = None
     ss.review_note = ""
@@ -45,6 +48,7 @@ def quality_control() -> QualityControl | None:
 
 def restart() -> None:
     """Generator or order changed: the next trace comes from the new queue."""
+    _state().pop("review_skipped", None)
     if _state().get("reviewer"):
         next_trace()
     else:
@@ -124,7 +128,7 @@ def skip(shown: str | None = None) -> None:
     with _ACTIONS:
         if shown is None or ss.get("review_trace") == shown:
             ss.review_skipped = (*ss.get("review_skipped", ()), ss.review_trace)
-            next_trace(ss.review_skipped)
+            next_trace()
 
 
 def start(name_key: str) -> None:

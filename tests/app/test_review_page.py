@@ -113,3 +113,30 @@ def test_a_click_meant_for_a_trace_no_longer_shown_labels_nothing(review_at, sto
     assert review_at.session_state["review_trace"] == other     # still waiting for a verdict
     next(b for b in review_at.button if b.label == "Reasoning correct").click().run()
     assert len(store.labels.of_trace(other)) == 2                     # now shown: it counts
+
+
+def button(at, label):
+    return next(b for b in at.button if b.label == label)
+
+
+def test_a_skipped_trace_stays_skipped_after_the_next_verdicts(review_at, store):
+    start(review_at)
+    skipped = review_at.session_state["review_trace"]
+    button(review_at, "Skip").click().run()
+    shown = []
+    for _ in range(5):       # the other five traces, one verdict each
+        shown.append(review_at.session_state["review_trace"])
+        button(review_at, "Reasoning correct").click().run()
+    assert skipped not in shown and len(set(shown)) == 5
+    assert review_at.session_state["review_trace"] is None       # only the skipped one left
+
+
+def test_an_answer_correct_trace_can_be_marked_answer_wrong_and_leaves_the_queue(review_at,
+                                                                                 store):
+    start(review_at)
+    first = review_at.session_state["review_trace"]
+    button(review_at, "Answer is actually wrong").click().run()
+    assert store.scalar("SELECT correct FROM traces_effective WHERE trace_id = ?",
+                        [first]) is False
+    assert review_at.session_state["review_trace"] != first
+    assert "5 answer-correct traces" in " ".join(c.value for c in review_at.caption)

@@ -39,6 +39,10 @@ def test_math_style_traces_render_every_delimiter(page: Page, tmp_path):
             text = page.evaluate(VISIBLE_TEXT)
             assert not RAW.findall(text), (trace_id, RAW.findall(text))
             money += "In total $24 + $9 = $33." in text    # GSM8K-style money stays money
+            if n == 0:   # the tab's icon is the app's own file, not a font CDN's
+                icon = page.locator("link[rel='shortcut icon'], link[rel='icon']").first
+                assert icon.get_attribute("href").startswith(srv.url), \
+                    icon.get_attribute("href")
             if n < 3:
                 heading.scroll_into_view_if_needed()
                 page.screenshot(path=tmp_path / f"math-{n}.png")

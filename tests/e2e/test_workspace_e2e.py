@@ -59,6 +59,7 @@ def test_an_upload_and_its_result_stay_while_other_imports_arrive(page: Page, se
     page.get_by_role("button", name="Import").click()
     mine = page.get_by_text("Imported mine.jsonl (generic)")
     expect(mine).to_be_visible(timeout=PATIENCE_MS)
+    expect(page.get_by_text("Ready to import")).to_have_count(0)   # the uploader is emptied
     other = tmp_path / "other.jsonl"
     other.write_text(_one_record("other"))
     out = subprocess.run([sys.executable, "-m", "synthqa", "-q", "--workspace", str(home),
@@ -68,4 +69,4 @@ def test_an_upload_and_its_result_stay_while_other_imports_arrive(page: Page, se
     wait_for_app_run(page)
     expect(mine).to_be_visible()                                   # the user's result stays
     expect(page.get_by_role("button", name="Import")).to_be_visible()  # the expander is open
-    expect(page.get_by_text("mine.jsonl").first).to_be_visible()   # and the upload in it
+    expect(page.get_by_text("mine.jsonl").first).to_be_visible()   # and the upload's result

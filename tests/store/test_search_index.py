@@ -68,3 +68,15 @@ def test_an_index_that_fails_to_follow_does_not_fail_the_import(store, tmp_path,
     _import(store, tmp_path, "a.jsonl", 10)
     assert store.count("traces") == 10 and not store.search_in_sync()
     assert _ids(store, "value 7") == _ids(store, "value 7", indexed=False) != set()
+
+
+def test_an_index_missing_a_segment_file_is_not_in_sync_not_a_traceback(tmp_path):
+    import pandas as pd
+
+    from synthqa.store.search import Search
+
+    Search(tmp_path / "search").add(pd.DataFrame({"trace_id": ["t1"], "problem": ["p"],
+                                                  "text": ["six apples"]}))
+    for part in (tmp_path / "search").glob("*.fieldnorm"):
+        part.unlink()            # what a merge removing segments under a reader looks like
+    assert Search(tmp_path / "search").size() == -1
