@@ -49,7 +49,8 @@ st.caption(f"{plain(se)}: {params[se]:,.0f} parameters · {plain(wc)}: "
 
 matched = report.matched(curves, se, wc)
 config = metrics.figure_format()
-st.plotly_chart(charts.curves_figure(curves, se, wc, matched, metrics.colours()), config=config, key="curves")
+st.plotly_chart(charts.curves_figure(curves, se, wc, matched, metrics.colours()), config=config,
+                key="curves")
 
 st.subheader("At matched compute")
 if matched.empty:

@@ -32,11 +32,20 @@ def export_records(store: Store, generator: str | None = None, source: str | Non
                              for label in row["labels"]]
         else:
             row.pop("labels")
-            label = row.pop("first_error_step")
+            label = _step_or_none(row.pop("first_error_step"))
             if label is not None:
-                row["first_error_step"] = NO_ERROR if label == "none" else int(label)
+                row["first_error_step"] = label
         records.append({k: v for k, v in row.items() if v is not None})
     return records
+
+
+def _step_or_none(label) -> int | None:
+    """A stored first-error value as the trace format writes it; a value no reader can take
+    (written before labels were checked on import) is left out, not a crash."""
+    if label == "none":
+        return NO_ERROR
+    text = str(label).strip() if label is not None else ""
+    return int(text) if text.lstrip("-").isdigit() else None
 
 
 def _plain(value):
@@ -50,11 +59,12 @@ def prm_records(store: Store, generator: str | None = None) -> list[dict]:
     labelled True (correct) or False (the first wrong step); all True for a clean trace."""
     records = []
     for row in store.labels.prm_frame(generator).itertuples():
-        steps = list(row.steps)
-        if row.first_error == "none":
+        steps, k = list(row.steps), _step_or_none(row.first_error)
+        if k is None or k >= len(steps):
+            continue
+        if k == NO_ERROR:
             completions, labels = steps, [True] * len(steps)
         else:
-            k = int(row.first_error)
             completions, labels = steps[: k + 1], [True] * k + [False]
         records.append({"prompt": row.prompt, "completions": completions, "labels": labels})
     return records

@@ -1,10 +1,10 @@
 """Show solution text as Markdown: LaTeX math renders as math, everything else stays literal.
 
 GSM8K text is full of `$18` (money) and `3 * 12` (Markdown emphasis); MATH-style text writes
-math as `$…$`, `$$…$$`, `\\(…\\)`, `\\[…\\]`, bare environments (`\\begin{align*}…`) and bare
-`\\boxed{…}`. Streamlit's Markdown renders only `$…$` (inline) and `$$…$$` fences (display),
-so every math span is rewritten to one of those; money and all other Markdown punctuation is
-escaped.
+math as `$…$`, `$$…$$`, `\\(…\\)`, `\\[…\\]`, bare environments (`\\begin{align*}…`)
+and bare `\\boxed{…}`. Streamlit's Markdown renders only `$…$` (inline) and `$$…$$` fences
+(display), so every math span is rewritten to one of those; money and all other Markdown
+punctuation is escaped.
 """
 from __future__ import annotations
 

@@ -22,7 +22,8 @@ def test_markdown_keeps_math_and_escapes_the_rest(text, expected):
 @pytest.mark.parametrize("text, expected", [
     # the forms the issue met raw on Review: \(…\), \[…\], plain $…$ with words or a ">"
     (r"so \(a^2 = bc\) holds", r"so $a^2 = bc$ holds"),
-    (r"Hence \[a + b + c = a \cdot a^2 = a^3.\]", "Hence \n\n$$\na + b + c = a \\cdot a^2 = a^3.\n$$"),
+    (r"Hence \[a + b + c = a \cdot a^2 = a^3.\]",
+     "Hence \n\n$$\na + b + c = a \\cdot a^2 = a^3.\n$$"),
     ("Then $a + b + c = abc.$", "Then $a + b + c = abc.$"),
     ("for $n>3$ we have", r"for $n>3$ we have"),
     (r"The answer is \boxed{\frac{1}{2}}.", r"The answer is $\boxed{\frac{1}{2}}$\."),
