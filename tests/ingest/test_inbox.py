@@ -44,8 +44,10 @@ def test_cli_import_queues_through_the_inbox_while_the_store_is_held(workspace):
         assert "queued" in out.stdout
         pending = Inbox(workspace).pending()
         assert len(pending) == 1 and pending[0].name.endswith(".generic.jsonl")
-        busy = cli("--workspace", str(workspace.root), "stats")
+        busy = cli("--workspace", str(workspace.root), "verify")       # a write
         assert busy.returncode == 4 and "held by process" in busy.stderr
+        read = cli("--workspace", str(workspace.root), "stats")        # a read: a copy
+        assert read.returncode == 0 and "no traces yet" in read.stdout
     finally:
         release(holder)
     store = workspace.open_store()
