@@ -181,10 +181,13 @@ def curves_only(store: Store) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(generator and params, curves) without embeddings: what matched compute needs."""
     traces = store.summaries.metric_inputs(CHECKER)
     if traces.empty:
-        return pd.DataFrame(columns=["generator", "params"]), pd.DataFrame()
+        return pd.DataFrame(columns=["generator", "params", "traces", "problems"]), \
+            pd.DataFrame()
     traces = _with_features(store, traces)
-    return (traces.groupby("generator", as_index=False)["params"].first(),
-            _curves(traces, []))
+    generators = traces.groupby("generator", as_index=False).agg(
+        params=("params", "first"), traces=("trace_id", "size"),
+        problems=("problem_id", "nunique"))
+    return generators, _curves(traces, [])
 
 
 def _now() -> str:

@@ -11,7 +11,7 @@ from synthqa.metrics import report
 from synthqa.metrics.report import Report
 from synthqa.ui import charts, resources
 from synthqa.ui.background import BackgroundTask
-from synthqa.ui.text import plain
+from synthqa.ui.text import MISSING, percent_text, plain
 from synthqa.ui.trace_view import show_trace
 
 # Columns of the slice table: (label, help).
@@ -134,14 +134,18 @@ def save_params(generator: str) -> None:
 def quick_table() -> None:
     """Straight from the store, no embeddings needed: accuracy, the human FPR, step errors."""
     frame = fpr.quick_table(resources.store())
+    frame["fpr_human"] = frame["fpr_human"].map(percent_text)   # the grid writes None for NaN
+    frame["fpr_ci"] = frame["fpr_ci"].replace("", MISSING)
+    frame["fpr_by"] = frame["fpr_by"].replace("", MISSING)
     pct = {c: st.column_config.NumberColumn(label, format="percent") for c, label in (
-        ("accuracy", "accuracy"), ("fpr_human", "FPR (human)"),
+        ("accuracy", "accuracy"),
         ("suspect_share", "FPR (step checks)"), ("dynamic_errors", "dynamic errors"),
         ("static_errors", "static errors"))}
     st.caption("Straight from the store, while the full report is not fresh (no embeddings "
                "needed):")
     st.dataframe(frame, hide_index=True, key="quick_quality", column_config={
-        **pct, "fpr_ci": st.column_config.TextColumn("FPR 95% CI"),
+        **pct, "fpr_human": st.column_config.TextColumn("FPR (human)"),
+        "fpr_ci": st.column_config.TextColumn("FPR 95% CI"),
         "fpr_n": st.column_config.NumberColumn("FPR n"),
         "fpr_by": st.column_config.TextColumn("FPR rests on", width="large"),
         "steps": st.column_config.NumberColumn(format="%.1f"),

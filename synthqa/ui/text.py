@@ -138,6 +138,12 @@ def markdown_safe(text: str) -> str:
 MISSING = "—"
 
 
+def percent_text(rate) -> str:
+    """A rate as text that sorts as its number (" 2.2%" before "12.5%"), "—" when missing:
+    for a grid column that may lack values (Streamlit's grid writes "None" for a NaN)."""
+    return MISSING if rate is None or rate != rate else f"{100 * rate:5.1f}%"
+
+
 def dashed(frame: pd.DataFrame) -> pd.DataFrame:
     """A table with "—" where a value is missing (Streamlit's grid writes "None"): in text
     columns, and in integer columns (the store's nullable ones), which become text; float

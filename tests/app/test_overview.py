@@ -103,7 +103,8 @@ def test_many_files_arriving_at_once_are_summarised(app, workspace, tmp_path):
                                     str(k + 1), "solution": f"{k}+1={k + 1}"}) + "\n")
         Inbox(workspace).drop_file(path, "generic")
     tab = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
-    assert [s.value for s in tab.success] == ["Imported 5 files: 5 traces, 5 new."]
+    assert [s.value for s in tab.success] == [
+        "Just imported 5 more files: 5 traces, 5 new; the workspace holds 5 traces in all."]
 
 
 def test_the_users_import_result_stays_while_other_data_arrives(app, workspace, tmp_path):
@@ -180,8 +181,9 @@ def test_the_generators_table_has_every_fpr_and_no_none(workspace):
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
     table = generators_table(at).set_index("generator")
     assert table.loc["wc-2b", ["fpr", "fpr_ci", "fpr_n", "fpr_by"]].tolist() == [
-        1.0, "6.9%–100.0%", 1, "alice (1)"]
-    assert table.loc["se-16b", ["fpr_ci", "fpr_method", "judge"]].tolist() == ["—"] * 3
+        "100.0%", "6.9%–100.0%", 1, "alice (1)"]
+    assert table.loc["se-16b", ["fpr", "fpr_ci", "fpr_method", "judge", "judge_auroc"]
+                     ].tolist() == ["—"] * 5
     assert table.loc["se-16b", "params"] == "16B"
-    assert not table.drop(columns=["fpr", "judge_auroc"]).isna().any().any()
+    assert not table.isna().any().any()
     assert any(b.label == "Generators (CSV)" for b in at.get("download_button"))

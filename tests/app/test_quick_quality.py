@@ -26,5 +26,7 @@ def test_labels_imported_after_the_report_show_at_once(store, tmp_path):
         assert not at.exception
         quick = next(d.value for d in at.dataframe if "fpr_by" in d.value.columns)
         ext = quick.set_index("generator").loc["ext"]
-        assert ext["fpr_human"] == 0.25 and ext["fpr_n"] == 8
+        assert ext["fpr_human"] == " 25.0%" and ext["fpr_n"] == 8
+        assert not quick[["fpr_human", "fpr_ci", "fpr_by"]].isna().any().any()
+        assert "—" in set(quick["fpr_human"])        # a generator without labels: no None
         assert ext["fpr_by"] == "labels only, by ann (8)" and ext["traces"] == 8
