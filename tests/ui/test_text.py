@@ -38,3 +38,17 @@ def test_every_latex_delimiter_becomes_streamlit_math(text, expected):
 
 def test_an_unclosed_box_stays_text():
     assert markdown_safe(r"\boxed{5") == r"\\boxed\{5"
+
+
+def test_the_labels_table_numbers_steps_from_1():
+    import pandas as pd
+
+    from synthqa.ui.trace_view import labels_shown
+
+    labels = pd.DataFrame({"labelled_at": ["t1", "t2", "t3"], "who": ["a", "b", "c"],
+                           "kind": ["first_error_step", "first_error_step", "step_rating"],
+                           "step_index": [None, None, 0], "value": ["2", "none", "-1"],
+                           "note": [None, None, None]})
+    shown = labels_shown(labels)
+    assert shown["value"].tolist() == ["3", "none", "-1"]
+    assert shown["step"].tolist()[2] == 1 and pd.isna(shown["step"].tolist()[0])
