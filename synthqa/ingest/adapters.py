@@ -45,12 +45,16 @@ def _decode_json(raw: bytes) -> Any:
 
 
 def _no_constant(name: str):
+    """NaN (as pandas and Python's json write a missing value) means missing; Infinity is an
+    error."""
+    if name == "NaN":
+        return None
     raise ValueError(f"{name} is not a JSON number")
 
 
 def loads(text: str, check_surrogates: bool = True) -> Any:
-    """One JSON value, or a RecordError saying why not: malformed, NaN / Infinity, nested too
-    deeply, a number too long for Python's int conversion, or a lone surrogate."""
+    """One JSON value (NaN read as null), or a RecordError saying why not: malformed, Infinity,
+    nested too deeply, a number too long for Python's int conversion, or a lone surrogate."""
     try:
         obj = json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
@@ -341,9 +345,10 @@ FORMATS: dict[str, tuple[Callable[[Any], list[TraceRecord]], str]] = {
 
 
 def reader_for(path: Path) -> Reader:
-    if path.suffix == ".parquet":
+    suffix = path.suffix.lower()      # DATA.PARQUET is Parquet too
+    if suffix == ".parquet":
         return read_parquet
-    if path.suffix == ".json":
+    if suffix == ".json":
         return read_json_array
     return read_jsonl
 

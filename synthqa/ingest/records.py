@@ -68,11 +68,13 @@ def _get(obj: dict, name: str, kind: type | tuple, required: bool = False,
 
 def _typed(obj: dict, name: str, kind: type | tuple, required: bool, numeric_text: bool):
     value = obj.get(name)
+    if isinstance(value, float) and math.isnan(value):   # pandas' missing value (Parquet)
+        value = None
     if value is None:
         if required:
             raise RecordError(f"missing required field '{name}'")
         return None
-    if isinstance(value, float) and not math.isfinite(value):  # Parquet can hold NaN / inf
+    if isinstance(value, float) and not math.isfinite(value):  # Parquet can hold inf
         raise RecordError(f"field '{name}' must be a finite number, got {value}")
     if numeric_text and isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
