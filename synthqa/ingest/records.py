@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 NO_ERROR = -1  # first_error_step of a trace labelled as having no wrong step
@@ -135,15 +135,29 @@ def _labels(value: Any, n_steps: int | None) -> list[dict] | None:
                                  or (n_steps is not None and step >= n_steps)):
             raise RecordError(f"{where}: 'step' {step!r} is not a step index")
         _check_label_value(where, label["kind"], label["value"].strip(), step, n_steps)
-        at = label.get("at")
-        try:
-            at = None if at is None else datetime.fromisoformat(at).replace(tzinfo=None)
-        except (TypeError, ValueError):
-            raise RecordError(f"{where}: 'at' must be an ISO date-time") from None
+        at = _labelled_at(where, label.get("at"))
         note = label.get("note")
         out.append({"kind": label["kind"], "value": label["value"], "labeller": label["labeller"],
                     "step": step, "note": note if isinstance(note, str) else None, "at": at})
     return out
+
+
+FUTURE_SLACK = timedelta(days=1)   # clocks differ; a label from the far future would win forever
+
+
+def _labelled_at(where: str, at: Any) -> datetime | None:
+    """An ISO date-time in UTC (an offset converted, none meaning UTC), not in the future."""
+    if at is None:
+        return None
+    try:
+        when = datetime.fromisoformat(at)
+    except (TypeError, ValueError):
+        raise RecordError(f"{where}: 'at' must be an ISO date-time") from None
+    if when.tzinfo is not None:
+        when = when.astimezone(timezone.utc).replace(tzinfo=None)
+    if when > datetime.now(timezone.utc).replace(tzinfo=None) + FUTURE_SLACK:
+        raise RecordError(f"{where}: 'at' {at!r} is in the future")
+    return when
 
 
 LABEL_VALUES = {"reasoning": REASONING_VERDICTS, "answer_correct": ("true", "false"),
