@@ -98,6 +98,8 @@ def _str_list(obj: dict, name: str) -> list[str] | None:
         raise RecordError(f"field '{name}' must be a list of strings")
     if not value:
         raise RecordError(f"field '{name}' is empty")
+    if not any(s.strip() for s in value):
+        raise RecordError(f"field '{name}' holds only blank steps")
     return value
 
 
@@ -106,8 +108,9 @@ def _int_list(obj: dict, name: str, length: int | None) -> list[int] | None:
     if value is None:
         return None
     if not isinstance(value, list) or not all(
-            v is None or (isinstance(v, (int, bool))) for v in value):
-        raise RecordError(f"field '{name}' must be a list of integers (1, 0, -1) or null")
+            v is None or (isinstance(v, int) and not isinstance(v, bool) and -1 <= v <= 1)
+            for v in value):
+        raise RecordError(f"field '{name}' must be a list of ratings 1, 0, -1 or null")
     if length is not None and len(value) != length:
         raise RecordError(f"field '{name}' has {len(value)} labels for {length} steps")
     return [None if v is None else int(v) for v in value]
