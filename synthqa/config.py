@@ -25,6 +25,11 @@ SETTINGS: dict[str, tuple[str, str]] = {
                            "requirements and ray[data] (empty = this one)"),
     "SYNTHQA_IMPORT_ROOT": ("", "if set, a path typed on the Workspace page must lie below it"),
     "SYNTHQA_MAX_IMPORT_BYTES": (str(4 * 2**30), "largest file a path import accepts (bytes)"),
+    "SYNTHQA_CRITIC_ENDPOINTS": ("http://127.0.0.1,http://localhost",
+                                 "the only endpoints a critic judge may call: scheme://host[:port]"
+                                 ", comma-separated (no port: any port of that host)"),
+    "SYNTHQA_CRITIC_KEY_ORIGIN": ("", "the one endpoint (scheme://host[:port]) that "
+                                  "SYNTHQA_CRITIC_API_KEY is sent to; empty: sent nowhere"),
 }
 
 

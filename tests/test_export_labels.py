@@ -50,3 +50,11 @@ def _write(tmp_path, record):
     path = tmp_path / "one.jsonl"
     path.write_text(json.dumps(record) + "\n")
     return path
+
+
+def test_a_label_time_is_converted_to_utc_and_never_in_the_future():
+    label = {"kind": "reasoning", "value": "correct", "labeller": "x"}
+    record = from_generic({**BASE, "labels": [{**label, "at": "2026-01-01T12:00:00+02:00"}]})
+    assert record.labels[0]["at"].isoformat() == "2026-01-01T10:00:00"
+    with pytest.raises(RecordError, match="in the future"):
+        from_generic({**BASE, "labels": [{**label, "at": "9999-12-31T00:00:00"}]})

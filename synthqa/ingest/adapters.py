@@ -45,12 +45,16 @@ def _decode_json(raw: bytes) -> Any:
 
 
 def _no_constant(name: str):
+    """NaN (as pandas and Python's json write a missing value) means missing; Infinity is an
+    error."""
+    if name == "NaN":
+        return None
     raise ValueError(f"{name} is not a JSON number")
 
 
 def loads(text: str, check_surrogates: bool = True) -> Any:
-    """One JSON value, or a RecordError saying why not: malformed, NaN / Infinity, nested too
-    deeply, a number too long for Python's int conversion, or a lone surrogate."""
+    """One JSON value (NaN read as null), or a RecordError saying why not: malformed, Infinity,
+    nested too deeply, a number too long for Python's int conversion, or a lone surrogate."""
     try:
         obj = json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
@@ -302,7 +306,11 @@ def _prm800k_steps(raw: Any) -> tuple[list[str], list[int | None]]:
         completions = step.get("completions") or []
         if isinstance(human, dict) and isinstance(human.get("text"), str):
             pick = human
-        elif isinstance(chosen, int) and 0 <= chosen < len(completions):
+        elif chosen is not None:
+            if isinstance(chosen, bool) or not isinstance(chosen, int) \
+                    or not 0 <= chosen < len(completions):
+                raise RecordError(f"label.steps[{n}]: chosen_completion {chosen!r} is not one "
+                                  f"of its {len(completions)} completions")
             pick = completions[chosen]
         elif completions:
             pick = completions[0]  # the step labelling stopped at (rated -1, none chosen)
@@ -311,8 +319,9 @@ def _prm800k_steps(raw: Any) -> tuple[list[str], list[int | None]]:
         if not isinstance(pick, dict) or not isinstance(pick.get("text"), str):
             raise RecordError(f"label.steps[{n}]: a completion needs a 'text' string")
         rating = pick.get("rating")
-        if rating is not None and rating not in (-1, 0, 1):
+        if rating is not None and (isinstance(rating, bool) or rating not in (-1, 0, 1)):
             raise RecordError(f"label.steps[{n}]: rating {rating!r} is not -1, 0 or 1")
+        rating = None if rating is None else int(rating)   # 1.0 is 1; true is no rating
         steps.append(pick["text"])
         ratings.append(rating)
         if rating == -1:
@@ -323,6 +332,8 @@ def _prm800k_steps(raw: Any) -> tuple[list[str], list[int | None]]:
 def _steps(value: Any, name: str) -> list[str]:
     if not isinstance(value, list) or not value or not all(isinstance(s, str) for s in value):
         raise RecordError(f"field '{name}' must be a non-empty list of strings")
+    if not any(s.strip() for s in value):
+        raise RecordError(f"field '{name}' holds only blank steps")
     return value
 
 
@@ -341,9 +352,10 @@ FORMATS: dict[str, tuple[Callable[[Any], list[TraceRecord]], str]] = {
 
 
 def reader_for(path: Path) -> Reader:
-    if path.suffix == ".parquet":
+    suffix = path.suffix.lower()      # DATA.PARQUET is Parquet too
+    if suffix == ".parquet":
         return read_parquet
-    if path.suffix == ".json":
+    if suffix == ".json":
         return read_json_array
     return read_jsonl
 

@@ -52,7 +52,7 @@ class Inbox:
 
     def _drop(self, stem: str, suffix: str, fmt: str, write) -> Path:
         self.workspace.init()
-        ext = suffix if suffix in INBOX_SUFFIXES else ".jsonl"
+        ext = suffix.lower() if suffix.lower() in INBOX_SUFFIXES else ".jsonl"  # X.PARQUET too
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
         safe = re.sub(r"[^A-Za-z0-9_-]+", "_", stem)[:60]
         final = self.folder / f"{stamp}-{uuid.uuid4().hex[:8]}-{safe}.{fmt}{ext}"
@@ -91,7 +91,7 @@ def importable(path: str | os.PathLike, settings: Settings) -> Path:
     root = settings.import_root
     if root is not None and not src.is_relative_to(root):
         raise ValueError(f"{path}: only files below SYNTHQA_IMPORT_ROOT ({root}) can be imported")
-    if src.suffix not in INBOX_SUFFIXES:
+    if src.suffix.lower() not in INBOX_SUFFIXES:
         raise ValueError(f"{path}: not a trace file ({', '.join(INBOX_SUFFIXES)})")
     try:
         info = src.stat()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 NO_ERROR = -1  # first_error_step of a trace labelled as having no wrong step
@@ -68,11 +68,13 @@ def _get(obj: dict, name: str, kind: type | tuple, required: bool = False,
 
 def _typed(obj: dict, name: str, kind: type | tuple, required: bool, numeric_text: bool):
     value = obj.get(name)
+    if isinstance(value, float) and math.isnan(value):   # pandas' missing value (Parquet)
+        value = None
     if value is None:
         if required:
             raise RecordError(f"missing required field '{name}'")
         return None
-    if isinstance(value, float) and not math.isfinite(value):  # Parquet can hold NaN / inf
+    if isinstance(value, float) and not math.isfinite(value):  # Parquet can hold inf
         raise RecordError(f"field '{name}' must be a finite number, got {value}")
     if numeric_text and isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
@@ -96,6 +98,8 @@ def _str_list(obj: dict, name: str) -> list[str] | None:
         raise RecordError(f"field '{name}' must be a list of strings")
     if not value:
         raise RecordError(f"field '{name}' is empty")
+    if not any(s.strip() for s in value):
+        raise RecordError(f"field '{name}' holds only blank steps")
     return value
 
 
@@ -104,8 +108,9 @@ def _int_list(obj: dict, name: str, length: int | None) -> list[int] | None:
     if value is None:
         return None
     if not isinstance(value, list) or not all(
-            v is None or (isinstance(v, (int, bool))) for v in value):
-        raise RecordError(f"field '{name}' must be a list of integers (1, 0, -1) or null")
+            v is None or (isinstance(v, int) and not isinstance(v, bool) and -1 <= v <= 1)
+            for v in value):
+        raise RecordError(f"field '{name}' must be a list of ratings 1, 0, -1 or null")
     if length is not None and len(value) != length:
         raise RecordError(f"field '{name}' has {len(value)} labels for {length} steps")
     return [None if v is None else int(v) for v in value]
@@ -133,15 +138,29 @@ def _labels(value: Any, n_steps: int | None) -> list[dict] | None:
                                  or (n_steps is not None and step >= n_steps)):
             raise RecordError(f"{where}: 'step' {step!r} is not a step index")
         _check_label_value(where, label["kind"], label["value"].strip(), step, n_steps)
-        at = label.get("at")
-        try:
-            at = None if at is None else datetime.fromisoformat(at).replace(tzinfo=None)
-        except (TypeError, ValueError):
-            raise RecordError(f"{where}: 'at' must be an ISO date-time") from None
+        at = _labelled_at(where, label.get("at"))
         note = label.get("note")
         out.append({"kind": label["kind"], "value": label["value"], "labeller": label["labeller"],
                     "step": step, "note": note if isinstance(note, str) else None, "at": at})
     return out
+
+
+FUTURE_SLACK = timedelta(days=1)   # clocks differ; a label from the far future would win forever
+
+
+def _labelled_at(where: str, at: Any) -> datetime | None:
+    """An ISO date-time in UTC (an offset converted, none meaning UTC), not in the future."""
+    if at is None:
+        return None
+    try:
+        when = datetime.fromisoformat(at)
+    except (TypeError, ValueError):
+        raise RecordError(f"{where}: 'at' must be an ISO date-time") from None
+    if when.tzinfo is not None:
+        when = when.astimezone(timezone.utc).replace(tzinfo=None)
+    if when > datetime.now(timezone.utc).replace(tzinfo=None) + FUTURE_SLACK:
+        raise RecordError(f"{where}: 'at' {at!r} is in the future")
+    return when
 
 
 LABEL_VALUES = {"reasoning": REASONING_VERDICTS, "answer_correct": ("true", "false"),

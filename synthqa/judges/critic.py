@@ -97,7 +97,7 @@ class CriticJudge:
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         response = requests.post(
             self.base_url.rstrip("/") + "/v1/chat/completions", headers=headers,
-            timeout=self.timeout_s, json={
+            timeout=self.timeout_s, allow_redirects=False, json={
                 "model": self.model, "messages": [{"role": "user", "content": text}],
                 "n": self.n, "temperature": self.temperature, "max_tokens": self.max_tokens})
         response.raise_for_status()

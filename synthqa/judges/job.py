@@ -9,17 +9,16 @@ finished.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import urlparse
 
 from synthqa import prompts
 from synthqa.ingest.commit import JUDGEMENTS
 from synthqa.jobs import batch
 from synthqa.jobs.runner import Jobs
+from synthqa.judges import endpoints
 from synthqa.judges.base import Judge, JudgeInput
 from synthqa.judges.critic import PLACEHOLDERS, PROMPT, CriticJudge
 from synthqa.judges.prm import PrmJudge
@@ -34,7 +33,7 @@ BACKENDS = ("stepcheck", "rollouts", "critic", "prm")
 # A PRM scores a whole shard in length-sorted, token-budgeted forward passes: the more traces
 # a shard holds, the fuller each pass; a critic's shard is a few minutes of endpoint calls.
 BATCH_TRACES = {"stepcheck": 256, "rollouts": 256, "critic": 16, "prm": 4096}
-API_KEY_ENV = "SYNTHQA_CRITIC_API_KEY"  # the critic's key comes from the environment only
+API_KEY_ENV = endpoints.KEY_ENV  # the critic's key comes from the environment only
 
 
 @dataclass(frozen=True)
@@ -61,9 +60,7 @@ class JudgeJob:
         if self.backend == "rollouts" and (not self.policy or self.mode not in MODES):
             raise ValueError("the rollouts judge needs a rollout policy and a search mode")
         if self.backend == "critic":
-            url = urlparse(self.base_url)
-            if url.scheme not in ("http", "https") or not url.netloc:
-                raise ValueError(f"critic endpoint {self.base_url!r}: an http(s) URL")
+            endpoints.check_allowed(self.base_url)
             if not self.model.strip():
                 raise ValueError("the critic needs a model name")
             if not 1 <= self.n <= 32:
@@ -83,9 +80,10 @@ class JudgeJob:
         if self.backend == "rollouts":
             return ValueDropJudge(self.policy, self.mode)
         if self.backend == "critic":
-            return CriticJudge(self.base_url, self.model, self.n, self.temperature,
+            url = endpoints.check_allowed(self.base_url)
+            return CriticJudge(url, self.model, self.n, self.temperature,
                                self.max_tokens, self.prompt or PROMPT,
-                               api_key=os.environ.get(API_KEY_ENV))
+                               api_key=endpoints.api_key_for(url))
         return PrmJudge(self.model_dir)
 
 

@@ -1,12 +1,16 @@
 """Widgets of the judges page: launching a judge run and following it."""
 from __future__ import annotations
 
+import os
+
 import streamlit as st
 
 from synthqa.jobs import batch
+from synthqa.judges import endpoints
 from synthqa.judges import job as judge_job
 from synthqa.judges.critic import PROMPT
 from synthqa.ui import jobs, resources
+from synthqa.ui.text import plain
 from synthqa.values.rollouts import MODES
 
 BACKEND_HELP = {
@@ -59,8 +63,10 @@ def _backend_settings(backend: str, policies: list[str]) -> dict:
         settings["prompt"] = st.text_area(
             "Prompt ({problem}, {paragraphs}, {gold}; nothing else is substituted)", PROMPT,
             height=220, key="jd_prompt")
-        st.caption(f"An API key, if the endpoint needs one, is read from "
-                   f"${judge_job.API_KEY_ENV} on the dashboard's machine.")
+        st.caption(f"The server calls only the endpoints its operator allows "
+                   f"(${endpoints.ALLOW_ENV}: {plain(allowed())}); an API key, if one is "
+                   f"needed, is read from ${endpoints.KEY_ENV} and sent only to "
+                   f"${endpoints.KEY_ORIGIN_ENV}.")
         return settings
     if backend == "prm":
         return {"model_dir": st.text_input("Model folder on the server", key="jd_model_dir")}
@@ -79,3 +85,7 @@ def run_progress() -> None:
     jobs.panels(judge_job.KIND, lambda job: jobs.run_view(job, "traces"),
                 "No judge jobs yet (runs from `judge run` on the command line show above once "
                 "done).")
+
+
+def allowed() -> str:
+    return os.environ.get(endpoints.ALLOW_ENV, endpoints.DEFAULT_ALLOWED)

@@ -101,3 +101,20 @@ def test_review_offers_the_active_order_and_the_judge_corrected_estimates(
     at.text_input(key="reviewer_name").input("bob")
     next(b for b in at.button if b.label == "Start reviewing").click().run()
     assert not at.exception and at.session_state["review_trace"] is not None
+
+
+def test_a_critic_endpoint_outside_the_allow_list_is_refused_and_nothing_starts(
+        store, workspace, tmp_path):
+    from synthqa.jobs.runner import Jobs
+
+    _labelled(store, tmp_path)
+    at = open_page("pages/judges.py")
+    at.selectbox(key="jd_backend").set_value("critic").run()
+    at.text_input(key="jd_url").input("http://169.254.169.254/latest?").run()
+    at.text_input(key="jd_model").input("m").run()
+    next(b for b in at.button if b.label == "Run judge").click().run()
+    assert "no query or fragment" in at.error[0].value
+    at.text_input(key="jd_url").input("http://10.0.0.5:8000").run()
+    next(b for b in at.button if b.label == "Run judge").click().run()
+    assert "is not allowed on this server" in at.error[0].value
+    assert not [j for j in Jobs(workspace).jobs() if j.kind == "judge"]

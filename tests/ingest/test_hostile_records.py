@@ -25,8 +25,6 @@ BAD_LINES = {
     "negative n_tokens": (_line(n_tokens=-1), "n_tokens"),
     "negative params": (_line(params=-5), "params"),
     "negative sample_index": (_line(sample_index=-1), "sample_index"),
-    "NaN temperature": ('{"problem": "p", "generator": "g", "solution": "s", '
-                        '"temperature": NaN}', "NaN is not a JSON number"),
     "Infinity gold": ('{"problem": "p", "generator": "g", "solution": "s", '
                       '"gold_answer": Infinity}', "Infinity is not a JSON number"),
     "nested 100,000 deep": ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
@@ -51,6 +49,24 @@ def test_each_bad_record_is_named_and_the_rest_imports(tmp_path, capsys):
         assert f"{path}:line {n}: " in out.err, name
         line = next(x for x in out.err.splitlines() if f":line {n}: " in x)
         assert BAD_LINES[name][1] in line, (name, line)
+
+
+def test_nan_in_an_optional_field_means_missing_in_jsonl_and_parquet(store, tmp_path):
+    """pandas writes a missing value as NaN (to_json's default writer, Parquet floats)."""
+    import pandas as pd
+
+    jsonl = tmp_path / "nan.jsonl"
+    jsonl.write_text('{"problem": "p?", "generator": "g", "solution": "s", "gold_answer": NaN, '
+                     '"n_tokens": NaN, "temperature": NaN, "meta": {"x": NaN}}\n')
+    parquet = tmp_path / "NAN.PARQUET"             # capitals: still Parquet
+    pd.DataFrame({"problem": ["q?"], "generator": ["g"], "solution": ["s"],
+                  "n_tokens": [float("nan")], "temperature": [float("nan")]}
+                 ).to_parquet(parquet)
+    for path in (jsonl, parquet):
+        result = import_file(store, path)
+        assert (result.n_traces_new, result.n_errors) == (1, 0), result.errors
+    assert store.scalar("SELECT count(*) FROM traces WHERE n_tokens IS NOT NULL") == 2  # estimated
+    assert store.scalar("SELECT count(*) FROM problems WHERE gold_answer IS NULL") == 2
 
 
 def test_a_json_array_with_a_deep_record_skips_only_it(store, tmp_path):
@@ -144,4 +160,19 @@ def test_bad_files_are_named_and_nothing_is_kept(tmp_path, capsys):
 
     store = Workspace(ws).open_store()
     assert store.count("traces") == 0 and store.count("imports") == 0
+    store.close()
+
+
+def test_an_uploaded_parquet_file_in_capitals_is_read_as_parquet(workspace, tmp_path):
+    import pandas as pd
+
+    from synthqa.ingest.inbox import Inbox, ingest_inbox
+
+    path = tmp_path / "UP.PARQUET"
+    pd.DataFrame({"problem": ["q?"], "generator": ["g"], "solution": ["s"]}).to_parquet(path)
+    dropped = Inbox(workspace).drop_bytes(path.read_bytes(), "UP.PARQUET", "auto")
+    assert dropped.suffix == ".parquet"
+    store = workspace.open_store()
+    (result,) = ingest_inbox(store, workspace)
+    assert (result.n_traces_new, result.errors) == (1, [])
     store.close()
