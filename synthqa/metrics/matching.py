@@ -51,8 +51,8 @@ def _relative(new, old) -> float:
 def default_pair(generators: pd.DataFrame, shared: pd.DataFrame | None = None
                  ) -> tuple[str, str] | None:
     """(SE, WC): of the pairs with known, different parameter counts, the one sharing the most
-    problems (`shared`: a, b, problems), SE the larger, pairs where both sampled several
-    solutions per problem first (one sample each makes every curve a dot); without `shared`,
+    problems (`shared`: a, b, problems), SE the larger, pairs where one sampled several
+    solutions per problem first (one sample each makes both curves dots); without `shared`,
     the largest and the smallest generator."""
     known = generators.dropna(subset=["params"]).sort_values("params")
     params = dict(zip(known["generator"], known["params"]))
@@ -62,7 +62,7 @@ def default_pair(generators: pd.DataFrame, shared: pd.DataFrame | None = None
         pairs = shared[shared["a"].isin(params) & shared["b"].isin(params)]
         pairs = pairs[[params[a] != params[b] for a, b in zip(pairs["a"], pairs["b"])]]
         if not pairs.empty:
-            pairs = pairs.assign(several=[a in several and b in several
+            pairs = pairs.assign(several=[a in several or b in several
                                           for a, b in zip(pairs["a"], pairs["b"])])
             best = pairs.sort_values(["several", "problems", "a", "b"],
                                      ascending=[False, False, True, True])

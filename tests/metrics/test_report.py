@@ -148,7 +148,7 @@ def test_the_default_pair_has_several_samples_per_problem_when_one_does():
 
     generators = pd.DataFrame({"generator": ["175b", "6b", "lab-se", "lab-wc"],
                                "params": [175e9, 6e9, 1.4e9, 135e6],
-                               "traces": [1319, 1319, 800, 3200],
+                               "traces": [1319, 1319, 100, 300],   # lab-se: one sample
                                "problems": [1319, 1319, 100, 100]})
     shared = pd.DataFrame({"a": ["175b", "lab-se"], "b": ["6b", "lab-wc"],
                            "problems": [1319, 100]})
