@@ -10,6 +10,7 @@ from synthqa.sampling.hf import local_params
 from synthqa.ui import resources
 from synthqa.ui.router import through_router
 from synthqa.ui.sampling import job_progress, model_picker, plan_table
+from synthqa.ui.text import plain
 
 through_router()
 
@@ -59,6 +60,6 @@ else:
     st.info("Choose both models (a folder needs config.json and safetensors weights).")
 kind, msg = st.session_state.pop("sampling_msg", (None, None))
 if kind:
-    getattr(st, kind)(msg)
+    getattr(st, kind)(plain(msg))  # names and URLs from the form
 st.subheader("Jobs")
 job_progress()

@@ -11,6 +11,7 @@ from synthqa.train import experiment
 from synthqa.train import experiment_plan as plans
 from synthqa.train import experiment_report as report
 from synthqa.ui import jobs, resources
+from synthqa.ui.text import plain
 from synthqa.ui.training import efficiency
 
 PERCENT = st.column_config.NumberColumn(format="percent")
@@ -42,7 +43,7 @@ def section(generators: list[str]) -> None:
               f"needs traces of {d.se} and {d.wc}: build the lab demo (Workspace page)")
     kind, msg = ss.pop("exp_msg", (None, None))
     if kind:
-        getattr(st, kind)(msg)
+        getattr(st, kind)(plain(msg))  # names and URLs from the form
     results()
 
 

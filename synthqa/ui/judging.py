@@ -40,7 +40,7 @@ def launch_form(generators: list[str], policies: list[str]) -> None:
                   args=(backend, chosen or None, not wrong_too, int(limit), settings))
     kind, msg = st.session_state.pop("jd_msg", (None, None))
     if kind:
-        getattr(st, kind)(msg)
+        getattr(st, kind)(plain(msg))  # names and URLs from the form
 
 
 def _backend_settings(backend: str, policies: list[str]) -> dict:

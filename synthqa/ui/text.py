@@ -43,9 +43,21 @@ def escape(text: str) -> str:
 _ACTIVE = re.compile(r"([\\`*\[\]<>!$~|#])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 
 
+# What Streamlit's Markdown (remark-gfm) would turn into a link even when escaped: the
+# autolink runs on the text after escapes are resolved, so a URL goes into a code span.
+_URL = re.compile(r"(?i)\b(?:[a-z][a-z0-9+.-]*://|www\.)(?:[^\s`]*[^\s`.,;:!?)\]])?")
+
+
 def plain(value) -> str:
-    """A user value as literal text inside Markdown, readable where it is harmless."""
-    return _ACTIVE.sub(lambda m: "\\" + m.group(0), str(value))
+    """A user value as literal text inside Markdown, readable where it is harmless; a URL in
+    it is shown as code, never a link."""
+    text, out, pos = str(value), [], 0
+    for match in _URL.finditer(text):
+        out.append(_ACTIVE.sub(lambda m: "\\" + m.group(0), text[pos:match.start()]))
+        out.append(f"`{match.group(0)}`")
+        pos = match.end()
+    out.append(_ACTIVE.sub(lambda m: "\\" + m.group(0), text[pos:]))
+    return "".join(out)
 
 
 def around(body: str, before: str = "", after: str = "") -> str:

@@ -19,6 +19,7 @@ from synthqa.train.common import EVAL_SETS, TrainConfig
 from synthqa.train.pairs import KINDS, LABELLED, PairChoices
 from synthqa.ui import jobs, resources
 from synthqa.ui.sampling import PRESETS, model_picker, traces_default
+from synthqa.ui.text import plain
 
 COLOURS = px.colors.qualitative.D3
 CHART_POINTS = 1000      # a loss curve shows at most about this many steps (evenly spaced)
@@ -98,7 +99,7 @@ def form(generators: list[str], policies: list[str]) -> None:
     st.button("Train", type="primary", on_click=_start, args=(choices, config, sweep, backend))
     kind_msg, msg = ss.pop("train_msg", (None, None))
     if kind_msg:
-        getattr(st, kind_msg)(msg)
+        getattr(st, kind_msg)(plain(msg))  # names from the form
 
 
 def _name_follows_kind() -> None:

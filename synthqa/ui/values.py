@@ -8,6 +8,7 @@ import streamlit as st
 from synthqa.jobs import batch
 from synthqa.ui import jobs, resources
 from synthqa.ui.sampling import model_picker, traces_default
+from synthqa.ui.text import plain
 from synthqa.values import job as rollout_job
 from synthqa.values.rollouts import MODES
 
@@ -39,7 +40,7 @@ def launch_form(generators: list[str]) -> None:
                                          template))
     kind, msg = st.session_state.pop("ro_msg", (None, None))
     if kind:
-        getattr(st, kind)(msg)
+        getattr(st, kind)(plain(msg))  # names and URLs from the form
 
 
 def _start(policy, generator, negatives_only, limit, mode, k, temperature, max_tokens,

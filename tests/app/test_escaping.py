@@ -39,6 +39,6 @@ def test_names_answers_and_reviewers_are_escaped(store, tmp_path):
         assert not at.exception, page
         rendered = _rendered(at)
         if page == "pages/traces.py":  # the opened trace shows the generator and labeller
-            assert any("\\!\\[x\\](http://127.0.0.1:9/gen.png)" in t for t in rendered)
+            assert any("\\!\\[x\\](`http://127.0.0.1:9/gen.png`)" in t for t in rendered)
         for text in rendered:
             assert "![" not in text.replace("\\![", ""), (page, text)

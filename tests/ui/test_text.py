@@ -52,3 +52,10 @@ def test_the_labels_table_numbers_steps_from_1():
     shown = labels_shown(labels)
     assert shown["value"].tolist() == ["3", "none", "-1"]
     assert shown["step"].tolist()[2] == 1 and pd.isna(shown["step"].tolist()[0])
+
+
+def test_a_url_in_a_user_value_stays_text():
+    from synthqa.ui.text import plain
+
+    assert plain("see http://10.0.0.1/x and www.evil.com, a [b]") == \
+        r"see `http://10.0.0.1/x` and `www.evil.com`, a \[b\]"
