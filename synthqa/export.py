@@ -39,6 +39,11 @@ def export_records(store: Store, generator: str | None = None, source: str | Non
     return records
 
 
+def _meta_text(record: dict) -> str | None:
+    meta = record.get("meta")
+    return None if meta is None else json.dumps(meta, ensure_ascii=False)
+
+
 def _step_or_none(label) -> int | None:
     """A stored first-error value as the trace format writes it; a value no reader can take
     (written before labels were checked on import) is left out, not a crash."""
@@ -84,8 +89,10 @@ def export_file(store: Store, out: str | Path, generator: str | None = None,
     tmp = out.with_name(f".tmp-{out.name}")
     if out.suffix == ".parquet":
         columns = list(dict.fromkeys(key for record in records for key in record))
-        # from_pylist takes its columns from the first record: give every record all of them
-        table = pa.Table.from_pylist([{c: r.get(c) for c in columns} for r in records])
+        # from_pylist takes its columns from the first record: give every record all of them;
+        # `meta` as JSON text, since its values may differ in type from trace to trace
+        table = pa.Table.from_pylist([{c: _meta_text(r) if c == "meta" else r.get(c)
+                                       for c in columns} for r in records])
         pq.write_table(table, tmp)  # unlike pandas, keeps nullable integers as integers
     else:
         tmp.write_bytes(jsonl_bytes(records))

@@ -58,3 +58,22 @@ def test_a_label_time_is_converted_to_utc_and_never_in_the_future():
     assert record.labels[0]["at"].isoformat() == "2026-01-01T10:00:00"
     with pytest.raises(RecordError, match="in the future"):
         from_generic({**BASE, "labels": [{**label, "at": "9999-12-31T00:00:00"}]})
+
+
+def test_parquet_export_takes_meta_of_any_type_and_reimports_it(store, workspace, tmp_path):
+    from synthqa.export import export_file
+    from synthqa.store import Store
+
+    path = tmp_path / "mixed.jsonl"
+    path.write_text("".join(json.dumps({**BASE, "problem": f"What is {i}?", "meta": meta}) + "\n"
+                            for i, meta in enumerate([{"id": 1}, {"id": "x-2"},
+                                                      {"id": [1, {"a": None}]}])))
+    import_file(store, path)
+    out = tmp_path / "out.parquet"
+    assert export_file(store, out) == 3              # ArrowInvalid before
+    again = Store(tmp_path / "again.duckdb")
+    result = import_file(again, out)
+    assert (result.n_traces_new, result.n_errors) == (3, 0)
+    metas = sorted(again.df("SELECT meta FROM traces").meta)
+    assert metas == sorted(store.df("SELECT meta FROM traces").meta)
+    again.close()

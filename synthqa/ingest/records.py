@@ -183,6 +183,19 @@ def _check_label_value(where: str, kind: str, value: str, step: int | None,
         raise RecordError(f"{where}: a step_rating label needs its 'step'")
 
 
+def _meta(value: Any) -> dict:
+    """`meta`: an object, or (as a Parquet export writes it) the object as JSON text."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except (ValueError, RecursionError):
+            raise RecordError("field 'meta' is text but not a JSON object") from None
+    value = value or {}
+    if not isinstance(value, dict):
+        raise RecordError("field 'meta' must be an object")
+    return value
+
+
 def from_generic(obj: Any) -> TraceRecord:
     """Validate one generic record; raises RecordError naming the field at fault."""
     if not isinstance(obj, dict):
@@ -191,9 +204,7 @@ def from_generic(obj: Any) -> TraceRecord:
     steps = _str_list(obj, "steps")
     if text is None and steps is None:
         raise RecordError("a record needs 'solution' (text) or 'steps' (list of strings)")
-    meta = obj.get("meta") or {}
-    if not isinstance(meta, dict):
-        raise RecordError("field 'meta' must be an object")
+    meta = _meta(obj.get("meta"))
     record = TraceRecord(
         problem=_get(obj, "problem", str, required=True),
         generator=_get(obj, "generator", str, required=True),
