@@ -33,7 +33,7 @@ def source_badge(trace: dict) -> str:
     if source is None or ours is None:
         return ""
     said = "answer correct" if source else "answer wrong"
-    return f":gray-badge[source agrees]" if source == ours \
+    return ":gray-badge[source agrees]" if source == ours \
         else f":orange-badge[the source says {said}]"
 
 
@@ -99,7 +99,7 @@ def show_steps(steps: pd.DataFrame, labels: pd.DataFrame, mark=None,
         i = row.step_index
         cols = st.columns(widths, vertical_alignment="top")
         cols[0].markdown(f"**{i + 1}** {CHECK_MARK.get(row.check_status, '')}")
-        badges = [f":red-badge[your first bad step]" if selected == i else "",
+        badges = [":red-badge[your first bad step]" if selected == i else "",
                   f":orange-badge[first bad step: {marks[i]}]" if i in marks else ""]
         cols[1].markdown(around(markdown_safe(row.text), " ".join(filter(None, badges))))
         note = check_note(row.check_detail, row.error_kind)
