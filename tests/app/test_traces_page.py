@@ -117,3 +117,15 @@ def test_an_answer_wrong_trace_offers_an_answer_override_not_a_false_positive(ma
     assert "answer set right by alice" in text
     labels = [b.label for b in math_at.button]
     assert "False positive" in labels and "Answer is actually wrong" in labels
+
+
+def test_a_reviewer_named_in_the_url_is_not_asked_again(store):
+    import_file(store, EXAMPLE)
+    trace_id = store.scalar("SELECT trace_id FROM traces_effective WHERE correct LIMIT 1")
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    at.query_params.update({"reviewer": "alice", "trace": trace_id})
+    at.run()
+    at.switch_page("pages/traces.py")
+    at.run()
+    assert not [t for t in at.text_input if t.key == "reviewer_name"]
+    assert any(b.label == "Reasoning correct" for b in at.button)
