@@ -360,20 +360,33 @@ def reader_for(path: Path) -> Reader:
     return read_jsonl
 
 
+SNIFF_RECORDS = 20   # a junk first record does not make a ProcessBench file generic
+
+
 def detect_format(path: Path, max_line_bytes: int) -> str:
-    """Sniff the first record's keys; anything unrecognised is the generic format."""
-    for _, obj in reader_for(path)(path, max_line_bytes):
-        if isinstance(obj, dict):
-            if "model_output_steps" in obj:
-                return "mr-gsm8k"
-            if "mistake_index" in obj and "steps" in obj and "input" in obj:
-                return "bigbench-mistake"
-            if "ground_truth" in obj and any(g in obj for g in GSM8K_GENERATORS):
-                return "gsm8k-openai"
-            if {"final_answer_correct", "label", "steps", "problem"} <= obj.keys():
-                return "processbench"
-            if isinstance(obj.get("question"), dict) and isinstance(obj.get("label"), dict) \
-                    and "steps" in obj["label"]:
-                return "prm800k"
-        break
+    """Sniff the keys of the first records (up to SNIFF_RECORDS, skipping ones that are not
+    objects); nothing recognised is the generic format."""
+    for n, (_, obj) in enumerate(reader_for(path)(path, max_line_bytes)):
+        if n >= SNIFF_RECORDS:
+            break
+        found = _format_of(obj) if isinstance(obj, dict) else None
+        if found is not None:
+            return found
     return "generic"
+
+
+def _format_of(obj: dict) -> str | None:
+    if "model_output_steps" in obj:
+        return "mr-gsm8k"
+    if "mistake_index" in obj and "steps" in obj and "input" in obj:
+        return "bigbench-mistake"
+    if "ground_truth" in obj and any(g in obj for g in GSM8K_GENERATORS):
+        return "gsm8k-openai"
+    if {"final_answer_correct", "label", "steps", "problem"} <= obj.keys():
+        return "processbench"
+    if isinstance(obj.get("question"), dict) and isinstance(obj.get("label"), dict) \
+            and "steps" in obj["label"]:
+        return "prm800k"
+    if {"problem", "generator"} <= obj.keys():
+        return "generic"
+    return None

@@ -46,3 +46,17 @@ def test_all_blank_steps_are_no_solution():
     with pytest.raises(RecordError, match="only blank steps"):
         adapt_processbench({"id": "x-1", "generator": "g", "problem": "p", "steps": ["", " "],
                             "final_answer_correct": True, "label": -1})
+
+
+def test_a_processbench_file_with_a_junk_first_record_is_still_processbench(store, tmp_path):
+    from synthqa.ingest.adapters import detect_format
+    from synthqa.ingest.commit import import_file
+
+    good = json.loads((FIXTURES / "processbench_sample.json").read_text())
+    path = tmp_path / "pb.json"
+    path.write_text(json.dumps([{"junk": True}, "not even an object", *good]))
+    assert detect_format(path, 1 << 20) == "processbench"
+    result = import_file(store, path)
+    assert (result.n_traces_new, result.n_errors) == (len(good), 2)
+    assert store.scalar("SELECT count(*) FROM labels WHERE who = 'ProcessBench annotators'") \
+        == len(good)
