@@ -11,11 +11,12 @@ from synthqa.cli.codes import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
 
 def cmd_judge_run(args, workspace) -> int:
-    from synthqa.ingest.inbox import ingest_inbox
     from synthqa.jobs import batch
     from synthqa.judges import job as judge_job
 
     ws = workspace.init()
+    if args.resume:
+        return _resume(ws, args.resume)
     run_id = batch.new_run_id(f"judge-{args.backend}")
     prompt = Path(args.prompt_file).read_text() if args.prompt_file else ""
     job = judge_job.JudgeJob(run_id, args.backend, policy=args.policy or "", mode=args.mode,
@@ -29,12 +30,33 @@ def cmd_judge_run(args, workspace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     print(f"{run_id}: {n:,} traces to judge ({args.backend})")
-    judge_job.run(ws, run_id)
+    return _judge_and_ingest(ws, run_id)
+
+
+def _judge_and_ingest(ws, run_id: str) -> int:
+    from synthqa.ingest.inbox import ingest_inbox
+    from synthqa.judges import job as judge_job
+
+    n = judge_job.run(ws, run_id)
+    print(f"{run_id}: judged {n:,} traces now")
     with closing(ws.open_store()) as store:
         ingest_inbox(store, ws)
         summary = store.judges.summary()
     print(summary.to_string(index=False))
     return EXIT_OK
+
+
+def _resume(ws, run_id: str) -> int:
+    """Go on with a judge run (a killed or failed one): the traces it has done are skipped."""
+    from synthqa.jobs import batch
+
+    folder = batch.RunFolder(ws, run_id)
+    if "/" in run_id or run_id.startswith(".") or not (folder.folder / batch.INPUT).is_file():
+        print(f"error: no judge run {run_id!r} in {ws.runs}", file=sys.stderr)
+        return EXIT_USAGE
+    left = len(folder.items()) - len(folder.done())
+    print(f"{run_id}: {left:,} traces left to judge")
+    return _judge_and_ingest(ws, run_id)
 
 
 def cmd_judge_eval(args, workspace) -> int:
@@ -99,6 +121,8 @@ def add_parser(sub, workspace_of) -> None:
     verbs = judge.add_subparsers(dest="verb", required=True)
     run = verbs.add_parser("run", help="score traces with a judge (P(flawed), first wrong step)")
     run.add_argument("--backend", choices=BACKENDS, default="stepcheck")
+    run.add_argument("--resume", metavar="RUN_ID", help="go on with this judge run (killed or "
+                     "failed): the traces it has done are not judged again")
     run.add_argument("--generator", action="append", help="this generator's traces "
                      "(repeat for several; default: every generator); --limit applies to each")
     run.add_argument("--all", action="store_true", help="answer-wrong traces too")

@@ -110,6 +110,16 @@ class Jobs:
                 return job
             time.sleep(poll_s)
 
+    def resume(self, job_id: str) -> Job | None:
+        """Run a failed, stopped or lost job again, as itself (same id and run folder)."""
+        job = self.table.get(job_id)
+        if job is not None and self.table.requeue(job_id):
+            if job.backend == "local":
+                self.dispatch()
+            else:
+                self._submit_remote(self.table.get(job_id))
+        return self.status(job_id)
+
     def cancel(self, job_id: str) -> Job | None:
         job = self.status(job_id)
         if job is None or job.final:

@@ -65,6 +65,16 @@ class JobTable:
                               [job.submit_key]).fetchone()
         return _job(row), new
 
+    def requeue(self, job_id: str) -> bool:
+        """A failed, stopped or lost job back in the queue (its run folder kept: a batch run
+        goes on from its done shards); False unless it was one of those (a double click)."""
+        with closing(self._connect()) as con:
+            cur = con.execute(
+                "UPDATE jobs SET status = 'QUEUED', pid = NULL, started_at = NULL, "
+                "finished_at = NULL, exit_code = NULL, note = 'resumed' WHERE job_id = ? AND "
+                "status IN ('FAILED', 'STOPPED', 'LOST')", [job_id])
+            return cur.rowcount == 1
+
     def update(self, job_id: str, **fields) -> None:
         names = ", ".join(f"{k} = ?" for k in fields)
         with closing(self._connect()) as con:

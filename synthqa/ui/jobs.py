@@ -34,8 +34,9 @@ class RunView:
         return min(1.0, self.done / self.total) if self.total else 0.0
 
 
-def panel(runner: Jobs, job: Job, view: RunView) -> None:
-    """A job's panel; the view's `details` draw below the progress."""
+def panel(runner: Jobs, job: Job, view: RunView, resumable: bool = False) -> None:
+    """A job's panel; the view's `details` draw below the progress; a `resumable` batch run
+    that failed, stopped or was lost offers Resume (it goes on from its done shards)."""
     with st.container(border=True, key=f"job_{job.job_id}"):
         st.markdown(f"**{plain(job.job_id)}**{view.about} · **{job.status}**{view.outcome}")
         counted = view.counted or f"{view.done:,}/{view.total or '?'} {view.unit}"
@@ -51,6 +52,9 @@ def panel(runner: Jobs, job: Job, view: RunView) -> None:
         if not job.final:
             st.button("Cancel", key=f"cancel_{job.job_id}", on_click=runner.cancel,
                       args=(job.job_id,))
+        elif resumable and job.status != "SUCCEEDED":
+            st.button("Resume", key=f"resume_{job.job_id}", on_click=runner.resume,
+                      args=(job.job_id,), help="goes on from the traces it has done")
         with st.expander("Log", expanded=job.status == "FAILED"):
             st.code(runner.log_tail(job.job_id) or "(empty)")
 
@@ -73,12 +77,13 @@ def run_view(job: Job, unit: str, about: str = "") -> RunView:
     return RunView(info.get("done") or 0, info.get("total"), unit, info, about)
 
 
-def panels(kind: str, view: Callable[[Job], RunView], empty: str, limit: int = 4) -> None:
+def panels(kind: str, view: Callable[[Job], RunView], empty: str, limit: int = 4,
+           resumable: bool = False) -> None:
     """The newest jobs of a kind, one panel each (call it inside a live `st.fragment`)."""
     runner = Jobs(resources.workspace())
     jobs = runner.jobs(limit, kind)
     if not jobs:
         st.caption(empty)
     for job in jobs:
-        panel(runner, job, view(job))
+        panel(runner, job, view(job), resumable)
 

@@ -84,7 +84,7 @@ def _start(backend: str, generators: list[str] | None, answer_correct_only: bool
 def run_progress() -> None:
     jobs.panels(judge_job.KIND, lambda job: jobs.run_view(job, "traces"),
                 "No judge jobs yet (runs from `judge run` on the command line show above once "
-                "done).")
+                "done).", resumable=True)
 
 
 def allowed() -> str:
