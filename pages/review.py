@@ -8,7 +8,7 @@ from synthqa.labels.review import MODES, reviewer_agreement
 from synthqa.ui import resources, reviewing
 from synthqa.ui.router import through_router
 from synthqa.ui.text import dashed, plain
-from synthqa.ui.trace_view import (answer_line, show_labels, show_problem, show_steps,
+from synthqa.ui.trace_view import (answer_line, known, show_labels, show_problem, show_steps,
                                    verdicts_badge)
 
 through_router()
@@ -120,7 +120,7 @@ with st.container(border=True, key="review_card"):
     show_steps(store.traces.steps_of(trace_id), labels.iloc[0:0] if blind else labels,
                mark=reviewing.mark_step,
                selected=ss.get("first_bad"))
-reviewing.verdict_buttons()
+reviewing.verdict_buttons(answer_correct=known(trace["correct"]))
 if not blind:
     with st.expander(f"Labels on this trace ({len(labels)})", expanded=labels.empty is False):
         show_labels(labels)

@@ -5,7 +5,7 @@ from synthqa.ui import resources, reviewing
 from synthqa.ui.filters import filter_bar
 from synthqa.ui.router import through_router
 from synthqa.ui.text import dashed
-from synthqa.ui.trace_view import show_trace
+from synthqa.ui.trace_view import known, show_trace
 
 through_router()
 
@@ -47,10 +47,12 @@ if st.session_state.get("review_saved"):
 if st.session_state.get("trace"):
     st.divider()
     marking = bool(st.session_state.get("reviewer"))
-    show_trace(store, st.session_state["trace"], mark=reviewing.mark_step if marking else None,
-               selected=st.session_state.get("first_bad"))
+    trace = show_trace(store, st.session_state["trace"],
+                       mark=reviewing.mark_step if marking else None,
+                       selected=st.session_state.get("first_bad"))
     st.markdown("**Your verdict on this trace**")
     if reviewing.name_form():
-        reviewing.verdict_buttons(trace_key="trace", advance=False)
+        correct = None if trace is None else known(trace["correct"])
+        reviewing.verdict_buttons(trace_key="trace", advance=False, answer_correct=correct)
 elif total:
     st.caption("Select a row to open its trace.")

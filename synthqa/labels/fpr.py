@@ -40,9 +40,11 @@ def judged_frame(store: Store, judge: str, generator: str) -> pd.DataFrame:
     return frame
 
 
-def with_judge(store: Store, generator: str, judge: str) -> dict[str, FprEstimate]:
-    """labels only, PPI++ and active estimates over the traces the judge scored."""
-    frame = judged_frame(store, judge, generator)
+def with_judge(store: Store, generator: str, judge: str,
+               frame: pd.DataFrame | None = None) -> dict[str, FprEstimate]:
+    """labels only, PPI++ and active estimates over the traces the judge scored (`frame`:
+    judged_frame's, when the caller has it)."""
+    frame = judged_frame(store, judge, generator) if frame is None else frame
     frame = frame[frame["score"].notna()]
     labelled = frame["y"].notna().to_numpy()
     labellers = list(frame.loc[labelled, "labeller"].value_counts().items())
@@ -77,10 +79,11 @@ def active_order(store: Store, generator: str, judge: str) -> list[str]:
 def table(store: Store, generator: str, judge: str) -> pd.DataFrame:
     """The estimates side by side: rate, 95% interval, its width and the labels behind it;
     no rows when the judge scored none of the generator's answer-correct traces."""
-    if not judged_frame(store, judge, generator)["score"].notna().any():
+    frame = judged_frame(store, judge, generator)
+    if not frame["score"].notna().any():
         return pd.DataFrame(columns=["method", "FPR", "95% CI", "width (points)", "labels"])
     rows = []
-    for e in with_judge(store, generator, judge).values():
+    for e in with_judge(store, generator, judge, frame).values():
         known = e.rate is not None
         rows.append({"method": e.method, "FPR": round(e.rate, 4) if known else None,
                      "95% CI": f"{e.low:.1%}–{e.high:.1%}" if known else "—",

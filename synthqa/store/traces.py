@@ -25,6 +25,11 @@ def _among(ids: list[str], column: str = "t.trace_id") -> tuple[str, list]:
 
 
 class Traces(Part):
+    def generators(self) -> list[str]:
+        """Every generator's name, in name order."""
+        return [r[0] for r in self.df("SELECT name FROM generators ORDER BY 1").itertuples(
+            index=False)]
+
     def filter_options(self) -> dict:
         """Values the trace filters can take, and the ranges of steps and tokens."""
         with self.cursor() as cur:
@@ -35,7 +40,7 @@ class Traces(Part):
             return {
                 "sources": distinct("SELECT DISTINCT source FROM problems ORDER BY 1"),
                 "splits": distinct("SELECT DISTINCT split FROM problems ORDER BY 1"),
-                "generators": distinct("SELECT name FROM generators ORDER BY 1"),
+                "generators": self.generators(),
                 "runs": distinct("SELECT run_id FROM runs ORDER BY 1"),
                 "max_steps": bounds[0], "max_tokens": bounds[1],
             }

@@ -219,13 +219,14 @@ def slice_table(slices: pd.DataFrame, generators: list[str], key: str, config: d
                        file_name="synthqa-slices.csv", mime="text/csv", key=f"{key}_csv")
     kinds = [k for k in table.index.unique("slice")
              if not table.loc[k].dropna(how="all").empty]
+    palette = colours()
     for kind, tab in zip(kinds, st.tabs(kinds) if kinds else []):  # one chart per slice kind
         with tab:
             st.plotly_chart(charts.slice_figure(table.loc[kind], SLICE_METRICS[metric][0], kind,
-                                                  colours()),
+                                                palette),
                             config=config, key=f"{key}_figure_{kind}")
 
 
 def colours() -> dict[str, str]:
     """Every generator's colour in this workspace (synthqa.ui.charts.generator_colours)."""
-    return charts.generator_colours(resources.store().traces.filter_options()["generators"])
+    return charts.generator_colours(resources.store().traces.generators())

@@ -8,7 +8,6 @@ import streamlit as st
 from synthqa.labels.review import (MODES, VERDICTS, NeedsFirstBadStep, QualityControl, ReviewQueue,
                                    answer_label, verdict_labels)
 from synthqa.ui import resources
-from synthqa.ui.trace_view import known
 
 # With runner.fastReruns (Streamlit's default) a second click starts a new script run while
 # the first one's callback may still be running: review actions take turns, and a click on a
@@ -157,8 +156,10 @@ def name_form() -> bool:
     return False
 
 
-def verdict_buttons(trace_key: str = "review_trace", advance: bool = True) -> None:
-    """Verdict, skip and undo buttons, keyboard-friendly (G, F, U, S, Z; 1-9 mark a step)."""
+def verdict_buttons(trace_key: str = "review_trace", advance: bool = True,
+                    answer_correct: bool | None = None) -> None:
+    """Verdict, skip and undo buttons, keyboard-friendly (G, F, U, W, S, Z; 1-9 mark a step);
+    on a trace whose answer is wrong (`answer_correct` False), the answer override instead."""
     ss = _state()
     if ss.get("review_needs_step") == ss.get(trace_key) and ss.get("first_bad") is None:
         left, right = st.columns([3, 1], vertical_alignment="center")
@@ -171,8 +172,7 @@ def verdict_buttons(trace_key: str = "review_trace", advance: bool = True) -> No
                      help="save the false positive without a first bad step")
     st.text_input("Note (optional)", key="review_note")
     kw = {"trace_key": trace_key, "advance": advance, "shown": ss.get(trace_key)}
-    trace = resources.store().traces.get(ss[trace_key]) if ss.get(trace_key) else None
-    if trace is not None and known(trace["correct"]) is False:
+    if answer_correct is False:
         st.caption("The answer is wrong, so the trace cannot be a false positive; if the answer "
                    "check is mistaken, say so.")
         b = st.columns(4)

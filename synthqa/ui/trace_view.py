@@ -133,11 +133,12 @@ def labels_shown(labels: pd.DataFrame) -> pd.DataFrame:
 
 
 def show_trace(store: Store, trace_id: str, siblings: bool = True, mark=None,
-               selected: int | None = None) -> None:
+               selected: int | None = None) -> dict | None:
+    """The trace on screen; returns its row (None when it is not in the store)."""
     trace = store.traces.get(trace_id)
     if trace is None:
         st.warning("This trace is not in the store.")
-        return
+        return None
     problem, steps, labels = (store.traces.problem_of(trace_id), store.traces.steps_of(trace_id),
                               store.labels.of_trace(trace_id))
     st.subheader(f"{plain(trace['generator'])} · sample {trace['sample_index']}")
@@ -158,6 +159,7 @@ def show_trace(store: Store, trace_id: str, siblings: bool = True, mark=None,
         show_labels(labels)
     if siblings:
         show_siblings(store, trace_id)
+    return trace
 
 
 def show_siblings(store: Store, trace_id: str) -> None:
