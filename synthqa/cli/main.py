@@ -49,6 +49,8 @@ def cmd_import(args) -> int:
                 worst = max(worst, EXIT_FAILED)
                 continue
         print(result.summary())
+        for note in result.notes:
+            print(f"  note: {note}")
         for error in result.errors:
             print(f"  {error}", file=sys.stderr)
         if result.n_errors > len(result.errors):

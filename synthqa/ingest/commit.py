@@ -15,6 +15,7 @@ from pathlib import Path
 
 from synthqa.config import Settings
 from synthqa.ingest.adapters import FORMATS, detect_format
+from synthqa.ingest.identity import Collision, Resolution, resolve
 from synthqa.ingest.staging import ImportResult, Staged, file_sha256, stage
 from synthqa.store import Store
 from synthqa.workspace import staging_dir
@@ -61,7 +62,11 @@ def commit(store: Store, staged: Staged) -> ImportResult:
             store.imports.upsert_generators(cur, staged.generators)
             store.imports.upsert_runs(cur, staged.runs)
             parts = {table: [Path(p) for p in paths] for table, paths in staged.parts.items()}
-            result.n_traces_new = store.imports.insert_files(cur, parts)
+            collisions = store.imports.problem_collisions(cur, parts)
+            settled = resolve([Collision(**c) for c in collisions])
+            _report(result, settled)
+            result.n_traces_new = store.imports.insert_files(cur, parts, settled.renamed,
+                                                             settled.dropped)
             store.imports.refresh_run_totals(cur, list(staged.runs))
             store.imports.record(cur, {
                 "import_id": staged.import_id, "sha256": result.sha256, "fmt": result.fmt,
@@ -74,6 +79,13 @@ def commit(store: Store, staged: Staged) -> ImportResult:
     finally:
         if staged.folder:
             shutil.rmtree(staged.folder, ignore_errors=True)
+
+
+def _report(result: ImportResult, settled: Resolution) -> None:
+    for message in settled.errors:
+        result.add_error(message)
+    for message in settled.notes:
+        result.add_note(message)
 
 
 def _index(store: Store, import_id: str) -> None:

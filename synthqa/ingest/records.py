@@ -42,6 +42,7 @@ class TraceRecord:
     labels: list[dict] | None = None  # several labellers' labels (what export writes for them)
     labeller: str = "import"
     meta: dict = field(default_factory=dict)
+    located: str | None = None       # "file:line N", for messages about it after staging
 
     @property
     def solution(self) -> str:

@@ -98,13 +98,13 @@ class FrameBuilder:
                              "split": rec.split, "text": rec.problem,
                              "gold_answer": rec.gold_answer,
                              "gold_solution": rec.gold_solution, "level": rec.level,
-                             "topic": rec.topic})
+                             "topic": rec.topic, "located": rec.located})
             traces.append(self._trace_row(rec, steps, labels, features))
         pairs = [(t["answer_raw"], r.gold_answer) for t, r in zip(traces, records)]
         for trace, (answer, gold), ok in zip(traces, pairs, verify_many(
                 pairs, self.settings.verify_workers)):
             trace["is_correct"] = ok if answer is not None and gold is not None else None
-        return {"problems": _frame("problems", problems), "traces": _frame("traces", traces),
+        return {"problems": _frame("problems", problems, ["located"]), "traces": _frame("traces", traces),
                 "steps": _frame("steps", steps), "labels": _frame("labels", labels),
                 "trace_features": _frame("trace_features", features)}
 
@@ -156,5 +156,7 @@ class FrameBuilder:
                 yield row(i, "step_rating", str(rating))
 
 
-def _frame(table: str, rows: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=TABLE_COLUMNS[table])
+def _frame(table: str, rows: list[dict], extra: list[str] = ()) -> pd.DataFrame:
+    """A table's rows; `extra` columns travel with them to the commit but are not stored."""
+    frame = pd.DataFrame(rows, columns=TABLE_COLUMNS[table] + list(extra))
+    return frame.astype({column: "string" for column in extra})

@@ -29,6 +29,7 @@ from pathlib import Path
 from synthqa.checks.steps import split_steps
 from synthqa.config import Settings
 from synthqa.ingest.adapters import FORMATS, detect_format, reader_for
+from synthqa.ingest.identity import ProblemIds
 from synthqa.ingest.names import display_name
 from synthqa.ingest.records import NO_ERROR, RecordError, TraceRecord
 from synthqa.ingest.rows import ChunkRows, build_part, in_worker, number_records
@@ -49,6 +50,7 @@ class ImportResult:
     n_traces_new: int = 0    # traces the store did not have yet
     n_errors: int = 0
     errors: list[str] = field(default_factory=list)  # "file:line N: message", first 200
+    notes: list[str] = field(default_factory=list)   # what was kept otherwise than given
     skipped: bool = False    # this exact file was imported before
     queued: str | None = None  # inbox file, when another process holds the store
 
@@ -68,6 +70,8 @@ class ImportResult:
             return f"{name}: already imported ({self.fmt}); nothing to do"
         text = (f"{name} ({self.fmt}): {self.n_records:,} records, {self.n_traces:,} traces, "
                 f"{self.n_traces_new:,} new")
+        if self.notes:
+            text += f", {len(self.notes):,} problem ids scoped to their source"
         return text + (f", {self.n_errors:,} bad records skipped" if self.n_errors else "")
 
     def to_dict(self) -> dict:
@@ -77,6 +81,10 @@ class ImportResult:
         self.n_errors += 1
         if len(self.errors) < MAX_ERRORS_KEPT:
             self.errors.append(message)
+
+    def add_note(self, message: str) -> None:
+        if len(self.notes) < MAX_ERRORS_KEPT:
+            self.notes.append(message)
 
 
 @dataclass
@@ -112,7 +120,7 @@ def file_sha256(path: Path) -> str:
 # -- whole files -----------------------------------------------------------------------------
 def _records(path: Path, name: str, fmt: str, settings: Settings,
              result: ImportResult) -> Iterator[TraceRecord]:
-    adapt = FORMATS[fmt][0]
+    adapt, problem_ids = FORMATS[fmt][0], ProblemIds()
     for location, obj in reader_for(path)(path, settings.max_line_bytes):
         try:
             if isinstance(obj, RecordError):
@@ -120,6 +128,9 @@ def _records(path: Path, name: str, fmt: str, settings: Settings,
             records = adapt(obj)
             for rec in records:
                 _check_first_error(rec)
+                rec.located = f"{name}:{location}"
+                if note := problem_ids.claim(rec, location):
+                    result.add_note(f"{name}:{location}: {note}")
         except RecordError as exc:
             result.add_error(f"{name}:{location}: {exc}")
             continue

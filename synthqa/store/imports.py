@@ -24,14 +24,45 @@ class Imports(Part):
         return self.df("SELECT import_id, fmt, path, finished_at, n_records, n_traces_new, "
                        "n_errors FROM imports ORDER BY finished_at DESC")
 
-    def insert_files(self, cur, parts: dict[str, list[Path]]) -> int:
-        """Insert staged Parquet parts; rows already present are kept. Returns new traces."""
+    def problem_collisions(self, cur, parts: dict[str, list[Path]]) -> list[dict]:
+        """Staged problems whose id the store holds with another source or text, with what
+        it holds under the id scoped to their source ("SOURCE:ID") and their traces' count."""
+        problems, traces = parts.get("problems"), parts.get("traces")
+        if not problems or not traces:
+            return []
+        rows = cur.execute("""
+            WITH s AS (SELECT DISTINCT ON (problem_id) problem_id, source, text, located
+                       FROM read_parquet(?, union_by_name = true)),
+                 n AS (SELECT problem_id, count(*) AS n FROM read_parquet(?) GROUP BY ALL)
+            SELECT s.problem_id, s.source, s.text, s.located, coalesce(n.n, 0) AS n_traces,
+                   p.source AS stored_source, p.text AS stored_text,
+                   q.source AS scoped_source, q.text AS scoped_text
+            FROM s JOIN problems p ON p.problem_id = s.problem_id
+            LEFT JOIN problems q ON q.problem_id = s.source || ':' || s.problem_id
+            LEFT JOIN n ON n.problem_id = s.problem_id
+            WHERE p.source <> s.source OR p.text <> s.text""",
+                           [[str(p) for p in problems], [str(p) for p in traces]])
+        names = [d[0] for d in rows.description]
+        return [dict(zip(names, row)) for row in rows.fetchall()]
+
+    def insert_files(self, cur, parts: dict[str, list[Path]], renamed: dict[str, str] | None = None,
+                     dropped: Sequence[str] = ()) -> int:
+        """Insert staged Parquet parts; rows already present are kept; problems `renamed` are
+        inserted under their new id, and `dropped` ones left out with their traces. Returns
+        new traces."""
         before = cur.execute("SELECT count(*) FROM traces").fetchone()[0]
+        settled = [*(renamed or {}).items(), *((old, None) for old in dropped)]
+        if settled:
+            _settle(cur, settled, [str(p) for p in parts.get("traces", [])])
         for table in ("problems", "traces", "steps", "labels", "trace_features"):
             cols = ", ".join(TABLE_COLUMNS[table])
+            source = _staged_rows(table) if settled else "SELECT * FROM read_parquet(?)"
             for part in parts.get(table, []):
                 cur.execute(f"INSERT OR IGNORE INTO {table} ({cols}) SELECT DISTINCT ON "
-                            f"({PRIMARY_KEYS[table]}) {cols} FROM read_parquet(?)", [str(part)])
+                            f"({PRIMARY_KEYS[table]}) {cols} FROM ({source})", [str(part)])
+        if settled:
+            cur.execute("DROP TABLE staged_ids")
+            cur.execute("DROP TABLE dropped_traces")
         return cur.execute("SELECT count(*) FROM traces").fetchone()[0] - before
 
     def upsert_generators(self, cur, generators: dict[str, int | None]) -> None:
@@ -76,3 +107,24 @@ class Imports(Part):
             "INSERT INTO imports VALUES (?, ?, ?, ?, ?, now(), ?, ?, ?, ?)",
             [row["import_id"], row["sha256"], row["fmt"], row["path"], row["started_at"],
              row["n_records"], row["n_traces_new"], row["n_errors"], row["errors"]])
+
+
+def _settle(cur, settled: list[tuple[str, str | None]], traces: list[str]) -> None:
+    """Temporary tables of the problem ids an import renames (new id) or drops (none), and of
+    the dropped problems' staged traces."""
+    cur.execute("CREATE OR REPLACE TEMP TABLE staged_ids (old VARCHAR, new VARCHAR)")
+    cur.executemany("INSERT INTO staged_ids VALUES (?, ?)", settled)
+    cur.execute("CREATE OR REPLACE TEMP TABLE dropped_traces AS SELECT trace_id FROM "
+                "read_parquet(?) WHERE problem_id IN (SELECT old FROM staged_ids WHERE new IS "
+                "NULL)", [traces])
+
+
+def _staged_rows(table: str) -> str:
+    """A staged part's rows as the store takes them: problem ids renamed or dropped as the
+    import settled (staged_ids), a dropped problem's traces and their rows left out."""
+    if table in ("problems", "traces"):
+        return ("SELECT s.* REPLACE (coalesce(m.new, s.problem_id) AS problem_id) FROM "
+                "read_parquet(?) s LEFT JOIN staged_ids m ON m.old = s.problem_id "
+                "WHERE m.old IS NULL OR m.new IS NOT NULL")
+    return ("SELECT * FROM read_parquet(?) WHERE trace_id NOT IN "
+            "(SELECT trace_id FROM dropped_traces)")

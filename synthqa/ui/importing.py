@@ -72,7 +72,8 @@ def import_form(formats: list[str]) -> None:
 def show_results(results: list[dict] | None) -> None:
     """One line per file, or one summary line when many arrived at once (sampling shards)."""
     results = results or []
-    imported = [r for r in results if r.get("n_traces") and not r.get("errors")]
+    imported = [r for r in results if r.get("n_traces") and not r.get("errors")
+                and not r.get("notes")]
     if len(imported) > 3:
         st.success(f"Just imported {len(imported)} more files: "
                    f"{sum(r['n_traces'] for r in imported):,} traces, "
@@ -87,6 +88,8 @@ def show_results(results: list[dict] | None) -> None:
         elif result.get("n_traces"):
             new, total = result["n_traces_new"], result["n_traces"]
             st.success(f"Imported {name} ({result['fmt']}): {total:,} traces, {new:,} new.")
+        if notes := result.get("notes"):
+            st.info("\n\n".join(plain(n) for n in notes[:20]))
         if errors:
             more = result.get("n_errors", len(errors)) - len(errors)
             st.error("\n\n".join(plain(e) for e in errors[:20])
