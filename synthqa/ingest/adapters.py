@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from synthqa.checks.answers import extract_answer
-from synthqa.ingest.records import NO_ERROR, RecordError, TraceRecord, from_generic
+from synthqa.ingest.records import (MAX_DEPTH, NO_ERROR, RecordError, TraceRecord, deep_error,
+                                    from_generic, too_deep)
 
 # A reader yields (location, object or RecordError); the location is "line N" or "row N".
 Reader = Callable[[Path, int], Iterator[tuple[str, Any]]]
@@ -60,9 +61,11 @@ def loads(text: str, check_surrogates: bool = True) -> Any:
     except json.JSONDecodeError as exc:
         return RecordError(f"invalid JSON: {exc.msg} at column {exc.colno}")
     except RecursionError:
-        return RecordError("invalid JSON: nested too deeply")
+        return deep_error()
     except ValueError as exc:  # NaN / Infinity, or an integer past 4,300 digits
         return RecordError(f"invalid JSON: {str(exc).split(';')[0]}")
+    if _brackets(text) > MAX_DEPTH and too_deep(obj):
+        return deep_error()
     if check_surrogates:
         try:
             json.dumps(obj, ensure_ascii=False).encode("utf-8")
@@ -71,8 +74,22 @@ def loads(text: str, check_surrogates: bool = True) -> Any:
     return obj
 
 
+def _brackets(text: str) -> int:
+    return text.count("[") + text.count("{")
+
+
+MAX_JSON_ARRAY_BYTES = 256 * 2**20  # read whole; larger files come as JSON Lines
+
+
 def read_json_array(path: Path, max_line_bytes: int) -> Iterator[tuple[str, Any]]:
-    """A JSON file holding one array of records; each record is located by its first line."""
+    """A JSON file holding one array of records; each record is located by its first line and
+    may be as long as a JSONL line."""
+    if (size := path.stat().st_size) > MAX_JSON_ARRAY_BYTES:
+        yield "file", RecordError(
+            f"a JSON array of {size:,} bytes is over the {MAX_JSON_ARRAY_BYTES:,} SynthQA reads "
+            "at once: write it as JSON Lines, one record per line (e.g. `jq -c '.[]' FILE > "
+            "FILE.jsonl`)")
+        return
     try:
         text = path.read_bytes().decode("utf-8-sig")  # a byte-order mark is not JSON
     except UnicodeDecodeError as exc:
@@ -93,7 +110,8 @@ def read_json_array(path: Path, max_line_bytes: int) -> Iterator[tuple[str, Any]
             yield f"line {line}", RecordError("invalid JSON: a record never ends; stopped "
                                               "reading")
             return
-        obj = loads(text[pos:end])
+        obj = loads(text[pos:end]) if end - pos <= max_line_bytes else RecordError(
+            f"record is longer than {max_line_bytes:,} bytes (SYNTHQA_MAX_LINE_BYTES)")
         if isinstance(obj, RecordError) and str(obj).startswith("invalid JSON: Extra data"):
             obj = RecordError("invalid JSON: expected ',' or ']' between records")
         yield f"line {line}", obj
@@ -152,7 +170,15 @@ def _skip_ws(text: str, pos: int) -> int:
     return pos
 
 
+MAX_EXPANSION = 200      # uncompressed / compressed: text compresses 3-20x; a bomb 10,000x
+MAX_CHUNK_BYTES = 2**31  # one column of one row group, uncompressed
+BATCH_BYTES = 64 * 2**20  # rows read at a time, by the row group's average row
+
+
 def read_parquet(path: Path, max_line_bytes: int) -> Iterator[tuple[str, Any]]:
+    """Row by row, row group by row group. A row group whose metadata says it expands past
+    the caps is named and skipped unread; a row past `max_line_bytes` is named and skipped
+    before it becomes Python objects."""
     import pyarrow.parquet as pq
 
     try:
@@ -160,11 +186,48 @@ def read_parquet(path: Path, max_line_bytes: int) -> Iterator[tuple[str, Any]]:
     except Exception as exc:  # pyarrow raises several types for a damaged file
         yield "file", RecordError(f"not a readable Parquet file: {exc}")
         return
-    row = 0
-    for batch in parquet.iter_batches(batch_size=10_000):
-        for obj in batch.to_pylist():
-            row += 1
-            yield f"row {row}", obj
+    first = 1
+    for n in range(parquet.metadata.num_row_groups):
+        group = parquet.metadata.row_group(n)
+        where = f"rows {first}-{first + group.num_rows - 1}"
+        if problem := _row_group_problem(group, max_line_bytes):
+            yield where, RecordError(f"row group {n + 1}: {problem}; skipped unread")
+        else:
+            yield from _rows(parquet, n, group, first, max_line_bytes)
+        first += group.num_rows
+
+
+def _row_group_problem(group, max_line_bytes: int) -> str | None:
+    for c in range(group.num_columns):
+        column = group.column(c)
+        size, packed = column.total_uncompressed_size, max(column.total_compressed_size, 1)
+        if size > MAX_CHUNK_BYTES:
+            return (f"column '{column.path_in_schema}' holds {size:,} bytes uncompressed (at "
+                    f"most {MAX_CHUNK_BYTES:,} a row group: write the file with smaller row "
+                    "groups)")
+        if size > max_line_bytes and size / packed > MAX_EXPANSION:
+            return (f"column '{column.path_in_schema}' expands from {packed:,} to {size:,} "
+                    f"bytes ({size // packed:,}x; at most {MAX_EXPANSION}x): a compression "
+                    "bomb, not text")
+    return None
+
+
+def _rows(parquet, n: int, group, first: int, max_line_bytes: int):
+    per_row = group.total_byte_size / max(group.num_rows, 1)
+    batch_rows = int(min(10_000, max(1, BATCH_BYTES // max(per_row, 1))))
+    row = first
+    for batch in parquet.iter_batches(batch_size=batch_rows, row_groups=[n]):
+        rows = [batch] if batch.nbytes <= max_line_bytes else \
+            [batch.slice(i, 1) for i in range(batch.num_rows)]
+        for part in rows:
+            if part.nbytes > max_line_bytes:  # one row, past the cap: never made Python
+                yield f"row {row}", RecordError(f"row holds {part.nbytes:,} bytes, over "
+                                                f"{max_line_bytes:,} (SYNTHQA_MAX_LINE_BYTES)")
+                row += 1
+                continue
+            for obj in part.to_pylist():
+                yield f"row {row}", obj
+                row += 1
 
 
 # -- adapters: one source object -> TraceRecords --------------------------------------------

@@ -15,6 +15,28 @@ class RecordError(ValueError):
     """A record that cannot be imported; the reader adds file and line."""
 
 
+MAX_DEPTH = 100  # nesting of a record (in meta): every reader and the worker processes agree
+
+
+def too_deep(obj: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether lists and objects nest past `limit`, found without recursion."""
+    stack = [(obj, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            value = value.values()
+        elif not isinstance(value, list):
+            continue
+        if depth > limit:
+            return True
+        stack.extend((v, depth + 1) for v in value if isinstance(v, (dict, list)))
+    return False
+
+
+def deep_error() -> RecordError:
+    return RecordError(f"invalid JSON: nested deeper than {MAX_DEPTH} levels")
+
+
 @dataclass
 class TraceRecord:
     problem: str
@@ -191,6 +213,8 @@ def _meta(value: Any) -> dict:
             value = json.loads(value)
         except (ValueError, RecursionError):
             raise RecordError("field 'meta' is text but not a JSON object") from None
+        if too_deep(value):
+            raise deep_error()
     value = value or {}
     if not isinstance(value, dict):
         raise RecordError("field 'meta' must be an object")

@@ -27,7 +27,7 @@ BAD_LINES = {
     "negative sample_index": (_line(sample_index=-1), "sample_index"),
     "Infinity gold": ('{"problem": "p", "generator": "g", "solution": "s", '
                       '"gold_answer": Infinity}', "Infinity is not a JSON number"),
-    "nested 100,000 deep": ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    "nested 100,000 deep": ("[" * 100_000 + "]" * 100_000, "nested deeper than 100 levels"),
     "4,301-digit number": ('{"problem": "p", "generator": "g", "solution": "s", '
                            '"n_tokens": ' + "9" * 4301 + "}", "invalid JSON"),
     "lone surrogate": ('{"problem": "p \\ud800", "generator": "g", "solution": "s"}',
@@ -75,7 +75,7 @@ def test_a_json_array_with_a_deep_record_skips_only_it(store, tmp_path):
                     + ",\n" + json.dumps({**GOOD, "problem": "What is 3 + 1?"}) + "]")
     result = import_file(store, path)
     assert result.n_traces == 2 and result.n_errors == 1
-    assert result.errors == [f"{path}:line 2: invalid JSON: nested too deeply"]
+    assert result.errors == [f"{path}:line 2: invalid JSON: nested deeper than 100 levels"]
 
 
 def test_texts_that_were_slow_give_plain_results():
