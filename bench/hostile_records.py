@@ -24,6 +24,10 @@ CASES = {
     "a 1 MB number": lambda: "9" * MB + " = 1",
     "1 MB of '1+'": lambda: "1+" * (MB // 2) + "1 = 2",
     "1 MB of '(('": lambda: "(" * MB,
+    "a 28 KB final sentence of numbers": lambda: "So " + " and ".join(
+        f"{i % 997}/{i % 89 + 1} = {i / 7:.3f}" for i in range(1500)) + " is the total.",
+    "10 MB of short sums": lambda: ". ".join(f"{i} + {i + 1} = {2 * i + 1}"
+                                             for i in range(500_000)) + ".",
 }
 
 

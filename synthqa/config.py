@@ -13,6 +13,8 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "SYNTHQA_VERIFY_WORKERS": ("0", "worker processes for answer checks on large imports (0 = cores)"),
     "SYNTHQA_IMPORT_WORKERS": ("0", "worker processes that split and check a file over 16 MB "
                                "while it is read (0 = cores; 1 = none)"),
+    "SYNTHQA_RECORD_SECONDS": ("4", "time an import gives one record's step split, answer "
+                               "extraction and step checks; past it the trace is kept unchecked"),
     "SYNTHQA_INBOX_POLL_S": ("3", "how often the dashboard looks into inbox/ (seconds)"),
     "SYNTHQA_CACHE": ("~/.cache/synthqa", "converted models (SmolLM2 from GGUF to safetensors)"),
     "SYNTHQA_MAX_JOBS": ("1", "local jobs running at once; more wait QUEUED"),
@@ -43,6 +45,7 @@ class Settings:
     max_line_bytes: int
     verify_workers: int
     import_workers: int
+    record_seconds: float
     inbox_poll_s: float
     cache: Path
     max_jobs: int
@@ -63,6 +66,7 @@ class Settings:
             max_line_bytes=int(_get("SYNTHQA_MAX_LINE_BYTES")),
             verify_workers=workers,
             import_workers=int(_get("SYNTHQA_IMPORT_WORKERS")) or (os.cpu_count() or 1),
+            record_seconds=float(_get("SYNTHQA_RECORD_SECONDS")),
             inbox_poll_s=float(_get("SYNTHQA_INBOX_POLL_S")),
             cache=Path(_get("SYNTHQA_CACHE")).expanduser(),
             max_jobs=max_jobs,

@@ -97,7 +97,8 @@ def final_expression(text: str) -> str | None:
     if maths:
         return _math_body(maths[-1])
     found = list(_EXPRESSION.finditer(sentence))
-    kept = [m for m in found if not _PREPOSITION.search(sentence[: m.start()])] or found
+    kept = [m for m in found if not _PREPOSITION.search(  # the words just before it (a
+        sentence, max(0, m.start() - 40), m.start())] or found  # prefix each: quadratic)
     return kept[-1].group(0) if kept else None
 
 

@@ -20,9 +20,10 @@ import pandas as pd
 
 from synthqa.checks.answers import VERIFIER, extract_answer, verify_many
 from synthqa.checks.complexity import check_features
-from synthqa.checks.stepcheck import CHECKER, check_trace
+from synthqa.checks.stepcheck import CHECKER, StepCheck, TraceCheck, check_trace
 from synthqa.checks.steps import split_steps, splitter_name
 from synthqa.config import Settings
+from synthqa.ingest.budget import OverBudget, time_budget
 from synthqa.ingest.records import NO_ERROR, TraceRecord, meta_json
 from synthqa.schema import TABLE_COLUMNS
 
@@ -59,6 +60,7 @@ class ChunkRows:
     paths: dict[str, str] = field(default_factory=dict)  # table -> Parquet file
     generators: dict[str, int | None] = field(default_factory=dict)
     runs: dict[str, dict] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
     n_traces: int = 0
 
 
@@ -73,7 +75,7 @@ def build_part(import_id: str, settings: Settings, now: datetime, folder: Path, 
             path = folder / f"{table}-{n:05d}.parquet"
             frame.to_parquet(path, index=False)
             part.paths[table] = str(path)
-    part.generators, part.runs = builder.generators, builder.runs
+    part.generators, part.runs, part.notes = builder.generators, builder.runs, builder.notes
     return part
 
 
@@ -90,6 +92,7 @@ class FrameBuilder:
         self.import_id, self.settings, self.now = import_id, settings, now
         self.generators: dict[str, int | None] = {}
         self.runs: dict[str, dict] = {}
+        self.notes: list[str] = []
 
     def build(self, records: list[TraceRecord]) -> dict[str, pd.DataFrame]:
         problems, traces, steps, labels, features = [], [], [], [], []
@@ -113,28 +116,35 @@ class FrameBuilder:
         self.generators.setdefault(rec.generator, rec.params)
         self.runs.setdefault(run_id, {"generator": rec.generator, "temperature": rec.temperature})
         text = rec.solution
-        if rec.steps is not None:
-            step_texts, splitter = rec.steps, "given"
-        else:
-            step_texts, style = split_steps(text)
-            splitter = splitter_name(style)
-        answer, method = (rec.answer, "given") if rec.answer else extract_answer(text)
+        parsed = self._parsed(rec)
         trace_id = stable_id(rec.problem_id, rec.generator, run_id, rec.sample_index, text)
-        check = check_trace(step_texts, answer)
-        for i, (step, result) in enumerate(zip(step_texts, check.steps)):
+        for i, (step, result) in enumerate(zip(parsed.steps, parsed.check.steps)):
             steps.append({"trace_id": trace_id, "step_index": i, "text": step,
-                          "splitter": splitter, "check_status": result.status,
+                          "splitter": parsed.splitter, "check_status": result.status,
                           "check_detail": result.detail, "error_kind": result.error_kind})
         labels.extend(self._label_rows(rec, trace_id))
-        features.append((trace_id, *check_features(check), CHECKER))
+        features.append((trace_id, *check_features(parsed.check), CHECKER))
         return {"trace_id": trace_id, "problem_id": rec.problem_id, "generator": rec.generator,
                 "run_id": run_id, "sample_index": rec.sample_index, "text": text,
-                "answer_raw": answer, "answer_method": method, "verifier": VERIFIER,
-                "source_is_correct": rec.is_correct,
-                "n_tokens": rec.n_tokens if rec.n_tokens is not None else estimate_tokens(text),
-                "tokens_estimated": rec.n_tokens is None, "n_steps": len(step_texts),
-                "first_failed_step": check.first_failed, "error_kind": check.error_kind,
-                "step_checker": CHECKER, "import_id": self.import_id, "meta": meta_json(rec.meta)}
+                "answer_raw": parsed.answer, "answer_method": parsed.method,
+                "verifier": VERIFIER, "source_is_correct": rec.is_correct,
+                "n_tokens": rec.n_tokens if rec.n_tokens is not None else parsed.n_tokens,
+                "tokens_estimated": rec.n_tokens is None, "n_steps": len(parsed.steps),
+                "first_failed_step": parsed.check.first_failed,
+                "error_kind": parsed.check.error_kind, "step_checker": CHECKER,
+                "import_id": self.import_id, "meta": meta_json(rec.meta)}
+
+    def _parsed(self, rec: TraceRecord) -> "Parsed":
+        """Steps, answer and step checks within the record's time budget; past it the trace is
+        kept unchecked and the import says so."""
+        try:
+            with time_budget(self.settings.record_seconds):
+                return parse(rec)
+        except OverBudget:
+            self.notes.append(f"{rec.located or 'a record'}: its steps and answer took over "
+                              f"{self.settings.record_seconds:g} s to check "
+                              "(SYNTHQA_RECORD_SECONDS); kept unchecked")
+            return unchecked(rec)
 
     def _label_rows(self, rec: TraceRecord, trace_id: str) -> Iterator[dict]:
         def row(step, kind, value, note=None, who=rec.labeller, at=None):
@@ -154,6 +164,38 @@ class FrameBuilder:
         for i, rating in enumerate(rec.step_labels or []):
             if rating is not None:
                 yield row(i, "step_rating", str(rating))
+
+
+@dataclass
+class Parsed:
+    """What SynthQA reads from one solution: its steps, final answer and step checks."""
+    steps: list[str]
+    splitter: str
+    answer: str | None
+    method: str
+    check: TraceCheck
+    n_tokens: int
+
+
+def parse(rec: TraceRecord) -> Parsed:
+    text = rec.solution
+    if rec.steps is not None:
+        step_texts, splitter = rec.steps, "given"
+    else:
+        step_texts, style = split_steps(text)
+        splitter = splitter_name(style)
+    answer, method = (rec.answer, "given") if rec.answer else extract_answer(text)
+    return Parsed(step_texts, splitter, answer, method, check_trace(step_texts, answer),
+                  estimate_tokens(text))
+
+
+def unchecked(rec: TraceRecord) -> Parsed:
+    """A trace kept as given: its steps if it gave them, else one; no answer found; no checks."""
+    step_texts = rec.steps if rec.steps is not None else [rec.solution]
+    return Parsed(step_texts, "given" if rec.steps is not None else "none", rec.answer,
+                  "given" if rec.answer else "unchecked",
+                  TraceCheck([StepCheck(unchecked=True) for _ in step_texts]),
+                  estimate_tokens(rec.solution))
 
 
 def _frame(table: str, rows: list[dict], extra: list[str] = ()) -> pd.DataFrame:

@@ -211,6 +211,8 @@ def _merge(staged: Staged, part: ChunkRows) -> None:
     for run_id, spec in part.runs.items():
         staged.runs.setdefault(run_id, spec)
     staged.result.n_traces += part.n_traces
+    for note in part.notes:
+        staged.result.add_note(note)
 
 
 def _built(chunks: Iterable[tuple[int, list]], build: Callable[..., ChunkRows],

@@ -109,3 +109,33 @@ def test_meta_just_under_the_depth_cap_imports_through_worker_processes(store, t
     settings = replace(Settings.from_env(), import_workers=2)
     result = import_file(store, _deep_file(tmp_path, MAX_DEPTH - 2), settings=settings)
     assert result.n_errors == 0 and result.n_traces == 3
+
+
+def test_a_record_past_its_time_budget_is_kept_unchecked_and_named(store, tmp_path,
+                                                                   monkeypatch):
+    """Whatever a text makes the checks do, one record gets SYNTHQA_RECORD_SECONDS; here a
+    splitter that never returns stands in for a text no one has found yet (issue 27, item 8)."""
+    from synthqa.ingest import rows
+
+    real_split = rows.split_steps
+
+    def split(text):
+        while "forever" in text:
+            pass
+        return real_split(text)
+
+    monkeypatch.setattr(rows, "split_steps", split)
+    monkeypatch.setenv("SYNTHQA_RECORD_SECONDS", "0.2")
+    path = tmp_path / "slow.jsonl"
+    records = [_good(0), {**_good(1), "solution": "2 + 3 = 6. It runs forever. The answer is 2."},
+               _good(2)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+
+    result = import_file(store, path, settings=Settings.from_env(), name="slow.jsonl")
+    assert result.n_traces == 3 and result.n_errors == 0
+    assert result.notes == ["slow.jsonl:line 2: its steps and answer took over 0.2 s to check "
+                            "(SYNTHQA_RECORD_SECONDS); kept unchecked"]
+    kept = store.df("SELECT n_steps, answer_method, first_failed_step IS NULL AS no_error "
+                    "FROM traces WHERE text LIKE '%forever%'").iloc[0]
+    assert (kept.n_steps, kept.answer_method, kept.no_error) == (1, "unchecked", True)
+    assert store.scalar("SELECT count(*) FROM traces WHERE is_correct") == 2
