@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 
 from synthqa.checks.answers import extract_answer, is_equivalent
-from synthqa.ingest.adapters import FORMATS, detect_format, reader_for
+from synthqa.ingest.adapters import FORMATS, detect_format
+from synthqa.ingest.readers import reader_for
 from synthqa.ingest.records import RecordError
 
 MAX_LINE = 16 << 20

@@ -28,7 +28,8 @@ from pathlib import Path
 
 from synthqa.checks.steps import split_steps
 from synthqa.config import Settings
-from synthqa.ingest.adapters import FORMATS, detect_format, reader_for
+from synthqa.ingest.adapters import FORMATS, detect_format
+from synthqa.ingest.readers import reader_for
 from synthqa.ingest.identity import ProblemIds
 from synthqa.ingest.names import display_name
 from synthqa.ingest.records import NO_ERROR, RecordError, TraceRecord

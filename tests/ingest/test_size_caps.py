@@ -7,7 +7,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from synthqa.config import Settings
-from synthqa.ingest import adapters, staging
+from synthqa.ingest import readers, staging
 from synthqa.ingest.commit import import_file
 from synthqa.ingest.records import MAX_DEPTH
 
@@ -70,7 +70,7 @@ def test_a_json_array_too_large_to_read_at_once_says_how_to_convert_it(store, tm
                                                                        monkeypatch):
     path = tmp_path / "big.json"
     path.write_text(json.dumps([_good(i) for i in range(50)]))
-    monkeypatch.setattr(adapters, "MAX_JSON_ARRAY_BYTES", 1000)
+    monkeypatch.setattr(readers, "MAX_JSON_ARRAY_BYTES", 1000)
     result = import_file(store, path)
     assert result.n_traces == 0 and "write it as JSON Lines" in result.errors[0]
 
