@@ -33,7 +33,23 @@ def read_jsonl(path: Path, max_line_bytes: int) -> Iterator[tuple[str, Any]]:
                 continue
             if not raw.strip():
                 continue
-            yield f"line {line_no}", _decode_json(raw)
+            obj = _decode_json(raw)
+            if isinstance(obj, RecordError) and _opens_pretty_record(raw, handle):
+                yield f"line {line_no}", RecordError(
+                    "a record spans several lines (pretty-printed JSON): write one record "
+                    "per line (jq -c . FILE), or one JSON array; stopped reading")
+                return
+            yield f"line {line_no}", obj
+
+
+def _opens_pretty_record(raw: bytes, handle) -> bool:
+    """A line that is only '{' or '[' followed by an indented line: pretty-printed JSON."""
+    if raw.strip() not in (b"{", b"["):
+        return False
+    at = handle.tell()
+    following = handle.readline(4096)
+    handle.seek(at)
+    return following[:1] in (b" ", b"\t") and bool(following.strip())
 
 
 def _decode_json(raw: bytes) -> Any:
@@ -52,13 +68,30 @@ def _no_constant(name: str):
     raise ValueError(f"{name} is not a JSON number")
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict:
+    """A JSON object; a key given twice is an error (json would keep the last silently)."""
+    obj = dict(pairs)
+    if len(obj) < len(pairs):
+        seen: set[str] = set()
+        twice = next(k for k, _ in pairs if k in seen or seen.add(k))
+        raise _DuplicateKey(f"key {twice!r} appears twice in one object")
+    return obj
+
+
 def loads(text: str, check_surrogates: bool = True) -> Any:
-    """One JSON value (NaN read as null), or a RecordError saying why not: malformed, Infinity,
-    nested too deeply, a number too long for Python's int conversion, or a lone surrogate."""
+    """One JSON value (NaN read as null), or a RecordError saying why not: malformed, a key
+    given twice, Infinity, nested too deeply, a number too long for Python's int conversion, or
+    a lone surrogate."""
     try:
-        obj = json.loads(text, parse_constant=_no_constant)
+        obj = json.loads(text, parse_constant=_no_constant, object_pairs_hook=_object)
     except json.JSONDecodeError as exc:
         return RecordError(f"invalid JSON: {exc.msg} at column {exc.colno}")
+    except _DuplicateKey as exc:
+        return RecordError(f"invalid JSON: {exc}")
     except RecursionError:
         return deep_error()
     except ValueError as exc:  # NaN / Infinity, or an integer past 4,300 digits
@@ -185,6 +218,11 @@ def read_parquet(path: Path, max_line_bytes: int) -> Iterator[tuple[str, Any]]:
     except Exception as exc:  # pyarrow raises several types for a damaged file
         yield "file", RecordError(f"not a readable Parquet file: {exc}")
         return
+    names = parquet.schema_arrow.names
+    if twice := sorted({name for name in names if names.count(name) > 1}):
+        yield "file", RecordError(f"column {twice[0]!r} appears twice; give each column one "
+                                  "name")
+        return
     first = 1
     for n in range(parquet.metadata.num_row_groups):
         group = parquet.metadata.row_group(n)
@@ -230,9 +268,42 @@ def _rows(parquet, n: int, group, first: int, max_line_bytes: int):
 
 
 def reader_for(path: Path) -> Reader:
-    suffix = path.suffix.lower()      # DATA.PARQUET is Parquet too
-    if suffix == ".parquet":
+    """The reader for a file, by its first bytes, then its name: Parquet by its magic number
+    (DATA.PARQUET or not), a JSON array by its '[', JSON Lines by its '{' (a .json file often
+    holds JSON Lines); a compressed or UTF-16 file gets one error saying what to do."""
+    head = _head(path)
+    for magic, problem in FOREIGN:
+        if head.startswith(magic):
+            return _refusing(problem)
+    suffix = path.suffix.lower()
+    start = head.removeprefix(BOM).lstrip()
+    if head.startswith(b"PAR1") or (suffix == ".parquet" and not start[:1] in (b"[", b"{")):
         return read_parquet
-    if suffix == ".json":
+    if start.startswith(b"[") or (suffix == ".json" and not start.startswith(b"{")):
         return read_json_array
     return read_jsonl
+
+
+FOREIGN = [
+    (b"\x1f\x8b", "a gzip-compressed file: decompress it first (gunzip FILE)"),
+    (b"PK\x03\x04", "a zip archive: unpack it and import the files inside"),
+    (b"\x28\xb5\x2f\xfd", "a zstd-compressed file: decompress it first (zstd -d FILE)"),
+    (b"BZh", "a bzip2-compressed file: decompress it first (bunzip2 FILE)"),
+    (b"\xff\xfe", "UTF-16 text: save it as UTF-8 (iconv -f UTF-16 -t UTF-8 FILE)"),
+    (b"\xfe\xff", "UTF-16 text: save it as UTF-8 (iconv -f UTF-16 -t UTF-8 FILE)"),
+    (b"{\x00", "UTF-16 text: save it as UTF-8 (iconv -f UTF-16LE -t UTF-8 FILE)"),
+    (b"[\x00", "UTF-16 text: save it as UTF-8 (iconv -f UTF-16LE -t UTF-8 FILE)"),
+    (b"\x00{", "UTF-16 text: save it as UTF-8 (iconv -f UTF-16BE -t UTF-8 FILE)"),
+    (b"\x00[", "UTF-16 text: save it as UTF-8 (iconv -f UTF-16BE -t UTF-8 FILE)"),
+]
+
+
+def _head(path: Path, n: int = 64) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read(n)
+
+
+def _refusing(problem: str) -> Reader:
+    def read(path: Path, max_line_bytes: int) -> Iterator[tuple[str, Any]]:
+        yield "file", RecordError(f"this is {problem}")
+    return read

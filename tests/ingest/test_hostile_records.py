@@ -144,7 +144,7 @@ def test_bad_files_are_named_and_nothing_is_kept(tmp_path, capsys):
     import pyarrow.parquet as pq
 
     files = {"empty.jsonl": (b"", "empty file"),
-             "object.json": (json.dumps(GOOD).encode(), "expected a JSON array"),
+             "number.json": (b"42", "expected a JSON array"),
              "cut.parquet": (b"PAR1\x00\x01garbage", "not a readable Parquet file")}
     for name, (data, _) in files.items():
         (tmp_path / name).write_bytes(data)
