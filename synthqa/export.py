@@ -25,18 +25,28 @@ def export_records(store: Store, generator: str | None = None, source: str | Non
         row = {k: _plain(v) for k, v in row.items()}
         if row.get("meta"):
             row["meta"] = json.loads(row["meta"])
-        if row.pop("labellers") > 1:  # one labeller's fields would misattribute the others'
+        _text_once(row)
+        # every labeller's latest label of every kind, with its time and note; for a single
+        # labeller also the plain fields (one labeller's fields would misattribute others')
+        row["labels"] = [{k: v for k, v in label.items() if v is not None}
+                         for label in row["labels"] or []] or None
+        if row.pop("labellers") > 1:
             for key in SINGLE_LABELLER_FIELDS:
                 row.pop(key)
-            row["labels"] = [{k: v for k, v in label.items() if v is not None}
-                             for label in row["labels"]]
         else:
-            row.pop("labels")
-            label = _step_or_none(row.pop("first_error_step"))
-            if label is not None:
-                row["first_error_step"] = label
+            row["first_error_step"] = _step_or_none(row["first_error_step"])
         records.append({k: v for k, v in row.items() if v is not None})
     return records
+
+
+def _text_once(row: dict) -> None:
+    """A solution written once: as the text where the import splits it into the same steps,
+    as the steps where they were given and join to the text, both only where they differ."""
+    if row["splitter"] != "given":
+        del row["steps"]
+    elif row["solution"] == "\n".join(row["steps"]):
+        del row["solution"]
+    del row["splitter"]
 
 
 def _meta_text(record: dict) -> str | None:

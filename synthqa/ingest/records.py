@@ -160,10 +160,10 @@ def _labels(value: Any, n_steps: int | None) -> list[dict] | None:
         if step is not None and (not isinstance(step, int) or isinstance(step, bool) or step < 0
                                  or (n_steps is not None and step >= n_steps)):
             raise RecordError(f"{where}: 'step' {step!r} is not a step index")
-        _check_label_value(where, label["kind"], label["value"].strip(), step, n_steps)
+        value = _label_value(where, label["kind"], label["value"].strip(), step, n_steps)
         at = _labelled_at(where, label.get("at"))
         note = label.get("note")
-        out.append({"kind": label["kind"], "value": label["value"], "labeller": label["labeller"],
+        out.append({"kind": label["kind"], "value": value, "labeller": label["labeller"],
                     "step": step, "note": note if isinstance(note, str) else None, "at": at})
     return out
 
@@ -190,13 +190,15 @@ LABEL_VALUES = {"reasoning": REASONING_VERDICTS, "answer_correct": ("true", "fal
                 "step_rating": ("-1", "0", "1")}
 
 
-def _check_label_value(where: str, kind: str, value: str, step: int | None,
-                       n_steps: int | None) -> None:
-    """A label's value as its kind allows (what the store's readers and exports rely on)."""
+def _label_value(where: str, kind: str, value: str, step: int | None,
+                 n_steps: int | None) -> str:
+    """A label's value as its kind allows (what the store's readers and exports rely on), in
+    the store's spelling: a first error of -1 (no error, as the field says it) is 'none'."""
     if kind == "first_error_step":
-        if value == "none" or (value.lstrip("-").isdigit() and int(value) >= NO_ERROR and (
-                n_steps is None or int(value) < n_steps)):
-            return
+        if value == "none" or value == str(NO_ERROR):
+            return "none"
+        if value.isdigit() and (n_steps is None or int(value) < n_steps):
+            return str(int(value))
         raise RecordError(f"{where}: a first_error_step value is 'none', -1 or a step index, "
                           f"not {value!r}")
     if value not in LABEL_VALUES[kind]:
@@ -204,6 +206,7 @@ def _check_label_value(where: str, kind: str, value: str, step: int | None,
                           f"{', '.join(LABEL_VALUES[kind])}, not {value!r}")
     if kind == "step_rating" and step is None:
         raise RecordError(f"{where}: a step_rating label needs its 'step'")
+    return value
 
 
 def _meta(value: Any) -> dict:

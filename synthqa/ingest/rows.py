@@ -122,7 +122,7 @@ class FrameBuilder:
             steps.append({"trace_id": trace_id, "step_index": i, "text": step,
                           "splitter": parsed.splitter, "check_status": result.status,
                           "check_detail": result.detail, "error_kind": result.error_kind})
-        labels.extend(self._label_rows(rec, trace_id))
+        labels.extend(self._on_steps(rec, self._label_rows(rec, trace_id), len(parsed.steps)))
         features.append((trace_id, *check_features(parsed.check), CHECKER))
         return {"trace_id": trace_id, "problem_id": rec.problem_id, "generator": rec.generator,
                 "run_id": run_id, "sample_index": rec.sample_index, "text": text,
@@ -146,24 +146,42 @@ class FrameBuilder:
                               "(SYNTHQA_RECORD_SECONDS); kept unchecked")
             return unchecked(rec)
 
+    def _on_steps(self, rec: TraceRecord, rows: Iterator[dict], n_steps: int) -> list[dict]:
+        """The labels that name a step the trace has (its solution split here, so the file
+        could not be checked against it); the others are named in the import's notes."""
+        kept = []
+        for row in rows:
+            step = row["step_index"] if row["kind"] != "first_error_step" else (
+                int(row["value"]) if row["value"].isdigit() else None)
+            if step is None or step < n_steps:
+                kept.append(row)
+            else:
+                self.notes.append(f"{rec.located or 'a record'}: a {row['kind']} label names "
+                                  f"step index {step}, past the trace's {n_steps} steps; left out")
+        return kept
+
     def _label_rows(self, rec: TraceRecord, trace_id: str) -> Iterator[dict]:
         def row(step, kind, value, note=None, who=rec.labeller, at=None):
             return {"label_id": stable_id(trace_id, step, kind, value, who),
                     "trace_id": trace_id, "step_index": step, "kind": kind, "value": value,
                     "who": who, "origin": "human", "labelled_at": at or self.now, "note": note}
 
-        for label in rec.labels or []:
-            yield row(label["step"], label["kind"], label["value"], label["note"],
-                      label["labeller"], label["at"])
-
+        rows = [row(label["step"], label["kind"], label["value"], label["note"],
+                    label["labeller"], label["at"]) for label in rec.labels or []]
         if rec.reasoning is not None:
-            yield row(None, "reasoning", rec.reasoning)
+            rows.append(row(None, "reasoning", rec.reasoning))
         if rec.first_error_step is not None:
             value = "none" if rec.first_error_step == NO_ERROR else str(rec.first_error_step)
-            yield row(None, "first_error_step", value, rec.first_error_note)
+            rows.append(row(None, "first_error_step", value, rec.first_error_note))
         for i, rating in enumerate(rec.step_labels or []):
             if rating is not None:
-                yield row(i, "step_rating", str(rating))
+                rows.append(row(i, "step_rating", str(rating)))
+        # an export writes one labeller's labels twice (`labels` and the plain fields): once,
+        # with the time `labels` gives
+        unique: dict[str, dict] = {}
+        for r in rows:
+            unique.setdefault(r["label_id"], r)
+        yield from unique.values()
 
 
 @dataclass

@@ -26,13 +26,12 @@ from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
 
-from synthqa.checks.steps import split_steps
 from synthqa.config import Settings
 from synthqa.ingest.adapters import FORMATS, detect_format
 from synthqa.ingest.readers import reader_for
 from synthqa.ingest.identity import ProblemIds
 from synthqa.ingest.names import display_name
-from synthqa.ingest.records import NO_ERROR, RecordError, TraceRecord
+from synthqa.ingest.records import RecordError, TraceRecord
 from synthqa.ingest.rows import ChunkRows, build_part, in_worker, number_records
 
 __all__ = ["ImportResult", "Staged", "stage", "stage_in_worker", "file_sha256"]
@@ -128,7 +127,6 @@ def _records(path: Path, name: str, fmt: str, settings: Settings,
                 raise obj
             records = adapt(obj)
             for rec in records:
-                _check_first_error(rec)
                 rec.located = f"{name}:{location}"
                 if note := problem_ids.claim(rec, location):
                     result.add_note(f"{name}:{location}: {note}")
@@ -137,17 +135,6 @@ def _records(path: Path, name: str, fmt: str, settings: Settings,
             continue
         result.n_records += 1
         yield from records
-
-
-def _check_first_error(rec: TraceRecord) -> None:
-    """A first-error label must name one of the trace's steps, also when SynthQA splits them."""
-    first = rec.first_error_step
-    if first is None or first == NO_ERROR or rec.steps is not None:
-        return
-    n_steps = len(split_steps(rec.solution)[0])
-    if first >= n_steps:
-        raise RecordError(f"first_error_step {first} is beyond the solution's {n_steps} steps "
-                          "(0-based; -1 = no error)")
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:

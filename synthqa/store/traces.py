@@ -182,7 +182,8 @@ class Traces(Part):
             ratings AS (SELECT trace_id, list(TRY_CAST(value AS INTEGER) ORDER BY step_index)
                                AS step_labels, any_value(who) AS who, count(*) AS n
                         FROM human WHERE kind = 'step_rating' GROUP BY trace_id),
-            steps_of AS (SELECT trace_id, list(text ORDER BY step_index) AS steps, count(*) AS n
+            steps_of AS (SELECT trace_id, list(text ORDER BY step_index) AS steps, count(*) AS n,
+                                any_value(splitter) AS splitter
                          FROM steps GROUP BY trace_id),
             every AS (SELECT trace_id, count(DISTINCT who) AS labellers,
                              list({'kind': kind, 'value': value, 'labeller': who,
@@ -192,7 +193,7 @@ class Traces(Part):
                       FROM labels_by_reviewer WHERE origin = 'human' GROUP BY trace_id)
             SELECT p.problem_id, p.source, p.split, p.text AS problem, p.gold_answer,
                    p.gold_solution, p.level, p.topic, t.generator, g.params, t.run_id AS run,
-                   r.temperature, t.sample_index, t.text AS solution, s.steps,
+                   r.temperature, t.sample_index, t.text AS solution, s.steps, s.splitter,
                    t.answer_raw AS answer, t.source_is_correct AS is_correct,
                    t.correct AS verified_correct, t.meta, rv.value AS reasoning,
                    CASE WHEN t.tokens_estimated THEN NULL ELSE t.n_tokens END AS n_tokens,

@@ -32,7 +32,6 @@ BAD_LINES = {
                            '"n_tokens": ' + "9" * 4301 + "}", "invalid JSON"),
     "lone surrogate": ('{"problem": "p \\ud800", "generator": "g", "solution": "s"}',
                        "surrogate"),
-    "first error past the steps": (_line(first_error_step=5), "beyond the solution's 2 steps"),
 }
 
 
