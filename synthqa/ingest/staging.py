@@ -14,9 +14,12 @@ import hashlib
 import json
 import multiprocessing
 import os
+import select
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -25,6 +28,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
+
+import psutil
 
 from synthqa.config import Settings
 from synthqa.ingest.adapters import FORMATS, detect_format
@@ -71,7 +76,7 @@ class ImportResult:
         text = (f"{name} ({self.fmt}): {self.n_records:,} records, {self.n_traces:,} traces, "
                 f"{self.n_traces_new:,} new")
         if self.notes:
-            text += f", {len(self.notes):,} problem ids scoped to their source"
+            text += f", {len(self.notes):,} note{'s' if len(self.notes) > 1 else ''}"
         return text + (f", {self.n_errors:,} bad records skipped" if self.n_errors else "")
 
     def to_dict(self) -> dict:
@@ -233,7 +238,7 @@ def stage_in_worker(files: list[dict], settings: Settings, staging: Path) -> Ite
     request = {"settings": {"max_line_bytes": settings.max_line_bytes,
                             "verify_workers": settings.verify_workers,
                             "import_workers": settings.import_workers},
-               "staging": str(staging), "files": files}
+               "staging": str(staging), "files": files, "parent": os.getpid()}
     proc = subprocess.Popen([sys.executable, "-m", "synthqa.ingest.staging"], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True)
     n_done = 0
@@ -264,12 +269,27 @@ def _worker_main() -> None:
     out = os.fdopen(os.dup(sys.stdout.fileno()), "w")
     sys.stdout = sys.stderr  # nothing a library prints may corrupt the protocol
     request = json.load(sys.stdin)
+    threading.Thread(target=_leave_with, args=(request["parent"],), daemon=True).start()
     settings = dataclasses.replace(Settings.from_env(), **request["settings"])
     for spec in request["files"]:
         staged = stage(Path(spec["path"]), spec["name"], spec["fmt"], settings,
                        Path(request["staging"]), spec.get("done_formats", ()), spec.get("sha256"))
         out.write(staged.to_json() + "\n")
         out.flush()
+
+
+def _leave_with(parent: int) -> None:
+    """End this worker and its chunk builders when the process that asked is gone (a killed
+    dashboard): nobody would read the answer, and an orphan would hold the cores."""
+    try:
+        pidfd = os.pidfd_open(parent)
+        select.select([pidfd], [], [])      # readable once the parent has exited
+    except (AttributeError, OSError):   # no pidfds (not Linux) or the parent is gone already
+        while psutil.pid_exists(parent) and os.getppid() == parent:
+            time.sleep(1)
+    for child in psutil.Process().children(recursive=True):
+        child.kill()
+    os._exit(1)
 
 
 if __name__ == "__main__":
