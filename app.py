@@ -30,15 +30,19 @@ def main() -> None:
         st.Page("pages/train.py", title="Training", icon=":material/model_training:"),
     ]
     nav = st.navigation(pages)
-    store = resources.store()
-    resources.take_inbox()  # before anything is drawn, so this run already shows the new data
-    with st.sidebar:
-        ws = resources.workspace()
-        st.caption(f"Workspace `{ws.root}` · {ws.store_bytes() / 2**20:,.1f} MB")
-        st.caption(f"{store.count('traces'):,} traces · {store.count('problems'):,} problems · "
-                   f"{store.count('labels'):,} labels")
-        resources.inbox_watcher()
-    nav.run()
+    try:
+        store = resources.store()
+        resources.take_inbox()  # before anything is drawn: this run shows the new data
+        with st.sidebar:
+            ws = resources.workspace()
+            st.caption(f"Workspace `{ws.root}` · {ws.store_bytes() / 2**20:,.1f} MB")
+            st.caption(f"{store.count('traces'):,} traces · {store.count('problems'):,} "
+                       f"problems · {store.count('labels'):,} labels")
+            resources.inbox_watcher()
+        nav.run()
+    except Exception as exc:   # a store file damaged on disk: the recovery steps, no traceback
+        resources.stop_if_damaged(exc)
+        raise
 
 
 if __name__ == "__main__":

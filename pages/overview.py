@@ -4,6 +4,7 @@ import streamlit as st
 from synthqa.ingest.adapters import FORMATS
 from synthqa.ingest.inbox import history_by_source
 from synthqa.ui import resources
+from synthqa.ui.backups import backup_panel
 from synthqa.ui.generators import generators_table
 from synthqa.ui.importing import demo_panel, demo_status, import_form, show_results
 from synthqa.ui.router import through_router
@@ -36,3 +37,5 @@ if not imports.empty:
         "n_records": st.column_config.NumberColumn("records"),
         "n_traces_new": st.column_config.NumberColumn("new traces"),
         "n_errors": st.column_config.NumberColumn("bad records")})
+
+backup_panel()

@@ -25,7 +25,8 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "SYNTHQA_RAY_ADDRESS": ("http://127.0.0.1:8265", "the Ray dashboard address (Jobs REST API)"),
     "SYNTHQA_RAY_PYTHON": ("", "the interpreter Ray Data jobs run on the cluster, with SynthQA's "
                            "requirements and ray[data] (empty = this one)"),
-    "SYNTHQA_IMPORT_ROOT": ("", "if set, a path typed on the Workspace page must lie below it"),
+    "SYNTHQA_IMPORT_ROOT": ("", "the folders (separated by ':') a path typed on the Workspace "
+                            "page must lie below; empty: the workspace folder"),
     "SYNTHQA_MAX_IMPORT_BYTES": (str(4 * 2**30), "largest file a path import accepts (bytes)"),
     "SYNTHQA_CRITIC_ENDPOINTS": ("http://127.0.0.1,http://localhost",
                                  "the only endpoints a critic judge may call: scheme://host[:port]"
@@ -54,15 +55,16 @@ class Settings:
     job_backend: str
     ray_address: str
     ray_python: str
-    import_root: Path | None
+    import_roots: tuple[Path, ...]
     max_import_bytes: int
 
     @classmethod
     def from_env(cls, home: str | os.PathLike | None = None) -> "Settings":
         workers = int(_get("SYNTHQA_VERIFY_WORKERS")) or (os.cpu_count() or 1)
         max_jobs = max(1, int(_get("SYNTHQA_MAX_JOBS")))
+        home = Path(home or _get("SYNTHQA_HOME")).expanduser().resolve()
         return cls(
-            home=Path(home or _get("SYNTHQA_HOME")).expanduser().resolve(),
+            home=home,
             max_line_bytes=int(_get("SYNTHQA_MAX_LINE_BYTES")),
             verify_workers=workers,
             import_workers=int(_get("SYNTHQA_IMPORT_WORKERS")) or (os.cpu_count() or 1),
@@ -76,8 +78,9 @@ class Settings:
             job_backend=_get("SYNTHQA_JOB_BACKEND"),
             ray_address=_get("SYNTHQA_RAY_ADDRESS").rstrip("/"),
             ray_python=_get("SYNTHQA_RAY_PYTHON") or sys.executable,
-            import_root=Path(_get("SYNTHQA_IMPORT_ROOT")).expanduser().resolve()
-            if _get("SYNTHQA_IMPORT_ROOT") else None,
+            import_roots=tuple(Path(root).expanduser().resolve() for root in
+                               _get("SYNTHQA_IMPORT_ROOT").split(os.pathsep) if root.strip())
+            or (home,),
             max_import_bytes=int(_get("SYNTHQA_MAX_IMPORT_BYTES")),
         )
 

@@ -1,6 +1,8 @@
 """A workspace folder: the store file, inbox/ for producers, runs/ for jobs."""
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import tempfile
 import threading
@@ -8,10 +10,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 from synthqa.config import Settings
-from synthqa.store import Store, StoreBusy
+from synthqa.store import Store, StoreBusy, StoreDamaged
 
 STORE_FILE = "synthqa.duckdb"
 
@@ -92,6 +95,78 @@ class Workspace:
             time.sleep(min(0.02 * (attempt + 1), 0.5))
         raise StoreBusy(f"{self.store_path} kept changing while it was copied for reading "
                         f"({attempts} tries); try again when the dashboard is quieter")
+
+    @property
+    def backups(self) -> Path:
+        return self.root / "backups"
+
+    def backup_files(self) -> list[Path]:
+        """The backups in backups/, oldest first."""
+        return sorted(self.backups.glob("synthqa-*.duckdb")) if self.backups.is_dir() else []
+
+    def backup(self, target: Path | None = None, store: Store | None = None) -> Path:
+        """A consistent, compact copy of the store in one new file (default
+        backups/synthqa-<UTC time>.duckdb): from `store` when this process holds it, else from
+        the file, or from a copy of it while another process (the dashboard) holds it."""
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S-%f")
+        target = Path(target) if target else self.backups / f"synthqa-{stamp}.duckdb"
+        if target.exists():
+            raise FileExistsError(f"{target} exists; name a new file")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".partial-{target.name}")
+        try:
+            if store is not None:
+                store.copy_to(partial)
+            else:
+                with self.reader() as held:
+                    held.copy_to(partial)
+            os.replace(partial, target)
+        finally:
+            for leftover in (partial, partial.with_name(partial.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+        return target
+
+    def restore(self, backup: Path) -> Path | None:
+        """Put a backup in the store's place (refused while another process holds the store);
+        the file it replaces stays beside it as synthqa.duckdb.replaced-<UTC time> (returned).
+        The backup itself is not changed: a copy of it is checked and brought up to date."""
+        self.init()
+        candidate = self.root / f".restoring-{STORE_FILE}"
+        shutil.copyfile(backup, candidate)
+        try:
+            Store(candidate).close()         # opens and migrates, or says what is wrong
+            kept = None
+            if self.store_path.exists():
+                try:
+                    Store(self.store_path).close()   # StoreBusy while a dashboard holds it
+                except StoreDamaged:
+                    pass                             # what the backup is for
+                stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+                kept = self.store_path.with_name(f"{STORE_FILE}.replaced-{stamp}")
+                for current in self.store_files:
+                    if current.exists():
+                        os.replace(current, kept.with_name(kept.name + current.name[
+                            len(STORE_FILE):]))
+            os.replace(candidate, self.store_path)
+        finally:
+            candidate.unlink(missing_ok=True)
+        with contextlib.closing(self.open_store()) as store:
+            store.rebuild_search()
+        return kept
+
+    def recovery(self, damage: str) -> str:
+        """What to do about a damaged store, in the words of its workspace."""
+        backups = self.backup_files()
+        restore = (f"python -m synthqa restore {backups[-1]} (the newest of {len(backups)} "
+                   f"in {self.backups})" if backups else "python -m synthqa restore BACKUP "
+                   f"(none in {self.backups})")
+        return (f"The store {self.store_path} is damaged and cannot be read: {damage}\n"
+                "To recover: stop every SynthQA process of this workspace (dashboard, imports, "
+                f"jobs), then put a backup in its place: {restore}; the damaged file is kept "
+                f"beside it. Without a backup, move {self.store_path.name} aside and import the "
+                f"files again (imported files are kept in {self.done}); labels given on the "
+                "Review page live only in the store and its backups "
+                "(python -m synthqa backup).")
 
     def init(self) -> "Workspace":
         for folder in (self.root, self.inbox, self.done, self.runs):

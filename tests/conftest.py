@@ -10,6 +10,9 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 # get on a 2-core machine (synthqa.config.job_env): on a busy machine two threads per process
 # made the tests' small trainings 5-20x slower, and no test is about speed.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+# The tests type paths of the repo's data and of temporary folders on the Workspace page; the
+# default (the workspace folder only) has its own test in tests/ingest/test_untrusted_paths.py.
+os.environ.setdefault("SYNTHQA_IMPORT_ROOT", "/")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"

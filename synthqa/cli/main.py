@@ -1,5 +1,5 @@
 """`python -m synthqa init | import | verify | stats | export | metrics | compare | problems |
-index | rollouts | pairs | train | experiment | judge | cluster | demo`: the parser, and the
+index | backup | restore | rollouts | pairs | train | experiment | judge | cluster | demo`: the parser, and the
 verbs on traces (exit codes: synthqa.cli.codes).
 
 Verbs import what they need inside them, so `--help` and quick verbs start fast."""
@@ -11,8 +11,10 @@ from contextlib import closing
 
 from tqdm import tqdm
 
+from synthqa.cli.backup import add_parser as add_backup_parser
 from synthqa.cli.cluster import add_parser as add_cluster_parser
-from synthqa.cli.codes import EXIT_BUSY, EXIT_CODES, EXIT_FAILED, EXIT_OK, EXIT_PARTIAL
+from synthqa.cli.codes import (EXIT_BUSY, EXIT_CODES, EXIT_DAMAGED, EXIT_FAILED, EXIT_OK,
+                               EXIT_PARTIAL)
 from synthqa.cli.experiment import add_parser as add_experiment_parser
 from synthqa.cli.judge import add_parser as add_judge_parsers
 from synthqa.cli.problems import add_parser as add_problem_parsers
@@ -20,7 +22,7 @@ from synthqa.cli.train import add_parser as add_train_parsers
 from synthqa.cli.values import add_parser as add_values_parser
 from synthqa.config import Settings
 from synthqa.ingest.adapters import FORMATS
-from synthqa.store import StoreBusy
+from synthqa.store import StoreBusy, damage_of
 from synthqa.workspace import Workspace
 
 
@@ -276,6 +278,7 @@ def make_parser() -> argparse.ArgumentParser:
     sub.add_parser("index", help="rebuild the full-text search index of the traces (after a "
                    "crash between an import and its indexing, or for an older workspace)"
                    ).set_defaults(fn=cmd_index)
+    add_backup_parser(sub, _workspace)
     demo = sub.add_parser("demo", help="fill the workspace with lab problems sampled by the "
                           "weak-cheap and strong-expensive lab models at matched compute")
     demo.add_argument("--source", choices=["lab", "smollm2"], default="lab",
@@ -295,3 +298,8 @@ def main(argv: list[str] | None = None) -> int:
     except StoreBusy as exc:
         print(f"error: {exc}; stop it or use its dashboard", file=sys.stderr)
         return EXIT_BUSY
+    except Exception as exc:
+        if (damage := damage_of(exc)) is None:
+            raise
+        print(f"error: {_workspace(args).recovery(damage)}", file=sys.stderr)
+        return EXIT_DAMAGED

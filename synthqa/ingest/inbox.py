@@ -85,12 +85,14 @@ class Inbox:
 
 def importable(path: str | os.PathLike, settings: Settings) -> Path:
     """The resolved path when a path typed in a form may be imported (it is untrusted): a
-    regular file of a supported format under the size cap, below SYNTHQA_IMPORT_ROOT when that
-    is set; else ValueError saying why."""
+    regular file of a supported format under the size cap, below a folder of
+    SYNTHQA_IMPORT_ROOT (default: the workspace's); else ValueError saying why."""
     src = Path(path).expanduser().resolve()
-    root = settings.import_root
-    if root is not None and not src.is_relative_to(root):
-        raise ValueError(f"{path}: only files below SYNTHQA_IMPORT_ROOT ({root}) can be imported")
+    roots = settings.import_roots
+    if not any(src.is_relative_to(root) for root in roots):
+        raise ValueError(f"{path}: a path typed here must lie below "
+                         f"{', '.join(map(str, roots))} (SYNTHQA_IMPORT_ROOT); upload the file "
+                         "instead, or import it with python -m synthqa import")
     if src.suffix.lower() not in INBOX_SUFFIXES:
         raise ValueError(f"{path}: not a trace file ({', '.join(INBOX_SUFFIXES)})")
     try:

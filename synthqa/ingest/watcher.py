@@ -12,7 +12,7 @@ from collections import deque
 from synthqa.config import Settings
 from synthqa.ingest.inbox import Inbox, ingest_inbox
 from synthqa.ingest.staging import ImportResult
-from synthqa.store import StoreBusy
+from synthqa.store import StoreBusy, StoreDamaged
 from synthqa.workspace import Workspace, process_store
 
 LOG = logging.getLogger("synthqa.inbox")
@@ -51,12 +51,17 @@ def since(seen: int) -> tuple[int, list[dict]]:
 def _watch(stop: threading.Event) -> None:
     settings = Settings.from_env()
     delay = 0.0  # the first look at once: a queue may be waiting from before the start
+    damaged = ""
     while not stop.wait(delay):
         delay = settings.inbox_poll_s
         try:
             drain(settings)
         except StoreBusy:
             continue  # another process holds the store for now
+        except StoreDamaged as exc:  # said on every page; logged once
+            if str(exc) != damaged:
+                damaged = str(exc)
+                LOG.error("the store is damaged: %s", damaged)
         except Exception:  # a watcher that dies silently is worse than a logged error
             LOG.exception("draining inbox/ failed")
 

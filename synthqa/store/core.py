@@ -11,6 +11,7 @@ import duckdb
 import pandas as pd
 
 from synthqa.schema import MIGRATIONS
+from synthqa.store.backup import StoreDamaged, copy_database, damage_of
 from synthqa.store.cache import Cache
 from synthqa.store.checks import Checks
 from synthqa.store.embeddings import Embeddings
@@ -40,10 +41,18 @@ class Store:
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
                 raise StoreBusy(_busy_message(self.path, str(exc))) from exc
+            if damage := damage_of(exc):
+                raise StoreDamaged(damage) from exc
             raise
         self._write_lock = threading.RLock()
         self.generation = 0      # committed transactions: the data changes only with one
-        self.migrate(migrations)
+        try:
+            self.migrate(migrations)
+        except duckdb.Error as exc:
+            if damage := damage_of(exc):
+                self._con.close()
+                raise StoreDamaged(damage) from exc
+            raise
         self.imports, self.checks, self.traces = Imports(self), Checks(self), Traces(self)
         self.summaries, self.training_sets = Summaries(self), TrainingSets(self)
         self.labels, self.values, self.embeddings = Labels(self), Values(self), Embeddings(self)
@@ -67,6 +76,11 @@ class Store:
 
     def close(self) -> None:
         self._con.close()
+
+    def copy_to(self, target: Path) -> None:
+        """A backup in a new file `target`, taken under the writer's lock (a consistent one)."""
+        with self._write_lock, self.cursor() as cur:
+            copy_database(cur, target)
 
     @contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -7,7 +7,8 @@ from synthqa.config import Settings
 from synthqa.ingest import watcher
 from synthqa.ingest.inbox import ingest_inbox
 from synthqa.ingest.staging import ImportResult
-from synthqa.store import Store, StoreBusy
+from synthqa.store import Store, StoreBusy, StoreDamaged, damage_of
+from synthqa.ui.text import plain
 from synthqa.workspace import Workspace, process_store
 
 
@@ -28,6 +29,17 @@ def store() -> Store:
         st.error(f"The workspace store is busy: {exc}. The dashboard will work once that "
                  "process ends; imports can still be queued with `python -m synthqa import`.")
         st.button("Retry")
+        st.stop()
+    except StoreDamaged as exc:
+        stop_if_damaged(exc)
+        raise
+
+
+def stop_if_damaged(exc: BaseException) -> None:
+    """When `exc` says the store file is damaged: say so, with the recovery steps, and stop
+    the page (instead of a traceback); else return."""
+    if (damage := damage_of(exc)) is not None:
+        st.error(plain(workspace().recovery(damage)))
         st.stop()
 
 

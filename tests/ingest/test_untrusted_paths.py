@@ -44,6 +44,22 @@ def test_the_import_root_and_the_size_cap_hold(tmp_path, monkeypatch):
         importable(inside, Settings.from_env())
 
 
+def test_by_default_a_typed_path_must_lie_in_the_workspace(tmp_path, monkeypatch):
+    """On a shared host the dashboard must not read whatever its user can (issue 27, 13)."""
+    monkeypatch.delenv("SYNTHQA_IMPORT_ROOT")
+    monkeypatch.setenv("SYNTHQA_HOME", str(tmp_path / "ws"))
+    inside, outside = tmp_path / "ws" / "files" / "a.jsonl", tmp_path / "b.jsonl"
+    inside.parent.mkdir(parents=True)
+    for f in (inside, outside):
+        f.write_text("{}\n")
+    assert importable(inside, Settings.from_env()) == inside.resolve()
+    with pytest.raises(ValueError, match=f"must lie below {tmp_path / 'ws'} "
+                                         r"\(SYNTHQA_IMPORT_ROOT\); upload the file instead"):
+        importable(outside, Settings.from_env())
+    monkeypatch.setenv("SYNTHQA_IMPORT_ROOT", f"{tmp_path / 'x'}:{tmp_path}")   # several
+    assert importable(outside, Settings.from_env()) == outside.resolve()
+
+
 def test_a_file_nothing_imports_from_is_not_kept(workspace, store):
     bad = Inbox(workspace).drop_bytes(b"not json\n" * 3, "secret.jsonl")
     good = Inbox(workspace).drop_bytes(json.dumps({"problem": "1+1?", "generator": "g",
