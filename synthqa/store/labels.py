@@ -11,13 +11,31 @@ class Labels(Part):
     def add(self, label: dict) -> None:
         self.add_many([label])
 
-    def add_many(self, labels: list[dict]) -> None:
-        """Several labels given by one action: all committed together, or none."""
+    def add_many(self, labels: list[dict]) -> list[str]:
+        """Several labels given by one action: all committed together, or none. A label that
+        says what its reviewer's latest one on that trace, step and kind says (value and note)
+        is that label, not a new row: a click delivered twice (a resent request, a reconnected
+        tab under load) writes once. Returns the ids that hold the labels."""
         cols = TABLE_COLUMNS["labels"]
+        ids = []
         with self.transaction() as cur:
-            cur.executemany(f"INSERT INTO labels ({', '.join(cols)}) VALUES "
-                            f"({', '.join('?' * len(cols))})",
-                            [[label.get(c) for c in cols] for label in labels])
+            for label in labels:
+                same = cur.execute("""
+                    SELECT label_id FROM (
+                        SELECT label_id, value, note FROM labels
+                        WHERE trace_id = ? AND kind = ? AND who = ?
+                          AND step_index IS NOT DISTINCT FROM ?
+                        ORDER BY labelled_at DESC, label_id DESC LIMIT 1)
+                    WHERE value = ? AND note IS NOT DISTINCT FROM ?""",
+                    [label["trace_id"], label["kind"], label["who"], label.get("step_index"),
+                     label["value"], label.get("note")]).fetchone()
+                if same:
+                    ids.append(same[0])
+                    continue
+                cur.execute(f"INSERT INTO labels ({', '.join(cols)}) VALUES "
+                            f"({', '.join('?' * len(cols))})", [label.get(c) for c in cols])
+                ids.append(label["label_id"])
+        return ids
 
     def delete(self, label_ids: list[str], who: str) -> int:
         """Undo: remove labels this reviewer just gave (never somebody else's)."""

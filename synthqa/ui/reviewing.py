@@ -74,8 +74,8 @@ def _save_verdict(verdict: str, trace_key: str, advance: bool, cannot_locate: bo
         ss.review_needs_step = trace_id
         return
     ss.pop("review_needs_step", None)
-    resources.store().labels.add_many(labels)  # committed before the page shows anything else
-    ss.setdefault("undo_stack", []).append((trace_id, [l["label_id"] for l in labels]))
+    held = resources.store().labels.add_many(labels)  # committed before the page goes on
+    ss.setdefault("undo_stack", []).append((trace_id, held))
     step = ss.get("first_bad")
     where = f", first bad step {step + 1}" if verdict == "false_positive" and step is not None \
         else ""
@@ -98,8 +98,8 @@ def set_answer(correct: bool, trace_key: str = "review_trace", advance: bool = T
         if shown is not None and ss.get(trace_key) != shown:
             return
         label = answer_label(ss[trace_key], ss.reviewer, correct, ss.get("review_note", ""))
-        resources.store().labels.add(label)
-        ss.setdefault("undo_stack", []).append((ss[trace_key], [label["label_id"]]))
+        held = resources.store().labels.add_many([label])
+        ss.setdefault("undo_stack", []).append((ss[trace_key], held))
         ss.review_saved = f"Saved: the answer is {'right' if correct else 'wrong'}."
         if advance and not correct:
             queue().release(ss.reviewer)

@@ -129,3 +129,20 @@ def test_a_reviewer_named_in_the_url_is_not_asked_again(store):
     at.run()
     assert not [t for t in at.text_input if t.key == "reviewer_name"]
     assert any(b.label == "Reasoning correct" for b in at.button)
+
+
+def test_a_verdict_click_delivered_twice_writes_one_row(store):
+    """Under load Streamlit can run a button's callback again (a rerun that coalesces the
+    click's trigger): the same verdict on the same trace is one label row (issue 27, 13)."""
+    import_file(store, EXAMPLE)
+    trace_id = store.scalar("SELECT trace_id FROM traces_effective WHERE correct LIMIT 1")
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    at.query_params.update({"reviewer": "zed", "trace": trace_id})
+    at.run()
+    at.switch_page("pages/traces.py")
+    at.run()
+    for _ in range(2):
+        next(b for b in at.button if b.label == "Reasoning correct").click().run()
+    assert not at.exception
+    rows = store.df("SELECT kind, value FROM labels WHERE who = 'zed' ORDER BY kind")
+    assert rows.values.tolist() == [["first_error_step", "none"], ["reasoning", "correct"]]

@@ -95,3 +95,39 @@ def test_kill_9_right_after_a_label_is_acknowledged_loses_nothing(page: Page, tm
     labels = store.df("SELECT kind, value, who FROM labels")
     store.close()
     assert labels.values.tolist() == [["reasoning", "false_positive", "dave"]]
+
+
+def test_two_reviewers_under_load_leave_one_label_row_per_verdict(browser, gsm8k_server):
+    """Verdicts clicked twice in quick succession, by two reviewers, while every core is busy:
+    each (reviewer, trace, kind) holds one row (issue 27, item 13)."""
+    import subprocess
+    import sys
+
+    from synthqa.workspace import Workspace
+
+    burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+               for _ in range(os.cpu_count() or 2)]
+    try:
+        pages = []
+        for name in ("frank", "grace"):
+            context = browser.new_context(viewport={"width": 1400, "height": 900})
+            page = context.new_page()
+            page.goto(f"{gsm8k_server.url}/review?review_generator=6b_verification")
+            wait_for_app_run(page)
+            sign_in(page, name)
+            pages.append(page)
+        for _ in range(3):
+            for page, verdict in zip(pages, ("Reasoning correct", "Unsure")):
+                page.get_by_role("button", name=verdict).dblclick()
+            for page in pages:
+                wait_for_app_run(page)
+                expect(page.get_by_text("Saved:")).to_be_visible(timeout=PATIENCE_MS)
+    finally:
+        for burner in burners:
+            burner.kill()
+            burner.wait()
+    with Workspace(gsm8k_server.home).reader() as store:
+        rows = store.df("SELECT who, trace_id, kind, count(*) AS n FROM labels "
+                        "WHERE who IN ('frank', 'grace') GROUP BY ALL")
+    assert set(rows.who) == {"frank", "grace"} and (rows.n == 1).all(), rows
+    assert rows.groupby("who").trace_id.nunique().min() >= 1

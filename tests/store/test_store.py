@@ -112,3 +112,32 @@ def test_the_inputs_version_is_read_once_per_committed_write(store, monkeypatch)
     store.labels.add({"label_id": "n-1", "trace_id": trace_id, "kind": "note", "value": "x",
                      "who": "alice", "origin": "human", "labelled_at": datetime(2026, 1, 1)})
     assert store.cache.inputs_version() != before
+
+
+def test_a_verdict_delivered_twice_is_written_once_even_from_many_threads(store):
+    """A click resent under load (or by a reconnected tab) gives the same labels with new ids:
+    one row per reviewer, trace and verdict; a changed verdict or note is a new row (issue 27,
+    item 13)."""
+    from synthqa.labels.review import verdict_labels
+
+    import_file(store, EXAMPLE)
+    trace_id = store.scalar("SELECT min(trace_id) FROM traces")
+    held = []
+
+    def click():
+        held.append(store.labels.add_many(verdict_labels(trace_id, "dave", "false_positive", 1)))
+
+    threads = [threading.Thread(target=click) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    rows = store.df("SELECT label_id, kind, value FROM labels WHERE who = 'dave' ORDER BY kind")
+    assert rows[["kind", "value"]].values.tolist() == [["first_error_step", "1"],
+                                                       ["reasoning", "false_positive"]]
+    assert all(sorted(ids) == sorted(rows.label_id) for ids in held)   # what undo removes
+    store.labels.add_many(verdict_labels(trace_id, "dave", "false_positive", 1, note="why"))
+    store.labels.add_many(verdict_labels(trace_id, "dave", "correct", None))
+    store.labels.add_many(verdict_labels(trace_id, "erin", "correct", None))
+    assert store.scalar("SELECT count(*) FROM labels WHERE who = 'dave'") == 5
+    assert store.scalar("SELECT count(*) FROM labels WHERE who = 'erin'") == 2
