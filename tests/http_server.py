@@ -1,24 +1,25 @@
-"""A real HTTP server on 127.0.0.1 (a free port) for an ASGI app, in a thread of the test."""
+"""A real HTTP server on a loopback address (a free port) for an ASGI app, in a thread of the
+test."""
 import socket
 import threading
 from contextlib import contextmanager
 
 
 @contextmanager
-def serving(app):
+def serving(app, host: str = "127.0.0.1"):
     import uvicorn
 
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
+        sock.bind((host, 0))
         port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port,
                                            log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
         thread.join(0.05)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://{host}:{port}"
     finally:
         server.should_exit = True
         thread.join()

@@ -77,3 +77,46 @@ def test_labels_fpr_judge_agreement_and_an_active_review(page: Page, tmp_path):
         page.screenshot(path=tmp_path / "review.png", full_page=True)
     finally:
         srv.stop()
+
+
+def test_a_critic_endpoint_off_the_allow_list_is_refused_and_gets_nothing(page: Page, tmp_path,
+                                                                          monkeypatch):
+    """Another address (127.0.0.2: loopback, so reachable here, but not on the default list)
+    typed on the Judges page: a clear refusal, and not one request reaches it (issue 27, 2)."""
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from tests.http_server import serving
+
+    seen = []
+
+    async def record(request):
+        seen.append((request.url.path, request.headers.get("authorization")))
+        return JSONResponse({"choices": []})
+
+    app = Starlette(routes=[Route("/{path:path}", record, methods=["GET", "POST"])])
+    home = tmp_path / "ws"
+    import_into(home, _labelled_file(tmp_path / "labelled.jsonl"))
+    with serving(app, host="127.0.0.2") as url:
+        monkeypatch.setenv("SYNTHQA_CRITIC_API_KEY", "sk-secret")
+        monkeypatch.setenv("SYNTHQA_CRITIC_KEY_ORIGIN", url)
+        srv = Server(home, tmp_path)
+        try:
+            page.goto(f"{srv.url}/judges")
+            wait_for_app_run(page)
+            page.get_by_test_id("stSelectbox").first.click()
+            page.get_by_role("option", name="critic").click()
+            wait_for_app_run(page)
+            page.get_by_role("textbox", name="Endpoint").fill(f"{url}/v1")
+            page.get_by_role("textbox", name="Model").fill("any")
+            page.get_by_role("textbox", name="Model").press("Enter")
+            wait_for_app_run(page)
+            page.get_by_role("button", name="Run judge").click()
+            wait_for_app_run(page)
+            expect(page.get_by_text(f"endpoint {url} is not allowed on this server")
+                   ).to_be_visible(timeout=PATIENCE_MS)
+            page.screenshot(path=tmp_path / "refused.png", full_page=True)
+        finally:
+            srv.stop()
+    assert seen == []
