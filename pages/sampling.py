@@ -1,13 +1,15 @@
 """Sampling: SE and WC models on the same problems at matched compute, as a background job."""
-from datetime import datetime
+from dataclasses import asdict
 
 import streamlit as st
 
+from synthqa.jobs.batch import new_run_id
 from synthqa.lab.sample_sets import PROBLEM_SETS
 from synthqa.lab.sampling_job import SamplingJob, launch
 from synthqa.sampling.budget import Generator, match
 from synthqa.sampling.hf import local_params
 from synthqa.ui import resources
+from synthqa.ui.jobs import start_from_form
 from synthqa.ui.router import through_router
 from synthqa.ui.sampling import job_progress, model_picker, plan_table
 from synthqa.ui.text import plain
@@ -46,14 +48,14 @@ if se and wc and params_of(se) and params_of(wc):
     plan_table(plan.rows())
 
     def _launch():
-        job = SamplingJob(f"sample-{datetime.now():%Y%m%d-%H%M%S}", problem_set,
-                          int(n_problems), se, wc, int(se_samples), float(temperature),
-                          int(max_tokens))
-        try:
+        job = SamplingJob(new_run_id("sample"), problem_set, int(n_problems), se, wc,
+                          int(se_samples), float(temperature), int(max_tokens))
+
+        def start() -> None:          # a sampling run counts problems, not traces
             launch(resources.workspace(), job)
-            st.session_state["sampling_msg"] = ("success", f"Started {job.job_id}.")
-        except ValueError as exc:
-            st.session_state["sampling_msg"] = ("error", str(exc))
+
+        start_from_form("sampling_msg", job.job_id, start,
+                        intent={k: v for k, v in asdict(job).items() if k != "job_id"})
 
     st.button("Start sampling", type="primary", on_click=_launch)
 else:

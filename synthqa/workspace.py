@@ -160,7 +160,7 @@ class Workspace:
         restore = (f"python -m synthqa restore {backups[-1]} (the newest of {len(backups)} "
                    f"in {self.backups})" if backups else "python -m synthqa restore BACKUP "
                    f"(none in {self.backups})")
-        return (f"The store {self.store_path} is damaged and cannot be read: {damage}\n"
+        return (f"The store {self.store_path} is damaged and cannot be read: {damage}\n\n"
                 "To recover: stop every SynthQA process of this workspace (dashboard, imports, "
                 f"jobs), then put a backup in its place: {restore}; the damaged file is kept "
                 f"beside it. Without a backup, move {self.store_path.name} aside and import the "

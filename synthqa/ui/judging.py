@@ -77,7 +77,9 @@ def _start(backend: str, generators: list[str] | None, answer_correct_only: bool
            settings: dict) -> None:
     job = judge_job.JudgeJob(batch.new_run_id(f"judge-{backend}"), backend, **settings)
     jobs.start_from_form("jd_msg", job.run_id, lambda: judge_job.start(
-        resources.workspace(), resources.store(), job, generators, answer_correct_only, limit))
+        resources.workspace(), resources.store(), job, generators, answer_correct_only, limit),
+        intent={"judge": backend, "generators": generators, "limit": limit,
+                "answer_correct_only": answer_correct_only, **settings})
 
 
 @st.fragment(run_every=2)

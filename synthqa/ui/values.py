@@ -48,7 +48,10 @@ def _start(policy, generator, negatives_only, limit, mode, k, temperature, max_t
     job = rollout_job.RolloutJob(batch.new_run_id("rollouts"), policy, mode, k, temperature,
                                  max_tokens, template.replace("\\n", "\n"))
     jobs.start_from_form("ro_msg", job.run_id, lambda: rollout_job.start(
-        resources.workspace(), resources.store(), job, generator, negatives_only, limit))
+        resources.workspace(), resources.store(), job, generator, negatives_only, limit),
+        intent={"rollouts": str(policy), "generator": generator, "limit": limit, "mode": mode,
+                "negatives_only": negatives_only, "k": k, "temperature": temperature,
+                "max_tokens": max_tokens, "template": template})
 
 
 @st.fragment(run_every=2)

@@ -118,3 +118,34 @@ def test_a_critic_endpoint_outside_the_allow_list_is_refused_and_nothing_starts(
     next(b for b in at.button if b.label == "Run judge").click().run()
     assert "is not allowed on this server" in at.error[0].value
     assert not [j for j in Jobs(workspace).jobs() if j.kind == "judge"]
+
+
+def test_run_judge_clicked_twice_starts_one_job(store, workspace, tmp_path, monkeypatch):
+    """One job per intent (issue 27, item 9): while the first run with these settings waits
+    (another job holds the one slot), a second click, or a click Streamlit delivers twice
+    under load, shows it instead of starting another; other settings start their own."""
+    from synthqa.jobs.runner import Jobs
+    from tests.jobs.test_jobs import PY, finished
+
+    monkeypatch.setenv("SYNTHQA_MAX_JOBS", "1")
+    _labelled(store, tmp_path)
+    runner = Jobs(workspace)
+    gate = tmp_path / "go"
+    holder, _ = runner.submit("hold", [PY, "-c", (
+        "import pathlib, time\n"
+        f"while not pathlib.Path({str(gate)!r}).exists(): time.sleep(0.05)")], "hold")
+    try:
+        at = open_page("pages/judges.py")
+        for _ in range(2):
+            next(b for b in at.button if b.label == "Run judge").click().run()
+        (first,) = [j for j in runner.jobs() if j.kind == "judge"]
+        assert any(f"Already running with these settings: {first.job_id}." in i.value
+                   for i in at.info)
+        at.number_input(key="jd_limit").set_value(3).run()
+        next(b for b in at.button if b.label == "Run judge").click().run()
+        assert len([j for j in runner.jobs() if j.kind == "judge"]) == 2
+    finally:
+        gate.touch()
+        for job in runner.jobs():
+            runner.cancel(job.job_id)
+            assert finished(runner, job.job_id)
