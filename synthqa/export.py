@@ -2,11 +2,12 @@
 human step labels in the stepwise-supervision format of TRL's PRM trainer."""
 from __future__ import annotations
 
+import itertools
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -17,26 +18,32 @@ SINGLE_LABELLER_FIELDS = ("first_error_step", "first_error_note", "step_labels",
                           "labeller")
 
 
+def iter_records(store: Store, generator: str | None = None, source: str | None = None,
+                 labelled_only: bool = False) -> Iterator[dict]:
+    """Every trace as a record of the trace format, streamed from the store."""
+    for rows in store.traces.export_rows(generator, source, labelled_only):
+        yield from map(_record, rows)
+
+
 def export_records(store: Store, generator: str | None = None, source: str | None = None,
                    labelled_only: bool = False) -> list[dict]:
-    frame = store.traces.export_frame(generator, source, labelled_only)
-    records = []
-    for row in frame.to_dict("records"):
-        row = {k: _plain(v) for k, v in row.items()}
-        if row.get("meta"):
-            row["meta"] = json.loads(row["meta"])
-        _text_once(row)
-        # every labeller's latest label of every kind, with its time and note; for a single
-        # labeller also the plain fields (one labeller's fields would misattribute others')
-        row["labels"] = [{k: v for k, v in label.items() if v is not None}
-                         for label in row["labels"] or []] or None
-        if row.pop("labellers") > 1:
-            for key in SINGLE_LABELLER_FIELDS:
-                row.pop(key)
-        else:
-            row["first_error_step"] = _step_or_none(row["first_error_step"])
-        records.append({k: v for k, v in row.items() if v is not None})
-    return records
+    return list(iter_records(store, generator, source, labelled_only))
+
+
+def _record(row: dict) -> dict:
+    if row.get("meta"):
+        row["meta"] = json.loads(row["meta"])
+    _text_once(row)
+    # every labeller's latest label of every kind, with its time and note; for a single
+    # labeller also the plain fields (one labeller's fields would misattribute others')
+    row["labels"] = [{k: v for k, v in label.items() if v is not None}
+                     for label in row["labels"] or []] or None
+    if row.pop("labellers") > 1:
+        for key in SINGLE_LABELLER_FIELDS:
+            row.pop(key)
+    else:
+        row["first_error_step"] = _step_or_none(row["first_error_step"])
+    return {k: v for k, v in row.items() if v is not None}
 
 
 def _text_once(row: dict) -> None:
@@ -63,12 +70,6 @@ def _step_or_none(label) -> int | None:
     return int(text) if text.lstrip("-").isdigit() else None
 
 
-def _plain(value):
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    return None if value is pd.NA or (isinstance(value, float) and value != value) else value
-
-
 def prm_records(store: Store, generator: str | None = None) -> list[dict]:
     """{prompt, completions, labels}: steps up to the first wrong one (PRM800K style), each
     labelled True (correct) or False (the first wrong step); all True for a clean trace."""
@@ -92,19 +93,55 @@ def jsonl_bytes(records: list[dict]) -> bytes:
 def export_file(store: Store, out: str | Path, generator: str | None = None,
                 source: str | None = None, labelled_only: bool = False,
                 fmt: str = "traces") -> int:
-    """Write the file atomically (temporary name, then rename); returns records written."""
+    """Write the file atomically (temporary name, then rename), streamed; returns records
+    written."""
     out = Path(out)
-    records = (prm_records(store, generator) if fmt == "prm"
-               else export_records(store, generator, source, labelled_only))
+    records = (iter(prm_records(store, generator)) if fmt == "prm"
+               else iter_records(store, generator, source, labelled_only))
     tmp = out.with_name(f".tmp-{out.name}")
-    if out.suffix == ".parquet":
-        columns = list(dict.fromkeys(key for record in records for key in record))
-        # from_pylist takes its columns from the first record: give every record all of them;
-        # `meta` as JSON text, since its values may differ in type from trace to trace
-        table = pa.Table.from_pylist([{c: _meta_text(r) if c == "meta" else r.get(c)
-                                       for c in columns} for r in records])
-        pq.write_table(table, tmp)  # unlike pandas, keeps nullable integers as integers
-    else:
-        tmp.write_bytes(jsonl_bytes(records))
-    os.replace(tmp, out)
-    return len(records)
+    try:
+        n = (_write_parquet(tmp, records, PRM_SCHEMA if fmt == "prm" else TRACE_SCHEMA)
+             if out.suffix == ".parquet" else _write_jsonl(tmp, records))
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return n
+
+
+def _write_jsonl(path: Path, records: Iterator[dict]) -> int:
+    n = 0
+    with open(path, "w", encoding="utf-8") as handle:
+        for n, record in enumerate(records, start=1):
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return n
+
+
+def _write_parquet(path: Path, records: Iterator[dict], schema: pa.Schema,
+                   batch: int = 10_000) -> int:
+    """Row groups of `batch` records, every column of the format in every file (a field a
+    record lacks is null); `meta` as JSON text, since its values may differ in type between
+    traces."""
+    n = 0
+    with pq.ParquetWriter(path, schema) as writer:
+        while chunk := list(itertools.islice(records, batch)):
+            rows = [{**r, "meta": _meta_text(r)} if "meta" in r else r for r in chunk]
+            writer.write_table(pa.Table.from_pylist(rows, schema=schema))
+            n += len(chunk)
+    return n
+
+
+_LABEL = pa.struct([("kind", pa.string()), ("value", pa.string()), ("labeller", pa.string()),
+                    ("step", pa.int32()), ("note", pa.string()), ("at", pa.string())])
+TRACE_SCHEMA = pa.schema([
+    ("problem_id", pa.string()), ("source", pa.string()), ("split", pa.string()),
+    ("problem", pa.string()), ("gold_answer", pa.string()), ("gold_solution", pa.string()),
+    ("level", pa.string()), ("topic", pa.string()), ("generator", pa.string()),
+    ("params", pa.int64()), ("run", pa.string()), ("temperature", pa.float64()),
+    ("sample_index", pa.int32()), ("solution", pa.string()), ("steps", pa.list_(pa.string())),
+    ("answer", pa.string()), ("is_correct", pa.bool_()), ("verified_correct", pa.bool_()),
+    ("meta", pa.string()), ("reasoning", pa.string()), ("n_tokens", pa.int32()),
+    ("first_error_step", pa.int32()), ("first_error_note", pa.string()),
+    ("step_labels", pa.list_(pa.int32())), ("labeller", pa.string()),
+    ("labels", pa.list_(_LABEL))])
+PRM_SCHEMA = pa.schema([("prompt", pa.string()), ("completions", pa.list_(pa.string())),
+                        ("labels", pa.list_(pa.bool_()))])

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 import pandas as pd
@@ -173,45 +173,53 @@ class Traces(Part):
         return self.df("SELECT trace_id, text FROM traces WHERE trace_id IN (SELECT unnest(?))",
                        [list(trace_ids)])
 
-    def export_frame(self, generator: str | None = None, source: str | None = None,
-                     labelled_only: bool = False) -> pd.DataFrame:
+    def export_rows(self, generator: str | None = None, source: str | None = None,
+                    labelled_only: bool = False, batch: int = 10_000) -> Iterator[list[dict]]:
         """Traces with their problem, generator, run and latest human labels, for export; with
-        every labeller's latest labels as a list (`labels`) and how many labellers there are."""
-        return self.df("""
-            WITH human AS (SELECT * FROM labels_latest WHERE origin = 'human'),
-            ratings AS (SELECT trace_id, list(TRY_CAST(value AS INTEGER) ORDER BY step_index)
-                               AS step_labels, any_value(who) AS who, count(*) AS n
-                        FROM human WHERE kind = 'step_rating' GROUP BY trace_id),
-            steps_of AS (SELECT trace_id, list(text ORDER BY step_index) AS steps, count(*) AS n,
-                                any_value(splitter) AS splitter
-                         FROM steps GROUP BY trace_id),
-            every AS (SELECT trace_id, count(DISTINCT who) AS labellers,
-                             list({'kind': kind, 'value': value, 'labeller': who,
-                                   'step': step_index, 'note': note,
-                                   'at': strftime(labelled_at, '%Y-%m-%dT%H:%M:%S.%f')}
-                                  ORDER BY labelled_at, kind, step_index, who) AS labels
-                      FROM labels_by_reviewer WHERE origin = 'human' GROUP BY trace_id)
-            SELECT p.problem_id, p.source, p.split, p.text AS problem, p.gold_answer,
-                   p.gold_solution, p.level, p.topic, t.generator, g.params, t.run_id AS run,
-                   r.temperature, t.sample_index, t.text AS solution, s.steps, s.splitter,
-                   t.answer_raw AS answer, t.source_is_correct AS is_correct,
-                   t.correct AS verified_correct, t.meta, rv.value AS reasoning,
-                   CASE WHEN t.tokens_estimated THEN NULL ELSE t.n_tokens END AS n_tokens,
-                   fe.value AS first_error_step, fe.note AS first_error_note,
-                   CASE WHEN rt.n = s.n THEN rt.step_labels END AS step_labels,
-                   coalesce(rv.who, fe.who, rt.who) AS labeller, ev.labels,
-                   coalesce(ev.labellers, 0) AS labellers
-            FROM traces_effective t JOIN problems p USING (problem_id)
-            JOIN steps_of s USING (trace_id)
-            LEFT JOIN generators g ON g.name = t.generator
-            LEFT JOIN runs r ON r.run_id = t.run_id
-            LEFT JOIN human fe ON fe.trace_id = t.trace_id AND fe.kind = 'first_error_step'
-                 AND fe.step_index IS NULL
-            LEFT JOIN ratings rt ON rt.trace_id = t.trace_id
-            LEFT JOIN human rv ON rv.trace_id = t.trace_id AND rv.kind = 'reasoning'
-                 AND rv.step_index IS NULL
-            LEFT JOIN every ev ON ev.trace_id = t.trace_id
-            WHERE (? IS NULL OR t.generator = ?) AND (? IS NULL OR p.source = ?)
-              AND (NOT ? OR EXISTS (SELECT 1 FROM human h WHERE h.trace_id = t.trace_id))
-            ORDER BY p.problem_id, t.generator, t.sample_index""",
-            [generator, generator, source, source, labelled_only])
+        every labeller's latest labels as a list (`labels`) and how many labellers there are.
+        In batches of rows (streamed: a workspace of millions of traces is never held)."""
+        with self.cursor() as cur:
+            reader = cur.sql(EXPORT_SQL, params=[generator, generator, source, source,
+                                                  labelled_only]).to_arrow_reader(batch)
+            for rows in reader:
+                yield rows.to_pylist()
+
+
+# Every trace with its problem, run and human labels, as the trace format has them.
+EXPORT_SQL = """
+WITH human AS (SELECT * FROM labels_latest WHERE origin = 'human'),
+ratings AS (SELECT trace_id, list(TRY_CAST(value AS INTEGER) ORDER BY step_index)
+                   AS step_labels, any_value(who) AS who, count(*) AS n
+            FROM human WHERE kind = 'step_rating' GROUP BY trace_id),
+steps_of AS (SELECT trace_id, list(text ORDER BY step_index) AS steps, count(*) AS n,
+                    any_value(splitter) AS splitter
+             FROM steps GROUP BY trace_id),
+every AS (SELECT trace_id, count(DISTINCT who) AS labellers,
+                 list({'kind': kind, 'value': value, 'labeller': who,
+                       'step': step_index, 'note': note,
+                       'at': strftime(labelled_at, '%Y-%m-%dT%H:%M:%S.%f')}
+                      ORDER BY labelled_at, kind, step_index, who) AS labels
+          FROM labels_by_reviewer WHERE origin = 'human' GROUP BY trace_id)
+SELECT p.problem_id, p.source, p.split, p.text AS problem, p.gold_answer,
+       p.gold_solution, p.level, p.topic, t.generator, g.params, t.run_id AS run,
+       r.temperature, t.sample_index, t.text AS solution, s.steps, s.splitter,
+       t.answer_raw AS answer, t.source_is_correct AS is_correct,
+       t.correct AS verified_correct, t.meta, rv.value AS reasoning,
+       CASE WHEN t.tokens_estimated THEN NULL ELSE t.n_tokens END AS n_tokens,
+       fe.value AS first_error_step, fe.note AS first_error_note,
+       CASE WHEN rt.n = s.n THEN rt.step_labels END AS step_labels,
+       coalesce(rv.who, fe.who, rt.who) AS labeller, ev.labels,
+       coalesce(ev.labellers, 0) AS labellers
+FROM traces_effective t JOIN problems p USING (problem_id)
+JOIN steps_of s USING (trace_id)
+LEFT JOIN generators g ON g.name = t.generator
+LEFT JOIN runs r ON r.run_id = t.run_id
+LEFT JOIN human fe ON fe.trace_id = t.trace_id AND fe.kind = 'first_error_step'
+     AND fe.step_index IS NULL
+LEFT JOIN ratings rt ON rt.trace_id = t.trace_id
+LEFT JOIN human rv ON rv.trace_id = t.trace_id AND rv.kind = 'reasoning'
+     AND rv.step_index IS NULL
+LEFT JOIN every ev ON ev.trace_id = t.trace_id
+WHERE (? IS NULL OR t.generator = ?) AND (? IS NULL OR p.source = ?)
+  AND (NOT ? OR EXISTS (SELECT 1 FROM human h WHERE h.trace_id = t.trace_id))
+ORDER BY p.problem_id, t.generator, t.sample_index"""
