@@ -134,7 +134,10 @@ class Workspace:
         candidate = self.root / f".restoring-{STORE_FILE}"
         shutil.copyfile(backup, candidate)
         try:
-            Store(candidate).close()         # opens and migrates, or says what is wrong
+            try:
+                Store(candidate).close()     # opens and migrates, or says what is wrong
+            except StoreDamaged as exc:
+                raise ValueError(f"{backup} is not a readable backup: {exc}") from None
             kept = None
             if self.store_path.exists():
                 try:

@@ -1,21 +1,30 @@
 """`python -m synthqa backup | restore`: a consistent copy of the store, and putting one back."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-from synthqa.cli.codes import EXIT_OK
+from synthqa.cli.codes import EXIT_FAILED, EXIT_OK
 from synthqa.workspace import Workspace
 
 
 def cmd_backup(args, ws: Workspace) -> int:
-    target = ws.backup(args.out)
+    try:
+        target = ws.backup(args.out)
+    except OSError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     print(f"backup written: {target} ({target.stat().st_size / 2**20:,.1f} MB); "
           f"restore it with: python -m synthqa restore {target}")
     return EXIT_OK
 
 
 def cmd_restore(args, ws: Workspace) -> int:
-    kept = ws.restore(args.backup)
+    try:
+        kept = ws.restore(args.backup)
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}; the store is unchanged", file=sys.stderr)
+        return EXIT_FAILED
     print(f"restored {args.backup} as {ws.store_path}"
           + (f"; the file it replaced is kept as {kept}" if kept else ""))
     return EXIT_OK

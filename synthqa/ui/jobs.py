@@ -62,9 +62,9 @@ def panel(runner: Jobs, job: Job, view: RunView, resumable: bool = False) -> Non
 
 
 def start_from_form(message_key: str, run_id: str, start: Callable[[], int | None],
-                    intent: dict, unit: str = "traces") -> None:
+                    intent: dict) -> None:
     """A form's callback starting a run: `start()` prepares and starts it and returns how many
-    `unit` it has (None: not counted); what happened is left in `message_key` for the form to
+    traces it has (None: not counted); what happened is left in `message_key` for the form to
     show. One run per intent: while a run started with the same settings (`intent`) is queued
     or running, another click shows it instead (a double click, a click Streamlit delivers
     twice under load, a second tab or reviewer)."""
@@ -82,7 +82,7 @@ def start_from_form(message_key: str, run_id: str, start: Callable[[], int | Non
         if n != 0:
             _STARTED[key] = run_id
     st.session_state[message_key] = ("warning", "No traces match that choice.") if n == 0 else \
-        ("success", f"Started {run_id}" + (f" on {n:,} {unit}." if n else "."))
+        ("success", f"Started {run_id}" + (f" on {n:,} traces." if n else "."))
 
 
 _STARTS = threading.Lock()

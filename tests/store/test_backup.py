@@ -108,3 +108,19 @@ def test_the_workspace_page_backs_the_store_up(workspace):
     assert f"Backup written: {backup}" in at.success[-1].value
     with closing(Store(backup)) as copy:
         assert _contents(copy) == before
+
+
+def test_a_missing_or_unreadable_backup_is_refused_and_the_store_unchanged(workspace, tmp_path,
+                                                                          capsys):
+    before = _labelled(workspace)
+    junk = tmp_path / "junk.duckdb"
+    junk.write_bytes(b"not a database" * 1000)
+    for backup, why in ((tmp_path / "none.duckdb", "No such file"),
+                        (junk, "is not a readable backup")):
+        assert main(["--workspace", str(workspace.root), "restore", str(backup)]) == 1
+        err = capsys.readouterr().err
+        assert why in err and "the store is unchanged" in err and "Traceback" not in err
+    with _closing(workspace) as store:
+        assert _contents(store) == before
+    assert main(["--workspace", str(workspace.root), "backup", str(junk)]) == 1
+    assert "exists; name a new file" in capsys.readouterr().err
