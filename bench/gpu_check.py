@@ -14,6 +14,7 @@ installed, vLLM's offline engine — and prints one JSON line per figure: tokens
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import random
 import tempfile
@@ -215,19 +216,23 @@ def generate_section(tmp: Path, shape: str, prompts: int, max_tokens: int) -> No
 
 
 def vllm_section(tmp: Path, shape: str, prompts: int, max_tokens: int) -> None:
-    try:
-        from vllm import LLM, SamplingParams
-    except ImportError:
+    """SynthQA's vLLM backend (synthqa.sampling.vllm): the whole set in one engine call."""
+    if importlib.util.find_spec("vllm") is None:
         say("vllm", "vLLM", "not installed")
         return
+    from synthqa.sampling.vllm import VLLMSampler
+
     rng = random.Random(2)
-    llm = LLM(model=str(causal(shape, tmp)), dtype="bfloat16", enable_prefix_caching=True)
+    sampler = VLLMSampler(causal(shape, tmp))
     texts = [trace_text(rng, 40, 120) for _ in range(prompts)]
+    spec = SamplingSpec(temperature=0.8, max_tokens=max_tokens)
+    sampler.complete(texts[:4], spec, 1, 0)               # warm-up
     start = time.perf_counter()
-    out = llm.generate(texts, SamplingParams(temperature=0.8, max_tokens=max_tokens))
-    tokens = sum(len(o.outputs[0].token_ids) for o in out)
-    say("vllm", "sampled tokens/s (vLLM offline engine)",
+    out = sampler.complete(texts, spec, 1, 0)
+    tokens = sum(c.n_tokens for row in out for c in row)
+    say("vllm", "sampled tokens/s (synthqa.sampling.vllm, offline engine)",
         round(tokens / (time.perf_counter() - start)), "tok/s", shape=shape)
+    say("vllm", "GPU memory", memory_gb(), "GiB", shape=shape)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -28,3 +28,18 @@ def test_the_gpu_check_runs_on_a_cpu_and_prints_every_figure():
     assert figures["pad share (packed)"] == 0.0 < figures["pad share (padded)"]
     assert figures["train tokens/s (packed)"] > 0 and figures["train tokens/s (padded)"] > 0
     assert figures["traces/s (synthqa.judges.prm)"] > 0
+
+
+def test_the_gpu_checks_vllm_section_runs_the_adapter(monkeypatch, capsys):
+    """Where vllm is installed the check samples through SynthQA's adapter (here vLLM's
+    interface on a CPU: tests/sampling/fake_vllm.py)."""
+    from bench import gpu_check
+    from tests.sampling import fake_vllm
+
+    monkeypatch.setitem(sys.modules, "vllm", fake_vllm)
+    gpu_check.main(["--tiny", "--sections", "vllm"])
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()
+             if x.startswith('{"section"')]
+    figures = {x["figure"]: x["value"] for x in lines if x["section"] == "vllm"}
+    assert figures["sampled tokens/s (synthqa.sampling.vllm, offline engine)"] > 0
+    assert len(fake_vllm.LLM.calls[-1]["prompts"]) == 16     # the whole set in one call

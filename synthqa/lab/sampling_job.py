@@ -88,8 +88,12 @@ def run(workspace: Workspace, job_id: str) -> None:
                                            (plan.se_samples, plan.wc_samples)):
         spec = SamplingSpec(samples_per_problem=samples, temperature=job.temperature,
                             max_tokens=job.max_tokens, seed=job.seed, prompt_template=template)
+        per_call = getattr(sampler, "sequences_per_call", 64)   # one shard per engine call
+        print(f"{role.upper()} {gen.name}: {sampler.backend}, {per_call} sequences a call",
+              flush=True)
         run_sampling(workspace, sampler, problems, spec, gen.name, gen.params,
-                     f"{job.job_id}-{role}", batch_problems=max(1, 64 // samples), label=lab_label)
+                     f"{job.job_id}-{role}", batch_problems=max(1, per_call // samples),
+                     label=lab_label)
 
 
 if __name__ == "__main__":

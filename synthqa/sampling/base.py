@@ -35,6 +35,7 @@ class Completion:
 class Sampler(Protocol):
     """A backend: n completions for each prompt, with real token counts."""
     name: str
+    backend: str          # "transformers", "vllm" or "openai": shown in a run's log
 
     def complete(self, prompts: list[str], spec: SamplingSpec, n: int,
                  seed: int) -> list[list[Completion]]: ...

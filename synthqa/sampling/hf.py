@@ -23,6 +23,7 @@ def local_params(model_dir: str | Path) -> int:
 
 class HFSampler:
     """A local model folder (never a hub id; trust_remote_code is never enabled)."""
+    backend = "transformers"
 
     def __init__(self, model_dir: str | Path, device: str | None = None,
                  batch_size: int | None = None, chat: bool = False):

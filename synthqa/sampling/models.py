@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from synthqa.sampling import vllm
 from synthqa.sampling.hf import HFSampler
 from synthqa.sampling.openai import OpenAISampler
 
@@ -32,6 +33,11 @@ class ModelChoice:
                 raise ValueError(f"{self.name}: an endpoint needs its parameter count")
 
     def sampler(self):
+        """The engine for this model: the endpoint's; for a local folder vLLM's offline
+        engine where vllm and a GPU are there (a process of its own: it takes most of the
+        GPU's memory), else transformers."""
         if self.url is not None:
             return OpenAISampler(self.url, self.name)
+        if vllm.available():
+            return vllm.VLLMSampler(self.path, chat=self.chat)
         return HFSampler(self.path, chat=self.chat)

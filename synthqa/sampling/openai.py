@@ -8,6 +8,7 @@ class OpenAISampler:
     """POST {base_url}/v1/completions. Per-sample token counts come from `logprobs.tokens`
     (requested with logprobs = 0); an endpoint without them gets the usage total split by
     text length."""
+    backend = "openai"
 
     def __init__(self, base_url: str, model: str, api_key: str | None = None,
                  batch_size: int = 32, timeout_s: float = 600.0):

@@ -1,34 +1,66 @@
-"""The vLLM backend (GPU): `vllm.LLM` with automatic prefix caching; imported only when chosen.
+"""The vLLM backend (GPU): `vllm.LLM`, its offline engine, with automatic prefix caching;
+imported only when chosen.
 
-vllm pins its own torch and needs CUDA, so it is a separate install (see README).
+A whole run's requests go to the engine in one `generate` call, which schedules them itself
+(continuous batching); the n samples of a prompt are one request (`n`), and every request has
+its own seed, so that the same prompt twice (two rollouts of one prefix) gives different
+samples while a run stays reproducible. vllm pins its own torch and needs CUDA, so it is a
+separate install (see README); tests/sampling/fake_vllm.py holds it to vLLM's documented
+interface on a CPU.
 """
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 from synthqa.sampling.base import Completion, SamplingSpec, cut_at_stop
+from synthqa.sampling.hf import local_params
+
+
+def available() -> bool:
+    """vllm is installed and a CUDA device is visible: local folders sample through it."""
+    if importlib.util.find_spec("vllm") is None:
+        return False
+    import torch
+
+    return torch.cuda.is_available()
 
 
 class VLLMSampler:
+    backend = "vllm"
+    sequences_per_call = 4096    # the engine schedules them; a shard of a run is one call
+
     def __init__(self, model_dir: str | Path, dtype: str = "bfloat16",
-                 gpu_memory_utilization: float = 0.85):
+                 gpu_memory_utilization: float = 0.85, chat: bool = False):
         from vllm import LLM  # only here: importing vllm needs its own torch and a GPU
 
         model_dir = Path(model_dir)
         if not (model_dir / "config.json").is_file():
             raise FileNotFoundError(f"{model_dir}: not a local model folder (no config.json)")
         self.name = model_dir.name
-        # Prefix caching: rollouts and few-shot prompts share long prefixes.
+        self.params = local_params(model_dir)
+        # Prefix caching: rollouts of one prefix and few-shot prompts share their tokens.
         self.llm = LLM(model=str(model_dir), dtype=dtype, enable_prefix_caching=True,
                        gpu_memory_utilization=gpu_memory_utilization, trust_remote_code=False)
+        self.tokenizer = self.llm.get_tokenizer()
+        self.chat = chat and bool(getattr(self.tokenizer, "chat_template", None))
 
     def complete(self, prompts: list[str], spec: SamplingSpec, n: int,
                  seed: int) -> list[list[Completion]]:
         from vllm import SamplingParams
 
-        params = SamplingParams(n=n, temperature=spec.temperature, top_p=spec.top_p,
-                                max_tokens=spec.max_tokens, stop=list(spec.stop) or None,
-                                seed=seed)
-        outputs = self.llm.generate(prompts, params, use_tqdm=False)
-        return [[Completion(cut_at_stop(o.text, spec.stop), len(o.token_ids))
-                 for o in request.outputs] for request in outputs]
+        greedy = spec.temperature <= 0    # one greedy sample serves all n
+        params = [SamplingParams(n=1 if greedy else n, temperature=max(spec.temperature, 0.0),
+                                 top_p=spec.top_p, max_tokens=spec.max_tokens,
+                                 stop=list(spec.stop) or None, seed=seed + i)
+                  for i in range(len(prompts))]
+        outputs = self.llm.generate([self._prompt(p) for p in prompts], params, use_tqdm=False)
+        completions = [[Completion(cut_at_stop(o.text, spec.stop), len(o.token_ids))
+                        for o in request.outputs] for request in outputs]
+        return [c * n if greedy else c for c in completions]
+
+    def _prompt(self, prompt: str) -> str:
+        if not self.chat:
+            return prompt
+        return self.tokenizer.apply_chat_template([{"role": "user", "content": prompt}],
+                                                  add_generation_prompt=True, tokenize=False)

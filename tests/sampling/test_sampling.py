@@ -1,4 +1,6 @@
 """Sampler conformance: every installed backend answers the same contract."""
+import sys
+
 import pytest
 
 from synthqa.ingest.inbox import ingest_inbox
@@ -54,16 +56,28 @@ def _vllm_with_gpu() -> bool:
     return importlib.util.find_spec("vllm") is not None and torch.cuda.is_available()
 
 
-@pytest.fixture(params=["transformers", "transformers-smollm2", "openai", "vllm"])
+@pytest.fixture
+def fake_vllm(monkeypatch):
+    """vLLM's offline interface on a CPU (tests/sampling/fake_vllm.py) as `vllm`."""
+    from tests.sampling import fake_vllm as module
+
+    monkeypatch.setitem(sys.modules, "vllm", module)
+    module.LLM.calls.clear()
+    module.LLM.engines.clear()
+    return module
+
+
+@pytest.fixture(params=["transformers", "transformers-smollm2", "openai", "vllm-fake", "vllm"])
 def sampler(request, tiny_lab_model):
+    from synthqa.sampling.vllm import VLLMSampler
+
+    if request.param == "vllm-fake":
+        request.getfixturevalue("fake_vllm")
+        return VLLMSampler(tiny_lab_model)
     if request.param == "vllm":
         if not _vllm_with_gpu():
             pytest.skip("vllm and a GPU are needed for the vLLM backend")
-        from synthqa.sampling.vllm import VLLMSampler
-
-        vllm_sampler = VLLMSampler(tiny_lab_model)
-        vllm_sampler.tokenizer = HFSampler(tiny_lab_model, device="cpu").tokenizer
-        return vllm_sampler
+        return VLLMSampler(tiny_lab_model)
     if request.param == "openai":
         return OpenAIClientWithTokenizer(request.getfixturevalue("local_server"),
                                          tiny_lab_model)
@@ -131,3 +145,50 @@ def test_a_sampling_run_lands_in_the_inbox_and_resumes(sampler, workspace):
 def test_a_hub_name_is_refused():
     with pytest.raises(FileNotFoundError, match="not a local model folder"):
         HFSampler("HuggingFaceTB/SmolLM2-135M-Instruct")
+
+
+def test_the_vllm_adapter_hands_the_engine_a_whole_run_at_once(fake_vllm, tiny_lab_model):
+    """One generate call for every prompt, prefix caching on, the n samples of a prompt as one
+    request, a seed per request: the same prefix twice (two rollouts) gives different samples;
+    greedy asks once per prompt."""
+    from synthqa.sampling.vllm import VLLMSampler
+
+    sampler = VLLMSampler(tiny_lab_model)
+    prompts = ["12+7\n", "12+7\n", "3*4-1\n"]
+    out = sampler.complete(prompts, SPEC, n=3, seed=4)
+    (call,) = fake_vllm.LLM.calls
+    assert call["prompts"] == prompts and [p.n for p in call["params"]] == [3, 3, 3]
+    assert [p.seed for p in call["params"]] == [4, 5, 6]
+    assert fake_vllm.LLM.engines[0]["enable_prefix_caching"] is True
+    assert fake_vllm.LLM.engines[0]["trust_remote_code"] is False
+    assert out[0] != out[1] and sampler.params == HFSampler(tiny_lab_model).params
+    greedy = sampler.complete(prompts, SamplingSpec(temperature=0.0, max_tokens=6), 4, seed=0)
+    assert [p.n for p in fake_vllm.LLM.calls[-1]["params"]] == [1, 1, 1]
+    assert [len(set(c)) for c in greedy] == [1, 1, 1] and [len(c) for c in greedy] == [4, 4, 4]
+
+
+def test_the_vllm_adapter_cuts_at_stop_strings_and_counts_every_token(fake_vllm,
+                                                                     tiny_lab_model):
+    from synthqa.sampling.vllm import VLLMSampler
+
+    sampler = VLLMSampler(tiny_lab_model)
+    free = sampler.complete(["12+7\n"], SamplingSpec(temperature=0.0, max_tokens=12), 1, 0)
+    text = free[0][0].text
+    if len(text) < 2:
+        pytest.skip("the untrained model stopped at once")
+    stop = text[1]
+    (cut,), = sampler.complete(["12+7\n"], SamplingSpec(temperature=0.0, max_tokens=12,
+                                                         stop=(stop,)), 1, 0)
+    assert cut.text == text[: text.find(stop)] and stop not in cut.text
+    assert 1 <= cut.n_tokens <= free[0][0].n_tokens
+
+
+def test_a_local_folder_samples_through_vllm_where_it_runs(fake_vllm, tiny_lab_model,
+                                                           monkeypatch):
+    from synthqa.sampling import vllm
+    from synthqa.sampling.models import ModelChoice
+
+    choice = ModelChoice("tiny", path=str(tiny_lab_model))
+    assert choice.sampler().backend == "transformers"      # no GPU here
+    monkeypatch.setattr(vllm, "available", lambda: True)   # vllm and a GPU
+    assert choice.sampler().backend == "vllm" and fake_vllm.LLM.engines

@@ -1,0 +1,105 @@
+"""A stand-in for the `vllm` package on a CPU, with vLLM's documented offline interface
+(`LLM(model=..., ...)`, `LLM.generate(prompts, sampling_params, use_tqdm=...)` taking one
+SamplingParams or one per prompt and returning one RequestOutput per prompt, in order, with
+`outputs[i].text` / `.token_ids`; `LLM.get_tokenizer()`), decoding with transformers. It
+refuses what vLLM would (an argument it does not have, a params list of another length) and
+records every call, so the adapter's conformance and its use of the engine can be checked.
+Install it as `sys.modules["vllm"]`."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class SamplingParams:
+    n: int = 1
+    temperature: float = 1.0
+    top_p: float = 1.0
+    top_k: int = -1
+    max_tokens: int | None = 16
+    stop: str | list[str] | None = None
+    seed: int | None = None
+    include_stop_str_in_output: bool = False
+
+
+@dataclass
+class CompletionOutput:
+    index: int
+    text: str
+    token_ids: list[int]
+    finish_reason: str | None = None
+    stop_reason: str | None = None
+
+
+@dataclass
+class RequestOutput:
+    request_id: str
+    prompt: str
+    prompt_token_ids: list[int]
+    outputs: list[CompletionOutput] = field(default_factory=list)
+    finished: bool = True
+
+
+class LLM:
+    calls: list[dict] = []        # every generate call: prompts and their params
+    engines: list[dict] = []      # every engine built: its settings
+
+    def __init__(self, model: str, dtype: str = "auto", enable_prefix_caching: bool = False,
+                 gpu_memory_utilization: float = 0.9, trust_remote_code: bool = False,
+                 seed: int = 0):
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        LLM.engines.append({"model": model, "dtype": dtype,
+                            "enable_prefix_caching": enable_prefix_caching,
+                            "trust_remote_code": trust_remote_code})
+        self.tokenizer = AutoTokenizer.from_pretrained(model, local_files_only=True)
+        self.model = AutoModelForCausalLM.from_pretrained(model, local_files_only=True).eval()
+
+    def get_tokenizer(self):
+        return self.tokenizer
+
+    def generate(self, prompts, sampling_params=None, *, use_tqdm=True,
+                 lora_request=None) -> list[RequestOutput]:
+        prompts = [prompts] if isinstance(prompts, str) else list(prompts)
+        params = sampling_params or SamplingParams()
+        if isinstance(params, SamplingParams):
+            params = [params] * len(prompts)
+        if len(params) != len(prompts):
+            raise ValueError("The lengths of prompts and sampling_params must be the same.")
+        LLM.calls.append({"prompts": prompts, "params": list(params)})
+        return [self._request(str(i), p, sp) for i, (p, sp) in enumerate(zip(prompts, params))]
+
+    def _request(self, request_id: str, prompt: str, params: SamplingParams) -> RequestOutput:
+        import torch
+
+        enc = self.tokenizer(prompt, return_tensors="pt")
+        greedy = params.temperature == 0
+        if params.seed is not None:
+            torch.manual_seed(params.seed)
+        with torch.inference_mode():
+            ids = self.model.generate(
+                **enc, max_new_tokens=params.max_tokens, do_sample=not greedy,
+                num_return_sequences=params.n, temperature=None if greedy else params.temperature,
+                top_p=None if greedy else params.top_p, top_k=None if greedy else 0,
+                pad_token_id=self.tokenizer.eos_token_id)
+        outputs = [self._output(i, row) for i, row in
+                   enumerate(ids[:, enc["input_ids"].shape[1]:].tolist())]
+        stops = [params.stop] if isinstance(params.stop, str) else params.stop or []
+        return RequestOutput(request_id, prompt, enc["input_ids"][0].tolist(),
+                             [self._stopped(o, stops) for o in outputs])
+
+    def _output(self, index: int, row: list[int]) -> CompletionOutput:
+        eos = self.tokenizer.eos_token_id
+        if eos in row:      # vLLM stops at EOS; the EOS token counts as generated
+            return CompletionOutput(index, self.tokenizer.decode(row[: row.index(eos)]),
+                                    row[: row.index(eos) + 1], "stop")
+        return CompletionOutput(index, self.tokenizer.decode(row), row, "length")
+
+    def _stopped(self, out: CompletionOutput, stops: list[str]) -> CompletionOutput:
+        """As vLLM does: the text ends before the first stop string, the tokens after it."""
+        for n in range(1, len(out.token_ids) + 1):
+            text = self.tokenizer.decode(out.token_ids[:n], skip_special_tokens=True)
+            hit = min((text.find(s) for s in stops if s in text), default=-1)
+            if hit >= 0:
+                return CompletionOutput(out.index, text[:hit], out.token_ids[:n], "stop", None)
+        return out
