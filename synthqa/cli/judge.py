@@ -22,7 +22,8 @@ def cmd_judge_run(args, workspace) -> int:
     job = judge_job.JudgeJob(run_id, args.backend, policy=args.policy or "", mode=args.mode,
                              base_url=args.url or "", model=args.model or "", n=args.n,
                              temperature=args.temperature, max_tokens=args.max_tokens,
-                             prompt=prompt, model_dir=args.model_dir or "")
+                             prompt=prompt, model_dir=args.model_dir or "",
+                             prm_format=args.prm_format)
     try:
         with closing(ws.open_store()) as store:
             n = judge_job.prepare(ws, store, job, args.generator, not args.all, args.limit)
@@ -129,8 +130,12 @@ def add_parser(sub, workspace_of) -> None:
     run.add_argument("--limit", type=int, default=500, help="traces (default 500)")
     run.add_argument("--policy", help="rollouts: the rollout policy whose values are read")
     run.add_argument("--mode", choices=["exhaustive", "binary"], default="exhaustive")
-    run.add_argument("--url", help="critic: an OpenAI-compatible server (http://host:port)")
-    run.add_argument("--model", help="critic: the model name the server serves")
+    run.add_argument("--url", help="critic: an OpenAI-compatible server; prm-endpoint: a "
+                     "server with vLLM's pooling API (http://host:port)")
+    run.add_argument("--model", help="critic, prm-endpoint: the model name the server serves")
+    run.add_argument("--prm-format", choices=["qwen", "math-shepherd"], default="qwen",
+                     help="prm-endpoint: the served PRM's input format (default qwen: "
+                     "Qwen2.5-Math-PRM's <extra_0> after each step)")
     run.add_argument("-n", type=int, default=4, help="critic: samples per trace (default 4)")
     run.add_argument("--temperature", type=float, default=0.7)
     run.add_argument("--max-tokens", type=int, default=1024)

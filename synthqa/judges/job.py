@@ -22,6 +22,8 @@ from synthqa.judges import endpoints
 from synthqa.judges.base import Judge, JudgeInput
 from synthqa.judges.critic import PLACEHOLDERS, PROMPT, CriticJudge
 from synthqa.judges.prm import PrmJudge
+from synthqa.judges.prm_endpoint import FORMATS as PRM_FORMATS
+from synthqa.judges.prm_endpoint import EndpointPrmJudge
 from synthqa.judges.stepcheck import StepCheckJudge
 from synthqa.judges.value_drop import ValueDropJudge
 from synthqa.store import Store
@@ -29,10 +31,11 @@ from synthqa.values.rollouts import MODES
 from synthqa.workspace import Workspace
 
 KIND, MODULE = "judge", "synthqa.judges.job"
-BACKENDS = ("stepcheck", "rollouts", "critic", "prm")
+BACKENDS = ("stepcheck", "rollouts", "critic", "prm", "prm-endpoint")
 # A PRM scores a whole shard in length-sorted, token-budgeted forward passes: the more traces
 # a shard holds, the fuller each pass; a critic's shard is a few minutes of endpoint calls.
-BATCH_TRACES = {"stepcheck": 256, "rollouts": 256, "critic": 16, "prm": 4096}
+BATCH_TRACES = {"stepcheck": 256, "rollouts": 256, "critic": 16, "prm": 4096,
+                "prm-endpoint": 1024}
 API_KEY_ENV = endpoints.KEY_ENV  # the critic's key comes from the environment only
 
 
@@ -49,6 +52,7 @@ class JudgeJob:
     max_tokens: int = 1024
     prompt: str = ""              # critic: the template ("" = ProcessBench's)
     model_dir: str = ""           # prm: a local token-classification folder
+    prm_format: str = "qwen"      # prm-endpoint: how the served PRM reads a trace
     batch_traces: int = 0         # traces per shard (0: the backend's, BATCH_TRACES)
     extra: dict = field(default_factory=dict)
 
@@ -71,6 +75,13 @@ class JudgeJob:
                 raise ValueError(f"max tokens {self.max_tokens}: between 1 and 32768")
             if self.prompt:
                 prompts.validate(self.prompt, PLACEHOLDERS, required=("paragraphs",))
+        if self.backend == "prm-endpoint":
+            endpoints.check_allowed(self.base_url)
+            if not self.model.strip():
+                raise ValueError("the PRM endpoint needs the model name it serves")
+            if self.prm_format not in PRM_FORMATS:
+                raise ValueError(f"PRM format {self.prm_format!r}: choose from "
+                                 f"{', '.join(PRM_FORMATS)}")
         if self.backend == "prm" and not (Path(self.model_dir) / "config.json").is_file():
             raise ValueError(f"{self.model_dir!r} is not a model folder (no config.json)")
 
@@ -84,6 +95,10 @@ class JudgeJob:
             return CriticJudge(url, self.model, self.n, self.temperature,
                                self.max_tokens, self.prompt or PROMPT,
                                api_key=endpoints.api_key_for(url))
+        if self.backend == "prm-endpoint":
+            url = endpoints.check_allowed(self.base_url)
+            return EndpointPrmJudge(url, self.model, self.prm_format,
+                                    api_key=endpoints.api_key_for(url))
         return PrmJudge(self.model_dir)
 
 

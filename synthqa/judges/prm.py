@@ -109,13 +109,15 @@ class PrmJudge:
         return out
 
     def judge(self, items: Sequence[JudgeInput]) -> list[Judgement]:
-        out = []
-        for item, p in zip(items, self.step_scores_many(items)):
-            if not p:
-                out.append(Judgement(item.trace_id, None, None, votes=0, detail="no step fits"))
-                continue
-            first = next((i for i, v in enumerate(p) if v < self.threshold), None)
-            out.append(Judgement(item.trace_id, 1.0 - min(p), first,
-                                 votes_flawed=int(first is not None),
-                                 detail=json.dumps([round(v, 4) for v in p])))
-        return out
+        return [verdict(item.trace_id, p, self.threshold)
+                for item, p in zip(items, self.step_scores_many(items))]
+
+
+def verdict(trace_id: str, p: Sequence[float], threshold: float = THRESHOLD) -> Judgement:
+    """A PRM's judgement from P(step correct) per step: P(flawed) = 1 - the lowest, the first
+    step below the threshold as the first wrong one."""
+    if not p:
+        return Judgement(trace_id, None, None, votes=0, detail="no step fits")
+    first = next((i for i, v in enumerate(p) if v < threshold), None)
+    return Judgement(trace_id, 1.0 - min(p), first, votes_flawed=int(first is not None),
+                     detail=json.dumps([round(v, 4) for v in p]))

@@ -9,6 +9,7 @@ from synthqa.jobs import batch
 from synthqa.judges import endpoints
 from synthqa.judges import job as judge_job
 from synthqa.judges.critic import PROMPT
+from synthqa.judges.prm_endpoint import FORMATS as PRM_FORMATS
 from synthqa.ui import jobs, resources
 from synthqa.ui.text import plain
 from synthqa.values.rollouts import MODES
@@ -19,6 +20,9 @@ BACKEND_HELP = {
     "critic": "an LLM behind an OpenAI-compatible chat endpoint names the earliest wrong "
               "paragraph (ProcessBench's prompt), n samples, majority vote",
     "prm": "a process reward model from a local folder (token classification over steps)",
+    "prm-endpoint": "a process reward model behind a server's pooling API (`vllm serve` with "
+                    "Qwen2.5-Math-PRM or a Math-Shepherd-style PRM, or "
+                    "`python -m synthqa.judges.prm_serve`), asked in its own format",
 }
 
 
@@ -70,6 +74,18 @@ def _backend_settings(backend: str, policies: list[str]) -> dict:
         return settings
     if backend == "prm":
         return {"model_dir": st.text_input("Model folder on the server", key="jd_model_dir")}
+    if backend == "prm-endpoint":
+        c1, c2, c3 = st.columns(3)
+        settings = {"base_url": c1.text_input("Endpoint", key="jd_prm_url",
+                                              placeholder="http://127.0.0.1:8000"),
+                    "model": c2.text_input("Model", key="jd_prm_model",
+                                           help="the name it serves"),
+                    "prm_format": c3.selectbox("Format", list(PRM_FORMATS), key="jd_prm_format",
+                                               help="qwen: <extra_0> after each step; "
+                                                    "math-shepherd: ки after each step")}
+        st.caption(f"Endpoints the server may call: ${endpoints.ALLOW_ENV} "
+                   f"({plain(allowed())}).")
+        return settings
     return {}
 
 
