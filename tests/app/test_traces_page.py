@@ -119,14 +119,19 @@ def test_an_answer_wrong_trace_offers_an_answer_override_not_a_false_positive(ma
     assert "False positive" in labels and "Answer is actually wrong" in labels
 
 
-def test_a_reviewer_named_in_the_url_is_not_asked_again(store):
+def open_trace_as(store, reviewer: str) -> AppTest:
+    """The Traces page on an answer-correct example trace, the reviewer named in the URL."""
     import_file(store, EXAMPLE)
     trace_id = store.scalar("SELECT trace_id FROM traces_effective WHERE correct LIMIT 1")
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
-    at.query_params.update({"reviewer": "alice", "trace": trace_id})
+    at.query_params.update({"reviewer": reviewer, "trace": trace_id})
     at.run()
     at.switch_page("pages/traces.py")
-    at.run()
+    return at.run()
+
+
+def test_a_reviewer_named_in_the_url_is_not_asked_again(store):
+    at = open_trace_as(store, "alice")
     assert not [t for t in at.text_input if t.key == "reviewer_name"]
     assert any(b.label == "Reasoning correct" for b in at.button)
 
@@ -134,13 +139,7 @@ def test_a_reviewer_named_in_the_url_is_not_asked_again(store):
 def test_a_verdict_click_delivered_twice_writes_one_row(store):
     """Under load Streamlit can run a button's callback again (a rerun that coalesces the
     click's trigger): the same verdict on the same trace is one label row (issue 27, 13)."""
-    import_file(store, EXAMPLE)
-    trace_id = store.scalar("SELECT trace_id FROM traces_effective WHERE correct LIMIT 1")
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
-    at.query_params.update({"reviewer": "zed", "trace": trace_id})
-    at.run()
-    at.switch_page("pages/traces.py")
-    at.run()
+    at = open_trace_as(store, "zed")
     for _ in range(2):
         next(b for b in at.button if b.label == "Reasoning correct").click().run()
     assert not at.exception

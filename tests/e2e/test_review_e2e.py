@@ -50,15 +50,21 @@ def test_shared_filter_url_select_flag_reload(page: Page, gsm8k_server, tmp_path
     page.screenshot(path=tmp_path / "trace.png")
 
 
-def test_two_reviewers_label_at_the_same_time(browser, gsm8k_server):
+def reviewing(browser, server, names) -> list[Page]:
+    """A browser context per reviewer on the 6B verifier's review queue, signed in."""
     pages = []
-    for name in ("bob", "carol"):
+    for name in names:
         context = browser.new_context(viewport={"width": 1400, "height": 900})
         page = context.new_page()
-        page.goto(f"{gsm8k_server.url}/review?review_generator=6b_verification")
+        page.goto(f"{server.url}/review?review_generator=6b_verification")
         wait_for_app_run(page)
         sign_in(page, name)
         pages.append(page)
+    return pages
+
+
+def test_two_reviewers_label_at_the_same_time(browser, gsm8k_server):
+    pages = reviewing(browser, gsm8k_server, ("bob", "carol"))
     problems = [p.locator(".st-key-review_card").inner_text()
                 for p in pages]
     assert problems[0] != problems[1]                 # different traces for different people
@@ -108,14 +114,7 @@ def test_two_reviewers_under_load_leave_one_label_row_per_verdict(browser, gsm8k
     burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
                for _ in range(os.cpu_count() or 2)]
     try:
-        pages = []
-        for name in ("frank", "grace"):
-            context = browser.new_context(viewport={"width": 1400, "height": 900})
-            page = context.new_page()
-            page.goto(f"{gsm8k_server.url}/review?review_generator=6b_verification")
-            wait_for_app_run(page)
-            sign_in(page, name)
-            pages.append(page)
+        pages = reviewing(browser, gsm8k_server, ("frank", "grace"))
         for _ in range(3):
             for page, verdict in zip(pages, ("Reasoning correct", "Unsure")):
                 page.get_by_role("button", name=verdict).dblclick()
