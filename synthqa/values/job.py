@@ -34,7 +34,7 @@ class RolloutJob:
     temperature: float = 0.7
     max_tokens: int = 256
     prompt_template: str = "{problem}\n"
-    batch_traces: int = 8
+    batch_traces: int = 0         # traces per shard (0: as many as fill an engine call)
 
     def validate(self) -> None:
         self.policy.validate()
@@ -72,12 +72,21 @@ def run(workspace: Workspace, run_id: str) -> int:
     policy = rollouts.RolloutPolicy(job.policy.sampler(), job.spec(), k=job.k)
 
     def work(traces: list[dict], start: int) -> list[dict]:
-        return [shard_record(rollouts.run(policy, job.mode, t["trace_id"], t["problem"],
-                                          t["gold"], list(t["steps"]), bool(t["correct"])), job)
-                for t in traces]
+        """A shard's traces in one search: every rollout of a round in one engine call."""
+        shard = [rollouts.Trace(t["trace_id"], t["problem"], t["gold"], tuple(t["steps"]),
+                                bool(t["correct"])) for t in traces]
+        return [shard_record(values, job) for values in rollouts.run_many(policy, job.mode,
+                                                                           shard)]
 
     return batch.process(folder, folder.items().to_dict("records"), lambda t: t["trace_id"],
-                         work, ROLLOUTS, job.batch_traces).done
+                         work, ROLLOUTS, job.batch_traces or shard_traces(policy)).done
+
+
+def shard_traces(policy: rollouts.RolloutPolicy, prefixes: int = 8) -> int:
+    """Traces per shard: enough for one engine call of the sampler's size (a trace has about
+    `prefixes` prefixes to roll out, K times each), at least 8."""
+    per_call = getattr(policy.sampler, "sequences_per_call", 0)
+    return max(8, per_call // (policy.k * prefixes))
 
 
 def shard_record(values: rollouts.TraceValues, job: RolloutJob) -> dict:

@@ -74,59 +74,90 @@ class RolloutPolicy:
     def evaluate(self, problem: str, gold: str | None, steps: Sequence[str],
                  prefixes: Sequence[int]) -> list[tuple[PrefixValue, list[Rollout]]]:
         """Values of several prefixes of one trace, in one batched sampler call."""
-        prompts = [self.prompt(problem, steps, i) for i in prefixes]
-        outputs = self.sampler.complete(prompts, self.spec, self.k, self.seed)
-        results = []
-        for i, completions in zip(prefixes, outputs):
-            prefix = "".join(s + self.joiner for s in steps[:i])
-            rollouts = []
-            for j, c in enumerate(completions):
-                answer, _ = extract_answer(prefix + c.text)
-                rollouts.append(Rollout(i, j, c.text, answer, bool(self.verify(answer, gold)),
-                                        c.n_tokens))
-            wins = sum(r.correct for r in rollouts)
-            results.append((PrefixValue(i, wins / len(rollouts), float(wins > 0),
-                                        len(rollouts)), rollouts))
-        return results
+        trace = Trace("", problem, gold, tuple(steps), False)
+        return self.evaluate_many([(trace, i) for i in prefixes])
+
+    def evaluate_many(self, asks: Sequence[tuple[Trace, int]]
+                      ) -> list[tuple[PrefixValue, list[Rollout]]]:
+        """Values of prefixes of many traces, every rollout in one sampler call: the engine
+        gets the whole set at once (vLLM schedules it and shares each trace's prefix)."""
+        prompts = [self.prompt(t.problem, t.steps, i) for t, i in asks]
+        outputs = self.sampler.complete(prompts, self.spec, self.k, self.seed) if asks else []
+        return [self._value(t, i, completions) for (t, i), completions in zip(asks, outputs)]
+
+    def _value(self, trace: Trace, i: int, completions) -> tuple[PrefixValue, list[Rollout]]:
+        prefix = "".join(s + self.joiner for s in trace.steps[:i])
+        rollouts = []
+        for j, c in enumerate(completions):
+            answer, _ = extract_answer(prefix + c.text)
+            rollouts.append(Rollout(i, j, c.text, answer, bool(self.verify(answer, trace.gold)),
+                                    c.n_tokens))
+        wins = sum(r.correct for r in rollouts)
+        return PrefixValue(i, wins / len(rollouts), float(wins > 0), len(rollouts)), rollouts
+
+
+@dataclass(frozen=True)
+class Trace:
+    """A trace to roll out."""
+    trace_id: str
+    problem: str
+    gold: str | None
+    steps: tuple[str, ...]
+    correct: bool
+
+
+def exhaustive_many(policy: RolloutPolicy, traces: Sequence[Trace]) -> list[TraceValues]:
+    """Q_0..Q_n of each trace: rollouts from the bare problem and after every step but the
+    last, whose value is the trace's own reward (it already ends in a final answer); every
+    prefix of every trace in one sampler call."""
+    outs = [TraceValues(t.trace_id, len(t.steps), t.correct, "exhaustive") for t in traces]
+    asks = [(k, i) for k, t in enumerate(traces) for i in range(len(t.steps))]
+    results = policy.evaluate_many([(traces[k], i) for k, i in asks])
+    for (k, _), (value, rollouts) in zip(asks, results):
+        outs[k].values.append(value)
+        outs[k].rollouts.extend(rollouts)
+    for out in outs:
+        out.values.append(_final(out.n_steps, out.correct))
+    return outs
+
+
+def binary_search_many(policy: RolloutPolicy, traces: Sequence[Trace]) -> list[TraceValues]:
+    """The first prefix whose best-of-K value is 0, assuming values only fall once they are 0.
+
+    For a wrong trace Q_n = 0; the search keeps lo < hi with Q_hi = 0 and Q_lo > 0 (or lo =
+    the bare problem not yet known) and halves the interval: about log2(n) evaluations. The
+    traces search in step: one sampler call per round, for every trace still searching.
+    """
+    outs = [TraceValues(t.trace_id, len(t.steps), t.correct, "binary") for t in traces]
+    for out in outs:
+        out.values.append(_final(out.n_steps, out.correct))
+    bounds = {k: (0, len(t.steps)) for k, t in enumerate(traces) if not t.correct and t.steps}
+    while bounds:
+        asks = [(k, (lo + hi) // 2) for k, (lo, hi) in bounds.items()]
+        results = policy.evaluate_many([(traces[k], mid) for k, mid in asks])
+        for (k, mid), (value, rollouts) in zip(asks, results):
+            outs[k].values.append(value)
+            outs[k].rollouts.extend(rollouts)
+            lo, hi = bounds[k]
+            lo, hi = (lo, mid) if value.q_best == 0 else (mid + 1, hi)
+            if lo < hi:
+                bounds[k] = (lo, hi)
+            else:
+                del bounds[k]
+    for out in outs:
+        out.values.sort(key=lambda v: v.prefix_steps)
+    return outs
 
 
 def exhaustive(policy: RolloutPolicy, trace_id: str, problem: str, gold: str | None,
                steps: Sequence[str], correct: bool) -> TraceValues:
-    """Q_0..Q_n: rollouts from the bare problem and after every step but the last, whose value
-    is the trace's own reward (it already ends in a final answer)."""
-    n = len(steps)
-    out = TraceValues(trace_id, n, correct, "exhaustive")
-    for value, rollouts in policy.evaluate(problem, gold, steps, list(range(n))):
-        out.values.append(value)
-        out.rollouts.extend(rollouts)
-    out.values.append(_final(n, correct))
-    return out
+    return exhaustive_many(policy, [Trace(trace_id, problem, gold, tuple(steps), correct)])[0]
 
 
 def binary_search(policy: RolloutPolicy, trace_id: str, problem: str, gold: str | None,
                   steps: Sequence[str], correct: bool) -> TraceValues:
-    """The first prefix whose best-of-K value is 0, assuming values only fall once they are 0.
-
-    For a wrong trace Q_n = 0; the search keeps lo < hi with Q_hi = 0 and Q_lo > 0 (or lo =
-    the bare problem not yet known) and halves the interval: about log2(n) evaluations.
-    """
-    n = len(steps)
-    out = TraceValues(trace_id, n, correct, "binary")
-    out.values.append(_final(n, correct))
-    if correct or n == 0:
-        return out
-    lo, hi = 0, n            # Q_hi = 0 is known; find the smallest such prefix length
-    while lo < hi:
-        mid = (lo + hi) // 2
-        (value, rollouts), = policy.evaluate(problem, gold, steps, [mid])
-        out.values.append(value)
-        out.rollouts.extend(rollouts)
-        if value.q_best == 0:
-            hi = mid
-        else:
-            lo = mid + 1
-    out.values.sort(key=lambda v: v.prefix_steps)
-    return out
+    return binary_search_many(policy, [Trace(trace_id, problem, gold, tuple(steps),
+                                             correct)])[0]
 
 
 def _final(n: int, correct: bool) -> PrefixValue:
@@ -172,9 +203,14 @@ def spurious_steps(values: TraceValues, threshold: float = SPURIOUS_ADVANTAGE) -
     return [i - 1 for i, a in advantages(values, "mean").items() if a <= threshold]
 
 
-def run(policy: RolloutPolicy, mode: str, trace_id: str, problem: str, gold: str | None,
-        steps: Sequence[str], correct: bool) -> TraceValues:
+def run_many(policy: RolloutPolicy, mode: str, traces: Sequence[Trace]) -> list[TraceValues]:
+    """The values of many traces with one search, their rollouts batched across traces."""
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; choose from {', '.join(MODES)}")
-    search = exhaustive if mode == "exhaustive" else binary_search
-    return search(policy, trace_id, problem, gold, steps, correct)
+    search = exhaustive_many if mode == "exhaustive" else binary_search_many
+    return search(policy, traces)
+
+
+def run(policy: RolloutPolicy, mode: str, trace_id: str, problem: str, gold: str | None,
+        steps: Sequence[str], correct: bool) -> TraceValues:
+    return run_many(policy, mode, [Trace(trace_id, problem, gold, tuple(steps), correct)])[0]

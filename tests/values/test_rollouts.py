@@ -83,3 +83,29 @@ def test_a_correct_trace_has_no_pit_but_may_have_spurious_steps():
 def test_unknown_mode_is_refused():
     with pytest.raises(ValueError, match="unknown mode"):
         rollouts.run(policy({}), "greedy", "t", PROBLEM, GOLD, STEPS, False)
+
+
+class Counting(Scripted):
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.calls = 0
+
+    def complete(self, prompts, spec, n, seed):
+        self.calls += 1
+        return super().complete(prompts, spec, n, seed)
+
+
+def test_a_shard_of_traces_is_one_sampler_call_per_round():
+    """Exhaustive: every prefix of every trace in one call; binary search: the traces search
+    in step, one call per round; the values are those of one trace at a time (issue 26)."""
+    steps = [f"step {i}" for i in range(15)] + ["#### 7"]
+    wins = {i: (2 if i < 9 else 0) for i in range(16)}
+    traces = [rollouts.Trace(f"t{j}", PROBLEM, GOLD, tuple(steps), False) for j in range(3)]
+    for mode, calls in (("exhaustive", 1), ("binary", 4)):
+        sampler = Counting(wins, 4)
+        batched = rollouts.run_many(RolloutPolicy(sampler, SamplingSpec(
+            prompt_template="{problem}\n"), k=4), mode, traces)
+        assert sampler.calls == calls
+        alone = [rollouts.run(policy(wins), mode, t.trace_id, t.problem, t.gold, t.steps,
+                              False) for t in traces]
+        assert batched == alone
