@@ -45,7 +45,8 @@ def cmd_train(args, ws: Workspace) -> int:
         lora=args.lora, chat=args.chat, packing=args.packing, eval_problems=args.eval_problems,
         eval_samples=args.eval_samples,
         problems=str(Path(args.problems).resolve()) if args.problems else "",
-        rft_samples=args.rft_samples, rft_rounds=args.rft_rounds, temperature=args.temperature)
+        rft_samples=args.rft_samples, rft_rounds=args.rft_rounds, temperature=args.temperature,
+        processes=args.processes)
     job_id = f"train-{args.method}-{args.name}-{datetime.now():%Y%m%dT%H%M%S}".replace(":", "_")
     config.save(ws.runs / job_id)
     job = submit(ws, config, ws.runs / job_id, job_id, args.backend)
@@ -109,6 +110,9 @@ def add_parser(sub, workspace_of) -> None:
     tra.add_argument("--rft-samples", type=int, default=4, help="rft: samples per problem")
     tra.add_argument("--rft-rounds", type=int, default=1, help="rft: sample-and-train rounds")
     tra.add_argument("--temperature", type=float, default=0.8, help="rft: sampling temperature")
+    tra.add_argument("--processes", type=int, default=0, help="sft / dpo: data-parallel "
+                     "processes (torchrun, DDP; gloo on a CPU; default one per visible GPU); "
+                     "--batch-size is split among them")
     tra.add_argument("--backend", choices=["local", "ray"],
                      help="where the job runs (default: SYNTHQA_JOB_BACKEND)")
     tra.add_argument("--wait", action="store_true", help="wait, ingest, print the accuracy")

@@ -8,6 +8,7 @@ evaluation's samples as an inbox shard, so the result shows up as a generator an
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import threading
@@ -53,6 +54,8 @@ class TrainConfig:
     rft_rounds: int = 1       # rft: sample, keep own positives, train; again from the result
     temperature: float = 0.8  # sampling temperature (RFT's samples, the evaluation's k)
     resume_from: str = ""     # a checkpoint of a stopped run to go on from (sft and dpo)
+    processes: int = 0        # data-parallel processes (torchrun, DDP; gloo on a CPU);
+                              # 0: one per visible GPU. batch_size is split among them
 
     def validate(self, data_written: bool = True) -> None:
         """Refuse bad values; `data_written=False` checks all but the data file (not
@@ -74,6 +77,10 @@ class TrainConfig:
         if not (1 <= self.rft_samples <= 256 and 1 <= self.rft_rounds <= 10
                 and 0 < self.temperature <= 2):
             raise ValueError("rft samples 1..256, rounds 1..10 and temperature in (0, 2]")
+        if not 0 <= self.processes <= 64 or (self.processes > 1 and (
+                self.method == "rft" or self.batch_size % self.processes)):
+            raise ValueError(f"{self.processes} processes: sft and dpo only, 64 at most, "
+                             "and the batch size a multiple of them")
         if self.eval_set not in EVAL_SETS:
             raise ValueError(f"eval set {self.eval_set!r}: choose from {', '.join(EVAL_SETS)}")
         if not (1 <= self.max_steps <= 1_000_000 and 1 <= self.batch_size <= 4096
@@ -129,14 +136,16 @@ def common_args(config: TrainConfig, run_dir: Path) -> dict:
     """Trainer arguments both methods share."""
     import torch
 
+    world = int(os.environ.get("WORLD_SIZE", "1"))     # set by torchrun: data parallel
     return {"output_dir": str(run_dir / "checkpoints"), "max_steps": config.max_steps,
-            "per_device_train_batch_size": config.batch_size,
+            "per_device_train_batch_size": max(1, config.batch_size // world),
             "learning_rate": config.learning_rate, "warmup_steps": min(10, config.max_steps),
             "lr_scheduler_type": "constant_with_warmup", "logging_steps": 1,
             "save_strategy": "steps", "save_steps": max(50, config.max_steps // 4),
             "save_total_limit": 1, "report_to": [], "seed": config.seed,
             "bf16": torch.cuda.is_available(), "use_cpu": not torch.cuda.is_available(),
-            "gradient_checkpointing": False}
+            "gradient_checkpointing": False,
+            "ddp_find_unused_parameters": False}   # every parameter takes part: no extra pass
 
 
 def lora_config(config: TrainConfig):
@@ -161,6 +170,8 @@ def callbacks(run_dir: Path, done_before: int = 0, planned: int | None = None) -
 
     class Metrics(TrainerCallback):
         def on_log(self, args, state, control, logs=None, **kwargs):
+            if not state.is_world_process_zero:      # data parallel: rank 0 writes
+                return
             line = {"step": done_before + state.global_step,
                     "max_steps": planned or state.max_steps, "time": time.time(),
                     **(logs or {})}
@@ -199,8 +210,10 @@ def finish(trainer, tokenizer, config: TrainConfig, run_dir: Path) -> Path:
     """Save the trained model and queue its evaluation, unless the run was cancelled."""
     stop_if_cancelled(trainer)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)   # from here on, cancel simply ends it
-    out = save_model(trainer, tokenizer, run_dir)
-    evaluate(config, out)
+    out = run_dir / "model"
+    if trainer.is_world_process_zero():             # data parallel: rank 0 saves, evaluates
+        save_model(trainer, tokenizer, run_dir)
+        evaluate(config, out)
     return out
 
 

@@ -29,17 +29,37 @@ def module(config: TrainConfig) -> str:
     return f"synthqa.train.{config.method}"
 
 
+def processes(config: TrainConfig) -> int:
+    """Data-parallel processes: as configured, else one per visible GPU (one on a CPU)."""
+    if config.processes:
+        return config.processes
+    import torch
+
+    return max(1, torch.cuda.device_count())
+
+
+def entry(config: TrainConfig, run_dir: Path | str) -> tuple[str, list[str]]:
+    """(module, arguments) of the job: the method's entry point, under torchrun (DDP, one
+    process per GPU, gloo on a CPU) when it runs data-parallel."""
+    args = ["--run-dir", str(run_dir)]
+    n = processes(config)
+    if n == 1:
+        return module(config), args
+    return "torch.distributed.run", ["--standalone", "--nproc_per_node", str(n),
+                                     "-m", module(config), *args]
+
+
 def command(config: TrainConfig, run_dir: Path | str) -> list[str]:
     """What the job runs (shown in the page before it starts)."""
-    return argv(module(config), ["--run-dir", str(run_dir)])
+    return argv(*entry(config, run_dir))
 
 
 def submit(workspace: Workspace, config: TrainConfig, run_dir: Path, submit_key: str,
            backend: str | None = None) -> Job:
     """Start the training job whose settings are saved in `run_dir`."""
-    return Jobs(workspace).start(KIND, module(config), run_dir.name,
-                        args=["--run-dir", str(run_dir)], submit_key=submit_key,
-                        backend=backend)
+    name, args = entry(config, run_dir)
+    return Jobs(workspace).start(KIND, name, run_dir.name, args=args, submit_key=submit_key,
+                                 backend=backend)
 
 
 def what_will_run(choices: PairChoices, config: TrainConfig) -> dict:

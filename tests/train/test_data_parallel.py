@@ -1,0 +1,38 @@
+"""`python -m synthqa train --processes 2`: SFT data-parallel in two processes (torchrun, DDP,
+gloo on a CPU) gives the model one process gives, and logs each step once (issue 26)."""
+import json
+
+from safetensors.torch import load_file
+
+from synthqa.cli.main import main
+from synthqa.jobs.runner import Jobs
+from synthqa.lab.model import LAB_MODELS
+from synthqa.lab.problems import make_problems
+from synthqa.workspace import Workspace
+
+
+def _train(tmp_path, data, processes: int):
+    ws = tmp_path / f"ws{processes}"
+    assert main(["-q", "--workspace", str(ws), "train", "--data", str(data), "--name",
+                 f"dp{processes}", "--steps", "4", "--lr", "1e-3", "--batch-size", "8",
+                 "--eval-problems", "0", "--processes", str(processes), "--wait"]) == 0
+    (run,) = (ws / "runs").glob("train-sft-*")
+    return load_file(run / "model" / "model.safetensors"), run
+
+
+def test_two_processes_train_the_model_one_process_trains(tmp_path):
+    data = tmp_path / "sft.jsonl"    # 8 examples, batch 8: each step sees all of them
+    data.write_text("".join(json.dumps({"prompt": p.text + "\n", "completion": p.solution})
+                            + "\n" for p in make_problems(8, seed=3)))
+    one, _ = _train(tmp_path, data, 1)
+    two, run = _train(tmp_path, data, 2)
+    base = load_file(LAB_MODELS["lab-wc"] / "model.safetensors")
+    moved = max((one[k] - base[k]).abs().max().item() for k in one)
+    apart = max((one[k] - two[k]).abs().max().item() for k in one)
+    assert moved > 1e-3 and apart < 1e-3 * moved
+    job = Jobs(Workspace(run.parents[1])).status(run.name)
+    assert job.argv[1:6] == ["-m", "torch.distributed.run", "--standalone", "--nproc_per_node",
+                             "2"]
+    steps = [json.loads(line)["step"] for line in (run / "metrics.jsonl").read_text().splitlines()
+             if "loss" in json.loads(line)]
+    assert steps == [1, 2, 3, 4]                        # rank 0 alone writes the metrics
