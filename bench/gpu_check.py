@@ -1,12 +1,13 @@
 """The GPU check: SynthQA's own GPU paths on models of real shapes, against the hardware.
 
-    python -m bench.gpu_check [--tiny] [--sections peak,sft,prm,generate,vllm] [--out FILE]
+    python -m bench.gpu_check [--tiny] [--sections peak,sft,train,prm,rollouts,generate,vllm]
 
 Models are built from configs with random weights (nothing is downloaded): SmolLM2-135M's
 shape and a Qwen2.5-1.5B-shaped Llama (1.4B parameters without its tied embeddings counted
 twice). Each section runs the project's code — SFT through synthqa.train.sft (TRL, padded
-batches and padding-free packing), PRM scoring through synthqa.judges.prm against a plain
-batched forward pass, sampling through synthqa.sampling.hf at two batch sizes and, where it is
+batches and padding-free packing), LoRA SFT, DPO and PRM training (synthqa.train), PRM scoring
+through synthqa.judges.prm against a plain batched forward pass, exhaustive rollouts through
+synthqa.values.rollouts, sampling through synthqa.sampling.hf at two batch sizes and, where it is
 installed, vLLM's offline engine — and prints one JSON line per figure: tokens/s, MFU
 (6·params·tokens/s over the card's bf16 peak), traces/s, the padding share, GPU memory.
 `--tiny` runs the same paths with tiny shapes on a CPU (tests/test_gpu_check.py).
@@ -19,6 +20,7 @@ import json
 import random
 import tempfile
 import time
+from statistics import mean
 from pathlib import Path
 
 import torch
@@ -138,6 +140,79 @@ def sft_section(shape: str, tmp: Path, flops: float, steps: int, batch: int, con
             torch.cuda.empty_cache()
 
 
+def trainer_sections(shape: str, tmp: Path, flops: float, steps: int, batch: int,
+                     context: int, lengths: tuple[int, int]) -> None:
+    """LoRA SFT, DPO (synthqa.train.dpo) and PRM training (synthqa.train.prm) on the shape:
+    tokens/s from the logged step times and the examples' token counts, MFU against 6·N."""
+    from synthqa.train import dpo, prm
+
+    rng = random.Random(3)
+    folder = causal(shape, tmp)
+    n = local_params(folder)
+    sft_data, pairs, prm_data = tmp / "lora.jsonl", tmp / "dpo.jsonl", tmp / "prm.jsonl"
+    rows = [(trace_text(rng, 10, 40), trace_text(rng, *lengths), trace_text(rng, *lengths))
+            for _ in range(steps * batch * 2)]
+    sft_data.write_text("".join(json.dumps({"prompt": p, "completion": c}) + "\n"
+                                for p, c, _ in rows))
+    pairs.write_text("".join(json.dumps({"prompt": p, "chosen": c, "rejected": r}) + "\n"
+                             for p, c, r in rows))
+    prm_data.write_text("".join(json.dumps({"prompt": p, "completions": c.splitlines(),
+                                            "labels": [True] * len(c.splitlines())}) + "\n"
+                                for p, c, _ in rows))
+    per_example = {"lora": mean(len(p) + len(c) for p, c, _ in rows),
+                   "dpo": mean(len(p) * 2 + len(c) + len(r) for p, c, r in rows),
+                   "prm-train": mean(len(p) + len(c) + 1 for p, c, _ in rows)}
+    for what in ("lora", "dpo", "prm-train"):
+        run_dir = tmp / f"{what}-{shape}"
+        if what == "prm-train":
+            prm.PrmConfig(str(folder), str(prm_data), max_steps=steps,
+                          batch_size=batch).save(run_dir)
+        else:
+            common.TrainConfig("sft" if what == "lora" else "dpo", str(folder),
+                               str(sft_data if what == "lora" else pairs), "gpu-check", str(tmp),
+                               max_steps=steps, batch_size=batch, learning_rate=1e-5,
+                               eval_problems=0, lora=what == "lora").save(run_dir)
+        if CUDA:
+            torch.cuda.reset_peak_memory_stats()
+        {"lora": sft.train, "dpo": dpo.train, "prm-train": prm.train}[what](run_dir)
+        tokens_s = step_rate(run_dir / "metrics.jsonl") * batch * per_example[what]
+        say(what, "train tokens/s", round(tokens_s), "tok/s", shape=shape)
+        say(what, "MFU (6·N)", round(6 * n * tokens_s / flops, 4), "", shape=shape)
+        say(what, "GPU memory", memory_gb(), "GiB", shape=shape)
+
+
+def step_rate(metrics: Path, warmup: int = 2) -> float:
+    """Optimiser steps per second between the warm-up's end and the last logged step."""
+    lines = [json.loads(x) for x in metrics.read_text().splitlines()]
+    lines = [x for x in lines if "loss" in x and "time" in x]
+    first, last = lines[min(warmup, len(lines) - 2)], lines[-1]
+    return (last["step"] - first["step"]) / (last["time"] - first["time"])
+
+
+def rollouts_section(tmp: Path, shape: str, traces: int, k: int, max_tokens: int) -> None:
+    """Exhaustive rollouts through synthqa.values.rollouts: a shard's prefixes in one call."""
+    from synthqa.values import rollouts
+
+    rng = random.Random(4)
+    policy = rollouts.RolloutPolicy(HFSampler(causal(shape, tmp)),
+                                    SamplingSpec(temperature=0.8, max_tokens=max_tokens), k=k)
+    shard = [rollouts.Trace(f"t{i}", trace_text(rng, 20, 60), "1",
+                            tuple(trace_text(rng, 10, 30).strip() for _ in range(4)), False)
+             for i in range(traces)]
+    rollouts.run_many(policy, "exhaustive", shard[:2])      # warm-up
+    sync()
+    start = time.perf_counter()
+    values = rollouts.run_many(policy, "exhaustive", shard)
+    sync()
+    seconds = time.perf_counter() - start
+    done = [r for v in values for r in v.rollouts]
+    say("rollouts", "rollouts/s (synthqa.values.rollouts, exhaustive)",
+        round(len(done) / seconds, 1), "rollouts/s", shape=shape)
+    say("rollouts", "sampled tokens/s", round(sum(r.n_tokens for r in done) / seconds),
+        "tok/s", shape=shape)
+    say("rollouts", "GPU memory", memory_gb(), "GiB", shape=shape)
+
+
 def measured_rate(metrics: Path, warmup: int = 3) -> float:
     """Real (non-pad) tokens per second between the warm-up's end and the last logged step."""
     lines = [json.loads(x) for x in metrics.read_text().splitlines()]
@@ -238,7 +313,7 @@ def vllm_section(tmp: Path, shape: str, prompts: int, max_tokens: int) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tiny", action="store_true", help="tiny shapes (a CPU, the test)")
-    parser.add_argument("--sections", default="peak,sft,prm,generate,vllm")
+    parser.add_argument("--sections", default="peak,sft,train,prm,rollouts,generate,vllm")
     args = parser.parse_args(argv)
     sections = set(args.sections.split(","))
     flops, basis = peak()
@@ -256,8 +331,14 @@ def main(argv: list[str] | None = None) -> None:
                 if shape:
                     sft_section(shape, tmp, flops, steps, batch, 256 if args.tiny else 1024,
                                 (20, 120) if args.tiny else (100, 600))
+        if "train" in sections:
+            trainer_sections(large or small, tmp, flops, 4 if args.tiny else 20,
+                             4 if args.tiny else 8, 256 if args.tiny else 1024,
+                             (20, 60) if args.tiny else (100, 600))
         if "prm" in sections:
             prm_section(tmp, small, 32 if args.tiny else 4096)
+        if "rollouts" in sections:
+            rollouts_section(tmp, small, 8 if args.tiny else 256, 4, 8 if args.tiny else 128)
         if "generate" in sections:
             generate_section(tmp, small, 16 if args.tiny else 512, 8 if args.tiny else 128)
         if "vllm" in sections:

@@ -16,6 +16,10 @@ FIGURES = {
     ("generate", "sampled tokens/s (synthqa.sampling.hf, 32 a call)"),
     ("generate", "sampled tokens/s (synthqa.sampling.hf, 256 a call)"),
     ("generate", "GPU memory"), ("vllm", "vLLM"),
+    *((what, figure) for what in ("lora", "dpo", "prm-train")
+      for figure in ("train tokens/s", "MFU (6·N)", "GPU memory")),
+    ("rollouts", "rollouts/s (synthqa.values.rollouts, exhaustive)"),
+    ("rollouts", "sampled tokens/s"), ("rollouts", "GPU memory"),
 }
 
 
@@ -28,6 +32,9 @@ def test_the_gpu_check_runs_on_a_cpu_and_prints_every_figure():
     assert figures["pad share (packed)"] == 0.0 < figures["pad share (padded)"]
     assert figures["train tokens/s (packed)"] > 0 and figures["train tokens/s (padded)"] > 0
     assert figures["traces/s (synthqa.judges.prm)"] > 0
+    trained = {(x["section"], x["figure"]): x["value"] for x in lines}
+    assert all(trained[(what, "train tokens/s")] > 0 for what in ("lora", "dpo", "prm-train"))
+    assert figures["rollouts/s (synthqa.values.rollouts, exhaustive)"] > 0
 
 
 def test_the_gpu_checks_vllm_section_runs_the_adapter(monkeypatch, capsys):
