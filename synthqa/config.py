@@ -29,8 +29,9 @@ SETTINGS: dict[str, tuple[str, str]] = {
                             "page must lie below; empty: the workspace folder"),
     "SYNTHQA_MAX_IMPORT_BYTES": (str(4 * 2**30), "largest file a path import accepts (bytes)"),
     "SYNTHQA_CRITIC_ENDPOINTS": ("http://127.0.0.1,http://localhost",
-                                 "the only endpoints a critic judge may call: scheme://host[:port]"
-                                 ", comma-separated (no port: any port of that host)"),
+                                 "the only model endpoints the server may call (critic, served "
+                                 "PRM, sampling): scheme://host[:port], comma-separated (no "
+                                 "port: any port of that host)"),
     "SYNTHQA_CRITIC_KEY_ORIGIN": ("", "the one endpoint (scheme://host[:port]) that "
                                   "SYNTHQA_CRITIC_API_KEY is sent to; empty: sent nowhere"),
 }

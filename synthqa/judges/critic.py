@@ -11,6 +11,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from synthqa.judges.base import JudgeInput, Judgement
@@ -60,6 +61,7 @@ class CriticJudge:
     prompt: str = PROMPT
     api_key: str | None = None
     timeout_s: float = 600.0
+    concurrency: int = 8      # traces in flight at once (each asks its n samples at once)
     version = "critic-1"
 
     @property
@@ -72,7 +74,8 @@ class CriticJudge:
                 "prompt": self.prompt}
 
     def judge(self, items: Sequence[JudgeInput]) -> list[Judgement]:
-        return [self._one(item) for item in items]
+        with ThreadPoolExecutor(self.concurrency) as pool:
+            return list(pool.map(self._one, items))
 
     def _one(self, item: JudgeInput) -> Judgement:
         text = render(self.prompt, PLACEHOLDERS, problem=item.problem,

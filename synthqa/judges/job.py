@@ -18,7 +18,7 @@ from synthqa import prompts
 from synthqa.ingest.commit import JUDGEMENTS
 from synthqa.jobs import batch
 from synthqa.jobs.runner import Jobs
-from synthqa.judges import endpoints
+from synthqa.sampling import endpoints
 from synthqa.judges.base import Judge, JudgeInput
 from synthqa.judges.critic import PLACEHOLDERS, PROMPT, CriticJudge
 from synthqa.judges.prm import PrmJudge

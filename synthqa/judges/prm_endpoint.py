@@ -71,7 +71,7 @@ class EndpointPrmJudge:
     def _judge(self, items: list[JudgeInput]) -> list[Judgement]:
         fmt = FORMATS[self.fmt]
         reply = requests.post(f"{self.base_url}/pooling", headers=self.headers,
-                              timeout=self.timeout_s, json={
+                              timeout=self.timeout_s, allow_redirects=False, json={
                                   "model": self.model,
                                   "input": [fmt.text(i.problem, i.steps) for i in items]})
         reply.raise_for_status()

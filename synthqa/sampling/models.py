@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from synthqa.sampling import vllm
+from synthqa.sampling import endpoints, vllm
 from synthqa.sampling.hf import HFSampler
 from synthqa.sampling.openai import OpenAISampler
 
@@ -27,8 +27,7 @@ class ModelChoice:
         if self.path is not None and not (Path(self.path) / "config.json").is_file():
             raise ValueError(f"{self.path}: not a local model folder (no config.json)")
         if self.url is not None:
-            if not re.fullmatch(r"https?://[\w.-]+(:\d+)?(/[\w./-]*)?", self.url):
-                raise ValueError(f"{self.url}: not an http(s) URL")
+            endpoints.check_allowed(self.url)     # a URL from a form: the operator's list
             if not self.params or self.params <= 0:
                 raise ValueError(f"{self.name}: an endpoint needs its parameter count")
 
@@ -37,7 +36,7 @@ class ModelChoice:
         engine where vllm and a GPU are there (a process of its own: it takes most of the
         GPU's memory), else transformers."""
         if self.url is not None:
-            return OpenAISampler(self.url, self.name)
+            return OpenAISampler(endpoints.check_allowed(self.url), self.name)
         if vllm.available():
             return vllm.VLLMSampler(self.path, chat=self.chat)
         return HFSampler(self.path, chat=self.chat)

@@ -1,33 +1,45 @@
 """Any OpenAI-compatible completions endpoint (what `vllm serve` exposes)."""
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 from synthqa.sampling.base import Completion, SamplingSpec, cut_at_stop
 
 
 class OpenAISampler:
-    """POST {base_url}/v1/completions. Per-sample token counts come from `logprobs.tokens`
-    (requested with logprobs = 0); an endpoint without them gets the usage total split by
-    text length."""
+    """POST {base_url}/v1/completions, `concurrency` requests of `batch_size` sequences in
+    flight at once (a server such as `vllm serve` batches them itself). Per-sample token counts
+    come from `logprobs.tokens` (requested with logprobs = 0); an endpoint without them gets
+    the usage total split by text length."""
     backend = "openai"
 
     def __init__(self, base_url: str, model: str, api_key: str | None = None,
-                 batch_size: int = 32, timeout_s: float = 600.0):
-        import requests
-
+                 batch_size: int = 32, timeout_s: float = 600.0, concurrency: int = 8):
         self.name, self.model, self.batch_size = model, model, batch_size
         self.url = base_url.rstrip("/") + "/v1/completions"
-        self.session = requests.Session()
-        if api_key:
-            self.session.headers["Authorization"] = f"Bearer {api_key}"
-        self.timeout_s = timeout_s
+        self.headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self.timeout_s, self.concurrency = timeout_s, concurrency
+        self.sequences_per_call = batch_size * concurrency
+        self._local = threading.local()     # a session per thread (requests' are not shared)
 
     def complete(self, prompts: list[str], spec: SamplingSpec, n: int,
                  seed: int) -> list[list[Completion]]:
-        out: list[list[Completion]] = []
         per_call = max(1, self.batch_size // n)
-        for start in range(0, len(prompts), per_call):
-            out.extend(self._call(prompts[start: start + per_call], spec, n, seed + start))
-        return out
+        starts = range(0, len(prompts), per_call)
+        with ThreadPoolExecutor(self.concurrency) as pool:
+            calls = pool.map(lambda start: self._call(prompts[start: start + per_call], spec, n,
+                                                      seed + start), starts)
+            return [completions for chunk in calls for completions in chunk]
+
+    @property
+    def session(self):
+        if not hasattr(self._local, "session"):
+            import requests
+
+            self._local.session = requests.Session()
+            self._local.session.headers.update(self.headers)
+        return self._local.session
 
     def _call(self, prompts: list[str], spec: SamplingSpec, n: int,
               seed: int) -> list[list[Completion]]:
@@ -36,7 +48,8 @@ class OpenAISampler:
                 "logprobs": 0}
         if spec.stop:
             body["stop"] = list(spec.stop)
-        response = self.session.post(self.url, json=body, timeout=self.timeout_s)
+        response = self.session.post(self.url, json=body, timeout=self.timeout_s,
+                                     allow_redirects=False)
         response.raise_for_status()
         data = response.json()
         choices = sorted(data["choices"], key=lambda c: c["index"])

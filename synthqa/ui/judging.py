@@ -6,7 +6,7 @@ import os
 import streamlit as st
 
 from synthqa.jobs import batch
-from synthqa.judges import endpoints
+from synthqa.sampling import endpoints
 from synthqa.judges import job as judge_job
 from synthqa.judges.critic import PROMPT
 from synthqa.judges.prm_endpoint import FORMATS as PRM_FORMATS

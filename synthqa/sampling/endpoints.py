@@ -1,6 +1,7 @@
-"""Where the server may send a judge's requests, and where its API key may go.
+"""Where the server may send a model's requests (a critic, a served PRM, a model to sample
+from), and where the critic's API key may go.
 
-A browser user types the critic's endpoint; the server makes the requests. So an endpoint is
+A browser user types the endpoint; the server makes the requests. So an endpoint is
 normalised (scheme, host, port; no user info, query or fragment; a path of "" or "/v1" only)
 and must match the operator's allow-list (SYNTHQA_CRITIC_ENDPOINTS, loopback by default);
 the API key (SYNTHQA_CRITIC_API_KEY) goes only to the one origin the operator configured it

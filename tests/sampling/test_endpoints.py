@@ -4,7 +4,7 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from synthqa.judges import endpoints
+from synthqa.sampling import endpoints
 from synthqa.judges import job as judge_job
 from synthqa.judges.base import JudgeInput
 from tests.http_server import serving
@@ -52,3 +52,15 @@ def test_the_key_goes_only_to_the_origin_it_was_configured_for(monkeypatch):
         monkeypatch.setenv("SYNTHQA_CRITIC_KEY_ORIGIN", url)
         job.judge().judge([item])
     assert seen == [None, "Bearer sekrit"]
+
+
+def test_a_model_to_sample_from_behind_an_endpoint_takes_the_allow_list_too():
+    """The Sampling page's endpoint is a URL from a form as well (issue 27, item 2)."""
+    from synthqa.sampling.models import ModelChoice
+
+    ModelChoice("m", url="http://127.0.0.1:8000/v1", params=10).validate()
+    for url in ("http://10.0.0.5:8000", "http://127.0.0.1:8000/internal/admin?"):
+        with pytest.raises(ValueError):
+            ModelChoice("m", url=url, params=10).validate()
+    assert ModelChoice("m", url="http://localhost:9000/v1/", params=10).sampler().url == \
+        "http://localhost:9000/v1/completions"
