@@ -50,13 +50,19 @@ class HFSampler:
 
     def complete(self, prompts: list[str], spec: SamplingSpec, n: int,
                  seed: int) -> list[list[Completion]]:
+        """Length-sorted batches of `batch_size` sequences (prompts of similar length share a
+        call, so little of it is padding), answers in the prompts' order."""
         import torch
 
-        out: list[list[Completion]] = []
+        order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
+        out: list[list[Completion]] = [[] for _ in prompts]
         per_batch = max(1, self.batch_size // n)  # prompts per generate() call
-        for start in range(0, len(prompts), per_batch):
+        for start in range(0, len(order), per_batch):
             torch.manual_seed(seed + start)
-            out.extend(self._generate(prompts[start: start + per_batch], spec, n))
+            batch = order[start: start + per_batch]
+            for i, completions in zip(batch, self._generate([prompts[i] for i in batch],
+                                                            spec, n)):
+                out[i] = completions
         return out
 
     def _generate(self, prompts: list[str], spec: SamplingSpec, n: int) -> list[list[Completion]]:
