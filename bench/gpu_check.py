@@ -277,16 +277,18 @@ def generate_section(tmp: Path, shape: str, prompts: int, max_tokens: int) -> No
     folder = causal(shape, tmp)
     texts = [trace_text(rng, 40, 120) for _ in range(prompts)]
     spec = SamplingSpec(temperature=0.8, max_tokens=max_tokens)
-    for batch in (32, 256):
-        sampler = HFSampler(folder, batch_size=batch)
+    for how, sampler in (("32 a call", HFSampler(folder, batch_size=32)),
+                         ("256 a call", HFSampler(folder, batch_size=256)),
+                         ("continuous batching", HFSampler(folder, continuous=True))):
         sampler.complete(texts[:4], spec, 1, 0)               # warm-up
         sync()
         start = time.perf_counter()
         out = sampler.complete(texts, spec, 1, 0)
         sync()
         tokens = sum(c.n_tokens for row in out for c in row)
-        say("generate", f"sampled tokens/s (synthqa.sampling.hf, {batch} a call)",
+        say("generate", f"sampled tokens/s (synthqa.sampling.hf, {how})",
             round(tokens / (time.perf_counter() - start)), "tok/s", shape=shape)
+        del sampler
     say("generate", "GPU memory", memory_gb(), "GiB", shape=shape)
 
 

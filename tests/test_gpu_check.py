@@ -15,6 +15,7 @@ FIGURES = {
     ("prm", "cost over the plain forward"), ("prm", "GPU memory"),
     ("generate", "sampled tokens/s (synthqa.sampling.hf, 32 a call)"),
     ("generate", "sampled tokens/s (synthqa.sampling.hf, 256 a call)"),
+    ("generate", "sampled tokens/s (synthqa.sampling.hf, continuous batching)"),
     ("generate", "GPU memory"), ("vllm", "vLLM"),
     *((what, figure) for what in ("lora", "dpo", "prm-train")
       for figure in ("train tokens/s", "MFU (6·N)", "GPU memory")),

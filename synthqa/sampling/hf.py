@@ -26,7 +26,7 @@ class HFSampler:
     backend = "transformers"
 
     def __init__(self, model_dir: str | Path, device: str | None = None,
-                 batch_size: int | None = None, chat: bool = False):
+                 batch_size: int | None = None, chat: bool = False, continuous: bool = False):
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -47,6 +47,9 @@ class HFSampler:
         self.batch_size = batch_size or (256 if self.device == "cuda" else 32)
         # chat: each prompt becomes a user turn in the model's own chat template
         self.chat = chat and bool(self.tokenizer.chat_template)
+        # continuous batching (transformers' generate_batch, a paged KV cache): the whole call
+        # is scheduled at once instead of in fixed batches
+        self.continuous = continuous
 
     def complete(self, prompts: list[str], spec: SamplingSpec, n: int,
                  seed: int) -> list[list[Completion]]:
@@ -54,6 +57,8 @@ class HFSampler:
         call, so little of it is padding), answers in the prompts' order."""
         import torch
 
+        if self.continuous:
+            return self._continuous(prompts, spec, n, seed)
         order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
         out: list[list[Completion]] = [[] for _ in prompts]
         per_batch = max(1, self.batch_size // n)  # prompts per generate() call
@@ -65,19 +70,57 @@ class HFSampler:
                 out[i] = completions
         return out
 
+    def _continuous(self, prompts: list[str], spec: SamplingSpec, n: int,
+                    seed: int) -> list[list[Completion]]:
+        """Every sequence of the call to `generate_batch` at once (n copies of a sampled
+        prompt, one of a greedy one), answers in the prompts' order."""
+        import torch
+        from transformers import GenerationConfig
+
+        ids = [self.tokenizer(p, add_special_tokens=not self.chat)["input_ids"]
+               for p in self._formatted(prompts)]
+        sampling = spec.temperature > 0
+        room = self._room(spec, max(map(len, ids), default=0))
+        if room < 1 or not ids:
+            return [[Completion("", 0)] * n for _ in prompts]
+        copies = n if sampling else 1
+        config = GenerationConfig(
+            max_new_tokens=room, do_sample=sampling,
+            temperature=spec.temperature if sampling else None,
+            top_p=spec.top_p if sampling else None, top_k=0 if sampling else None,
+            eos_token_id=self.tokenizer.eos_token_id, pad_token_id=self.tokenizer.pad_token_id)
+        torch.manual_seed(seed)
+        results = self.model.generate_batch(    # its own no-grad worker thread
+            [x for x in ids for _ in range(copies)], generation_config=config,
+            progress_bar=False, warmup=self.device == "cuda")   # CUDA graphs only on a GPU
+        if failed := [out.error for out in results.values() if out.error]:
+            raise RuntimeError(f"continuous batching failed: {failed[0]}")
+        # generate_batch names the requests req_<input index>
+        rows = [out.generated_tokens for _, out in
+                sorted(results.items(), key=lambda item: int(item[0].rsplit("_", 1)[-1]))]
+        completions = [self._completion(row, spec) for row in rows]
+        return [completions[i * copies: (i + 1) * copies] * (n // copies)
+                for i in range(len(prompts))]
+
+    def _formatted(self, prompts: list[str]) -> list[str]:
+        if not self.chat:
+            return prompts
+        return [self.tokenizer.apply_chat_template([{"role": "user", "content": p}],
+                                                   add_generation_prompt=True, tokenize=False)
+                for p in prompts]
+
+    def _room(self, spec: SamplingSpec, prompt_tokens: int) -> int:
+        """New tokens a call may generate: never past the model's context."""
+        context = getattr(self.model.config, "max_position_embeddings", None) or 1 << 30
+        return min(spec.max_tokens, context - prompt_tokens)
+
     def _generate(self, prompts: list[str], spec: SamplingSpec, n: int) -> list[list[Completion]]:
         import torch
 
-        if self.chat:
-            prompts = [self.tokenizer.apply_chat_template(
-                [{"role": "user", "content": p}], add_generation_prompt=True, tokenize=False)
-                for p in prompts]
-        enc = self.tokenizer(prompts, return_tensors="pt", padding=True,
+        enc = self.tokenizer(self._formatted(prompts), return_tensors="pt", padding=True,
                              add_special_tokens=not self.chat).to(self.device)
         sampling = spec.temperature > 0
-        # Never generate past the model's context (a long prefix leaves less room).
-        context = getattr(self.model.config, "max_position_embeddings", None) or 1 << 30
-        room = min(spec.max_tokens, context - enc["input_ids"].shape[1])
+        room = self._room(spec, enc["input_ids"].shape[1])
         if room < 1:
             return [[Completion("", 0)] * n for _ in prompts]
         with torch.inference_mode():

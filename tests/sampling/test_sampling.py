@@ -67,10 +67,13 @@ def fake_vllm(monkeypatch):
     return module
 
 
-@pytest.fixture(params=["transformers", "transformers-smollm2", "openai", "vllm-fake", "vllm"])
+@pytest.fixture(params=["transformers", "transformers-continuous", "transformers-smollm2",
+                        "openai", "vllm-fake", "vllm"])
 def sampler(request, tiny_lab_model):
     from synthqa.sampling.vllm import VLLMSampler
 
+    if request.param == "transformers-continuous":
+        return HFSampler(tiny_lab_model, device="cpu", continuous=True)
     if request.param == "vllm-fake":
         request.getfixturevalue("fake_vllm")
         return VLLMSampler(tiny_lab_model)
@@ -192,3 +195,18 @@ def test_a_local_folder_samples_through_vllm_where_it_runs(fake_vllm, tiny_lab_m
     assert choice.sampler().backend == "transformers"      # no GPU here
     monkeypatch.setattr(vllm, "available", lambda: True)   # vllm and a GPU
     assert choice.sampler().backend == "vllm" and fake_vllm.LLM.engines
+
+
+def test_continuous_batching_answers_in_the_prompts_order():
+    """Greedy lab answers through generate_batch: each prompt gets its own answer back."""
+    from synthqa.lab.model import LAB_MODELS
+    from synthqa.lab.problems import make_problems
+
+    problems = make_problems(12, seed=5)
+    greedy = SamplingSpec(temperature=0.0, max_tokens=60)
+    prompts = [p.text + "\n" for p in problems]
+    batched = HFSampler(LAB_MODELS["lab-wc"], device="cpu").complete(prompts, greedy, 2, 0)
+    continuous = HFSampler(LAB_MODELS["lab-wc"], device="cpu", continuous=True).complete(
+        prompts, greedy, 2, 0)
+    assert [[c.text for c in row] for row in continuous] == \
+        [[c.text for c in row] for row in batched]
