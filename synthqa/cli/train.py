@@ -46,7 +46,7 @@ def cmd_train(args, ws: Workspace) -> int:
         eval_samples=args.eval_samples,
         problems=str(Path(args.problems).resolve()) if args.problems else "",
         rft_samples=args.rft_samples, rft_rounds=args.rft_rounds, temperature=args.temperature,
-        processes=args.processes)
+        processes=args.processes, log_every=args.log_every, checkpointing=args.checkpointing)
     job_id = f"train-{args.method}-{args.name}-{datetime.now():%Y%m%dT%H%M%S}".replace(":", "_")
     config.save(ws.runs / job_id)
     job = submit(ws, config, ws.runs / job_id, job_id, args.backend)
@@ -113,6 +113,10 @@ def add_parser(sub, workspace_of) -> None:
     tra.add_argument("--processes", type=int, default=0, help="sft / dpo: data-parallel "
                      "processes (torchrun, DDP; gloo on a CPU; default one per visible GPU); "
                      "--batch-size is split among them")
+    tra.add_argument("--log-every", type=int, default=0, help="steps between metric lines "
+                     "(default: every step up to 200 steps, else every 10th)")
+    tra.add_argument("--checkpointing", action="store_true",
+                     help="activation checkpointing: less memory for a larger model or batch")
     tra.add_argument("--backend", choices=["local", "ray"],
                      help="where the job runs (default: SYNTHQA_JOB_BACKEND)")
     tra.add_argument("--wait", action="store_true", help="wait, ingest, print the accuracy")

@@ -54,6 +54,9 @@ def form(generators: list[str], policies: list[str]) -> None:
     c1, c2, c3, c4 = st.columns(4)
     beta = c1.number_input("DPO beta", 0.01, 10.0, 0.1, key="train_beta",
                            disabled=launch.METHOD_OF[kind] != "dpo")
+    checkpointing = c1.toggle("Activation checkpointing", key="train_checkpointing",
+                              help="recompute activations in the backward pass: less memory "
+                                   "for a larger model or batch, about a third more compute")
     lora = c2.toggle("LoRA", key="train_lora", help="train adapters, merged when saved")
     packing = c2.toggle("Packing", key="train_packing",
                         disabled=launch.METHOD_OF[kind] == "dpo",
@@ -88,7 +91,7 @@ def form(generators: list[str], policies: list[str]) -> None:
         beta=float(beta), lora=bool(lora), chat=base.chat, eval_set=eval_set,
         packing=bool(packing) and launch.METHOD_OF[kind] != "dpo",
         eval_problems=int(eval_n), eval_samples=int(eval_k), rft_samples=int(samples), rft_rounds=int(rounds),
-        temperature=float(temperature),
+        temperature=float(temperature), checkpointing=bool(checkpointing),
         problems="runs/<id>/problems.jsonl" if rft else "")
     with st.expander("What will run"):
         st.code(" ".join(launch.command(config, "runs/<id>")), language="bash")

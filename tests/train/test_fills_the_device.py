@@ -1,5 +1,6 @@
-"""`python -m synthqa train --processes 2`: SFT data-parallel in two processes (torchrun, DDP,
-gloo on a CPU) gives the model one process gives, and logs each step once (issue 26)."""
+"""Training that fills the device: SFT data-parallel in two processes (torchrun, DDP, gloo on
+a CPU) gives the model one process gives and logs each step once; long runs log less often;
+activation checkpointing (issue 26)."""
 import json
 
 from safetensors.torch import load_file
@@ -36,3 +37,25 @@ def test_two_processes_train_the_model_one_process_trains(tmp_path):
     steps = [json.loads(line)["step"] for line in (run / "metrics.jsonl").read_text().splitlines()
              if "loss" in json.loads(line)]
     assert steps == [1, 2, 3, 4]                        # rank 0 alone writes the metrics
+
+
+def test_metric_lines_thin_out_on_long_runs_and_checkpointing_trains(tmp_path):
+    """A long run logs every 10th step (each metric line waits for the device); activation
+    checkpointing is passed to the trainer and a run with it finishes (issue 26)."""
+    from dataclasses import replace
+
+    from synthqa.train.common import TrainConfig, common_args
+
+    data = tmp_path / "sft.jsonl"
+    data.write_text("".join(json.dumps({"prompt": p.text + "\n", "completion": p.solution})
+                            + "\n" for p in make_problems(8, seed=3)))
+    config = TrainConfig("sft", str(LAB_MODELS["lab-wc"]), str(data), "x", str(tmp_path))
+    assert common_args(config, tmp_path)["logging_steps"] == 1
+    assert common_args(replace(config, max_steps=1000), tmp_path)["logging_steps"] == 10
+    assert common_args(replace(config, log_every=5), tmp_path)["logging_steps"] == 5
+    assert common_args(replace(config, checkpointing=True), tmp_path)["gradient_checkpointing"]
+    ws = tmp_path / "ws"
+    assert main(["-q", "--workspace", str(ws), "train", "--data", str(data), "--name", "ckpt",
+                 "--steps", "2", "--eval-problems", "0", "--checkpointing", "--wait"]) == 0
+    (run,) = (ws / "runs").glob("train-sft-*")
+    assert json.loads((run / "train.json").read_text())["checkpointing"] is True
