@@ -30,12 +30,14 @@ def module(config: TrainConfig) -> str:
 
 
 def processes(config: TrainConfig) -> int:
-    """Data-parallel processes: as configured, else one per visible GPU (one on a CPU)."""
+    """Data-parallel processes: as configured, else one per visible GPU where the method and
+    batch size allow it (RFT samples in its own process: one)."""
     if config.processes:
         return config.processes
     import torch
 
-    return max(1, torch.cuda.device_count())
+    gpus = torch.cuda.device_count()
+    return gpus if gpus > 1 and config.method != "rft" and config.batch_size % gpus == 0 else 1
 
 
 def entry(config: TrainConfig, run_dir: Path | str) -> tuple[str, list[str]]:

@@ -59,3 +59,18 @@ def test_metric_lines_thin_out_on_long_runs_and_checkpointing_trains(tmp_path):
                  "--steps", "2", "--eval-problems", "0", "--checkpointing", "--wait"]) == 0
     (run,) = (ws / "runs").glob("train-sft-*")
     assert json.loads((run / "train.json").read_text())["checkpointing"] is True
+
+
+def test_data_parallel_only_where_the_method_and_batch_allow(monkeypatch, tmp_path):
+    import torch
+
+    from synthqa.train import launch
+    from synthqa.train.common import TrainConfig
+
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 4)      # four GPUs visible
+    base = str(LAB_MODELS["lab-wc"])
+    assert launch.processes(TrainConfig("sft", base, "d", "x", ".", batch_size=8)) == 4
+    assert launch.processes(TrainConfig("sft", base, "d", "x", ".", batch_size=6)) == 1
+    assert launch.processes(TrainConfig("rft", base, "d", "x", ".", batch_size=8)) == 1
+    assert launch.command(TrainConfig("dpo", base, "d", "x", ".", batch_size=8), "r")[2:7] == [
+        "torch.distributed.run", "--standalone", "--nproc_per_node", "4", "-m"]
