@@ -76,6 +76,17 @@ def problems_done(workspace: Workspace, job_id: str) -> dict[str, int]:
             for role in ROLES}
 
 
+def backends(workspace: Workspace, job_id: str) -> dict[str, str]:
+    """The engine each role samples with (once its run has started): transformers, vllm,
+    openai."""
+    found = {}
+    for role in ROLES:
+        spec = batch.RunFolder(workspace, f"{job_id}-{role}").folder / "spec.json"
+        if spec.is_file():
+            found[role] = json.loads(spec.read_text()).get("backend") or "?"
+    return found
+
+
 def run(workspace: Workspace, job_id: str) -> None:
     job = load(workspace, job_id)
     problems, template = problems_for(job.problem_set, job.n_problems, job.seed)

@@ -32,8 +32,9 @@ def run_sampling(workspace: Workspace, sampler: Sampler, problems: list[Problem]
     exact first error); `progress(n)` hears of each batch's n problems."""
     folder = batch.RunFolder(workspace, run_id)
     folder.folder.mkdir(parents=True, exist_ok=True)
-    (folder.folder / "spec.json").write_text(json.dumps({"generator": generator, "params": params,
-                                                         **asdict(spec)}, indent=1))
+    (folder.folder / "spec.json").write_text(json.dumps({
+        "generator": generator, "params": params, "backend": getattr(sampler, "backend", None),
+        **asdict(spec)}, indent=1))
     result = RunResult(run_id)
 
     def work(todo: list[Problem], start: int) -> list[dict]:

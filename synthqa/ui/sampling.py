@@ -9,6 +9,7 @@ from synthqa.lab import sampling_job
 from synthqa.lab.model import DATA_DIR, LAB_SOURCE
 from synthqa.sampling.models import ModelChoice
 from synthqa.ui import jobs, resources
+from synthqa.ui.text import plain
 
 LOCAL, ENDPOINT = "Other local model folder", "OpenAI-compatible endpoint"
 PRESETS = {"lab-se (4.7M, data/lab/se)": ModelChoice("lab-se", path=str(DATA_DIR / "se")),
@@ -63,9 +64,11 @@ def _view(job: Job) -> jobs.RunView:
     total = 2 * spec.n_problems
 
     def roles() -> None:
+        engines = sampling_job.backends(resources.workspace(), job.job_id)
         for role, model in zip(sampling_job.ROLES, (spec.se, spec.wc)):
-            st.progress(done[role] / spec.n_problems, text=f"{role.upper()} {model.name}: "
-                        f"{done[role]}/{spec.n_problems} problems")
+            engine = f" ({engines[role]})" if role in engines else ""
+            st.progress(done[role] / spec.n_problems, text=f"{role.upper()} {plain(model.name)}"
+                        f"{engine}: {done[role]}/{spec.n_problems} problems")
 
     return jobs.RunView(sum(done.values()), total, "problems",
                         {"done": sum(done.values()), "total": total, "started": job.started_at},

@@ -55,3 +55,22 @@ def test_start_sampling_launches_a_job(sampling_at, workspace):
     next(b for b in sampling_at.button if b.label == "Start sampling").click().run()
     assert sampling_at.success[0].value.startswith("Started sample-")
     assert len(list(workspace.runs.glob("sample-*/job.json"))) == 1
+
+
+def test_a_finished_sampling_job_says_which_engine_sampled(sampling_at, workspace):
+    """The job runs to its end; its panel names each role's engine (no GPU: transformers)."""
+    import time
+
+    from synthqa.jobs.runner import Jobs
+
+    sampling_at.number_input(key="sample_n").set_value(2).run()
+    sampling_at.number_input(key="sample_max_tokens").set_value(8).run()
+    next(b for b in sampling_at.button if b.label == "Start sampling").click().run()
+    (job,) = Jobs(workspace).jobs()
+    while not Jobs(workspace).status(job.job_id).final:     # a real process: wait on its state
+        time.sleep(0.2)
+    assert Jobs(workspace).status(job.job_id).status == "SUCCEEDED"
+    sampling_at.run()
+    bars = [p.text for p in sampling_at.get("progress")]
+    assert any(t.startswith("SE tiny-se (transformers): 2/2") for t in bars), bars
+    assert any(t.startswith("WC tiny-wc (transformers): 2/2") for t in bars), bars
