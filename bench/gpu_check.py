@@ -327,25 +327,36 @@ def main(argv: list[str] | None = None) -> None:
     small, large = ("tiny", None) if args.tiny else ("135m", "1.4b")
     with tempfile.TemporaryDirectory(prefix="gpu-check-") as tmp:
         tmp = Path(tmp)
-        if "sft" in sections:
-            for shape, batch, steps in ((small, 32, 4 if args.tiny else 30),
-                                        (large, 16, 20)):
-                if shape:
-                    sft_section(shape, tmp, flops, steps, batch, 256 if args.tiny else 1024,
-                                (20, 120) if args.tiny else (100, 600))
-        if "train" in sections:
-            trainer_sections(large or small, tmp, flops, 4 if args.tiny else 20,
-                             4 if args.tiny else 8, 256 if args.tiny else 1024,
-                             (20, 60) if args.tiny else (100, 600))
-        if "prm" in sections:
-            prm_section(tmp, small, 32 if args.tiny else 4096)
-        if "rollouts" in sections:
-            rollouts_section(tmp, small, 8 if args.tiny else 256, 4, 8 if args.tiny else 128)
-        if "generate" in sections:
-            generate_section(tmp, small, 16 if args.tiny else 512, 8 if args.tiny else 128)
-        if "vllm" in sections:
-            vllm_section(tmp, small, 16 if args.tiny else 512, 8 if args.tiny else 128)
+        runs = {
+            "sft": lambda: [sft_section(shape, tmp, flops, steps, batch,
+                                        256 if args.tiny else 1024,
+                                        (20, 120) if args.tiny else (100, 600))
+                            for shape, batch, steps in ((small, 32, 4 if args.tiny else 30),
+                                                        (large, 16, 20)) if shape],
+            "train": lambda: trainer_sections(large or small, tmp, flops, 4 if args.tiny else 12,
+                                              4, 256 if args.tiny else 1024,
+                                              (20, 60) if args.tiny else (60, 300)),
+            "prm": lambda: prm_section(tmp, small, 32 if args.tiny else 4096),
+            "rollouts": lambda: rollouts_section(tmp, small, 8 if args.tiny else 128, 4,
+                                                 8 if args.tiny else 128),
+            "generate": lambda: generate_section(tmp, small, 16 if args.tiny else 512,
+                                                 8 if args.tiny else 128),
+            "vllm": lambda: vllm_section(tmp, small, 16 if args.tiny else 512,
+                                         8 if args.tiny else 128)}
+        for name, run in runs.items():
+            if name in sections:
+                guarded(name, run)
 
+
+def guarded(name: str, run) -> None:
+    """A section that fails (out of memory on a smaller card, a missing kernel) says so and
+    the check goes on with the next: one short GPU session gives every figure it can."""
+    try:
+        run()
+    except Exception as exc:            # reported, not hidden: the figure is the error
+        say(name, "error", f"{type(exc).__name__}: {str(exc)[:300]}")
+        if CUDA:
+            torch.cuda.empty_cache()
 
 if __name__ == "__main__":
     main()
