@@ -86,8 +86,12 @@ def prm_records(store: Store, generator: str | None = None) -> list[dict]:
     return records
 
 
+def jsonl_line(record: dict) -> str:
+    return json.dumps(record, ensure_ascii=False) + "\n"
+
+
 def jsonl_bytes(records: list[dict]) -> bytes:
-    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
+    return "".join(map(jsonl_line, records)).encode()
 
 
 def export_file(store: Store, out: str | Path, generator: str | None = None,
@@ -112,7 +116,7 @@ def _write_jsonl(path: Path, records: Iterator[dict]) -> int:
     n = 0
     with open(path, "w", encoding="utf-8") as handle:
         for n, record in enumerate(records, start=1):
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            handle.write(jsonl_line(record))
     return n
 
 

@@ -18,7 +18,6 @@ from synthqa import prompts
 from synthqa.ingest.commit import JUDGEMENTS
 from synthqa.jobs import batch
 from synthqa.jobs.runner import Jobs
-from synthqa.sampling import endpoints
 from synthqa.judges.base import Judge, JudgeInput
 from synthqa.judges.critic import PLACEHOLDERS, PROMPT, CriticJudge
 from synthqa.judges.prm import PrmJudge
@@ -26,6 +25,7 @@ from synthqa.judges.prm_endpoint import FORMATS as PRM_FORMATS
 from synthqa.judges.prm_endpoint import EndpointPrmJudge
 from synthqa.judges.stepcheck import StepCheckJudge
 from synthqa.judges.value_drop import ValueDropJudge
+from synthqa.sampling import endpoints
 from synthqa.store import Store
 from synthqa.values.rollouts import MODES
 from synthqa.workspace import Workspace

@@ -1,7 +1,7 @@
 """The base of the store's parts: each reads and writes one family of tables."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,16 +31,19 @@ class Part:
     def scalar(self, sql: str, params: Sequence | None = None):
         return self.store.scalar(sql, params)
 
+    def batches(self, sql: str, params: Sequence, rows: int) -> Iterator[pa.RecordBatch]:
+        """The query's answer in Arrow batches of at most `rows` rows (streamed: a 10M-row
+        answer is never held at once)."""
+        with self.cursor() as cur:
+            yield from cur.sql(sql, params=params).to_arrow_reader(rows)
+
     def export(self, sql: str, params: Sequence, folder: str,
                rows_per_file: int = 100_000) -> int:
-        """The query's rows as Parquet files of at most `rows_per_file` rows in `folder`
-        (streamed: a 10M-row answer is never held at once); returns the rows written."""
+        """The query's rows as Parquet files of at most `rows_per_file` rows in `folder`;
+        returns the rows written."""
         Path(folder).mkdir(parents=True, exist_ok=True)
         written = 0
-        with self.cursor() as cur:
-            reader = cur.sql(sql, params=params).to_arrow_reader(rows_per_file)
-            for i, batch in enumerate(reader):
-                pq.write_table(pa.Table.from_batches([batch]),
-                               Path(folder) / f"part-{i:05d}.parquet")
-                written += batch.num_rows
+        for i, batch in enumerate(self.batches(sql, params, rows_per_file)):
+            pq.write_table(pa.Table.from_batches([batch]), Path(folder) / f"part-{i:05d}.parquet")
+            written += batch.num_rows
         return written

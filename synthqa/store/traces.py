@@ -178,11 +178,9 @@ class Traces(Part):
         """Traces with their problem, generator, run and latest human labels, for export; with
         every labeller's latest labels as a list (`labels`) and how many labellers there are.
         In batches of rows (streamed: a workspace of millions of traces is never held)."""
-        with self.cursor() as cur:
-            reader = cur.sql(EXPORT_SQL, params=[generator, generator, source, source,
-                                                  labelled_only]).to_arrow_reader(batch)
-            for rows in reader:
-                yield rows.to_pylist()
+        params = [generator, generator, source, source, labelled_only]
+        for rows in self.batches(EXPORT_SQL, params, batch):
+            yield rows.to_pylist()
 
 
 # Every trace with its problem, run and human labels, as the trace format has them.

@@ -6,10 +6,10 @@ import os
 import streamlit as st
 
 from synthqa.jobs import batch
-from synthqa.sampling import endpoints
 from synthqa.judges import job as judge_job
 from synthqa.judges.critic import PROMPT
 from synthqa.judges.prm_endpoint import FORMATS as PRM_FORMATS
+from synthqa.sampling import endpoints
 from synthqa.ui import jobs, resources
 from synthqa.ui.text import plain
 from synthqa.values.rollouts import MODES
