@@ -5,7 +5,7 @@ import streamlit as st
 
 from synthqa.jobs.batch import new_run_id
 from synthqa.lab.sample_sets import PROBLEM_SETS
-from synthqa.lab.sampling_job import SamplingJob, launch
+from synthqa.lab.sampling_job import KIND, SamplingJob, launch
 from synthqa.sampling.budget import Generator, match
 from synthqa.sampling.hf import local_params
 from synthqa.ui import resources
@@ -51,10 +51,10 @@ if se and wc and params_of(se) and params_of(wc):
         job = SamplingJob(new_run_id("sample"), problem_set, int(n_problems), se, wc,
                           int(se_samples), float(temperature), int(max_tokens))
 
-        def start() -> None:          # a sampling run counts problems, not traces
-            launch(resources.workspace(), job)
+        def start(key: str) -> None:          # a sampling run counts problems, not traces
+            launch(resources.workspace(), job, submit_key=key)
 
-        start_from_form("sampling_msg", job.job_id, start,
+        start_from_form("sampling_msg", job.job_id, start, KIND,
                         intent={k: v for k, v in asdict(job).items() if k != "job_id"})
 
     st.button("Start sampling", type="primary", on_click=_launch)

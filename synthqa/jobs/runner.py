@@ -4,6 +4,7 @@ with offsets, metrics. Local jobs beyond SYNTHQA_MAX_JOBS wait QUEUED; a job tha
 wrapper) or any look at the jobs starts the next one."""
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 import time
@@ -66,6 +67,18 @@ class Jobs:
     def by_key(self, submit_key: str) -> Job | None:
         """The job a form's submit key already started, if any (before anything is written)."""
         return self.table.by_key(submit_key)
+
+    def intent_key(self, kind: str, settings, again_after_success: bool = False) -> str:
+        """The submit key of one intent (a form's settings), so that however often it is sent
+        one job runs: the job it started is shown instead while it stands. After that job
+        failed or was stopped (or, with `again_after_success`, ended at all) the same settings
+        get a new key and start a new job."""
+        digest = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode())
+        base = key = f"{kind}-{digest.hexdigest()[:20]}"
+        while (job := self.by_key(key)) is not None and (job := self.status(job.job_id)).final \
+                and (again_after_success or job.status != "SUCCEEDED"):
+            key = f"{base}-after-{job.job_id}"
+        return key
 
     def _submit_remote(self, job: Job) -> None:
         try:

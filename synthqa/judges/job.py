@@ -145,11 +145,12 @@ def _input(row: dict) -> JudgeInput:
 
 def start(workspace: Workspace, store: Store, job: JudgeJob,
           generators: str | Sequence[str] | None, answer_correct_only: bool = True,
-          limit: int = 500) -> int:
-    """Prepare the run and start it as a job (its own process); returns its traces."""
+          limit: int = 500, submit_key: str | None = None) -> int:
+    """Prepare the run and start it as a job (its own process); returns its traces.
+    `submit_key`: a form's intent (synthqa.jobs.runner.Jobs.intent_key)."""
     n = prepare(workspace, store, job, generators, answer_correct_only, limit)
     if n:
-        Jobs(workspace).start(KIND, MODULE, job.run_id)
+        Jobs(workspace).start(KIND, MODULE, job.run_id, submit_key=submit_key)
     return n
 
 

@@ -56,14 +56,14 @@ class SamplingJob:
         return cls(**{**data, "se": ModelChoice(**data["se"]), "wc": ModelChoice(**data["wc"])})
 
 
-def launch(workspace: Workspace, job: SamplingJob) -> Job:
-    """Validate, save the settings, start the job."""
+def launch(workspace: Workspace, job: SamplingJob, submit_key: str | None = None) -> Job:
+    """Validate, save the settings, start the job (`submit_key`: a form's intent)."""
     job.validate()
     folder = batch.RunFolder(workspace, job.job_id)
     if folder.folder.exists():
         raise ValueError(f"a job named {job.job_id} exists already")
     folder.save(asdict(job))
-    return Jobs(workspace).start(KIND, MODULE, job.job_id)
+    return Jobs(workspace).start(KIND, MODULE, job.job_id, submit_key=submit_key)
 
 
 def load(workspace: Workspace, job_id: str) -> SamplingJob:

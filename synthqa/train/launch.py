@@ -2,7 +2,6 @@
 store into the run folder, its settings validated and saved, and the job submitted."""
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from dataclasses import asdict, dataclass, replace
@@ -84,13 +83,8 @@ def intent_key(workspace: Workspace, choices: PairChoices, config: TrainConfig,
     """The submit key of one intent: the form's settings, so that however often Train is
     clicked with them, one job runs; after a failed or stopped run, the same settings start
     a new one."""
-    settings = json.dumps([asdict(choices), asdict(config), fraction, backend],
-                          sort_keys=True, default=str)
-    base = key = "train-" + hashlib.sha256(settings.encode()).hexdigest()[:20]
-    runner = Jobs(workspace)
-    while (job := runner.by_key(key)) is not None and job.final and job.status != "SUCCEEDED":
-        key = f"{base}-after-{job.job_id}"
-    return key
+    return Jobs(workspace).intent_key("train", [asdict(choices), asdict(config), fraction,
+                                                backend])
 
 
 def unused_name(workspace: Workspace, store: Store, name: str) -> str:

@@ -2,7 +2,6 @@
 error, its log and Cancel; a run kind adds only what is its own (a loss curve, RFT rounds)."""
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -61,37 +60,30 @@ def panel(runner: Jobs, job: Job, view: RunView, resumable: bool = False) -> Non
             st.code(runner.log_tail(job.job_id) or "(empty)")
 
 
-def start_from_form(message_key: str, run_id: str, start: Callable[[], int | None],
-                    intent: dict) -> None:
-    """A form's callback starting a run: `start()` prepares and starts it and returns how many
-    traces it has (None: not counted); what happened is left in `message_key` for the form to
-    show. One run per intent: while a run started with the same settings (`intent`) is queued
-    or running, another click shows it instead (a double click, a click Streamlit delivers
-    twice under load, a second tab or reviewer)."""
-    key = json.dumps(intent, sort_keys=True, default=str)
-    with _STARTS:
-        if (earlier := _STARTED.get(key)) and not _final(earlier):
+def start_from_form(message_key: str, run_id: str, start: Callable[[str], int | None],
+                    kind: str, intent: dict) -> None:
+    """A form's callback starting a run: `start(submit_key)` prepares and starts it and
+    returns how many traces it has (None: not counted); what happened is left in
+    `message_key` for the form to show. One run per intent (the jobs' submit key): while a
+    run started with the same settings is queued or running, another click shows it instead
+    (a double click, a click Streamlit delivers twice under load, a second tab or reviewer)."""
+    runner = Jobs(resources.workspace())
+    with _STARTS:      # this server's clicks one at a time, so each is told what happened
+        key = runner.intent_key(kind, intent, again_after_success=True)
+        if (earlier := runner.by_key(key)) is not None:
             st.session_state[message_key] = (
-                "info", f"Already running with these settings: {earlier}.")
+                "info", f"Already running with these settings: {earlier.job_id}.")
             return
         try:
-            n = start()
+            n = start(key)
         except (ValueError, OSError) as exc:
             st.session_state[message_key] = ("error", str(exc))
             return
-        if n != 0:
-            _STARTED[key] = run_id
     st.session_state[message_key] = ("warning", "No traces match that choice.") if n == 0 else \
         ("success", f"Started {run_id}" + (f" on {n:,} traces." if n else "."))
 
 
 _STARTS = threading.Lock()
-_STARTED: dict[str, str] = {}       # a form's settings -> the run they started last
-
-
-def _final(run_id: str) -> bool:
-    job = Jobs(resources.workspace()).status(run_id)
-    return job is None or job.final
 
 
 def run_view(job: Job, unit: str, about: str = "") -> RunView:

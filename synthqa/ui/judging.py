@@ -92,10 +92,11 @@ def _backend_settings(backend: str, policies: list[str]) -> dict:
 def _start(backend: str, generators: list[str] | None, answer_correct_only: bool, limit: int,
            settings: dict) -> None:
     job = judge_job.JudgeJob(batch.new_run_id(f"judge-{backend}"), backend, **settings)
-    jobs.start_from_form("jd_msg", job.run_id, lambda: judge_job.start(
-        resources.workspace(), resources.store(), job, generators, answer_correct_only, limit),
-        intent={"judge": backend, "generators": generators, "limit": limit,
-                "answer_correct_only": answer_correct_only, **settings})
+    jobs.start_from_form("jd_msg", job.run_id, lambda key: judge_job.start(
+        resources.workspace(), resources.store(), job, generators, answer_correct_only, limit,
+        submit_key=key), judge_job.KIND, intent={
+            "judge": backend, "generators": generators, "limit": limit,
+            "answer_correct_only": answer_correct_only, **settings})
 
 
 @st.fragment(run_every=2)

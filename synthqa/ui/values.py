@@ -47,11 +47,12 @@ def _start(policy, generator, negatives_only, limit, mode, k, temperature, max_t
            template) -> None:
     job = rollout_job.RolloutJob(batch.new_run_id("rollouts"), policy, mode, k, temperature,
                                  max_tokens, template.replace("\\n", "\n"))
-    jobs.start_from_form("ro_msg", job.run_id, lambda: rollout_job.start(
-        resources.workspace(), resources.store(), job, generator, negatives_only, limit),
-        intent={"rollouts": str(policy), "generator": generator, "limit": limit, "mode": mode,
-                "negatives_only": negatives_only, "k": k, "temperature": temperature,
-                "max_tokens": max_tokens, "template": template})
+    jobs.start_from_form("ro_msg", job.run_id, lambda key: rollout_job.start(
+        resources.workspace(), resources.store(), job, generator, negatives_only, limit,
+        submit_key=key), rollout_job.KIND, intent={
+            "policy": str(policy), "generator": generator, "limit": limit, "mode": mode,
+            "negatives_only": negatives_only, "k": k, "temperature": temperature,
+            "max_tokens": max_tokens, "template": template})
 
 
 @st.fragment(run_every=2)

@@ -101,11 +101,12 @@ def shard_record(values: rollouts.TraceValues, job: RolloutJob) -> dict:
 
 
 def start(workspace: Workspace, store: Store, job: RolloutJob, generator: str | None,
-          negatives_only: bool, limit: int) -> int:
-    """Prepare the run and start it as a job (its own process); returns its traces."""
+          negatives_only: bool, limit: int, submit_key: str | None = None) -> int:
+    """Prepare the run and start it as a job (its own process); returns its traces.
+    `submit_key`: a form's intent (synthqa.jobs.runner.Jobs.intent_key)."""
     n = prepare(workspace, store, job, generator, negatives_only, limit)
     if n:
-        Jobs(workspace).start(KIND, MODULE, job.run_id)
+        Jobs(workspace).start(KIND, MODULE, job.run_id, submit_key=submit_key)
     return n
 
 
