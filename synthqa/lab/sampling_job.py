@@ -99,7 +99,7 @@ def run(workspace: Workspace, job_id: str) -> None:
                                            (plan.se_samples, plan.wc_samples)):
         spec = SamplingSpec(samples_per_problem=samples, temperature=job.temperature,
                             max_tokens=job.max_tokens, seed=job.seed, prompt_template=template)
-        per_call = getattr(sampler, "sequences_per_call", 64)   # one shard per engine call
+        per_call = max(64, sampler.sequences_per_call)   # a shard: one engine call, or 64
         print(f"{role.upper()} {gen.name}: {sampler.backend}, {per_call} sequences a call",
               flush=True)
         run_sampling(workspace, sampler, problems, spec, gen.name, gen.params,

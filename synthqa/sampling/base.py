@@ -36,6 +36,7 @@ class Sampler(Protocol):
     """A backend: n completions for each prompt, with real token counts."""
     name: str
     backend: str          # "transformers", "vllm" or "openai": shown in a run's log
+    sequences_per_call: int   # what one engine call takes well: a run's shard is sized to it
 
     def complete(self, prompts: list[str], spec: SamplingSpec, n: int,
                  seed: int) -> list[list[Completion]]: ...

@@ -51,6 +51,10 @@ class HFSampler:
         # is scheduled at once instead of in fixed batches
         self.continuous = continuous
 
+    @property
+    def sequences_per_call(self) -> int:
+        return self.batch_size
+
     def complete(self, prompts: list[str], spec: SamplingSpec, n: int,
                  seed: int) -> list[list[Completion]]:
         """Length-sorted batches of `batch_size` sequences (prompts of similar length share a

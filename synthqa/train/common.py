@@ -260,14 +260,15 @@ def evaluate(config: TrainConfig, model_dir: Path) -> None:
     workspace = Workspace(Path(config.workspace))
     # a shard fills one generate call (256 sequences on a GPU), not 16 problems
     run_sampling(workspace, sampler, problems, spec, config.name, sampler.params,
-                 f"{config.name}:eval-greedy", batch_problems=sampler.batch_size,
+                 f"{config.name}:eval-greedy", batch_problems=sampler.sequences_per_call,
                  label=lab_label)
     if config.eval_samples:
         spec = replace(spec, samples_per_problem=config.eval_samples,
                        temperature=config.temperature, seed=config.seed)
         run_sampling(workspace, sampler, problems, spec, sampled_generator(config),
                      sampler.params, f"{config.name}:eval-k{config.eval_samples}",
-                     batch_problems=max(1, sampler.batch_size // config.eval_samples),
+                     batch_problems=max(1, sampler.sequences_per_call
+                                        // config.eval_samples),
                      label=lab_label)
 
 

@@ -85,8 +85,7 @@ def run(workspace: Workspace, run_id: str) -> int:
 def shard_traces(policy: rollouts.RolloutPolicy, prefixes: int = 8) -> int:
     """Traces per shard: enough for one engine call of the sampler's size (a trace has about
     `prefixes` prefixes to roll out, K times each), at least 8."""
-    per_call = getattr(policy.sampler, "sequences_per_call", 0)
-    return max(8, per_call // (policy.k * prefixes))
+    return max(8, policy.sampler.sequences_per_call // (policy.k * prefixes))
 
 
 def shard_record(values: rollouts.TraceValues, job: RolloutJob) -> dict:
