@@ -10,10 +10,11 @@ from pathlib import Path
 from synthqa.train import common
 
 
-def train(run_dir: Path) -> Path:
+def fit(config: common.TrainConfig, run_dir: Path):
+    """DPO of the base model on the config's pairs (the reference model is a frozen copy of
+    the base model); (trainer, tokenizer)."""
     from trl import DPOConfig, DPOTrainer
 
-    config = common.TrainConfig.load(run_dir)
     model, tokenizer = common.load_model(config)
     data = common.load_dataset(config, config.data)
     args = DPOConfig(**common.common_args(config, run_dir), beta=config.beta,
@@ -21,8 +22,14 @@ def train(run_dir: Path) -> Path:
     trainer = DPOTrainer(model=model, args=args, train_dataset=data, processing_class=tokenizer,
                          peft_config=common.lora_config(config),
                          callbacks=common.callbacks(run_dir))
-    # the reference model is a frozen copy of the base model
+    common.group_dpo_by_length(trainer)
     trainer.train(resume_from_checkpoint=config.resume_from or None)
+    return trainer, tokenizer
+
+
+def train(run_dir: Path) -> Path:
+    config = common.TrainConfig.load(run_dir)
+    trainer, tokenizer = fit(config, run_dir)
     return common.finish(trainer, tokenizer, config, run_dir)
 
 

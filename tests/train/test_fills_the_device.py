@@ -74,3 +74,55 @@ def test_data_parallel_only_where_the_method_and_batch_allow(monkeypatch, tmp_pa
     assert launch.processes(TrainConfig("rft", base, "d", "x", ".", batch_size=8)) == 1
     assert launch.command(TrainConfig("dpo", base, "d", "x", ".", batch_size=8), "r")[2:7] == [
         "torch.distributed.run", "--standalone", "--nproc_per_node", "4", "-m"]
+
+
+def _varied_rows(n: int, seed: int = 5) -> list[dict]:
+    """Prompts of 20-40 characters, answers of 20-400 (one token a character)."""
+    import random
+
+    rng = random.Random(seed)
+    text = lambda low, high: "".join(rng.choice("0123456789+=*\n")  # noqa: E731
+                                     for _ in range(rng.randint(low, high)))
+    return [{"prompt": text(20, 40), "completion": text(20, 400), "chosen": text(20, 400),
+             "rejected": text(20, 400)} for _ in range(n)]
+
+
+def _pad_share(trainer) -> float:
+    pad = total = 0
+    for batch in trainer.get_train_dataloader():
+        total += batch["attention_mask"].numel()
+        pad += int((batch["attention_mask"] == 0).sum())
+    return pad / total
+
+
+def test_padded_batches_hold_examples_of_similar_lengths(tmp_path, monkeypatch):
+    """Without packing, a padded batch takes examples of similar lengths (the library's
+    length-grouped sampler): SFT batches carry under 10% padding where random batches of the
+    same rows carry about 40%; DPO pairs pad less too; the 2-process test above still
+    matches one process with it on (issue 26)."""
+    from bench.gpu_check import build
+    from synthqa.train import common, dpo, sft
+
+    assert common.sampling_strategy(packing=False) == "group_by_length"
+    assert common.sampling_strategy(packing=True) == "random"     # packed rows: one length
+    model = build("tiny", tmp_path / "model", context=1024)
+    rows = _varied_rows(256)
+    data = {kind: tmp_path / f"{kind}.jsonl" for kind in ("sft", "dpo")}
+    data["sft"].write_text("".join(json.dumps({k: r[k] for k in ("prompt", "completion")})
+                                   + "\n" for r in rows))
+    data["dpo"].write_text("".join(json.dumps({k: r[k] for k in ("prompt", "chosen",
+                                                                  "rejected")}) + "\n"
+                                   for r in rows))
+    shares = {}
+    for strategy in ("random", "group_by_length"):
+        monkeypatch.setattr(common, "sampling_strategy", lambda packing, s=strategy: s)
+        for kind in ("sft", "dpo"):
+            config = common.TrainConfig(kind, str(model), str(data[kind]), "x", str(tmp_path),
+                                        max_steps=1, batch_size=8, eval_problems=0)
+            run = tmp_path / f"{kind}-{strategy}"
+            trainer, _ = (sft.fit(config, run, config.data) if kind == "sft"
+                          else dpo.fit(config, run))
+            shares[kind, strategy] = _pad_share(trainer)
+    print(shares)
+    assert shares["sft", "group_by_length"] < 0.1 < 0.3 < shares["sft", "random"]
+    assert shares["dpo", "group_by_length"] < 0.75 * shares["dpo", "random"]
