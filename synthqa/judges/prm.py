@@ -19,17 +19,31 @@ def tokenize_row(prompt: str, completions: Sequence[str], labels: Sequence[bool 
                  tokenizer, separator: str = SEPARATOR, max_length: int | None = None) -> dict:
     """input_ids and labels as TRL's PRMTrainer.tokenize_row builds them: -100 everywhere but
     the last token of each step (its separator), which carries the step's label."""
-    prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
+    return tokenize_rows([(prompt, completions, labels)], tokenizer, separator, max_length)[0]
+
+
+def tokenize_rows(rows: Sequence[tuple[str, Sequence[str], Sequence[bool | int]]], tokenizer,
+                  separator: str = SEPARATOR, max_length: int | None = None) -> list[dict]:
+    """`tokenize_row` of many (prompt, steps, labels) rows, with one tokenizer call for all
+    the prompts and one for all the steps (a fast tokenizer encodes a list in parallel; a
+    call per step was most of a judge run's time beside the model)."""
+    texts = [prompt for prompt, _, _ in rows]
+    steps = [step for _, completions, _ in rows for step in completions]
+    encoded = iter(tokenizer(texts + steps, add_special_tokens=False)["input_ids"]
+                   if texts + steps else [])
     sep = tokenizer.encode(separator, add_special_tokens=False)
-    steps = [tokenizer(c, add_special_tokens=False)["input_ids"] + sep for c in completions]
-    step_labels = [[-100] * (len(s) - 1) + [int(label)] for s, label in zip(steps, labels)]
-    if tokenizer.bos_token_id is not None:
-        prompt_ids = [tokenizer.bos_token_id] + prompt_ids
-    input_ids = prompt_ids + list(chain(*steps))
-    out_labels = [-100] * len(prompt_ids) + list(chain(*step_labels))
-    if max_length is not None:
-        input_ids, out_labels = input_ids[:max_length], out_labels[:max_length]
-    return {"input_ids": input_ids, "labels": out_labels}
+    bos = [] if tokenizer.bos_token_id is None else [tokenizer.bos_token_id]
+    prompt_ids = [bos + next(encoded) for _ in texts]
+    out = []
+    for (_, completions, labels), ids in zip(rows, prompt_ids):
+        step_ids = [next(encoded) + sep for _ in completions]
+        input_ids = ids + list(chain(*step_ids))
+        out_labels = [-100] * len(ids) + [x for s, label in zip(step_ids, labels)
+                                          for x in [-100] * (len(s) - 1) + [int(label)]]
+        if max_length is not None:
+            input_ids, out_labels = input_ids[:max_length], out_labels[:max_length]
+        out.append({"input_ids": input_ids, "labels": out_labels})
+    return out
 
 
 def token_batches(lengths: Sequence[int], budget: int) -> list[list[int]]:
@@ -76,16 +90,36 @@ class PrmJudge:
     def step_scores_many(self, items: Sequence[JudgeInput]) -> list[list[float]]:
         """P(step correct) per step of each item, read at the separators in one forward pass
         per length-sorted, token-budgeted batch (right padding: a causal model's scores at a
-        token do not depend on the padding after it)."""
-        rows = [tokenize_row(item.problem, item.steps, [1] * len(item.steps), self.tokenizer,
-                             self.separator, self.max_length) for item in items]
+        token do not depend on the padding after it). Every batch is queued before any
+        result is read back: on a GPU the forward passes run back to back, one transfer at
+        the end."""
+        import torch
+
+        rows = tokenize_rows([(item.problem, item.steps, [1] * len(item.steps))
+                              for item in items], self.tokenizer, self.separator,
+                             self.max_length)
+        batches = token_batches([len(r["input_ids"]) for r in rows], self.batch_tokens)
+        queued = [self._queue([rows[i] for i in batch]) for batch in batches]
+        probs = torch.cat([p for p, _ in queued]).cpu().tolist() if queued else []
         scores: list[list[float]] = [[] for _ in rows]
-        for batch in token_batches([len(r["input_ids"]) for r in rows], self.batch_tokens):
-            for i, probs in zip(batch, self._forward([rows[i] for i in batch])):
-                scores[i] = probs
+        start = 0
+        for batch, (_, counts) in zip(batches, queued):
+            for i, n in zip(batch, counts):
+                scores[i], start = probs[start: start + n], start + n
         return scores
 
     def _forward(self, rows: list[dict]) -> list[list[float]]:
+        """The step scores of one batch of tokenized rows."""
+        probs, counts = self._queue(rows)
+        flat, out, start = probs.cpu().tolist(), [], 0
+        for n in counts:
+            out.append(flat[start: start + n])
+            start += n
+        return out
+
+    def _queue(self, rows: list[dict]):
+        """One batch's forward pass queued on the device: P(correct) at each step's
+        separator (a device tensor, in row order) and the rows' step counts."""
         import torch
 
         width = max(len(r["input_ids"]) for r in rows)
@@ -97,16 +131,14 @@ class PrmJudge:
             ids[k, :n] = torch.tensor(row["input_ids"])
             mask[k, :n] = 1
             steps[k, :n] = torch.tensor([label != -100 for label in row["labels"]])
+        counts = steps.sum(1).tolist()
+        at = steps.flatten().nonzero().squeeze(1)  # positions known here: a mask on the
+        cuda = self.device == "cuda"               # device would wait for its count
+        ids, mask, at = (t.pin_memory().to(self.device, non_blocking=True) if cuda else t
+                         for t in (ids, mask, at))   # pinned, asynchronous copies
         with torch.inference_mode():
-            logits = self.model(input_ids=ids.to(self.device),
-                                attention_mask=mask.to(self.device)).logits
-            probs = logits.float().softmax(-1)[..., -1][steps.to(self.device)].cpu().tolist()
-        counts = steps.sum(1).tolist()                     # one transfer per batch
-        out, start = [], 0
-        for n in counts:
-            out.append(probs[start: start + n])
-            start += n
-        return out
+            logits = self.model(input_ids=ids, attention_mask=mask).logits
+            return logits.float().softmax(-1)[..., -1].flatten().index_select(0, at), counts
 
     def judge(self, items: Sequence[JudgeInput]) -> list[Judgement]:
         return [verdict(item.trace_id, p, self.threshold)

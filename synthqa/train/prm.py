@@ -3,7 +3,7 @@
     python -m synthqa.train.prm --run-dir runs/<id>      (settings: runs/<id>/prm.json)
 
 The data and tokenization are TRL's PRMTrainer's (TRL's stepwise-supervision format; rows as
-`synthqa.judges.prm.tokenize_row` builds them): a token-classification head on the base model,
+`synthqa.judges.prm.tokenize_rows` builds them): a token-classification head on the base model,
 one label per step on the separator's last token. TRL 1.16 no longer ships PRMTrainer; it was
 a transformers Trainer over exactly these rows, which is what runs here. The result,
 `runs/<id>/model`, is a folder the prm judge reads.
@@ -14,7 +14,7 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from synthqa.judges.prm import META, SEPARATOR, tokenize_row
+from synthqa.judges.prm import META, SEPARATOR, tokenize_rows
 from synthqa.train import common
 
 
@@ -53,9 +53,9 @@ def dataset(config: PrmConfig, tokenizer, max_length: int | None):
     from datasets import Dataset
 
     rows = [json.loads(line) for line in Path(config.data).read_text().splitlines() if line]
-    return Dataset.from_list([tokenize_row(r["prompt"], r["completions"], r["labels"],
-                                           tokenizer, config.separator, max_length)
-                              for r in rows])
+    return Dataset.from_list(tokenize_rows([(r["prompt"], r["completions"], r["labels"])
+                                            for r in rows], tokenizer, config.separator,
+                                           max_length))
 
 
 def train(run_dir: Path) -> Path:

@@ -51,3 +51,25 @@ def test_token_batches_keep_to_the_budget_and_cover_every_row():
         widest = max(lengths[i] for i in batch)
         assert len(batch) == 1 or len(batch) * widest <= 128
     assert batches[0] == [5]                       # longer than the budget: alone, first
+
+
+def test_rows_tokenized_together_equal_each_piece_tokenized_alone():
+    """One tokenizer call for every prompt and step of a run gives each row the ids and
+    labels its pieces give one at a time (TRL's PRMTrainer layout), on MATH-style text."""
+    from synthqa.judges.prm import tokenize_rows
+
+    tokenizer = make_tokenizer()
+    rows = [("Find \\(x^2\\) if x=3.", ["\\[ x^2 = 9 \\]", "", "So 9."], [1, 0, 1]),
+            ("", [], []), ("2+2", ["4"], [True])]
+    for max_length in (None, 12):
+        together = tokenize_rows(rows, tokenizer, "\n", max_length)
+        for (prompt, steps, labels), got in zip(rows, together):
+            def ids(text):
+                return tokenizer(text, add_special_tokens=False)["input_ids"]
+            bos = [] if tokenizer.bos_token_id is None else [tokenizer.bos_token_id]
+            want_ids, want_labels = bos + ids(prompt), [-100] * len(bos + ids(prompt))
+            for step, label in zip(steps, labels):
+                piece = ids(step) + ids("\n")
+                want_ids += piece
+                want_labels += [-100] * (len(piece) - 1) + [int(label)]
+            assert got == {"input_ids": want_ids[:max_length], "labels": want_labels[:max_length]}
