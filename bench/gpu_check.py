@@ -9,7 +9,9 @@ batches and padding-free packing), LoRA SFT, DPO and PRM training (synthqa.train
 through synthqa.judges.prm against a plain batched forward pass, exhaustive rollouts through
 synthqa.values.rollouts, sampling through synthqa.sampling.hf at two batch sizes and, where it is
 installed, vLLM's offline engine — and prints one JSON line per figure: tokens/s, MFU
-(6·params·tokens/s over the card's bf16 peak), traces/s, the padding share, GPU memory.
+(6·params·tokens/s over the card's bf16 peak), traces/s, the padding share, GPU memory, and
+for SFT, PRM scoring and sampling where one more run spends its time (the share of the wall
+time the GPU ran kernels, the kernels that took most: what to speed up next).
 `--tiny` runs the same paths with tiny shapes on a CPU (tests/test_gpu_check.py).
 """
 from __future__ import annotations
@@ -20,6 +22,8 @@ import json
 import random
 import tempfile
 import time
+from dataclasses import replace
+from functools import partial
 from statistics import mean
 from pathlib import Path
 
@@ -82,6 +86,34 @@ def memory_gb() -> float:
     return round(torch.cuda.max_memory_allocated() / 2**30, 2) if CUDA else 0.0
 
 
+def profile(section: str, shape: str, work) -> None:
+    """Where one more run of a section's work spends its time: the share of the wall time the
+    GPU ran kernels (low: the device waits on Python) and the kernels that took the most; on a
+    CPU, the operators."""
+    from torch.autograd import DeviceType
+    from torch.profiler import ProfilerActivity
+    from torch.profiler import profile as torch_profile
+
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if CUDA else [])
+    sync()
+    start = time.perf_counter()
+    with torch_profile(activities=activities) as prof:
+        work()
+        sync()
+    wall = (time.perf_counter() - start) * 1e6
+    spent: dict[str, float] = {}
+    for event in prof.events():
+        if CUDA and event.device_type == DeviceType.CUDA:
+            spent[event.name] = spent.get(event.name, 0.0) + event.time_range.elapsed_us()
+        elif not CUDA and event.device_type == DeviceType.CPU:
+            spent[event.name] = spent.get(event.name, 0.0) + event.self_cpu_time_total
+    top = sorted(spent.items(), key=lambda kv: -kv[1])[:6]
+    say(section, "GPU busy share (profiled)" if CUDA else "CPU operator share (profiled)",
+        round(sum(spent.values()) / wall, 3), "", shape=shape)
+    say(section, "most time in", [[name[:70], round(us / wall, 3)] for name, us in top],
+        "share of wall", shape=shape)
+
+
 def build(shape: str, folder: Path, classify: bool = False, context: int = 2048) -> Path:
     """A model folder of the shape with random weights, and the lab's character tokenizer."""
     from transformers import LlamaConfig, LlamaForCausalLM, LlamaForTokenClassification
@@ -135,6 +167,10 @@ def sft_section(shape: str, tmp: Path, flops: float, steps: int, batch: int, con
         say("sft", f"MFU ({how})", round(6 * n * tokens_s / flops, 4), "", shape=shape)
         say("sft", f"pad share ({how})", round(pad, 3), "", shape=shape)
         say("sft", f"GPU memory ({how})", memory_gb(), "GiB", shape=shape)
+        if not packing:                  # one more step's forward and backward, profiled
+            inputs = next(iter(trainer.get_train_dataloader()))
+            step = partial(trainer.training_step, trainer.model, inputs)
+            guarded("sft", lambda: profile("sft", shape, step))
         del trainer
         if CUDA:
             torch.cuda.empty_cache()
@@ -256,6 +292,7 @@ def prm_section(tmp: Path, shape: str, traces: int) -> None:
     say("prm", "traces/s (plain forward, length-sorted, batch 64)", round(traces / plain, 1),
         "traces/s", shape=shape)
     say("prm", "cost over the plain forward", round(ours / plain, 2), "x", shape=shape)
+    guarded("prm", lambda: profile("prm", shape, lambda: judge.judge(items[:512])))
     say("prm", "GPU memory", memory_gb(), "GiB", shape=shape)
 
 
@@ -288,6 +325,10 @@ def generate_section(tmp: Path, shape: str, prompts: int, max_tokens: int) -> No
         tokens = sum(c.n_tokens for row in out for c in row)
         say("generate", f"sampled tokens/s (synthqa.sampling.hf, {how})",
             round(tokens / (time.perf_counter() - start)), "tok/s", shape=shape)
+        if how == "256 a call":
+            short = replace(spec, max_tokens=min(32, max_tokens))
+            call = partial(sampler.complete, texts[:256], short, 1, 0)
+            guarded("generate", lambda: profile("generate", shape, call))
         del sampler
     say("generate", "GPU memory", memory_gb(), "GiB", shape=shape)
 
@@ -331,7 +372,7 @@ def main(argv: list[str] | None = None) -> None:
             "sft": lambda: [sft_section(shape, tmp, flops, steps, batch,
                                         256 if args.tiny else 1024,
                                         (20, 120) if args.tiny else (100, 600))
-                            for shape, batch, steps in ((small, 32, 4 if args.tiny else 30),
+                            for shape, batch, steps in ((small, 64, 4 if args.tiny else 30),
                                                         (large, 16, 20)) if shape],
             "train": lambda: trainer_sections(large or small, tmp, flops, 4 if args.tiny else 12,
                                               4, 256 if args.tiny else 1024,

@@ -21,6 +21,8 @@ FIGURES = {
       for figure in ("train tokens/s", "MFU (6·N)", "GPU memory")),
     ("rollouts", "rollouts/s (synthqa.values.rollouts, exhaustive)"),
     ("rollouts", "sampled tokens/s"), ("rollouts", "GPU memory"),
+    *((what, figure) for what in ("sft", "prm", "generate")    # where the time goes
+      for figure in ("CPU operator share (profiled)", "most time in")),
 }
 
 
@@ -36,6 +38,8 @@ def test_the_gpu_check_runs_on_a_cpu_and_prints_every_figure():
     trained = {(x["section"], x["figure"]): x["value"] for x in lines}
     assert all(trained[(what, "train tokens/s")] > 0 for what in ("lora", "dpo", "prm-train"))
     assert figures["rollouts/s (synthqa.values.rollouts, exhaustive)"] > 0
+    profiled = [x for x in lines if x["figure"] == "most time in"]
+    assert all(x["value"] and x["value"][0][0].startswith("aten::") for x in profiled)
 
 
 def test_the_gpu_checks_vllm_section_runs_the_adapter(monkeypatch, capsys):
