@@ -75,7 +75,10 @@ def what_will_run(choices: PairChoices, config: TrainConfig) -> dict:
               "rft": ("beta",)}[config.method]
     unused += ("temperature",) if config.method != "rft" and not config.eval_samples else ()
     unused += ("resume_from",) if not config.resume_from else ()
-    return {"data": data, "train": {k: v for k, v in train.items() if k not in unused}}
+    train = {k: v for k, v in train.items() if k not in unused}
+    train["batches"] = ("packed rows, padding-free" if config.packing else
+                        "padded, examples of similar lengths together")
+    return {"data": data, "train": train}
 
 
 def intent_key(workspace: Workspace, choices: PairChoices, config: TrainConfig,
