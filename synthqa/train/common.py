@@ -19,7 +19,7 @@ from pathlib import Path
 from synthqa.lab.model import lab_label
 from synthqa.lab.sample_sets import PROBLEM_SETS, problems_for
 from synthqa.sampling.base import SamplingSpec
-from synthqa.sampling.hf import HFSampler
+from synthqa.sampling.models import ModelChoice
 from synthqa.sampling.run import run_sampling
 from synthqa.workspace import Workspace
 
@@ -247,8 +247,32 @@ def finish(trainer, tokenizer, config: TrainConfig, run_dir: Path) -> Path:
     out = run_dir / "model"
     if trainer.is_world_process_zero():             # data parallel: rank 0 saves, evaluates
         save_model(trainer, tokenizer, run_dir)
+        release_device(trainer)
         evaluate(config, out)
     return out
+
+
+def release_device(trainer) -> None:
+    """The trainer's model, optimizer and gradients let go of, and the device's cache
+    emptied: the sampling engine that comes next (the evaluation, RFT's next round; vLLM
+    takes most of a GPU's memory) gets the memory back. The trainer is done with."""
+    import gc
+
+    import torch
+
+    trainer.accelerator.free_memory()
+    trainer.model = trainer.model_wrapped = trainer.optimizer = trainer.lr_scheduler = None
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
+def sampler_for(model_dir: str | Path, chat: bool = False):
+    """The engine a trained (or base) model folder samples with: vLLM's offline engine where
+    vllm and a GPU are there, else transformers, as for every sampling job."""
+    sampler = ModelChoice(Path(model_dir).name, path=str(model_dir), chat=chat).sampler()
+    print(f"sampling {model_dir} with {sampler.backend}", flush=True)   # the job's log
+    return sampler
 
 
 def save_model(trainer, tokenizer, run_dir: Path) -> Path:
@@ -277,10 +301,10 @@ def evaluate(config: TrainConfig, model_dir: Path) -> None:
     # seed 7000+: problems neither the demo (seed 0) nor sampling jobs draw by default
     problems, template = problems_for(config.eval_set, config.eval_problems,
                                       7_000 + config.seed)
-    sampler = HFSampler(model_dir, chat=config.chat)
+    sampler = sampler_for(model_dir, config.chat)
     spec = SamplingSpec(temperature=0, max_tokens=config.max_tokens, prompt_template=template)
     workspace = Workspace(Path(config.workspace))
-    # a shard fills one generate call (256 sequences on a GPU), not 16 problems
+    # a shard fills one engine call (256 sequences a generate on a GPU, 4,096 for vLLM)
     run_sampling(workspace, sampler, problems, spec, config.name, sampler.params,
                  f"{config.name}:eval-greedy", batch_problems=sampler.sequences_per_call,
                  label=lab_label)

@@ -14,7 +14,6 @@ from synthqa.checks.answers import extract_answer, is_equivalent
 from synthqa.checks.stepcheck import reasoning_signature
 from synthqa.checks.steps import split_steps
 from synthqa.sampling.base import SamplingSpec
-from synthqa.sampling.hf import HFSampler
 from synthqa.train import common
 from synthqa.train.sft import fit
 
@@ -23,7 +22,7 @@ def own_positives(model_dir: str | Path, problems: list[dict], config: common.Tr
                   round_: int) -> tuple[list[dict], int]:
     """The model's answer-correct samples as prompt/completion rows; (rows, samples drawn)."""
     spec = SamplingSpec(temperature=config.temperature, max_tokens=config.max_tokens)
-    sampler = HFSampler(model_dir, chat=config.chat)
+    sampler = common.sampler_for(model_dir, config.chat)
     samples = sampler.complete([p["prompt"] for p in problems], spec, config.rft_samples,
                                seed=config.seed + 1000 * round_)
     rows = [{"prompt": p["prompt"], "completion": c.text}
@@ -70,6 +69,7 @@ def train(run_dir: Path) -> Path:
         common.stop_if_cancelled(trainer)
         if round_ + 1 < config.rft_rounds:
             model_dir = common.save_model(trainer, tokenizer, run_dir / f"round{round_ + 1}")
+            common.release_device(trainer)        # the next round samples from the device
     return common.finish(trainer, tokenizer, config, run_dir)
 
 

@@ -161,3 +161,31 @@ def test_dpo_through_a_chat_template_trains_and_saves(workspace, tmp_path, smoll
     assert [s["step"] for s in steps if "loss" in s] == [1]
     assert steps[0]["loss"] == pytest.approx(0.6931, abs=1e-3)    # log 2: policy = reference
     assert (out / "model.safetensors").is_file()
+
+
+def test_rft_sampling_and_the_evaluation_use_the_chosen_engine(workspace, tmp_path,
+                                                                monkeypatch):
+    """Where vllm and a GPU are there, RFT's own samples and the held-out evaluation go
+    through vLLM's offline engine like every sampling job (here vLLM's documented interface on
+    a CPU, tests/sampling/fake_vllm.py), each round and the evaluation one engine call per
+    shard, after the trainer has let go of the device (issue 26)."""
+    import sys
+
+    from synthqa.sampling import vllm
+    from tests.sampling import fake_vllm
+
+    monkeypatch.setitem(sys.modules, "vllm", fake_vllm)
+    monkeypatch.setattr(vllm, "available", lambda: True)
+    fake_vllm.LLM.calls.clear()
+    run_dir = workspace.runs / "train-rft-vllm"
+    TrainConfig("rft", str(DATA_DIR / "tiny"), str(data_file(tmp_path, "sft")), "lab-wc-rftv",
+                str(workspace.root), max_steps=2, batch_size=4, eval_problems=4,
+                eval_samples=2, problems=problems_file(tmp_path), rft_samples=3,
+                rft_rounds=2).save(run_dir)
+    rft.train(run_dir)
+    calls = [(len(c["prompts"]), [p.n for p in c["params"]]) for c in fake_vllm.LLM.calls]
+    assert calls == [(8, [3] * 8), (8, [3] * 8),     # two rounds of RFT samples, 8 problems
+                     (4, [1] * 4), (4, [2] * 4)]     # evaluation: greedy, then k = 2
+    lines = [json.loads(x) for x in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    assert [x["sampled"] for x in lines if "round" in x] == [24, 24]
+    assert list(workspace.inbox.glob("lab-wc-rftv_eval-greedy-*.parquet"))
