@@ -13,8 +13,8 @@ FIGURES = {
     ("prm", "traces/s (synthqa.judges.prm)"),
     ("prm", "traces/s (plain forward, length-sorted, batch 64)"),
     ("prm", "cost over the plain forward"), ("prm", "GPU memory"),
-    ("generate", "sampled tokens/s (synthqa.sampling.hf, 32 a call)"),
     ("generate", "sampled tokens/s (synthqa.sampling.hf, 256 a call)"),
+    ("generate", "sampled tokens/s (synthqa.sampling.hf, device-sized calls)"),
     ("generate", "sampled tokens/s (synthqa.sampling.hf, continuous batching)"),
     ("generate", "GPU memory"), ("vllm", "vLLM"),
     *((what, figure) for what in ("lora", "dpo", "prm-train")

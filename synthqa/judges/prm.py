@@ -9,6 +9,7 @@ from itertools import chain
 from pathlib import Path
 
 from synthqa.judges.base import JudgeInput, Judgement
+from synthqa.sampling.batches import token_batches
 
 SEPARATOR = "\n"
 THRESHOLD = 0.5  # a step with P(correct) below it is the predicted first wrong step
@@ -44,19 +45,6 @@ def tokenize_rows(rows: Sequence[tuple[str, Sequence[str], Sequence[bool | int]]
             input_ids, out_labels = input_ids[:max_length], out_labels[:max_length]
         out.append({"input_ids": input_ids, "labels": out_labels})
     return out
-
-
-def token_batches(lengths: Sequence[int], budget: int) -> list[list[int]]:
-    """Indices of the rows, longest first, in batches whose padded size (rows x longest row)
-    stays within `budget` tokens: similar lengths share a batch, so little is padding."""
-    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
-    batches: list[list[int]] = []
-    for i in order:
-        if batches and len(batches[-1]) + 1 <= budget // max(1, lengths[batches[-1][0]]):
-            batches[-1].append(i)
-        else:
-            batches.append([i])
-    return batches
 
 
 class PrmJudge:

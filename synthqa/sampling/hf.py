@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from synthqa.sampling.base import Completion, SamplingSpec, cut_at_stop
+from synthqa.sampling.batches import token_batches
 
 
 def local_params(model_dir: str | Path) -> int:
@@ -43,8 +44,9 @@ class HFSampler:
         self.model = AutoModelForCausalLM.from_pretrained(
             model_dir, dtype=dtype, local_files_only=True).to(self.device).eval()
         self.params = sum(p.numel() for p in self.model.parameters())
-        # sequences per generate() call: a GPU decodes hundreds at the cost of a few
-        self.batch_size = batch_size or (256 if self.device == "cuda" else 32)
+        # sequences per generate() call at most: a GPU decodes a thousand small-model
+        # sequences at the cost of a few (fewer where their KV cache would not fit)
+        self.batch_size = batch_size or (1024 if self.device == "cuda" else 32)
         # chat: each prompt becomes a user turn in the model's own chat template
         self.chat = chat and bool(self.tokenizer.chat_template)
         # continuous batching (transformers' generate_batch, a paged KV cache): the whole call
@@ -57,22 +59,41 @@ class HFSampler:
 
     def complete(self, prompts: list[str], spec: SamplingSpec, n: int,
                  seed: int) -> list[list[Completion]]:
-        """Length-sorted batches of `batch_size` sequences (prompts of similar length share a
-        call, so little of it is padding), answers in the prompts' order."""
+        """Length-sorted batches of at most `batch_size` sequences whose KV cache fits the
+        device (prompts of similar length share a call, so little of it is padding),
+        answers in the prompts' order."""
         import torch
 
         if self.continuous:
             return self._continuous(prompts, spec, n, seed)
-        order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
+        copies = n if spec.temperature > 0 else 1      # greedy: one generation serves all n
+        lengths = [(len(ids) + spec.max_tokens) * copies for ids in self.tokenizer(
+            self._formatted(prompts), add_special_tokens=not self.chat)["input_ids"]]
+        per_batch = max(1, self.batch_size // copies)  # prompts per generate() call
         out: list[list[Completion]] = [[] for _ in prompts]
-        per_batch = max(1, self.batch_size // n)  # prompts per generate() call
-        for start in range(0, len(order), per_batch):
-            torch.manual_seed(seed + start)
-            batch = order[start: start + per_batch]
+        for k, batch in enumerate(token_batches(lengths, self.kv_tokens(), per_batch)):
+            torch.manual_seed(seed + k * per_batch)
             for i, completions in zip(batch, self._generate([prompts[i] for i in batch],
                                                             spec, n)):
                 out[i] = completions
         return out
+
+    def kv_tokens(self) -> int | None:
+        """Tokens of KV cache that half the GPU's free memory holds now (what this process's
+        allocator keeps cached counts as free); None on a CPU, where the batch size bounds a
+        call."""
+        import torch
+
+        if self.device != "cuda":
+            return None
+        config = self.model.config.get_text_config()
+        heads = getattr(config, "num_key_value_heads", None) or config.num_attention_heads
+        head_dim = (getattr(config, "head_dim", None)
+                    or config.hidden_size // config.num_attention_heads)
+        per_token = 2 * config.num_hidden_layers * heads * head_dim * self.model.dtype.itemsize
+        free = torch.cuda.mem_get_info()[0] + torch.cuda.memory_reserved() \
+            - torch.cuda.memory_allocated()
+        return max(1, free // 2 // per_token)
 
     def _continuous(self, prompts: list[str], spec: SamplingSpec, n: int,
                     seed: int) -> list[list[Completion]]:

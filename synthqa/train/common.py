@@ -149,6 +149,8 @@ def common_args(config: TrainConfig, run_dir: Path) -> dict:
             "save_strategy": "steps", "save_steps": max(50, config.max_steps // 4),
             "save_total_limit": 1, "report_to": [], "seed": config.seed,
             "bf16": torch.cuda.is_available(), "use_cpu": not torch.cuda.is_available(),
+            # on a GPU, two worker processes collate the next batches while a step runs
+            "dataloader_num_workers": 2 if torch.cuda.is_available() else 0,
             "gradient_checkpointing": config.checkpointing,
             "ddp_find_unused_parameters": False,   # every parameter takes part: no extra pass
             "train_sampling_strategy": sampling_strategy(config.packing)}

@@ -61,9 +61,10 @@ def form(generators: list[str], policies: list[str]) -> None:
     packing = c2.toggle("Packing", key="train_packing",
                         disabled=launch.METHOD_OF[kind] == "dpo",
                         help="sft / rft: examples packed into full-length rows without padding "
-                             "(TRL's padding-free best-fit packing): a step holds more examples "
-                             "and computes on none of the padding; without it, a padded "
-                             "batch takes examples of similar lengths")
+                             "(TRL's padding-free best-fit packing). It pays with "
+                             "FlashAttention's variable-length kernels; with PyTorch's attention "
+                             "a step's rows attend as one long sequence, slower than the "
+                             "default: padded batches of examples of similar lengths")
     eval_set = c3.selectbox("Evaluate on", EVAL_SETS, key="train_eval_set")
     eval_n = c4.number_input("Held-out problems", 0, 100_000, 100, key="train_eval_n")
     rft = kind == "rft"

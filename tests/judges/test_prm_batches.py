@@ -7,7 +7,8 @@ import torch
 from transformers import LlamaConfig, LlamaForTokenClassification
 
 from synthqa.judges.base import JudgeInput
-from synthqa.judges.prm import PrmJudge, token_batches, tokenize_row
+from synthqa.judges.prm import PrmJudge, tokenize_row
+from synthqa.sampling.batches import token_batches
 from synthqa.lab.model import make_tokenizer
 
 

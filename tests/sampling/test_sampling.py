@@ -210,3 +210,26 @@ def test_continuous_batching_answers_in_the_prompts_order():
         prompts, greedy, 2, 0)
     assert [[c.text for c in row] for row in continuous] == \
         [[c.text for c in row] for row in batched]
+
+
+def test_a_generate_call_holds_no_more_kv_cache_than_the_device_has(tiny_lab_model,
+                                                                    monkeypatch):
+    """On a GPU a call takes up to a thousand sequences, as many as half the free memory's KV
+    cache holds: with room for 200 tokens of cache, every call's (longest prompt + max
+    tokens) x sequences stays within it, and greedy answers are those of unbounded calls."""
+    sampler = HFSampler(tiny_lab_model, device="cpu")
+    prompts = ["1+1=", "12*3+4=", "7-2=", "100+200+300=", "9=", "2*2*2*2="] * 3
+    spec = SamplingSpec(temperature=0, max_tokens=12)
+    unbounded = sampler.complete(prompts, spec, 2, 0)
+    calls, generate = [], sampler._generate
+
+    def recorded(batch, spec, n):
+        widest = max(len(sampler.tokenizer(p)["input_ids"]) for p in batch)
+        calls.append(len(batch) * (widest + spec.max_tokens))
+        return generate(batch, spec, n)
+
+    monkeypatch.setattr(sampler, "_generate", recorded)
+    monkeypatch.setattr(sampler, "kv_tokens", lambda: 200)
+    assert sampler.complete(prompts, spec, 2, 0) == unbounded
+    assert len(calls) > 1 and max(calls) <= 200
+    assert HFSampler(tiny_lab_model, device="cpu").kv_tokens() is None   # a CPU: batch size
