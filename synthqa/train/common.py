@@ -264,6 +264,8 @@ def release_device(trainer) -> None:
 
     trainer.accelerator.free_memory()
     trainer.model = trainer.model_wrapped = trainer.optimizer = trainer.lr_scheduler = None
+    if hasattr(trainer, "ref_model"):               # DPO's frozen reference copy
+        trainer.ref_model = None
     gc.collect()
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
@@ -306,7 +308,8 @@ def evaluate(config: TrainConfig, model_dir: Path) -> None:
     sampler = sampler_for(model_dir, config.chat)
     spec = SamplingSpec(temperature=0, max_tokens=config.max_tokens, prompt_template=template)
     workspace = Workspace(Path(config.workspace))
-    # a shard fills one engine call (256 sequences a generate on a GPU, 4,096 for vLLM)
+    # a shard fills one engine call (up to 1,024 sequences a generate on a GPU, 4,096 for
+    # vLLM), not 16 problems
     run_sampling(workspace, sampler, problems, spec, config.name, sampler.params,
                  f"{config.name}:eval-greedy", batch_problems=sampler.sequences_per_call,
                  label=lab_label)
