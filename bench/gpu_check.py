@@ -9,10 +9,10 @@ batches of similar lengths and padding-free packing), LoRA SFT, DPO and PRM trai
 (synthqa.train), PRM scoring through synthqa.judges.prm against a plain batched forward pass,
 exhaustive rollouts through synthqa.values.rollouts, sampling through synthqa.sampling.hf (256
 a call, calls sized to the device, continuous batching) and, where it is installed, vLLM's
-offline engine — and prints one JSON line per figure: tokens/s, MFU
-(6·params·tokens/s over the card's bf16 peak), traces/s, the padding share, GPU memory, and
-for SFT, PRM scoring and sampling where one more run spends its time (the share of the wall
-time the GPU ran kernels, the kernels that took most: what to speed up next).
+offline engine — and prints one JSON line per figure: tokens/s, MFU (6·params·tokens/s over
+the card's bf16 peak), traces/s, the padding share, GPU memory, and for SFT, PRM scoring and
+sampling where one more run spends its time (the share of the wall time the GPU ran kernels,
+the kernels that took most: what to speed up next).
 `--tiny` runs the same paths with tiny shapes on a CPU (tests/test_gpu_check.py).
 """
 from __future__ import annotations

@@ -9,8 +9,8 @@ random weights and a 1,024-token context. Each variant trains through synthqa.tr
 dpo.fit) for one epoch (padded variants see the same examples; a length-grouped epoch starts
 with its longest batches); printed: the share of the positions of every batch that is padding,
 the epoch's training time (the trainer's own, loading left out) and real (non-pad) tokens per
-second. Packed variants take a
-quarter of the rows a step (rows of 1,024 tokens, as the GPU check does).
+second. Packed variants take a quarter of the rows a step (rows of 1,024 tokens, as the GPU
+check does).
 """
 from __future__ import annotations
 
