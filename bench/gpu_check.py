@@ -258,8 +258,9 @@ def measured_rate(metrics: Path, warmup: int = 3) -> float:
     return (last["num_tokens"] - first["num_tokens"]) / (last["time"] - first["time"])
 
 
-def pad_share(trainer, batches: int = 8) -> float:
-    """Share of the positions of the trainer's batches that are padding."""
+def pad_share(trainer, batches: int | None = 8) -> float:
+    """Share of the positions of the trainer's first `batches` batches (None: all) that are
+    padding."""
     pad = total = 0
     for k, batch in enumerate(trainer.get_train_dataloader()):
         if k == batches:

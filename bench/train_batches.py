@@ -21,6 +21,7 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from bench.gpu_check import pad_share
 from synthqa.lab.model import DATA_DIR, make_tokenizer
 from synthqa.train import common, dpo, sft
 
@@ -68,15 +69,6 @@ def batches(strategy: str):
         common.sampling_strategy = kept
 
 
-def pad_share(trainer) -> float:
-    pad = total = 0
-    for batch in trainer.get_train_dataloader():
-        total += batch["input_ids"].numel()
-        if "attention_mask" in batch:
-            pad += int((batch["attention_mask"] == 0).sum())
-    return pad / max(1, total)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=512)
@@ -110,7 +102,7 @@ def main() -> None:
             seconds = trainer.state.log_history[-1]["train_runtime"]
             tokens = max(x.get("num_tokens", 0) for x in trainer.state.log_history)
             how = "packed, padding-free" if packing else f"padded, {strategy} batches"
-            print(f"{method} {how}: pad share {pad_share(trainer):.3f}, training "
+            print(f"{method} {how}: pad share {pad_share(trainer, None):.3f}, training "
                   f"{seconds:.1f} s, {tokens / seconds:,.0f} real tok/s")
 
 if __name__ == "__main__":

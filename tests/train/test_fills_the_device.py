@@ -87,20 +87,12 @@ def _varied_rows(n: int, seed: int = 5) -> list[dict]:
              "rejected": text(20, 400)} for _ in range(n)]
 
 
-def _pad_share(trainer) -> float:
-    pad = total = 0
-    for batch in trainer.get_train_dataloader():
-        total += batch["attention_mask"].numel()
-        pad += int((batch["attention_mask"] == 0).sum())
-    return pad / total
-
-
 def test_padded_batches_hold_examples_of_similar_lengths(tmp_path, monkeypatch):
     """Without packing, a padded batch takes examples of similar lengths (the library's
     length-grouped sampler): SFT batches carry under 10% padding where random batches of the
     same rows carry about 40%; DPO pairs pad less too; the 2-process test above still
     matches one process with it on (issue 26)."""
-    from bench.gpu_check import build
+    from bench.gpu_check import build, pad_share
     from synthqa.train import common, dpo, sft
 
     assert common.sampling_strategy(packing=False) == "group_by_length"
@@ -122,7 +114,7 @@ def test_padded_batches_hold_examples_of_similar_lengths(tmp_path, monkeypatch):
             run = tmp_path / f"{kind}-{strategy}"
             trainer, _ = (sft.fit(config, run, config.data) if kind == "sft"
                           else dpo.fit(config, run))
-            shares[kind, strategy] = _pad_share(trainer)
+            shares[kind, strategy] = pad_share(trainer, None)
     print(shares)
     assert shares["sft", "group_by_length"] < 0.1 < 0.3 < shares["sft", "random"]
     assert shares["dpo", "group_by_length"] < 0.75 * shares["dpo", "random"]
