@@ -22,6 +22,7 @@ from synthqa.ingest.commit import import_file
 from synthqa.ingest.inbox import ingest_inbox
 from synthqa.jobs.batch import RunFolder
 from synthqa.judges import job as judge_job
+from synthqa.judges.base import JudgeInput
 from synthqa.judges.prm import PrmJudge, tokenize_row
 from synthqa.lab.model import DATA_DIR, make_tokenizer
 from synthqa.workspace import Workspace
@@ -77,7 +78,9 @@ def main() -> None:
         start = time.perf_counter()
         plain_forward(judge, rows, 64)
         plain = time.perf_counter() - start
-        one_by_one = [judge._forward([row])[0] for row in rows[:50]]
+        one_by_one = [judge.step_scores_many([JudgeInput(r.trace_id, r.problem, None,
+                                                         tuple(r.steps))])[0]
+                      for r in items[:50].itertuples()]
         gap = max(abs(a - b) for r, alone in zip(items.trace_id[:50], one_by_one)
                   for a, b in zip(stored[r], alone))
         store.close()

@@ -96,15 +96,6 @@ class PrmJudge:
                 scores[i], start = probs[start: start + n], start + n
         return scores
 
-    def _forward(self, rows: list[dict]) -> list[list[float]]:
-        """The step scores of one batch of tokenized rows."""
-        probs, counts = self._queue(rows)
-        flat, out, start = probs.cpu().tolist(), [], 0
-        for n in counts:
-            out.append(flat[start: start + n])
-            start += n
-        return out
-
     def _queue(self, rows: list[dict]):
         """One batch's forward pass queued on the device: P(correct) at each step's
         separator (a device tensor, in row order) and the rows' step counts."""

@@ -7,9 +7,9 @@ import torch
 from transformers import LlamaConfig, LlamaForTokenClassification
 
 from synthqa.judges.base import JudgeInput
-from synthqa.judges.prm import PrmJudge, tokenize_row
-from synthqa.sampling.batches import token_batches
+from synthqa.judges.prm import PrmJudge
 from synthqa.lab.model import make_tokenizer
+from synthqa.sampling.batches import token_batches
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +34,7 @@ def traces(n: int) -> list[JudgeInput]:
 def test_batched_scores_equal_one_trace_at_a_time(prm_dir):
     judge = PrmJudge(str(prm_dir), batch_tokens=400)
     items = traces(40)
-    alone = [judge._forward([tokenize_row(t.problem, t.steps, [1] * len(t.steps),
-                                          judge.tokenizer, judge.separator)])[0] for t in items]
+    alone = [judge.step_scores_many([t])[0] for t in items]
     batched = judge.step_scores_many(items)
     assert [len(s) for s in batched] == [len(t.steps) for t in items]
     for a, b in zip(alone, batched):
