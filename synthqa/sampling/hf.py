@@ -67,14 +67,13 @@ class HFSampler:
         if self.continuous:
             return self._continuous(prompts, spec, n, seed)
         copies = n if spec.temperature > 0 else 1      # greedy: one generation serves all n
-        lengths = [(len(ids) + spec.max_tokens) * copies for ids in self.tokenizer(
-            self._formatted(prompts), add_special_tokens=not self.chat)["input_ids"]]
+        ids = self._encode(prompts)
+        lengths = [(len(row) + spec.max_tokens) * copies for row in ids]
         per_batch = max(1, self.batch_size // copies)  # prompts per generate() call
         out: list[list[Completion]] = [[] for _ in prompts]
         for k, batch in enumerate(token_batches(lengths, self.kv_tokens(), per_batch)):
             torch.manual_seed(seed + k * per_batch)
-            for i, completions in zip(batch, self._generate([prompts[i] for i in batch],
-                                                            spec, n)):
+            for i, completions in zip(batch, self._generate([ids[i] for i in batch], spec, n)):
                 out[i] = completions
         return out
 
@@ -102,8 +101,7 @@ class HFSampler:
         import torch
         from transformers import GenerationConfig
 
-        ids = [self.tokenizer(p, add_special_tokens=not self.chat)["input_ids"]
-               for p in self._formatted(prompts)]
+        ids = self._encode(prompts)
         sampling = spec.temperature > 0
         room = self._room(spec, max(map(len, ids), default=0))
         if room < 1 or not ids:
@@ -127,6 +125,13 @@ class HFSampler:
         return [completions[i * copies: (i + 1) * copies] * (n // copies)
                 for i in range(len(prompts))]
 
+    def _encode(self, prompts: list[str]) -> list[list[int]]:
+        """Token ids of the prompts, through the chat template for a chat model."""
+        if not prompts:
+            return []
+        return self.tokenizer(self._formatted(prompts),
+                              add_special_tokens=not self.chat)["input_ids"]
+
     def _formatted(self, prompts: list[str]) -> list[str]:
         if not self.chat:
             return prompts
@@ -139,26 +144,27 @@ class HFSampler:
         context = getattr(self.model.config, "max_position_embeddings", None) or 1 << 30
         return min(spec.max_tokens, context - prompt_tokens)
 
-    def _generate(self, prompts: list[str], spec: SamplingSpec, n: int) -> list[list[Completion]]:
+    def _generate(self, ids: list[list[int]], spec: SamplingSpec,
+                  n: int) -> list[list[Completion]]:
+        """n completions of each of the (token id) prompts in one generate() call."""
         import torch
 
-        enc = self.tokenizer(self._formatted(prompts), return_tensors="pt", padding=True,
-                             add_special_tokens=not self.chat).to(self.device)
+        enc = self.tokenizer.pad({"input_ids": ids}, return_tensors="pt").to(self.device)
         sampling = spec.temperature > 0
         room = self._room(spec, enc["input_ids"].shape[1])
         if room < 1:
-            return [[Completion("", 0)] * n for _ in prompts]
+            return [[Completion("", 0)] * n for _ in ids]
         with torch.inference_mode():
-            ids = self.model.generate(
+            generated = self.model.generate(
                 **enc, max_new_tokens=room, num_return_sequences=n if sampling else 1,
                 do_sample=sampling, temperature=spec.temperature if sampling else None,
                 top_p=spec.top_p if sampling else None, top_k=0 if sampling else None,
                 pad_token_id=self.tokenizer.pad_token_id, use_cache=True)
         completions = [self._completion(row, spec) for row in
-                       ids[:, enc["input_ids"].shape[1]:].tolist()]
+                       generated[:, enc["input_ids"].shape[1]:].tolist()]
         if not sampling:  # greedy decoding is deterministic: one generation serves all n
             completions = [c for c in completions for _ in range(n)]
-        return [completions[i * n: (i + 1) * n] for i in range(len(prompts))]
+        return [completions[i * n: (i + 1) * n] for i in range(len(ids))]
 
     def _completion(self, row: list[int], spec: SamplingSpec) -> Completion:
         eos, pad = self.tokenizer.eos_token_id, self.tokenizer.pad_token_id

@@ -223,9 +223,8 @@ def test_a_generate_call_holds_no_more_kv_cache_than_the_device_has(tiny_lab_mod
     unbounded = sampler.complete(prompts, spec, 2, 0)
     calls, generate = [], sampler._generate
 
-    def recorded(batch, spec, n):
-        widest = max(len(sampler.tokenizer(p)["input_ids"]) for p in batch)
-        calls.append(len(batch) * (widest + spec.max_tokens))
+    def recorded(batch, spec, n):                    # token ids of the call's prompts
+        calls.append(len(batch) * (max(map(len, batch)) + spec.max_tokens))
         return generate(batch, spec, n)
 
     monkeypatch.setattr(sampler, "_generate", recorded)
