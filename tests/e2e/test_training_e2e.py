@@ -21,9 +21,16 @@ def lab_server(tmp_path_factory):
 
 
 def set_number(page: Page, label: str, value: int) -> None:
-    page.get_by_label(label).fill(str(value))
-    page.keyboard.press("Tab")
-    wait_for_app_run(page)
+    """Type a number and see it held (on a busy machine a value typed while the page's live
+    job panels rerun can come back as it was; a person would see that and type it again)."""
+    box = page.get_by_label(label)
+    for _ in range(3):
+        box.fill(str(value))
+        page.keyboard.press("Tab")
+        wait_for_app_run(page)
+        if box.input_value() == str(value):
+            break
+    expect(box).to_have_value(str(value))
 
 
 def test_train_sft_watch_it_finish_and_cancel_another(page: Page, lab_server):
@@ -46,9 +53,10 @@ def test_train_sft_watch_it_finish_and_cancel_another(page: Page, lab_server):
     while not look() and time.monotonic() < deadline:
         time.sleep(0.3)
     expect(page.get_by_text("· SUCCEEDED · held-out accuracy")).to_be_visible(timeout=PATIENCE_MS)
-    # the bar showed steps done while the job ran (on a busy machine the page may refresh only
-    # once training is over and the held-out evaluation runs: 300 of 300 then)
-    assert any(step > 0 for step in seen), seen
+    look()      # the finished run's bar too: the page may go from a queued run to a finished one
+    # between two looks on a busy machine; then only the finished run's 300 of 300 is seen
+    assert any(step > 0 for step in seen), \
+        page.locator("[class*='st-key-job_train-lab-wc-sft-']").first.inner_text()
 
     page.get_by_label("Name of the trained model").fill("lab-wc-long")
     page.keyboard.press("Tab")
