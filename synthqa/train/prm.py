@@ -69,6 +69,7 @@ def train(run_dir: Path) -> Path:
         tokenizer.pad_token = tokenizer.eos_token
     model = AutoModelForTokenClassification.from_pretrained(
         config.base_model, num_labels=2, local_files_only=True,
+        dtype=common.weights_dtype(lora=False),
         id2label={0: "wrong", 1: "correct"}, label2id={"wrong": 0, "correct": 1})
     model.config.pad_token_id = tokenizer.pad_token_id
     data = dataset(config, tokenizer, getattr(model.config, "max_position_embeddings", None))

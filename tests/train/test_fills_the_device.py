@@ -118,3 +118,28 @@ def test_padded_batches_hold_examples_of_similar_lengths(tmp_path, monkeypatch):
     print(shares)
     assert shares["sft", "group_by_length"] < 0.1 < 0.3 < shares["sft", "random"]
     assert shares["dpo", "group_by_length"] < 0.75 * shares["dpo", "random"]
+
+
+def test_weights_the_optimiser_updates_load_in_float32_on_a_gpu_too(monkeypatch):
+    """On a GPU the trainer's bf16 is autocast over float32 master weights: in bf16 weights one
+    Adam step at the default learning rate leaves an RMSNorm's 1.0s where they were. A frozen
+    LoRA base loads in bf16 there (half the memory)."""
+    from dataclasses import replace
+
+    import torch
+
+    from synthqa.train.common import TrainConfig, load_model
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    config = TrainConfig("sft", str(LAB_MODELS["lab-wc"]), "", "x", "")
+    full, _ = load_model(config)                  # the lab checkpoint is stored in float16
+    assert {p.dtype for p in full.parameters()} == {torch.float32}
+    frozen, _ = load_model(replace(config, lora=True))
+    assert {p.dtype for p in frozen.parameters()} == {torch.bfloat16}
+    moved = {}
+    for dtype in (torch.float32, torch.bfloat16):
+        norm = torch.nn.Parameter(torch.ones(64, dtype=dtype))
+        norm.grad = torch.randn(64, dtype=dtype)
+        torch.optim.AdamW([norm], lr=config.learning_rate, weight_decay=0.0).step()
+        moved[dtype] = int((norm.detach() != 1).sum())
+    assert moved == {torch.float32: 64, torch.bfloat16: 0}
