@@ -160,6 +160,8 @@ def common_args(config: TrainConfig, run_dir: Path) -> dict:
             # on a GPU, two worker processes collate the next batches while a step runs
             "dataloader_num_workers": 2 if torch.cuda.is_available() else 0,
             "gradient_checkpointing": config.checkpointing,
+            "logging_nan_inf_filter": False,       # a NaN loss logs as NaN; the filter's
+                                                   # test waited for the device every step
             "ddp_find_unused_parameters": False,   # every parameter takes part: no extra pass
             "train_sampling_strategy": sampling_strategy(config.packing)}
 
@@ -185,11 +187,11 @@ def group_dpo_by_length(trainer) -> None:
     trainer._signature_columns = [*trainer._signature_columns, "length"]
 
 
-def log_every(config: TrainConfig) -> int:
+def log_every(config) -> int:
     """Steps between metric lines: every step for a short run (its panel's curve), every 10th
     for a long one (a metric line waits for the device; logging every step kept small models
     far from the GPU's speed)."""
-    return config.log_every or (1 if config.max_steps <= 200 else 10)
+    return getattr(config, "log_every", 0) or (1 if config.max_steps <= 200 else 10)
 
 
 def lora_config(config: TrainConfig):

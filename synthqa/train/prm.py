@@ -77,7 +77,8 @@ def train(run_dir: Path) -> Path:
     args = TrainingArguments(
         output_dir=str(run_dir / "checkpoints"), max_steps=config.max_steps,
         per_device_train_batch_size=config.batch_size, learning_rate=config.learning_rate,
-        warmup_steps=min(10, config.max_steps), logging_steps=1, save_strategy="no",
+        warmup_steps=min(10, config.max_steps), logging_steps=common.log_every(config),
+        logging_nan_inf_filter=False, save_strategy="no",
         report_to=[], seed=config.seed, bf16=cuda, use_cpu=not cuda,
         train_sampling_strategy=common.sampling_strategy(packing=False))
     trainer = Trainer(model=model, args=args, train_dataset=data,

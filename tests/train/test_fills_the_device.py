@@ -53,6 +53,7 @@ def test_metric_lines_thin_out_on_long_runs_and_checkpointing_trains(tmp_path):
     assert common_args(config, tmp_path)["logging_steps"] == 1
     assert common_args(replace(config, max_steps=1000), tmp_path)["logging_steps"] == 10
     assert common_args(replace(config, log_every=5), tmp_path)["logging_steps"] == 5
+    assert not common_args(config, tmp_path)["logging_nan_inf_filter"]   # no per-step sync
     assert common_args(replace(config, checkpointing=True), tmp_path)["gradient_checkpointing"]
     ws = tmp_path / "ws"
     assert main(["-q", "--workspace", str(ws), "train", "--data", str(data), "--name", "ckpt",
