@@ -21,7 +21,7 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench.gpu_check import pad_share
+from bench.gpu_training import pad_share
 from synthqa.lab.model import DATA_DIR, make_tokenizer
 from synthqa.train import common, dpo, sft
 

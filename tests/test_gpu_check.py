@@ -10,6 +10,7 @@ FIGURES = {
     ("sft", "parameters"), ("sft", "train tokens/s (padded)"), ("sft", "train tokens/s (packed)"),
     ("sft", "MFU (padded)"), ("sft", "MFU (packed)"), ("sft", "pad share (padded)"),
     ("sft", "pad share (packed)"), ("sft", "GPU memory (padded)"), ("sft", "GPU memory (packed)"),
+    ("sft", "examples a step (padded)"), ("sft", "examples a step (packed)"),
     ("prm", "traces/s (synthqa.judges.prm)"),
     ("prm", "traces/s (plain forward, length-sorted, batch 64)"),
     ("prm", "cost over the plain forward"), ("prm", "GPU memory"),
@@ -55,3 +56,24 @@ def test_the_gpu_checks_vllm_section_runs_the_adapter(monkeypatch, capsys):
     figures = {x["figure"]: x["value"] for x in lines if x["section"] == "vllm"}
     assert figures["sampled tokens/s (synthqa.sampling.vllm, offline engine)"] > 0
     assert len(fake_vllm.LLM.calls[-1]["prompts"]) == 16     # the whole set in one call
+
+
+def test_an_sft_batch_the_card_cannot_hold_is_halved_until_it_fits(monkeypatch, tmp_path):
+    """The 1.4B shape runs at 32 examples a step where that fits (an H200), fewer elsewhere."""
+    import torch
+
+    from bench import gpu_training
+    from synthqa.train.common import TrainConfig
+
+    tried = []
+
+    def fit(config, run_dir, data):
+        tried.append(config.batch_size)
+        if config.batch_size > 8:
+            raise torch.OutOfMemoryError("CUDA out of memory")
+        return "trainer", "tokenizer"
+
+    monkeypatch.setattr(gpu_training.sft, "fit", fit)
+    config = TrainConfig("sft", "m", "d", "x", str(tmp_path), batch_size=32)
+    trainer, fitted = gpu_training.fit_in_memory(config, tmp_path, tmp_path / "d")
+    assert (trainer, fitted.batch_size, tried) == ("trainer", 8, [32, 16, 8])

@@ -93,7 +93,8 @@ def test_padded_batches_hold_examples_of_similar_lengths(tmp_path, monkeypatch):
     length-grouped sampler): SFT batches carry under 10% padding where random batches of the
     same rows carry about 40%; DPO pairs pad less too; the 2-process test above still
     matches one process with it on (issue 26)."""
-    from bench.gpu_check import build, pad_share
+    from bench.gpu_measure import build
+    from bench.gpu_training import pad_share
     from synthqa.train import common, dpo, sft
 
     assert common.sampling_strategy(packing=False) == "group_by_length"
