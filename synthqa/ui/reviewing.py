@@ -179,7 +179,8 @@ def verdict_buttons(trace_key: str = "review_trace", advance: bool = True,
         b[0].button("Answer is actually right", on_click=set_answer, args=(True,), kwargs=kw,
                     shortcut="A", width="stretch", help="key A: overrides the answer check")
     else:
-        b = st.columns(6 if advance else 5)
+        # as wide as each label and its key (equal columns cut "Answer is actually wrong")
+        b = st.columns([26, 23, 15, 33, 13, 24] if advance else [26, 23, 15, 33, 24])
         _reasoning_buttons(b, kw, advance)
     b[-1].button("Undo last label", on_click=undo, args=(trace_key,), shortcut="Z",
                  width="stretch", disabled=not _state().get("undo_stack"), help="key Z")
