@@ -78,6 +78,9 @@ def what_will_run(choices: PairChoices, config: TrainConfig) -> dict:
     train = {k: v for k, v in train.items() if k not in unused}
     train["batches"] = ("packed rows, padding-free" if config.packing else
                         "padded, examples of similar lengths together")
+    train["precision"] = "on a GPU bf16 matmuls over " + (
+        "a bf16 frozen base and float32 adapters" if config.lora else "float32 weights") + \
+        "; float32 on a CPU"                                   # common.weights_dtype
     return {"data": data, "train": train}
 
 
