@@ -5,7 +5,7 @@ from synthqa.labels.estimate import FprEstimate
 from synthqa.metrics import report
 from synthqa.ui import charts, metrics, resources
 from synthqa.ui.router import through_router
-from synthqa.ui.text import plain
+from synthqa.ui.text import plain, scientific
 
 through_router()
 
@@ -61,8 +61,7 @@ else:
         need = int(matched.loc[short, "WC k"].max())
         st.caption(f"WC would need {need} samples per problem to match SE's compute at its "
                    f"largest k; rows without WC values are beyond the samples it has.")
-    st.dataframe(matched, hide_index=True, width="stretch", column_config={
-        "FLOPs": st.column_config.NumberColumn(format="scientific"),
+    columns = {
         **{c: st.column_config.NumberColumn(format="%.3f") for c in matched.columns
            if c.split()[0] in ("coverage", "diversity", "FPR") and "Δ" not in c},
         "coverage Δ%": st.column_config.NumberColumn(format="%+.1f%%",
@@ -70,7 +69,9 @@ else:
         "diversity Δ%": st.column_config.NumberColumn(format="%+.1f%%",
                                                       help="(WC - SE) / SE"),
         "FPR Δ points": st.column_config.NumberColumn(format="%+.1f",
-                                                      help="WC - SE, percentage points")})
+                                                      help="WC - SE, percentage points")}
+    st.dataframe(matched.assign(FLOPs=scientific(matched["FLOPs"])), hide_index=True,
+                 width="stretch", column_config=columns)
 
 if rep is None:
     st.caption("The FPR details, the solution map and the slices appear when the report is "

@@ -9,7 +9,7 @@ from synthqa.lab import sampling_job
 from synthqa.lab.model import DATA_DIR, LAB_SOURCE
 from synthqa.sampling.models import ModelChoice
 from synthqa.ui import jobs, resources
-from synthqa.ui.text import plain
+from synthqa.ui.text import plain, scientific
 
 LOCAL, ENDPOINT = "Other local model folder", "OpenAI-compatible endpoint"
 PRESETS = {"lab-se (4.7M, data/lab/se)": ModelChoice("lab-se", path=str(DATA_DIR / "se")),
@@ -47,9 +47,10 @@ def model_picker(role: str, default: int) -> ModelChoice | None:
 
 
 def plan_table(rows: list[dict]) -> None:
-    st.dataframe(pd.DataFrame(rows), hide_index=True, column_config={
-        "parameters": st.column_config.NumberColumn(format="compact"),
-        "expected FLOPs": st.column_config.NumberColumn(format="%.3e")})
+    plan = pd.DataFrame(rows)
+    plan["expected FLOPs"] = scientific(plan["expected FLOPs"])
+    st.dataframe(plan, hide_index=True, column_config={
+        "parameters": st.column_config.NumberColumn(format="compact")})
 
 
 @st.fragment(run_every=2)

@@ -59,3 +59,12 @@ def test_a_url_in_a_user_value_stays_text():
 
     assert plain("see http://10.0.0.1/x and www.evil.com, a [b]") == \
         r"see `http://10.0.0.1/x` and `www.evil.com`, a \[b\]"
+
+
+def test_flops_past_2_to_the_53_are_shown_as_text_in_scientific_notation():
+    import pandas as pd
+
+    from synthqa.ui.text import scientific
+
+    shown = scientific(pd.Series([449_641_500_000_000_000.0, 3.2e8, float("nan")]))
+    assert list(shown[:2]) == ["4.496e+17", "3.200e+08"] and pd.isna(shown[2])
