@@ -30,7 +30,7 @@ def sft_section(shape: str, tmp: Path, flops: float, steps: int, batch: int, con
     for packing in (False, True):
         run_dir = tmp / f"sft-{shape}-{packing}"
         config = common.TrainConfig("sft", str(folder), str(data), "gpu-check", str(tmp),
-                                    max_steps=steps, batch_size=batch // 4 if packing else batch,
+                                    max_steps=steps, batch_size=batch,
                                     learning_rate=1e-5, eval_problems=0, packing=packing)
         trainer, config = fit_in_memory(config, run_dir, data)
         tokens_s = measured_rate(run_dir / "metrics.jsonl")

@@ -9,8 +9,8 @@ random weights and a 1,024-token context. Each variant trains through synthqa.tr
 dpo.fit) for one epoch (padded variants see the same examples; a length-grouped epoch starts
 with its longest batches); printed: the share of the positions of every batch that is padding,
 the epoch's training time (the trainer's own, loading left out) and real (non-pad) tokens per
-second. Packed variants take a quarter of the rows a step (rows of 1,024 tokens, as the GPU
-check does).
+second. A packed step holds about as many tokens as a padded one (synthqa.train.sft.packed_rows:
+rows as long as the longest example).
 """
 from __future__ import annotations
 
@@ -93,7 +93,7 @@ def main() -> None:
         for method, strategy, packing in variants:
             config = common.TrainConfig(method, str(model), str(files[method]), "bench",
                                         str(tmp), max_steps=steps,
-                                        batch_size=args.batch // 4 if packing else args.batch,
+                                        batch_size=args.batch,
                                         eval_problems=0, packing=packing)
             run = tmp / f"{method}-{strategy}-{packing}"
             with batches(strategy):

@@ -149,9 +149,8 @@ def common_args(config: TrainConfig, run_dir: Path) -> dict:
     """Trainer arguments both methods share."""
     import torch
 
-    world = int(os.environ.get("WORLD_SIZE", "1"))     # set by torchrun: data parallel
     return {"output_dir": str(run_dir / "checkpoints"), "max_steps": config.max_steps,
-            "per_device_train_batch_size": max(1, config.batch_size // world),
+            "per_device_train_batch_size": max(1, config.batch_size // world_size()),
             "learning_rate": config.learning_rate, "warmup_steps": min(10, config.max_steps),
             "lr_scheduler_type": "constant_with_warmup", "logging_steps": log_every(config),
             "save_strategy": "steps", "save_steps": max(50, config.max_steps // 4),
@@ -164,6 +163,11 @@ def common_args(config: TrainConfig, run_dir: Path) -> dict:
                                                    # test waited for the device every step
             "ddp_find_unused_parameters": False,   # every parameter takes part: no extra pass
             "train_sampling_strategy": sampling_strategy(config.packing)}
+
+
+def world_size() -> int:
+    """Processes training together (set by torchrun: data parallel)."""
+    return int(os.environ.get("WORLD_SIZE", "1"))
 
 
 def sampling_strategy(packing: bool) -> str:

@@ -76,7 +76,8 @@ def what_will_run(choices: PairChoices, config: TrainConfig) -> dict:
     unused += ("temperature",) if config.method != "rft" and not config.eval_samples else ()
     unused += ("resume_from",) if not config.resume_from else ()
     train = {k: v for k, v in train.items() if k not in unused}
-    train["batches"] = ("packed rows, padding-free" if config.packing else
+    train["batches"] = ("packed rows as long as the longest example, padding-free, a step "
+                        "holding about batch_size examples' tokens" if config.packing else
                         "padded, examples of similar lengths together")
     train["precision"] = "on a GPU bf16 matmuls over " + (
         "a bf16 frozen base and float32 adapters" if config.lora else "float32 weights") + \

@@ -60,8 +60,9 @@ def form(generators: list[str], policies: list[str]) -> None:
     lora = c2.toggle("LoRA", key="train_lora", help="train adapters, merged when saved")
     packing = c2.toggle("Packing", key="train_packing",
                         disabled=launch.METHOD_OF[kind] == "dpo",
-                        help="sft / rft: examples packed into full-length rows without padding "
-                             "(TRL's padding-free best-fit packing). It pays with "
+                        help="sft / rft: examples packed into rows as long as the longest one, "
+                             "without padding (TRL's padding-free best-fit packing), a step "
+                             "holding about as many tokens as Batch size examples. It pays with "
                              "FlashAttention's variable-length kernels; with PyTorch's attention "
                              "a step's rows attend as one long sequence, slower than the "
                              "default: padded batches of examples of similar lengths")

@@ -145,3 +145,30 @@ def test_weights_the_optimiser_updates_load_in_float32_on_a_gpu_too(monkeypatch)
         torch.optim.AdamW([norm], lr=config.learning_rate, weight_decay=0.0).step()
         moved[dtype] = int((norm.detach() != 1).sum())
     assert moved == {torch.float32: 64, torch.bfloat16: 0}
+
+
+def test_a_packed_step_holds_the_tokens_of_batch_size_examples(tmp_path):
+    """Packed rows are as long as the longest example, not the model's context: TRL lays a
+    step's rows end to end in one sequence, so 8 rows of a 64k context were one step of the
+    whole data set; now a step holds about as many tokens as `batch_size` examples."""
+    from statistics import mean
+
+    from bench.gpu_measure import build
+    from bench.gpu_training import pad_share
+    from synthqa.train import common, sft
+
+    assert sft.packed_rows([100] * 7 + [400], 8, 131_072) == (400, 3)
+    assert sft.packed_rows([100] * 7 + [400], 8, 131_072, world=2) == (400, 1)
+    assert sft.packed_rows([5000, 100], 2, 2048) == (2048, 2)   # cut where padding cuts
+    model = build("tiny", tmp_path / "model", context=65_536)
+    data = tmp_path / "sft.jsonl"
+    data.write_text("".join(json.dumps({"prompt": r["prompt"], "completion": r["completion"]})
+                            + "\n" for r in _varied_rows(256)))
+    config = common.TrainConfig("sft", str(model), str(data), "x", str(tmp_path), max_steps=1,
+                                batch_size=8, eval_problems=0, packing=True)
+    trainer, tokenizer = sft.fit(config, tmp_path / "run", str(data))
+    lengths = sft.example_lengths(common.load_dataset(config, str(data)), tokenizer)
+    assert trainer.args.max_length == max(lengths) < 65_536
+    step = next(iter(trainer.get_train_dataloader()))["input_ids"].numel()
+    assert 0.5 * 8 * mean(lengths) < step < 8 * mean(lengths) + 2 * max(lengths)
+    assert pad_share(trainer) == 0.0

@@ -8,7 +8,7 @@ from synthqa.jobs.runner import Jobs
 from synthqa.lab.demo import available
 from synthqa.lab.model import DATA_DIR
 from synthqa.lab.problems import make_problems
-from synthqa.train import dpo, rft, sft
+from synthqa.train import common, dpo, rft, sft
 from synthqa.train.common import TrainConfig
 from synthqa.train.launch import command, resume, runs
 
@@ -146,6 +146,9 @@ def test_the_converted_smollm2_is_a_plain_model_that_trains(workspace, tmp_path,
     seen = tokenizer.decode(trainer.train_dataset[0]["input_ids"])
     assert ("<|im_start|>user\nAna has 3 apples" in seen) == chat   # SmolLM2's template
     assert ("<|im_start|>assistant\n3 + 4 = 7" in seen) == chat
+    # what packing sizes its rows by: the tokens TRL trains on, template and all
+    rows = common.load_dataset(config, str(data))
+    assert sft.example_lengths(rows, tokenizer) == [len(trainer.train_dataset[0]["input_ids"])]
 
 
 def test_dpo_through_a_chat_template_trains_and_saves(workspace, tmp_path, smollm2_model):
