@@ -5,7 +5,8 @@
 Models are built from configs with random weights (nothing is downloaded): SmolLM2-135M's
 shape and a Qwen2.5-1.5B-shaped Llama (1.4B parameters without its tied embeddings counted
 twice). Each section runs the project's code — SFT through synthqa.train.sft (TRL, padded
-batches of similar lengths and padding-free packing), LoRA SFT, DPO and PRM training
+batches of similar lengths and padding-free packing, on a GPU packing under flex attention
+too), LoRA SFT, DPO and PRM training
 (synthqa.train), PRM scoring through synthqa.judges.prm against a plain batched forward pass,
 exhaustive rollouts through synthqa.values.rollouts, sampling through synthqa.sampling.hf (256
 a call, calls sized to the device, continuous batching) and, where it is installed, vLLM's

@@ -1,10 +1,11 @@
 """The GPU check's training sections: SFT through synthqa.train.sft (padded batches of similar
-lengths and padding-free packing), LoRA SFT, DPO and PRM training, each as tokens/s and MFU
+lengths, padding-free packing and, on a GPU, packing under flex attention), LoRA SFT, DPO and PRM training, each as tokens/s and MFU
 (6·params·tokens/s over the card's bf16 peak), padding share and memory (bench/gpu_check.py)."""
 from __future__ import annotations
 
 import json
 import random
+from contextlib import contextmanager
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -27,15 +28,24 @@ def sft_section(shape: str, tmp: Path, flops: float, steps: int, batch: int, con
     folder = build(shape, tmp / f"model-{shape}", context=context)
     n = local_params(folder)
     say("sft", "parameters", n, "", shape=shape)
-    for packing in (False, True):
-        run_dir = tmp / f"sft-{shape}-{packing}"
+    # packed with flex attention (a block mask over the step's one sequence instead of a
+    # dense one): on a GPU only (no backward pass on a CPU), for the small shape (compiling)
+    variants = [("padded", None), ("packed", None)] + \
+        ([("packed, flex attention", "flex_attention")] if CUDA and n < 5e8 else [])
+    for how, attention in variants:
+        packing = how != "padded"
+        run_dir = tmp / f"sft-{shape}-{how.replace(', ', '-').replace(' ', '-')}"
         config = common.TrainConfig("sft", str(folder), str(data), "gpu-check", str(tmp),
                                     max_steps=steps, batch_size=batch,
                                     learning_rate=1e-5, eval_problems=0, packing=packing)
-        trainer, config = fit_in_memory(config, run_dir, data)
+        try:
+            with attention_as(attention):
+                trainer, config = fit_in_memory(config, run_dir, data)
+        except Exception as exc:        # a variant that fails says so; the others go on
+            say("sft", f"error ({how})", f"{type(exc).__name__}: {str(exc)[:300]}", shape=shape)
+            continue
         tokens_s = measured_rate(run_dir / "metrics.jsonl")
         pad = pad_share(trainer)
-        how = "packed" if packing else "padded"
         say("sft", f"examples a step ({how})", config.batch_size, "", shape=shape)
         say("sft", f"train tokens/s ({how})", round(tokens_s), "tok/s", shape=shape)
         say("sft", f"MFU ({how})", round(6 * n * tokens_s / flops, 4), "", shape=shape)
@@ -48,6 +58,26 @@ def sft_section(shape: str, tmp: Path, flops: float, steps: int, batch: int, con
         del trainer
         if CUDA:
             torch.cuda.empty_cache()
+
+
+@contextmanager
+def attention_as(implementation: str | None):
+    """Models that synthqa.train loads meanwhile use this attention implementation."""
+    if implementation is None:
+        yield
+        return
+    load = common.load_model
+
+    def with_attention(config):
+        model, tokenizer = load(config)
+        model.set_attn_implementation(implementation)
+        return model, tokenizer
+
+    common.load_model = with_attention
+    try:
+        yield
+    finally:
+        common.load_model = load
 
 
 def fit_in_memory(config: common.TrainConfig, run_dir: Path, data: Path):

@@ -77,3 +77,17 @@ def test_an_sft_batch_the_card_cannot_hold_is_halved_until_it_fits(monkeypatch, 
     config = TrainConfig("sft", "m", "d", "x", str(tmp_path), batch_size=32)
     trainer, fitted = gpu_training.fit_in_memory(config, tmp_path, tmp_path / "d")
     assert (trainer, fitted.batch_size, tried) == ("trainer", 8, [32, 16, 8])
+
+
+def test_a_variant_loads_its_models_with_the_attention_it_names(tmp_path):
+    """The check's flex-attention packing variant (GPU only) goes through synthqa.train's own
+    loading; afterwards models load as before."""
+    from bench.gpu_measure import build
+    from bench.gpu_training import attention_as
+    from synthqa.train import common
+
+    config = common.TrainConfig("sft", str(build("tiny", tmp_path / "m")), "d", "x", "")
+    with attention_as("eager"):
+        model, _ = common.load_model(config)
+    assert model.config._attn_implementation == "eager"
+    assert common.load_model(config)[0].config._attn_implementation == "sdpa"
