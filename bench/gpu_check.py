@@ -1,6 +1,6 @@
 """The GPU check: SynthQA's own GPU paths on models of real shapes, against the hardware.
 
-    python -m bench.gpu_check [--tiny] [--sections peak,sft,prm,rollouts,generate,vllm,train]
+    python -m bench.gpu_check [--tiny] [--sections peak,sft,prm,rollouts,generate,vllm,train,flex]
 
 Models are built from configs with random weights (nothing is downloaded): SmolLM2-135M's
 shape and a Qwen2.5-1.5B-shaped Llama (1.4B parameters without its tied embeddings counted
@@ -31,7 +31,7 @@ import torch
 
 from bench.gpu_measure import CUDA, build, causal, guarded, matmul_rate, memory_gb, peak, \
     profile, say, sync, trace_text
-from bench.gpu_training import sft_section, trainer_sections
+from bench.gpu_training import FLEX, sft_section, trainer_sections
 from synthqa.judges.base import JudgeInput
 from synthqa.judges.prm import PrmJudge, tokenize_row
 from synthqa.sampling.base import SamplingSpec
@@ -149,7 +149,8 @@ def vllm_section(tmp: Path, shape: str, prompts: int, max_tokens: int) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tiny", action="store_true", help="tiny shapes (a CPU, the test)")
-    parser.add_argument("--sections", default="peak,sft,prm,rollouts,generate,vllm,train")
+    parser.add_argument("--sections",
+                        default="peak,sft,prm,rollouts,generate,vllm,train,flex")
     args = parser.parse_args(argv)
     sections = set(args.sections.split(","))
     flops, basis = peak()
@@ -176,7 +177,9 @@ def main(argv: list[str] | None = None) -> None:
                                          8 if args.tiny else 128),
             "train": lambda: trainer_sections(large or small, tmp, flops, 4 if args.tiny else 12,
                                               4, 256 if args.tiny else 1024,
-                                              (20, 60) if args.tiny else (60, 300))}
+                                              (20, 60) if args.tiny else (60, 300)),
+            "flex": lambda: CUDA and sft_section(small, tmp, flops, 30, 64, 1024, (100, 600),
+                                                 FLEX)}
         for name, run in runs.items():
             if name in sections:
                 guarded(name, run)

@@ -18,8 +18,14 @@ from synthqa.sampling.hf import local_params
 from synthqa.train import common, sft
 
 
+PADDED_AND_PACKED = (("padded", None), ("packed", None))
+# packed under flex attention (a block mask over the step's one sequence instead of SDPA's
+# dense one): a GPU only, it has no backward pass on a CPU
+FLEX = (("packed, flex attention", "flex_attention"),)
+
+
 def sft_section(shape: str, tmp: Path, flops: float, steps: int, batch: int, context: int,
-                lengths: tuple[int, int]) -> None:
+                lengths: tuple[int, int], variants=PADDED_AND_PACKED) -> None:
     rng = random.Random(0)
     data = tmp / f"sft-{shape}.jsonl"
     data.write_text("".join(json.dumps({"prompt": trace_text(rng, 10, 40),
@@ -28,10 +34,6 @@ def sft_section(shape: str, tmp: Path, flops: float, steps: int, batch: int, con
     folder = build(shape, tmp / f"model-{shape}", context=context)
     n = local_params(folder)
     say("sft", "parameters", n, "", shape=shape)
-    # packed with flex attention (a block mask over the step's one sequence instead of a
-    # dense one): on a GPU only (no backward pass on a CPU), for the small shape (compiling)
-    variants = [("padded", None), ("packed", None)] + \
-        ([("packed, flex attention", "flex_attention")] if CUDA and n < 5e8 else [])
     for how, attention in variants:
         packing = how != "padded"
         run_dir = tmp / f"sft-{shape}-{how.replace(', ', '-').replace(' ', '-')}"
