@@ -51,14 +51,11 @@ total, judged = sum(s[0] for s in strata), sum(s[1] for s in strata)
 m1.caption(f"{judged:,} of {total:,} answer-correct traces reviewed · {total - judged:,} left")
 if estimate.reviewed:
     m1.caption(f"Rests on {plain(estimate.basis())}")
-if ss.get("review_judge") in judges:
-    methods = fpr.table(store, ss.review_generator, ss.review_judge)
-    if methods.empty:
-        m1.caption(f"Not scored by the judge {plain(ss.review_judge)}: run it on this "
-                   "generator (Judges page) for its PPI++ and active estimates.")
-    else:
-        m1.dataframe(dashed(methods), hide_index=True, key="fpr_methods", width="stretch",
-                     column_config={"FPR": st.column_config.NumberColumn(format="percent")})
+methods = fpr.table(store, ss.review_generator, ss.review_judge) \
+    if ss.get("review_judge") in judges else None
+if methods is not None and methods.empty:
+    m1.caption(f"Not scored by the judge {plain(ss.review_judge)}: run it on this "
+               "generator (Judges page) for its PPI++ and active estimates.")
 if pairs:
     m2.dataframe(pd.DataFrame([{"reviewers": " & ".join(p.reviewers), "overlap": p.overlap,
                                 "agree": p.agree, "kappa": p.kappa} for p in pairs]),
@@ -66,6 +63,9 @@ if pairs:
                      "Cohen's κ", format="%.2f")})
 else:
     m2.caption("Agreement appears when two reviewers judge the same trace.")
+if methods is not None and not methods.empty:      # the page's width: every column shows
+    st.dataframe(dashed(methods), hide_index=True, key="fpr_methods", width="stretch",
+                 column_config={"FPR": st.column_config.NumberColumn(format="percent")})
 
 labellers = [w for w, _ in store.labels.verdict_labellers(ss.review_generator)
              .get(ss.review_generator, []) if w != ss.get("reviewer")]
