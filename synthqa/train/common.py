@@ -154,15 +154,23 @@ def common_args(config: TrainConfig, run_dir: Path) -> dict:
             "learning_rate": config.learning_rate, "warmup_steps": min(10, config.max_steps),
             "lr_scheduler_type": "constant_with_warmup", "logging_steps": log_every(config),
             "save_strategy": "steps", "save_steps": max(50, config.max_steps // 4),
-            "save_total_limit": 1, "report_to": [], "seed": config.seed,
-            "bf16": torch.cuda.is_available(), "use_cpu": not torch.cuda.is_available(),
+            "save_total_limit": 1, "seed": config.seed, **runtime_args(),
             # on a GPU, two worker processes collate the next batches while a step runs
             "dataloader_num_workers": 2 if torch.cuda.is_available() else 0,
             "gradient_checkpointing": config.checkpointing,
-            "logging_nan_inf_filter": False,       # a NaN loss logs as NaN; the filter's
-                                                   # test waited for the device every step
             "ddp_find_unused_parameters": False,   # every parameter takes part: no extra pass
             "train_sampling_strategy": sampling_strategy(config.packing)}
+
+
+def runtime_args() -> dict:
+    """What every trainer here runs with (SFT, DPO, RFT, PRM training): bf16 autocast over
+    the float32 weights on a GPU (weights_dtype), the CPU otherwise, no reporting service, and
+    a NaN loss logged as NaN (the filter's test waited for the device every step)."""
+    import torch
+
+    cuda = torch.cuda.is_available()
+    return {"bf16": cuda, "use_cpu": not cuda, "report_to": [],
+            "logging_nan_inf_filter": False}
 
 
 def world_size() -> int:
@@ -194,7 +202,7 @@ def group_dpo_by_length(trainer) -> None:
 def log_every(config) -> int:
     """Steps between metric lines: every step for a short run (its panel's curve), every 10th
     for a long one (a metric line waits for the device; logging every step kept small models
-    far from the GPU's speed)."""
+    far from the GPU's speed). A TrainConfig may set it; PRM training's config has no field."""
     return getattr(config, "log_every", 0) or (1 if config.max_steps <= 200 else 10)
 
 

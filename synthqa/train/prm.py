@@ -59,7 +59,6 @@ def dataset(config: PrmConfig, tokenizer, max_length: int | None):
 
 
 def train(run_dir: Path) -> Path:
-    import torch
     from transformers import (AutoModelForTokenClassification, AutoTokenizer,
                               DataCollatorForTokenClassification, Trainer, TrainingArguments)
 
@@ -73,13 +72,11 @@ def train(run_dir: Path) -> Path:
         id2label={0: "wrong", 1: "correct"}, label2id={"wrong": 0, "correct": 1})
     model.config.pad_token_id = tokenizer.pad_token_id
     data = dataset(config, tokenizer, getattr(model.config, "max_position_embeddings", None))
-    cuda = torch.cuda.is_available()
     args = TrainingArguments(
         output_dir=str(run_dir / "checkpoints"), max_steps=config.max_steps,
         per_device_train_batch_size=config.batch_size, learning_rate=config.learning_rate,
         warmup_steps=min(10, config.max_steps), logging_steps=common.log_every(config),
-        logging_nan_inf_filter=False, save_strategy="no",
-        report_to=[], seed=config.seed, bf16=cuda, use_cpu=not cuda,
+        save_strategy="no", seed=config.seed, **common.runtime_args(),
         train_sampling_strategy=common.sampling_strategy(packing=False))
     trainer = Trainer(model=model, args=args, train_dataset=data,
                       data_collator=DataCollatorForTokenClassification(tokenizer),
