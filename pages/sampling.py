@@ -11,7 +11,7 @@ from synthqa.sampling.hf import local_params
 from synthqa.ui import resources
 from synthqa.ui.jobs import start_from_form
 from synthqa.ui.router import through_router
-from synthqa.ui.sampling import job_progress, model_picker, plan_table
+from synthqa.ui.sampling import chosen_model, job_progress, model_picker, plan_table
 from synthqa.ui.text import plain
 
 through_router()
@@ -48,8 +48,15 @@ if se and wc and params_of(se) and params_of(wc):
     plan_table(plan.rows())
 
     def _launch():
-        job = SamplingJob(new_run_id("sample"), problem_set, int(n_problems), se, wc,
-                          int(se_samples), float(temperature), int(max_tokens))
+        """The run the form holds at the click (read from the session, not bound when
+        drawn: a number typed and the button clicked at once ran the old number)."""
+        ss, se, wc = st.session_state, chosen_model("SE"), chosen_model("WC")
+        if se is None or wc is None:
+            ss.sampling_msg = ("error", "Choose both models.")
+            return
+        job = SamplingJob(new_run_id("sample"), ss.sample_problems, int(ss.sample_n), se, wc,
+                          int(ss.sample_se_samples), float(ss.sample_temperature),
+                          int(ss.sample_max_tokens))
 
         def start(key: str) -> None:          # a sampling run counts problems, not traces
             launch(resources.workspace(), job, submit_key=key)

@@ -95,6 +95,11 @@ class TrainConfig:
             raise ValueError("steps, batch size, learning rate, beta, evaluation problems or "
                              "max tokens out of range")
 
+    @property
+    def planned_steps(self) -> int:
+        """Optimizer steps of the whole run (RFT trains max_steps in each round)."""
+        return self.max_steps * (self.rft_rounds if self.method == "rft" else 1)
+
     def save(self, run_dir: Path) -> None:
         self.validate()
         run_dir.mkdir(parents=True, exist_ok=True)

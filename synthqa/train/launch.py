@@ -180,9 +180,12 @@ class TrainingRun:
 
     @property
     def steps(self) -> tuple[int, int | None]:
-        """(steps done, steps planned) from the latest metrics line."""
+        """(steps done, steps planned) from the latest metrics line; before the first, the
+        steps its settings plan."""
         logged = [m for m in self.metrics if "max_steps" in m]
-        return (logged[-1]["step"], logged[-1]["max_steps"]) if logged else (0, None)
+        if logged:
+            return logged[-1]["step"], logged[-1]["max_steps"]
+        return 0, self.config.planned_steps if self.config else None
 
     @property
     def progress(self) -> float:

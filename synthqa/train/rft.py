@@ -47,7 +47,7 @@ def train(run_dir: Path) -> Path:
     config = common.TrainConfig.load(run_dir)
     problems = _read(Path(config.problems))
     rows, model_dir = distinct(_read(Path(config.data))), config.base_model
-    planned = config.rft_rounds * config.max_steps
+    planned = config.planned_steps
     for round_ in range(config.rft_rounds):
         common.append_metrics(run_dir, {"phase": f"RFT round {round_ + 1}: sampling "
                                         f"{config.rft_samples} solutions of each of "

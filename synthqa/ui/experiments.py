@@ -31,15 +31,14 @@ def section(generators: list[str]) -> None:
     d = plans.Plan()
     ready = {d.se, d.wc} <= set(generators)
     c1, c2, c3 = st.columns(3)
-    seeds = c1.number_input("Seeds", 1, 20, d.seeds, key="exp_seeds")
-    epochs = c2.number_input("Epochs", 0.5, 100.0, d.epochs, key="exp_epochs",
-                             help="passes over each data set")
-    problems = c3.number_input("Test problems", 10, 5000, d.eval_problems, key="exp_eval",
-                               help="held-out problems each model is scored on, and as many "
-                                    "validation problems for the tuning")
-    plan = plans.Plan(seeds=int(seeds), epochs=float(epochs), eval_problems=int(problems))
+    c1.number_input("Seeds", 1, 20, d.seeds, key="exp_seeds")
+    c2.number_input("Epochs", 0.5, 100.0, d.epochs, key="exp_epochs",
+                    help="passes over each data set")
+    c3.number_input("Test problems", 10, 5000, d.eval_problems, key="exp_eval",
+                    help="held-out problems each model is scored on, and as many "
+                         "validation problems for the tuning")
     st.button("Run the experiment", key="exp_start", disabled=not ready, on_click=_start,
-              args=(plan,), help=f"{plans.planned(plan)} models to train" if ready else
+              help=f"{plans.planned(_plan())} models to train" if ready else
               f"needs traces of {d.se} and {d.wc}: build the lab demo (Workspace page)")
     kind, msg = ss.pop("exp_msg", (None, None))
     if kind:
@@ -47,8 +46,15 @@ def section(generators: list[str]) -> None:
     results()
 
 
-def _start(plan: plans.Plan) -> None:
+def _plan() -> plans.Plan:
+    """The experiment the form holds now (the button's callback reads it at the click)."""
     ss = st.session_state
+    return plans.Plan(seeds=int(ss.exp_seeds), epochs=float(ss.exp_epochs),
+                      eval_problems=int(ss.exp_eval))
+
+
+def _start() -> None:
+    ss, plan = st.session_state, _plan()
     try:
         job = experiment.start(resources.workspace(), resources.store(), plan, ss.exp_nonce)
     except ValueError as exc:

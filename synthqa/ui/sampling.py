@@ -34,16 +34,31 @@ def model_picker(role: str, default: int) -> ModelChoice | None:
     """A preset, a local folder or an endpoint; None until the choice is complete."""
     options = [*PRESETS, LOCAL, ENDPOINT]
     choice = st.selectbox(f"{role} model", options, index=default, key=f"{role}_model")
+    if choice not in PRESETS:
+        st.text_input("Name (as it will appear in the store)", key=f"{role}_name")
+        st.checkbox("Chat model (wrap prompts in its chat template)", key=f"{role}_chat")
+    if choice == LOCAL:
+        st.text_input("Folder with config.json and safetensors", key=f"{role}_path")
+    elif choice == ENDPOINT:
+        st.text_input("Base URL", placeholder="http://127.0.0.1:8000", key=f"{role}_url")
+        st.number_input("Parameters", min_value=0, step=1_000_000, key=f"{role}_params")
+    return chosen_model(role)
+
+
+def chosen_model(role: str) -> ModelChoice | None:
+    """The model the picker `role` holds now (a start button's callback reads this at the
+    click, not what the page held when the button was drawn)."""
+    ss = st.session_state
+    choice, name = ss.get(f"{role}_model"), ss.get(f"{role}_name")
     if choice in PRESETS:
         return PRESETS[choice]
-    name = st.text_input("Name (as it will appear in the store)", key=f"{role}_name")
-    chat = st.checkbox("Chat model (wrap prompts in its chat template)", key=f"{role}_chat")
     if choice == LOCAL:
-        path = st.text_input("Folder with config.json and safetensors", key=f"{role}_path")
-        return ModelChoice(name, path=path, chat=chat) if name and path else None
-    url = st.text_input("Base URL", placeholder="http://127.0.0.1:8000", key=f"{role}_url")
-    params = st.number_input("Parameters", min_value=0, step=1_000_000, key=f"{role}_params")
-    return ModelChoice(name, url=url, params=int(params)) if name and url else None
+        path = ss.get(f"{role}_path")
+        return ModelChoice(name, path=path, chat=bool(ss.get(f"{role}_chat"))) \
+            if name and path else None
+    url = ss.get(f"{role}_url")
+    return ModelChoice(name, url=url, params=int(ss.get(f"{role}_params") or 0)) \
+        if choice == ENDPOINT and name and url else None
 
 
 def plan_table(rows: list[dict]) -> None:

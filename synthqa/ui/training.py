@@ -18,7 +18,7 @@ from synthqa.train import launch
 from synthqa.train.common import EVAL_SETS, TrainConfig
 from synthqa.train.pairs import KINDS, LABELLED, PairChoices
 from synthqa.ui import jobs, resources
-from synthqa.ui.sampling import PRESETS, model_picker, traces_default
+from synthqa.ui.sampling import PRESETS, chosen_model, model_picker, traces_default
 from synthqa.ui.text import plain
 
 COLOURS = px.colors.qualitative.D3
@@ -33,79 +33,94 @@ def form(generators: list[str], policies: list[str]) -> None:
                              "step-dpo / self-explore: pairs from first pits")
     base_default = list(PRESETS).index("lab-tiny (0.59M, data/lab/tiny)")  # the student
     options = [None, *generators]
-    generator = c2.selectbox("Traces of", options, key="train_generator",
-                             index=traces_default(options, "Base", base_default, "train_generator"),
-                             format_func=lambda g: "all generators" if g is None else g,
-                             help="by default, traces of the base model's own domain")
+    c2.selectbox("Traces of", options, key="train_generator",
+                 index=traces_default(options, "Base", base_default, "train_generator"),
+                 format_func=lambda g: "all generators" if g is None else g,
+                 help="by default, traces of the base model's own domain")
     pit_sources = [*policies, LABELLED] if kind != "self-explore" else policies or [None]
-    policy = c3.selectbox("Pits from", pit_sources, key="train_policy",
-                          disabled=kind not in ("step-dpo", "self-explore"),
-                          help="a rollout policy's first pits, or the traces' first-error "
-                               "labels (reviewers', imported, or the lab's exact ones)")
-    base = model_picker("Base", base_default)
+    c3.selectbox("Pits from", pit_sources, key="train_policy",
+                 disabled=kind not in ("step-dpo", "self-explore"),
+                 help="a rollout policy's first pits, or the traces' first-error "
+                      "labels (reviewers', imported, or the lab's exact ones)")
+    model_picker("Base", base_default)
     c1, c2, c3, c4 = st.columns(4)
     if "train_name" not in ss:  # a name no run or generator has yet
         ss.train_name = launch.unused_name(resources.workspace(), resources.store(),
                                            f"lab-wc-{kind}")
-    name = c1.text_input("Name of the trained model", key="train_name")
-    steps = c2.number_input("Steps", 1, 1_000_000, 100, key="train_steps")
-    lr = c3.number_input("Learning rate", 1e-7, 1e-2, 3e-5, format="%.0e", key="train_lr")
-    batch = c4.number_input("Batch size", 1, 4096, 8, key="train_batch")
+    c1.text_input("Name of the trained model", key="train_name")
+    c2.number_input("Steps", 1, 1_000_000, 100, key="train_steps")
+    c3.number_input("Learning rate", 1e-7, 1e-2, 3e-5, format="%.0e", key="train_lr")
+    c4.number_input("Batch size", 1, 4096, 8, key="train_batch")
     c1, c2, c3, c4 = st.columns(4)
-    beta = c1.number_input("DPO beta", 0.01, 10.0, 0.1, key="train_beta",
-                           disabled=launch.METHOD_OF[kind] != "dpo")
-    checkpointing = c1.toggle("Activation checkpointing", key="train_checkpointing",
-                              help="recompute activations in the backward pass: less memory "
-                                   "for a larger model or batch, about a third more compute")
-    lora = c2.toggle("LoRA", key="train_lora", help="train adapters, merged when saved")
-    packing = c2.toggle("Packing", key="train_packing",
-                        disabled=launch.METHOD_OF[kind] == "dpo",
-                        help="sft / rft: examples packed into rows as long as the longest one, "
-                             "without padding (TRL's padding-free best-fit packing), a step "
-                             "holding about as many tokens as Batch size examples. It pays with "
-                             "FlashAttention's variable-length kernels; with PyTorch's attention "
-                             "a step's rows attend as one long sequence, slower than the "
-                             "default: padded batches of examples of similar lengths")
-    eval_set = c3.selectbox("Evaluate on", EVAL_SETS, key="train_eval_set")
-    eval_n = c4.number_input("Held-out problems", 0, 100_000, 100, key="train_eval_n")
+    c1.number_input("DPO beta", 0.01, 10.0, 0.1, key="train_beta",
+                    disabled=launch.METHOD_OF[kind] != "dpo")
+    c1.toggle("Activation checkpointing", key="train_checkpointing",
+              help="recompute activations in the backward pass: less memory "
+                   "for a larger model or batch, about a third more compute")
+    c2.toggle("LoRA", key="train_lora", help="train adapters, merged when saved")
+    c2.toggle("Packing", key="train_packing", disabled=launch.METHOD_OF[kind] == "dpo",
+              help="sft / rft: examples packed into rows as long as the longest one, "
+                   "without padding (TRL's padding-free best-fit packing), a step holding "
+                   "about as many tokens as Batch size examples. It pays with "
+                   "FlashAttention's variable-length kernels; with PyTorch's attention a "
+                   "step's rows attend as one long sequence, slower than the default: "
+                   "padded batches of examples of similar lengths")
+    c3.selectbox("Evaluate on", EVAL_SETS, key="train_eval_set")
+    c4.number_input("Held-out problems", 0, 100_000, 100, key="train_eval_n")
     rft = kind == "rft"
     c1, c2, c3, c4 = st.columns(4)
-    eval_k = c1.number_input("Samples per held-out problem", 0, 256, 8, key="train_eval_k",
-                             help="k samples of each at the sampling temperature: pass@k and "
-                                  "maj@k (0: greedy only)")
-    temperature = c2.number_input("Sampling temperature", 0.05, 2.0, 0.8, key="train_temp",
-                                  help="of the evaluation's k samples and RFT's samples")
-    samples = c3.number_input("RFT samples per problem", 1, 256, 4, key="train_rft_samples",
-                              disabled=not rft, help="drawn from the model each round; its "
-                              "correct ones with new reasoning join the data set")
-    rounds = c4.number_input("RFT rounds", 1, 10, 1, key="train_rft_rounds", disabled=not rft,
-                             help="round 2 samples from the model round 1 trained")
+    c1.number_input("Samples per held-out problem", 0, 256, 8, key="train_eval_k",
+                    help="k samples of each at the sampling temperature: pass@k and "
+                         "maj@k (0: greedy only)")
+    c2.number_input("Sampling temperature", 0.05, 2.0, 0.8, key="train_temp",
+                    help="of the evaluation's k samples and RFT's samples")
+    c3.number_input("RFT samples per problem", 1, 256, 4, key="train_rft_samples",
+                    disabled=not rft, help="drawn from the model each round; its "
+                    "correct ones with new reasoning join the data set")
+    c4.number_input("RFT rounds", 1, 10, 1, key="train_rft_rounds", disabled=not rft,
+                    help="round 2 samples from the model round 1 trained")
     default = Settings.from_env().job_backend
-    backend = st.selectbox("Run on", BACKENDS, BACKENDS.index(default), key="train_backend",
-                           help="local: this machine, SYNTHQA_MAX_JOBS at a time; ray: the "
-                                "cluster at SYNTHQA_RAY_ADDRESS (sharing this filesystem)")
-    if base is None or not base.path:
+    st.selectbox("Run on", BACKENDS, BACKENDS.index(default), key="train_backend",
+                 help="local: this machine, SYNTHQA_MAX_JOBS at a time; ray: the "
+                      "cluster at SYNTHQA_RAY_ADDRESS (sharing this filesystem)")
+    st.toggle("Data-efficiency sweep", key="train_sweep",
+              help="four runs on 1/8, 1/4, 1/2 and all of the data set (names get "
+                   "-f8, -f4, -f2, -f1): the points of the curves below")
+    chosen = settings()
+    if chosen is None:
         st.info("Choose a local base model.")
         return
-    choices = PairChoices(kind, generator, policy)
-    config = TrainConfig(
-        launch.METHOD_OF[kind], base.path, "runs/<id>/data.jsonl", name, ".",
-        max_steps=int(steps), learning_rate=float(lr), batch_size=int(batch),
-        beta=float(beta), lora=bool(lora), chat=base.chat, eval_set=eval_set,
-        packing=bool(packing) and launch.METHOD_OF[kind] != "dpo",
-        eval_problems=int(eval_n), eval_samples=int(eval_k), rft_samples=int(samples), rft_rounds=int(rounds),
-        temperature=float(temperature), checkpointing=bool(checkpointing),
-        problems="runs/<id>/problems.jsonl" if rft else "")
+    choices, config = chosen
     with st.expander("What will run"):
         st.code(" ".join(launch.command(config, "runs/<id>")), language="bash")
         st.code(json.dumps(launch.what_will_run(choices, config), indent=1), language="json")
-    sweep = st.toggle("Data-efficiency sweep", key="train_sweep",
-                      help="four runs on 1/8, 1/4, 1/2 and all of the data set (names get "
-                           "-f8, -f4, -f2, -f1): the points of the curves below")
-    st.button("Train", type="primary", on_click=_start, args=(choices, config, sweep, backend))
+    st.button("Train", type="primary", on_click=_start)
     kind_msg, msg = ss.pop("train_msg", (None, None))
     if kind_msg:
         getattr(st, kind_msg)(plain(msg))  # names from the form
+
+
+def settings() -> tuple[PairChoices, TrainConfig] | None:
+    """What the form holds now, read from the session: Train's callback reads it at the
+    click. (Arguments bound when the button was drawn can be a rerun behind the page: a
+    number typed and Train clicked at once trained the number the page had before.)"""
+    ss = st.session_state
+    base = chosen_model("Base")
+    if base is None or not base.path:
+        return None
+    kind = ss.train_kind
+    method = launch.METHOD_OF[kind]
+    config = TrainConfig(
+        method, base.path, "runs/<id>/data.jsonl", ss.train_name, ".",
+        max_steps=int(ss.train_steps), learning_rate=float(ss.train_lr),
+        batch_size=int(ss.train_batch), beta=float(ss.train_beta), lora=bool(ss.train_lora),
+        chat=base.chat, eval_set=ss.train_eval_set,
+        packing=bool(ss.train_packing) and method != "dpo",
+        eval_problems=int(ss.train_eval_n), eval_samples=int(ss.train_eval_k),
+        rft_samples=int(ss.train_rft_samples), rft_rounds=int(ss.train_rft_rounds),
+        temperature=float(ss.train_temp), checkpointing=bool(ss.train_checkpointing),
+        problems="runs/<id>/problems.jsonl" if kind == "rft" else "")
+    return PairChoices(kind, ss.train_generator, ss.train_policy), config
 
 
 def _name_follows_kind() -> None:
@@ -123,10 +138,13 @@ def _name_follows_kind() -> None:
 _STARTS = threading.Lock()  # two tabs pressing Train at once: one start at a time
 
 
-def _start(choices: PairChoices, config: TrainConfig, sweep: bool = False,
-           backend: str = "local") -> None:
+def _start() -> None:
+    chosen, ss = settings(), st.session_state
+    if chosen is None:
+        ss.train_msg = ("error", "Choose a local base model.")
+        return
     with _STARTS:
-        _start_intent(choices, config, sweep, backend)
+        _start_intent(*chosen, ss.train_sweep, ss.train_backend)
 
 
 def _start_intent(choices: PairChoices, config: TrainConfig, sweep: bool,

@@ -7,7 +7,7 @@ import streamlit as st
 
 from synthqa.jobs import batch
 from synthqa.ui import jobs, resources
-from synthqa.ui.sampling import model_picker, traces_default
+from synthqa.ui.sampling import chosen_model, model_picker, traces_default
 from synthqa.ui.text import plain
 from synthqa.values import job as rollout_job
 from synthqa.values.rollouts import MODES
@@ -17,42 +17,48 @@ def launch_form(generators: list[str]) -> None:
     """Choose traces and a rollout policy; the run starts in its own process."""
     with st.container(border=True):
         c1, c2, c3 = st.columns(3)
-        generator = c1.selectbox("Traces of", generators, key="ro_generator",
-                                 index=traces_default(generators, "Rollout policy", 1, "ro_generator"),
-                                 help="by default, traces of the policy's own domain")
-        which = c2.segmented_control("Which", ["wrong", "all"], default="wrong",
-                                     key="ro_which", help="all: correct traces too, for "
-                                     "spurious steps") or "wrong"
-        limit = c3.number_input("How many traces", 1, 100_000, 20, key="ro_limit")
+        c1.selectbox("Traces of", generators, key="ro_generator",
+                     index=traces_default(generators, "Rollout policy", 1, "ro_generator"),
+                     help="by default, traces of the policy's own domain")
+        c2.segmented_control("Which", ["wrong", "all"], default="wrong", key="ro_which",
+                             help="all: correct traces too, for spurious steps")
+        c3.number_input("How many traces", 1, 100_000, 20, key="ro_limit")
         policy = model_picker("Rollout policy", 1)
         c1, c2, c3, c4 = st.columns(4)
-        mode = c1.selectbox("Search", MODES, key="ro_mode",
-                            help="exhaustive: every step (the paper); binary: the first step "
-                                 "whose value is 0, in about log2(steps) evaluations")
-        k = c2.number_input("Rollouts per prefix (K)", 1, 64, 5, key="ro_k")
-        temperature = c3.slider("Temperature", 0.1, 1.5, 0.7, 0.05, key="ro_temperature")
-        max_tokens = c4.number_input("Max tokens", 8, 4096, 80, key="ro_max_tokens")
-        template = st.text_input("Prompt template ({problem}, then the trace's steps)",
-                                 "{problem}\n", key="ro_template")
-        st.button("Start rollouts", type="primary", disabled=policy is None,
-                  on_click=_start, args=(policy, generator, which == "wrong", int(limit), mode,
-                                         int(k), float(temperature), int(max_tokens),
-                                         template))
+        c1.selectbox("Search", MODES, key="ro_mode",
+                     help="exhaustive: every step (the paper); binary: the first step "
+                          "whose value is 0, in about log2(steps) evaluations")
+        c2.number_input("Rollouts per prefix (K)", 1, 64, 5, key="ro_k")
+        c3.slider("Temperature", 0.1, 1.5, 0.7, 0.05, key="ro_temperature")
+        c4.number_input("Max tokens", 8, 4096, 80, key="ro_max_tokens")
+        st.text_input("Prompt template ({problem}, then the trace's steps)", "{problem}\n",
+                      key="ro_template")
+        st.button("Start rollouts", type="primary", disabled=policy is None, on_click=_start)
     kind, msg = st.session_state.pop("ro_msg", (None, None))
     if kind:
         getattr(st, kind)(plain(msg))  # names and URLs from the form
 
 
-def _start(policy, generator, negatives_only, limit, mode, k, temperature, max_tokens,
-           template) -> None:
-    job = rollout_job.RolloutJob(batch.new_run_id("rollouts"), policy, mode, k, temperature,
-                                 max_tokens, template.replace("\\n", "\n"))
+def _start() -> None:
+    """The run the form holds at the click (read from the session, not bound when drawn)."""
+    ss = st.session_state
+    policy = chosen_model("Rollout policy")
+    if policy is None:
+        ss.ro_msg = ("error", "Choose a rollout policy.")
+        return
+    template = ss.ro_template
+    job = rollout_job.RolloutJob(batch.new_run_id("rollouts"), policy, ss.ro_mode,
+                                 int(ss.ro_k), float(ss.ro_temperature),
+                                 int(ss.ro_max_tokens), template.replace("\\n", "\n"))
+    intent = {"policy": str(policy), "generator": ss.ro_generator,
+              "limit": int(ss.ro_limit), "mode": job.mode,
+              "negatives_only": (ss.ro_which or "wrong") == "wrong", "k": job.k,
+              "temperature": job.temperature, "max_tokens": job.max_tokens,
+              "template": template}
     jobs.start_from_form("ro_msg", job.run_id, lambda key: rollout_job.start(
-        resources.workspace(), resources.store(), job, generator, negatives_only, limit,
-        submit_key=key), rollout_job.KIND, intent={
-            "policy": str(policy), "generator": generator, "limit": limit, "mode": mode,
-            "negatives_only": negatives_only, "k": k, "temperature": temperature,
-            "max_tokens": max_tokens, "template": template})
+        resources.workspace(), resources.store(), job, intent["generator"],
+        intent["negatives_only"], intent["limit"], submit_key=key), rollout_job.KIND,
+        intent=intent)
 
 
 @st.fragment(run_every=2)

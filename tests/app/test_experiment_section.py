@@ -66,7 +66,7 @@ def test_without_the_lab_pairs_traces_the_experiment_cannot_start(store, workspa
 def test_run_starts_one_experiment_job(store, workspace, tmp_path):
     lab_traces(store, tmp_path)
     at = training_page()
-    at.number_input(key="exp_seeds").set_value(1).run()
+    at.number_input(key="exp_seeds").set_value(1)           # changed with the click
     button = next(b for b in at.button if b.label == "Run the experiment")
     assert not button.disabled
     button.click().run()

@@ -141,7 +141,7 @@ def test_run_judge_clicked_twice_starts_one_job(store, workspace, tmp_path, monk
         (first,) = [j for j in runner.jobs() if j.kind == "judge"]
         assert any(f"Already running with these settings: {first.job_id}." in i.value
                    for i in at.info)
-        at.number_input(key="jd_limit").set_value(3).run()
+        at.number_input(key="jd_limit").set_value(3)     # changed with the click: its value
         next(b for b in at.button if b.label == "Run judge").click().run()
         assert len([j for j in runner.jobs() if j.kind == "judge"]) == 2
     finally:

@@ -1,4 +1,5 @@
 """AppTest for the sampling page: the compute-matched plan, and a launch that starts a job."""
+import json
 import subprocess
 import sys
 
@@ -52,10 +53,13 @@ def test_the_plan_matches_compute(sampling_at):
 
 
 def test_start_sampling_launches_a_job(sampling_at, workspace):
-    sampling_at.number_input(key="sample_n").set_value(2).run()
+    sampling_at.number_input(key="sample_n").set_value(2)        # changed with the click:
+    sampling_at.number_input(key="sample_max_tokens").set_value(16)     # the click's values
     next(b for b in sampling_at.button if b.label == "Start sampling").click().run()
     assert sampling_at.success[0].value.startswith("Started sample-")
-    assert len(list(workspace.runs.glob("sample-*/job.json"))) == 1
+    spec, = workspace.runs.glob("sample-*/job.json")
+    assert json.loads(spec.read_text())["n_problems"] == 2
+    assert json.loads(spec.read_text())["max_tokens"] == 16
 
 
 def test_a_finished_sampling_job_says_which_engine_sampled(sampling_at, workspace):

@@ -1,6 +1,7 @@
 """AppTest for the training page: the command shown before launch, one job per click."""
 import json
 import re
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -204,6 +205,24 @@ def test_a_second_run_gets_a_name_of_its_own(train_at, workspace):
     runner = Jobs(workspace)
     for job in runner.jobs():
         runner.cancel(job.job_id)
+
+
+def test_values_changed_with_the_click_are_the_ones_trained(train_at, workspace):
+    """A person types numbers and clicks Train at once: the run trains what the page shows
+    (the click's rerun carries the new values; arguments bound when the button was drawn
+    trained 100 steps here)."""
+    from synthqa.train.common import TrainConfig
+
+    train_at.number_input(key="train_steps").set_value(7)
+    train_at.number_input(key="train_eval_n").set_value(0)
+    train_at.toggle(key="train_lora").set_value(True)
+    next(b for b in train_at.button if b.label == "Train").click().run()
+    runner = Jobs(workspace)
+    job, = [j for j in runner.jobs() if j.kind == "train"]
+    config = TrainConfig.load(Path(job.run_dir))
+    assert (config.max_steps, config.eval_problems, config.lora) == (7, 0, True)
+    runner.cancel(job.job_id)
+    wait_final(runner, job.job_id)
 
 
 def test_pass_at_k_below_greedy_is_explained():

@@ -118,3 +118,22 @@ def test_a_judge_run_is_not_shown_as_a_rollout_run(with_pits, workspace):
     assert not at.get("progress")
     assert "No rollout runs yet." in [c.value for c in at.caption]
     assert not any("judge-stepcheck-1" in m.value for m in at.markdown)
+
+
+def test_start_rollouts_runs_the_settings_changed_with_the_click(with_pits, workspace):
+    """The run holds what the form shows at the click, values changed with it included."""
+    from synthqa.jobs import batch
+    from synthqa.jobs.runner import Jobs
+
+    at = open_values()
+    at.number_input(key="ro_k").set_value(2)
+    at.number_input(key="ro_max_tokens").set_value(12)
+    at.number_input(key="ro_limit").set_value(1)
+    next(b for b in at.button if b.label == "Start rollouts").click().run()
+    assert any(s.value.startswith("Started rollouts-") for s in at.success), at.error
+    runner = Jobs(workspace)
+    (job,) = [j for j in runner.jobs() if j.kind == "rollouts"]
+    spec = batch.RunFolder(workspace, job.job_id).spec()
+    assert (spec["k"], spec["max_tokens"], spec["policy"]["name"]) == (2, 12, "lab-wc")
+    assert len(batch.RunFolder(workspace, job.job_id).items()) == 1
+    runner.cancel(job.job_id)

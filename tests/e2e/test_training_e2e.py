@@ -1,11 +1,15 @@
 """Train from the page on a small lab demo: one SFT job runs to its held-out accuracy with the
 progress bar moving, another is cancelled."""
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from synthqa.jobs.runner import Jobs
 from synthqa.lab.demo import available
+from synthqa.train.common import TrainConfig
+from synthqa.workspace import Workspace
 from tests.conftest import PATIENCE_MS
 from tests.e2e.conftest import lab_demo_server, wait_for_app_run
 
@@ -41,6 +45,9 @@ def test_train_sft_watch_it_finish_and_cancel_another(page: Page, lab_server):
     page.get_by_role("button", name="Train").click()
     wait_for_app_run(page)
     expect(page.get_by_text("Started train-lab-wc-sft-")).to_be_visible()
+    (job,) = Jobs(Workspace(lab_server.home)).jobs()         # it trains what the page shows
+    config = TrainConfig.load(Path(job.run_dir))
+    assert (config.max_steps, config.eval_problems) == (300, 20)
     run = page.locator("[class*='st-key-job_train-lab-wc-sft-']").first
     # its bar counts the steps done: while it trains, or 300 of 300 once it is done (a busy
     # machine may refresh the page only then)

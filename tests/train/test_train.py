@@ -192,3 +192,18 @@ def test_rft_sampling_and_the_evaluation_use_the_chosen_engine(workspace, tmp_pa
     lines = [json.loads(x) for x in (run_dir / "metrics.jsonl").read_text().splitlines()]
     assert [x["sampled"] for x in lines if "round" in x] == [24, 24]
     assert list(workspace.inbox.glob("lab-wc-rftv_eval-greedy-*.parquet"))
+
+
+def test_a_run_counts_its_planned_steps_before_its_first_metric_line():
+    """A queued or loading run's bar says what it will train (RFT: steps of every round)."""
+    from synthqa.jobs.table import Job
+    from synthqa.train.launch import TrainingRun
+
+    job = Job("train-n", "k", "train", "local", [], "runs/train-n", "QUEUED")
+    sft_config = TrainConfig("sft", "m", "d", "n", ".", max_steps=300)
+    rft_config = TrainConfig("rft", "m", "d", "n", ".", max_steps=50, rft_rounds=3)
+    assert TrainingRun(job, sft_config, []).steps == (0, 300)
+    assert TrainingRun(job, rft_config, []).steps == (0, 150)
+    assert TrainingRun(job, None, []).steps == (0, None)
+    logged = [{"step": 20, "max_steps": 150, "loss": 1.0}]
+    assert TrainingRun(job, rft_config, logged).steps == (20, 150)
