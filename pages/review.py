@@ -7,7 +7,7 @@ from synthqa.labels import fpr
 from synthqa.labels.review import MODES, reviewer_agreement
 from synthqa.ui import resources, reviewing
 from synthqa.ui.router import through_router
-from synthqa.ui.text import dashed, plain
+from synthqa.ui.text import dashed, percent_text, plain
 from synthqa.ui.trace_view import (answer_line, known, show_labels, show_problem, show_steps,
                                    verdicts_badge)
 
@@ -64,8 +64,9 @@ if pairs:
 else:
     m2.caption("Agreement appears when two reviewers judge the same trace.")
 if methods is not None and not methods.empty:      # the page's width: every column shows
-    st.dataframe(dashed(methods), hide_index=True, key="fpr_methods", width="stretch",
-                 column_config={"FPR": st.column_config.NumberColumn(format="percent")})
+    # the rate as text: a rate not known yet is "—", which a number column flags as invalid
+    st.dataframe(dashed(methods.assign(FPR=methods["FPR"].map(percent_text))),
+                 hide_index=True, key="fpr_methods", width="stretch")
 
 labellers = [w for w, _ in store.labels.verdict_labellers(ss.review_generator)
              .get(ss.review_generator, []) if w != ss.get("reviewer")]

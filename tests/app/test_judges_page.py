@@ -1,6 +1,7 @@
 """AppTest for the judges page: a judge run from the page, its agreement with the humans, the FPR
 it gives, and the review queue's active order and judge-corrected estimates."""
 import json
+import re
 
 from streamlit.testing.v1 import AppTest
 
@@ -95,6 +96,8 @@ def test_review_offers_the_active_order_and_the_judge_corrected_estimates(
     assert at.selectbox(key="review_judge").value == "stepcheck"
     methods = frame_with(at, "method")
     assert methods["labels"].tolist()[:2] == [8, 8]
+    # rates as text, "—" for one not known yet (a number column flagged "—" as invalid)
+    assert all(re.fullmatch(r" *\d+\.\d%|—", rate) for rate in methods["FPR"]), methods
     captions = " ".join(c.value for c in at.caption)
     assert "Rests on labels only, by ann (8)" in captions
     at.segmented_control(key="review_mode").set_value("active (judge)").run()
