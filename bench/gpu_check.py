@@ -1,13 +1,13 @@
 """The GPU check: SynthQA's own GPU paths on models of real shapes, against the hardware.
 
-    python -m bench.gpu_check [--tiny] [--sections peak,sft,prm,rollouts,generate,vllm,train,flex]
+    python -m bench.gpu_check [--tiny] [--sections peak,sft,prm,rollouts,generate,vllm,train,flex,fsdp]
 
 Models are built from configs with random weights (nothing is downloaded): SmolLM2-135M's
 shape and a Qwen2.5-1.5B-shaped Llama (1.4B parameters without its tied embeddings counted
 twice). Each section runs the project's code — SFT through synthqa.train.sft (TRL, padded
 batches of similar lengths and padding-free packing, on a GPU packing under flex attention
 too), LoRA SFT, DPO and PRM training
-(synthqa.train), PRM scoring through synthqa.judges.prm against a plain batched forward pass,
+(synthqa.train), SFT sharded by FSDP as a job of `python -m synthqa train --fsdp`, PRM scoring through synthqa.judges.prm against a plain batched forward pass,
 exhaustive rollouts through synthqa.values.rollouts, sampling through synthqa.sampling.hf (256
 a call, calls sized to the device, continuous batching) and, where it is installed, vLLM's
 offline engine — and prints one JSON line per figure: tokens/s, MFU (6·params·tokens/s over
@@ -31,7 +31,7 @@ import torch
 
 from bench.gpu_measure import CUDA, build, causal, guarded, matmul_rate, memory_gb, peak, \
     profile, say, sync, trace_text
-from bench.gpu_training import FLEX, sft_section, trainer_sections
+from bench.gpu_training import FLEX, fsdp_section, sft_section, trainer_sections
 from synthqa.judges.base import JudgeInput
 from synthqa.judges.prm import PrmJudge, tokenize_row
 from synthqa.sampling.base import SamplingSpec
@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tiny", action="store_true", help="tiny shapes (a CPU, the test)")
     parser.add_argument("--sections",
-                        default="peak,sft,prm,rollouts,generate,vllm,train,flex")
+                        default="peak,sft,prm,rollouts,generate,vllm,train,flex,fsdp")
     args = parser.parse_args(argv)
     sections = set(args.sections.split(","))
     flops, basis = peak()
@@ -179,7 +179,10 @@ def main(argv: list[str] | None = None) -> None:
                                               4, 256 if args.tiny else 1024,
                                               (20, 60) if args.tiny else (60, 300)),
             "flex": lambda: CUDA and sft_section(small, tmp, flops, 30, 64, 1024, (100, 600),
-                                                 FLEX)}
+                                                 FLEX),
+            "fsdp": lambda: fsdp_section(large or small, tmp, flops, 4 if args.tiny else 20,
+                                         4 if args.tiny else 16,
+                                         (20, 60) if args.tiny else (100, 600))}
         for name, run in runs.items():
             if name in sections:
                 guarded(name, run)

@@ -1,5 +1,6 @@
 """The GPU check's training sections: SFT through synthqa.train.sft (padded batches of similar
-lengths, padding-free packing and, on a GPU, packing under flex attention), LoRA SFT, DPO and PRM training, each as tokens/s and MFU
+lengths, padding-free packing and, on a GPU, packing under flex attention), LoRA SFT, DPO and
+PRM training, and SFT sharded by FSDP as a job of the CLI, each as tokens/s and MFU
 (6·params·tokens/s over the card's bf16 peak), padding share and memory (bench/gpu_check.py)."""
 from __future__ import annotations
 
@@ -138,6 +139,44 @@ def trainer_sections(shape: str, tmp: Path, flops: float, steps: int, batch: int
         say(what, "train tokens/s", round(tokens_s), "tok/s", shape=shape)
         say(what, "MFU (6·N)", round(6 * n * tokens_s / flops, 4), "", shape=shape)
         say(what, "GPU memory", memory_gb(), "GiB", shape=shape)
+
+
+def fsdp_section(shape: str, tmp: Path, flops: float, steps: int, batch: int,
+                 lengths: tuple[int, int]) -> None:
+    """The SFT as a person starts it with sharding asked for (`python -m synthqa train
+    --fsdp`): a job under torchrun whose model FSDP shards. On one GPU one process holds every
+    shard, yet the wrapping, the sharded optimizer and the save that gathers the shards run as
+    on eight; a CPU runs it as DDP (accelerate's FSDP is for GPUs)."""
+    from synthqa.cli.main import main as cli
+    from synthqa.jobs.runner import Jobs
+    from synthqa.workspace import Workspace
+
+    rng = random.Random(5)
+    data = tmp / f"fsdp-{shape}.jsonl"
+    data.write_text("".join(json.dumps({"prompt": trace_text(rng, 10, 40),
+                                        "completion": trace_text(rng, *lengths)}) + "\n"
+                            for _ in range(steps * batch * 2)))
+    folder, ws = causal(shape, tmp), tmp / "fsdp-workspace"
+    code = cli(["-q", "--workspace", str(ws), "train", "--base", str(folder), "--data",
+                str(data), "--name", "gpu-check-fsdp", "--steps", str(steps), "--batch-size",
+                str(batch), "--lr", "1e-5", "--eval-problems", "0", "--fsdp", "--processes",
+                "1", "--log-every", "1", "--wait"])
+    runner = Jobs(Workspace(ws))
+    (job,) = runner.jobs()
+    log = runner.log(job.job_id)[0]
+    ran = next((x.split(": ", 1)[1] for x in log.splitlines()
+                if x.startswith("training on ")), "?")
+    say("fsdp", "job", job.status, "", shape=shape, exit_code=code, run_as=ran)
+    if job.status != "SUCCEEDED":
+        say("fsdp", "error", log[-1500:], shape=shape)
+        return
+    tokens_s = measured_rate(Path(job.run_dir) / "metrics.jsonl")
+    say("fsdp", "train tokens/s", round(tokens_s), "tok/s", shape=shape)
+    n = local_params(folder)
+    say("fsdp", "MFU (6·N)", round(6 * n * tokens_s / flops, 4), "", shape=shape)
+    # the save gathered every shard: the saved model has every parameter of the base
+    say("fsdp", "saved parameters / base parameters",
+        local_params(Path(job.run_dir) / "model") / n, shape=shape)
 
 
 def step_rate(metrics: Path, warmup: int = 2) -> float:

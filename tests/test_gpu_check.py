@@ -22,6 +22,8 @@ FIGURES = {
       for figure in ("train tokens/s", "MFU (6·N)", "GPU memory")),
     ("rollouts", "rollouts/s (synthqa.values.rollouts, exhaustive)"),
     ("rollouts", "sampled tokens/s"), ("rollouts", "GPU memory"),
+    ("fsdp", "job"), ("fsdp", "train tokens/s"), ("fsdp", "MFU (6·N)"),
+    ("fsdp", "saved parameters / base parameters"),
     *((what, figure) for what in ("sft", "prm", "generate")    # where the time goes
       for figure in ("CPU operator share (profiled)", "most time in")),
 }
@@ -39,6 +41,9 @@ def test_the_gpu_check_runs_on_a_cpu_and_prints_every_figure():
     trained = {(x["section"], x["figure"]): x["value"] for x in lines}
     assert all(trained[(what, "train tokens/s")] > 0 for what in ("lora", "dpo", "prm-train"))
     assert figures["rollouts/s (synthqa.values.rollouts, exhaustive)"] > 0
+    # `train --fsdp` as a job under torchrun (a CPU runs it as DDP), its whole model saved
+    assert trained[("fsdp", "job")] == "SUCCEEDED" and trained[("fsdp", "train tokens/s")] > 0
+    assert trained[("fsdp", "saved parameters / base parameters")] == 1.0
     profiled = [x for x in lines if x["figure"] == "most time in"]
     assert all(x["value"] and x["value"][0][0].startswith("aten::") for x in profiled)
 

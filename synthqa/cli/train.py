@@ -46,7 +46,8 @@ def cmd_train(args, ws: Workspace) -> int:
         eval_samples=args.eval_samples,
         problems=str(Path(args.problems).resolve()) if args.problems else "",
         rft_samples=args.rft_samples, rft_rounds=args.rft_rounds, temperature=args.temperature,
-        processes=args.processes, log_every=args.log_every, checkpointing=args.checkpointing)
+        processes=args.processes, log_every=args.log_every, checkpointing=args.checkpointing,
+        fsdp=args.fsdp)
     job_id = f"train-{args.method}-{args.name}-{datetime.now():%Y%m%dT%H%M%S}".replace(":", "_")
     config.save(ws.runs / job_id)
     job = submit(ws, config, ws.runs / job_id, job_id, args.backend)
@@ -113,6 +114,10 @@ def add_parser(sub, workspace_of) -> None:
     tra.add_argument("--processes", type=int, default=0, help="sft / dpo: data-parallel "
                      "processes (torchrun, DDP; gloo on a CPU; default one per visible GPU); "
                      "--batch-size is split among them")
+    tra.add_argument("--fsdp", action="store_true", help="sft / dpo full fine-tunes: shard "
+                     "weights, gradients and optimizer state over the processes (FSDP, on "
+                     "GPUs; chosen by itself when several GPUs train a model that would take "
+                     "more than half of one)")
     tra.add_argument("--log-every", type=int, default=0, help="steps between metric lines "
                      "(default: every step up to 200 steps, else every 10th)")
     tra.add_argument("--checkpointing", action="store_true",

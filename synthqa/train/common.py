@@ -8,7 +8,6 @@ evaluation's samples as an inbox shard, so the result shows up as a generator an
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import threading
@@ -21,6 +20,7 @@ from synthqa.lab.sample_sets import PROBLEM_SETS, problems_for
 from synthqa.sampling.base import SamplingSpec
 from synthqa.sampling.models import ModelChoice
 from synthqa.sampling.run import run_sampling
+from synthqa.train import parallel
 from synthqa.workspace import Workspace
 
 METHODS = ("sft", "rft", "dpo")
@@ -59,6 +59,8 @@ class TrainConfig:
     log_every: int = 0        # steps between metric lines (each waits for the device);
                               # 0: every step up to 200 steps, else every 10th
     checkpointing: bool = False  # activation checkpointing: less memory, ~30% more compute
+    fsdp: bool = False        # sft / dpo full fine-tunes: weights, gradients and optimizer
+                              # state sharded over the processes (on GPUs; train.parallel)
 
     def validate(self, data_written: bool = True) -> None:
         """Refuse bad values; `data_written=False` checks all but the data file (not
@@ -86,6 +88,8 @@ class TrainConfig:
                 self.method == "rft" or self.batch_size % self.processes)):
             raise ValueError(f"{self.processes} processes: sft and dpo only, 64 at most, "
                              "and the batch size a multiple of them")
+        if self.fsdp and (self.lora or self.method == "rft"):
+            raise ValueError("fsdp: sft and dpo full fine-tunes only (not LoRA, not RFT)")
         if self.eval_set not in EVAL_SETS:
             raise ValueError(f"eval set {self.eval_set!r}: choose from {', '.join(EVAL_SETS)}")
         if not (1 <= self.max_steps <= 1_000_000 and 1 <= self.batch_size <= 4096
@@ -150,12 +154,13 @@ def weights_dtype(lora: bool):
     return torch.bfloat16 if lora and torch.cuda.is_available() else torch.float32
 
 
-def common_args(config: TrainConfig, run_dir: Path) -> dict:
-    """Trainer arguments both methods share."""
+def common_args(config: TrainConfig, run_dir: Path, parameters: int = 0) -> dict:
+    """Trainer arguments both methods share (FSDP's where the model of `parameters` is
+    sharded: train.parallel)."""
     import torch
 
     return {"output_dir": str(run_dir / "checkpoints"), "max_steps": config.max_steps,
-            "per_device_train_batch_size": max(1, config.batch_size // world_size()),
+            "per_device_train_batch_size": max(1, config.batch_size // parallel.world_size()),
             "learning_rate": config.learning_rate, "warmup_steps": min(10, config.max_steps),
             "lr_scheduler_type": "constant_with_warmup", "logging_steps": log_every(config),
             "save_strategy": "steps", "save_steps": max(50, config.max_steps // 4),
@@ -164,7 +169,8 @@ def common_args(config: TrainConfig, run_dir: Path) -> dict:
             "dataloader_num_workers": 2 if torch.cuda.is_available() else 0,
             "gradient_checkpointing": config.checkpointing,
             "ddp_find_unused_parameters": False,   # every parameter takes part: no extra pass
-            "train_sampling_strategy": sampling_strategy(config.packing)}
+            "train_sampling_strategy": sampling_strategy(config.packing),
+            **parallel.trainer_args(config, parameters)}
 
 
 def runtime_args() -> dict:
@@ -176,11 +182,6 @@ def runtime_args() -> dict:
     cuda = torch.cuda.is_available()
     return {"bf16": cuda, "use_cpu": not cuda, "report_to": [],
             "logging_nan_inf_filter": False}
-
-
-def world_size() -> int:
-    """Processes training together (set by torchrun: data parallel)."""
-    return int(os.environ.get("WORLD_SIZE", "1"))
 
 
 def sampling_strategy(packing: bool) -> str:
@@ -274,8 +275,11 @@ def finish(trainer, tokenizer, config: TrainConfig, run_dir: Path) -> Path:
     stop_if_cancelled(trainer)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)   # from here on, cancel simply ends it
     out = run_dir / "model"
-    if trainer.is_world_process_zero():             # data parallel: rank 0 saves, evaluates
+    if trainer.is_fsdp_enabled:      # every process gives its shards, the first one writes
+        trainer.save_model(str(out))
+    elif trainer.is_world_process_zero():
         save_model(trainer, tokenizer, run_dir)
+    if trainer.is_world_process_zero():             # data parallel: rank 0 evaluates
         release_device(trainer)
         evaluate(config, out)
     return out

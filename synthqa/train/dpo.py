@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from synthqa.train import common
+from synthqa.train import common, parallel
 
 
 def fit(config: common.TrainConfig, run_dir: Path):
@@ -17,12 +17,14 @@ def fit(config: common.TrainConfig, run_dir: Path):
 
     model, tokenizer = common.load_model(config)
     data = common.load_dataset(config, config.data)
-    args = DPOConfig(**common.common_args(config, run_dir), beta=config.beta,
+    args = DPOConfig(**common.common_args(config, run_dir, model.num_parameters()),
+                     beta=config.beta,
                      max_length=getattr(model.config, "max_position_embeddings", None))
     trainer = DPOTrainer(model=model, args=args, train_dataset=data, processing_class=tokenizer,
                          peft_config=common.lora_config(config),
                          callbacks=common.callbacks(run_dir))
     common.group_dpo_by_length(trainer)
+    parallel.announce(trainer)
     trainer.train(resume_from_checkpoint=config.resume_from or None)
     return trainer, tokenizer
 

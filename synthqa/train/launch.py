@@ -14,6 +14,7 @@ from synthqa.jobs.runner import Jobs, argv
 from synthqa.jobs.table import Job
 from synthqa.metrics.coverage import coverage_at_k, majority_vote
 from synthqa.store import Store
+from synthqa.train import parallel
 from synthqa.train.common import TrainConfig, latest_checkpoint, sampled_generator
 from synthqa.train.pairs import PairChoices, export, export_problems
 from synthqa.workspace import Workspace
@@ -28,26 +29,10 @@ def module(config: TrainConfig) -> str:
     return f"synthqa.train.{config.method}"
 
 
-def processes(config: TrainConfig) -> int:
-    """Data-parallel processes: as configured, else one per visible GPU where the method and
-    batch size allow it (RFT samples in its own process: one)."""
-    if config.processes:
-        return config.processes
-    import torch
-
-    gpus = torch.cuda.device_count()
-    return gpus if gpus > 1 and config.method != "rft" and config.batch_size % gpus == 0 else 1
-
-
 def entry(config: TrainConfig, run_dir: Path | str) -> tuple[str, list[str]]:
-    """(module, arguments) of the job: the method's entry point, under torchrun (DDP, one
-    process per GPU, gloo on a CPU) when it runs data-parallel."""
-    args = ["--run-dir", str(run_dir)]
-    n = processes(config)
-    if n == 1:
-        return module(config), args
-    return "torch.distributed.run", ["--standalone", "--nproc_per_node", str(n),
-                                     "-m", module(config), *args]
+    """(module, arguments) of the job: the method's entry point, under torchrun where it runs
+    on several processes (train.parallel)."""
+    return parallel.entry(module(config), config, run_dir)
 
 
 def command(config: TrainConfig, run_dir: Path | str) -> list[str]:
@@ -72,7 +57,7 @@ def what_will_run(choices: PairChoices, config: TrainConfig) -> dict:
     train = asdict(config)
     unused = {"sft": ("beta", "problems", "rft_samples", "rft_rounds"),
               "dpo": ("problems", "rft_samples", "rft_rounds", "packing"),
-              "rft": ("beta",)}[config.method]
+              "rft": ("beta", "fsdp")}[config.method]
     unused += ("temperature",) if config.method != "rft" and not config.eval_samples else ()
     unused += ("resume_from",) if not config.resume_from else ()
     train = {k: v for k, v in train.items() if k not in unused}
@@ -82,6 +67,7 @@ def what_will_run(choices: PairChoices, config: TrainConfig) -> dict:
     train["precision"] = "on a GPU bf16 matmuls over " + (
         "a bf16 frozen base and float32 adapters" if config.lora else "float32 weights") + \
         "; float32 on a CPU"                                   # common.weights_dtype
+    train["parallel"] = parallel.describe(config)
     return {"data": data, "train": train}
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from synthqa.train import common
+from synthqa.train import common, parallel
 
 
 def fit(config: common.TrainConfig, run_dir: Path, data: str, done_before: int = 0,
@@ -17,16 +17,17 @@ def fit(config: common.TrainConfig, run_dir: Path, data: str, done_before: int =
     model, tokenizer = common.load_model(config)
     dataset = common.load_dataset(config, data)
     context = getattr(model.config, "max_position_embeddings", None)
-    shape = {}
+    shape = {"max_length": context}
     if config.packing:
         length, rows = packed_rows(example_lengths(dataset, tokenizer), config.batch_size,
-                                   context, common.world_size())
+                                   context, parallel.world_size())
         shape = {"max_length": length, "per_device_train_batch_size": rows}
-    args = SFTConfig(**(common.common_args(config, run_dir) | {"max_length": context} | shape),
+    args = SFTConfig(**(common.common_args(config, run_dir, model.num_parameters()) | shape),
                      completion_only_loss=True, packing=config.packing)
     trainer = SFTTrainer(model=model, args=args, train_dataset=dataset,
                          processing_class=tokenizer, peft_config=common.lora_config(config),
                          callbacks=common.callbacks(run_dir, done_before, planned))
+    parallel.announce(trainer)
     trainer.train(resume_from_checkpoint=config.resume_from or None)
     return trainer, tokenizer
 

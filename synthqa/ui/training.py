@@ -57,7 +57,12 @@ def form(generators: list[str], policies: list[str]) -> None:
     c1.toggle("Activation checkpointing", key="train_checkpointing",
               help="recompute activations in the backward pass: less memory "
                    "for a larger model or batch, about a third more compute")
-    c2.toggle("LoRA", key="train_lora", help="train adapters, merged when saved")
+    lora = c2.toggle("LoRA", key="train_lora", help="train adapters, merged when saved")
+    c1.toggle("FSDP", key="train_fsdp", disabled=lora or kind == "rft",
+              help="sft / dpo full fine-tunes on several GPUs: weights, gradients and "
+                   "optimizer state sharded over them (FSDP) instead of a whole copy on each "
+                   "(DDP); chosen by itself for a model that would take more than half of "
+                   "one GPU")
     c2.toggle("Packing", key="train_packing", disabled=launch.METHOD_OF[kind] == "dpo",
               help="sft / rft: examples packed into rows as long as the longest one, "
                    "without padding (TRL's padding-free best-fit packing), a step holding "
@@ -119,6 +124,7 @@ def settings() -> tuple[PairChoices, TrainConfig] | None:
         eval_problems=int(ss.train_eval_n), eval_samples=int(ss.train_eval_k),
         rft_samples=int(ss.train_rft_samples), rft_rounds=int(ss.train_rft_rounds),
         temperature=float(ss.train_temp), checkpointing=bool(ss.train_checkpointing),
+        fsdp=bool(ss.train_fsdp) and not ss.train_lora and kind != "rft",
         problems="runs/<id>/problems.jsonl" if kind == "rft" else "")
     return PairChoices(kind, ss.train_generator, ss.train_policy), config
 

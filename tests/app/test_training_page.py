@@ -182,12 +182,19 @@ def test_what_will_run_shows_only_what_applies_to_the_method(train_at):
     assert not {"beta", "rft_samples", "rft_rounds", "problems"} & set(sft["train"])
     assert sft["train"]["batches"] == "padded, examples of similar lengths together"
     assert "float32 weights" in sft["train"]["precision"]
+    assert sft["train"]["parallel"] == "one process" and sft["train"]["fsdp"] is False
+    train_at.toggle(key="train_fsdp").set_value(True).run()
+    sharded = json.loads(next(c.value for c in train_at.code if c.language == "json"))
+    assert sharded["train"]["parallel"].startswith("FSDP over 1 process(es)")
+    assert any("torch.distributed.run" in c.value for c in train_at.code)     # a launcher
+    train_at.toggle(key="train_fsdp").set_value(False).run()
     train_at.toggle(key="train_packing").set_value(True).run()
     packed = json.loads(next(c.value for c in train_at.code if c.language == "json"))
     assert packed["train"]["batches"].startswith("packed rows as long as the longest example")
     train_at.toggle(key="train_lora").set_value(True).run()
     lora = json.loads(next(c.value for c in train_at.code if c.language == "json"))
     assert "bf16 frozen base and float32 adapters" in lora["train"]["precision"]
+    assert train_at.toggle(key="train_fsdp").disabled                   # LoRA runs DDP
     train_at.selectbox(key="train_kind").set_value("step-dpo").run()
     dpo = json.loads(next(c.value for c in train_at.code if c.language == "json"))
     assert "policy" in dpo["data"] and "beta" in dpo["train"] and "rft_samples" not in dpo["train"]

@@ -2,6 +2,8 @@
 a CPU) gives the model one process gives and logs each step once; long runs log less often;
 activation checkpointing (issue 26)."""
 import json
+from dataclasses import replace
+from pathlib import Path
 
 from safetensors.torch import load_file
 
@@ -42,7 +44,6 @@ def test_two_processes_train_the_model_one_process_trains(tmp_path):
 def test_metric_lines_thin_out_on_long_runs_and_checkpointing_trains(tmp_path):
     """A long run logs every 10th step (each metric line waits for the device); activation
     checkpointing is passed to the trainer and a run with it finishes (issue 26)."""
-    from dataclasses import replace
 
     from synthqa.train.common import TrainConfig, common_args
 
@@ -65,14 +66,14 @@ def test_metric_lines_thin_out_on_long_runs_and_checkpointing_trains(tmp_path):
 def test_data_parallel_only_where_the_method_and_batch_allow(monkeypatch, tmp_path):
     import torch
 
-    from synthqa.train import launch
+    from synthqa.train import launch, parallel
     from synthqa.train.common import TrainConfig
 
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 4)      # four GPUs visible
     base = str(LAB_MODELS["lab-wc"])
-    assert launch.processes(TrainConfig("sft", base, "d", "x", ".", batch_size=8)) == 4
-    assert launch.processes(TrainConfig("sft", base, "d", "x", ".", batch_size=6)) == 1
-    assert launch.processes(TrainConfig("rft", base, "d", "x", ".", batch_size=8)) == 1
+    assert parallel.processes(TrainConfig("sft", base, "d", "x", ".", batch_size=8)) == 4
+    assert parallel.processes(TrainConfig("sft", base, "d", "x", ".", batch_size=6)) == 1
+    assert parallel.processes(TrainConfig("rft", base, "d", "x", ".", batch_size=8)) == 1
     assert launch.command(TrainConfig("dpo", base, "d", "x", ".", batch_size=8), "r")[2:7] == [
         "torch.distributed.run", "--standalone", "--nproc_per_node", "4", "-m"]
 
@@ -126,7 +127,6 @@ def test_weights_the_optimiser_updates_load_in_float32_on_a_gpu_too(monkeypatch)
     """On a GPU the trainer's bf16 is autocast over float32 master weights: in bf16 weights one
     Adam step at the default learning rate leaves an RMSNorm's 1.0s where they were. A frozen
     LoRA base loads in bf16 there (half the memory)."""
-    from dataclasses import replace
 
     import torch
 
@@ -172,3 +172,69 @@ def test_a_packed_step_holds_the_tokens_of_batch_size_examples(tmp_path):
     step = next(iter(trainer.get_train_dataloader()))["input_ids"].numel()
     assert 0.5 * 8 * mean(lengths) < step < 8 * mean(lengths) + 2 * max(lengths)
     assert pad_share(trainer) == 0.0
+
+
+def _gpus(monkeypatch, gib: int = 80):
+    """CUDA reported, each GPU of `gib` GiB."""
+    import types
+
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "get_device_properties",
+                        lambda _: types.SimpleNamespace(total_memory=gib << 30))
+
+
+def test_fsdp_shards_full_fine_tunes_too_large_for_one_gpu(monkeypatch):
+    """FSDP where asked, or where several processes train a model whose float32 weights,
+    gradients and Adam state take more than half a GPU (7B: 112 GB); never for LoRA or RFT,
+    nor on a CPU (accelerate runs DDP there)."""
+    import pytest
+
+    from synthqa.train import parallel
+    from synthqa.train.common import TrainConfig, common_args
+
+    base = str(LAB_MODELS["lab-wc"])
+    sft = TrainConfig("sft", base, "d", "x", ".")
+    assert parallel.trainer_args(replace(sft, fsdp=True), 10**6) == {}         # a CPU
+    _gpus(monkeypatch)
+    assert parallel.trainer_args(sft, 7 * 10**9) == {}                          # one process
+    monkeypatch.setenv("WORLD_SIZE", "8")
+    assert parallel.trainer_args(sft, 1_500_000_000) == {}       # 24 GB of 80: DDP
+    sharded = parallel.trainer_args(replace(sft, checkpointing=True), 7 * 10**9)
+    assert sharded["fsdp"] is True and sharded["gradient_checkpointing"] is False
+    assert sharded["fsdp_config"]["activation_checkpointing"] is True  # FSDP's own
+    assert parallel.trainer_args(replace(sft, lora=True), 7 * 10**9) == {}
+    monkeypatch.setenv("WORLD_SIZE", "1")
+    assert parallel.trainer_args(replace(sft, fsdp=True), 10**6)["fsdp"] is True
+    args = common_args(replace(sft, fsdp=True), Path("run"), 10**6)
+    assert args["fsdp"] is True and args["gradient_checkpointing"] is False
+    # FSDP runs under a launcher, one process too; what will run says so
+    assert parallel.entry("m", replace(sft, fsdp=True, processes=1), "r")[0] == \
+        "torch.distributed.run"
+    assert parallel.describe(replace(sft, fsdp=True)).startswith("FSDP over 1 process")
+    for bad in (replace(sft, fsdp=True, lora=True), replace(sft, method="rft", fsdp=True)):
+        with pytest.raises(ValueError, match="fsdp"):
+            bad.validate(data_written=False)
+
+
+def test_every_process_of_a_sharded_run_gives_its_shards_to_the_saved_model(tmp_path):
+    """Gathering FSDP's shards takes every process (rank 0 alone would wait forever); with
+    DDP only rank 0 saves. Other ranks never evaluate."""
+    from synthqa.train import common
+
+    class Trainer:
+        def __init__(self, fsdp: bool, rank: int):
+            self.is_fsdp_enabled, self.rank, self.saved = fsdp, rank, []
+
+        def is_world_process_zero(self):
+            return self.rank == 0
+
+        def save_model(self, out):
+            self.saved.append(out)
+
+    config = common.TrainConfig("sft", str(LAB_MODELS["lab-wc"]), "d", "x", ".")
+    for fsdp, saved in ((True, [str(tmp_path / "model")]), (False, [])):
+        other = Trainer(fsdp, rank=1)
+        assert common.finish(other, None, config, tmp_path) == tmp_path / "model"
+        assert other.saved == saved
