@@ -141,7 +141,10 @@ def add_parser(sub, workspace_of) -> None:
     run.add_argument("--max-tokens", type=int, default=1024)
     run.add_argument("--prompt-file", help="critic: a prompt template with {problem}, "
                      "{paragraphs} (required) and {gold}; default ProcessBench's")
-    run.add_argument("--model-dir", help="prm: a local token-classification model folder")
+    run.add_argument("--model-dir", help="prm: a local token-classification model folder; "
+                     "critic: a local causal model folder instead of --url (sampled by vLLM's "
+                     "offline engine where it is installed, else transformers; its chat "
+                     "template where it has one)")
     run.set_defaults(fn=lambda a: cmd_judge_run(a, workspace_of(a)))
     run.epilog = f"the critic's API key, if any, is read from ${API_KEY_ENV}"
     prm = verbs.add_parser("train-prm", help="train a process reward model from the "

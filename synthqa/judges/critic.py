@@ -1,5 +1,7 @@
-"""A critic LLM through any OpenAI-compatible chat endpoint (`vllm serve`, a hosted API,
-`python -m synthqa.sampling.serve`): it is asked for the earliest wrong paragraph, or -1.
+"""A critic LLM asked for the earliest wrong paragraph, or -1: through any OpenAI-compatible
+chat endpoint (`vllm serve`, a hosted API, `python -m synthqa.sampling.serve`), many traces in
+flight at once, or from a local model folder through the sampling engine (vLLM's offline engine
+where it is installed, else transformers): every trace of a shard in one engine call.
 
 The prompt is ProcessBench's (Zheng et al. 2024): paragraphs tagged and indexed from 0, the
 answer in \\boxed{}. n samples per trace, majority vote on the index; score = the share of
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 
 from synthqa.judges.base import JudgeInput, Judgement
 from synthqa.prompts import render
+from synthqa.sampling.base import Sampler, SamplingSpec
 
 PROMPT = """The following is a math problem and a solution (split into paragraphs, enclosed \
 with tags and indexed from 0):
@@ -62,6 +65,7 @@ class CriticJudge:
     api_key: str | None = None
     timeout_s: float = 600.0
     concurrency: int = 8      # traces in flight at once (each asks its n samples at once)
+    sampler: Sampler | None = None   # a local engine instead of the endpoint
     version = "critic-1"
 
     @property
@@ -69,18 +73,33 @@ class CriticJudge:
         return f"critic:{self.model}"
 
     def settings(self) -> dict:
+        engine = {"engine": self.sampler.backend} if self.sampler else {}
         return {"base_url": self.base_url, "model": self.model, "n": self.n,
                 "temperature": self.temperature, "max_tokens": self.max_tokens,
-                "prompt": self.prompt}
+                "prompt": self.prompt, **engine}
+
+    @property
+    def traces_per_call(self) -> int:
+        """Traces a shard of a run holds: a few minutes of endpoint calls, or as many as fill
+        one call of the local engine (n samples each)."""
+        return max(16, self.sampler.sequences_per_call // self.n) if self.sampler else 16
 
     def judge(self, items: Sequence[JudgeInput]) -> list[Judgement]:
-        with ThreadPoolExecutor(self.concurrency) as pool:
-            return list(pool.map(self._one, items))
+        texts = [self._text(item) for item in items]
+        if self.sampler is not None:          # the whole batch in one engine call
+            spec = SamplingSpec(temperature=self.temperature, max_tokens=self.max_tokens)
+            replies = [[c.text for c in got]
+                       for got in self.sampler.complete(texts, spec, self.n, seed=0)]
+        else:
+            with ThreadPoolExecutor(self.concurrency) as pool:
+                replies = list(pool.map(self._ask, texts))
+        return [self._verdict(item, got) for item, got in zip(items, replies)]
 
-    def _one(self, item: JudgeInput) -> Judgement:
-        text = render(self.prompt, PLACEHOLDERS, problem=item.problem,
+    def _text(self, item: JudgeInput) -> str:
+        return render(self.prompt, PLACEHOLDERS, problem=item.problem,
                       paragraphs=paragraphs(item.steps), gold=item.gold or "")
-        replies = self._ask(text)
+
+    def _verdict(self, item: JudgeInput, replies: list[str]) -> Judgement:
         indices = [parse_index(r, len(item.steps)) for r in replies]
         read = [k for k in indices if k is not None]
         detail = json.dumps({"replies": [r[-400:] for r in replies], "indices": indices})

@@ -26,6 +26,7 @@ from synthqa.judges.prm_endpoint import EndpointPrmJudge
 from synthqa.judges.stepcheck import StepCheckJudge
 from synthqa.judges.value_drop import ValueDropJudge
 from synthqa.sampling import endpoints
+from synthqa.sampling.models import ModelChoice
 from synthqa.store import Store
 from synthqa.values.rollouts import MODES
 from synthqa.workspace import Workspace
@@ -46,12 +47,13 @@ class JudgeJob:
     policy: str = ""              # rollouts: the rollout policy whose values are read
     mode: str = "exhaustive"      # rollouts: its search
     base_url: str = ""            # critic: an OpenAI-compatible server
-    model: str = ""               # critic: the model name it serves
+    model: str = ""               # critic: the model name it serves (a local one: its folder's)
     n: int = 4                    # critic: samples per trace (majority vote)
     temperature: float = 0.7
     max_tokens: int = 1024
     prompt: str = ""              # critic: the template ("" = ProcessBench's)
-    model_dir: str = ""           # prm: a local token-classification folder
+    model_dir: str = ""           # prm: a local token-classification folder; critic: a local
+                                  # causal model folder, sampled by the engine (not an endpoint)
     prm_format: str = "qwen"      # prm-endpoint: how the served PRM reads a trace
     batch_traces: int = 0         # traces per shard (0: the backend's, BATCH_TRACES)
     extra: dict = field(default_factory=dict)
@@ -64,8 +66,13 @@ class JudgeJob:
         if self.backend == "rollouts" and (not self.policy or self.mode not in MODES):
             raise ValueError("the rollouts judge needs a rollout policy and a search mode")
         if self.backend == "critic":
-            endpoints.check_allowed(self.base_url)
-            if not self.model.strip():
+            if bool(self.base_url) == bool(self.model_dir):
+                raise ValueError("the critic needs an endpoint or a local model folder (one)")
+            if self.model_dir:
+                _model_folder(self.model_dir)
+            else:
+                endpoints.check_allowed(self.base_url)
+            if not self.model_dir and not self.model.strip():
                 raise ValueError("the critic needs a model name")
             if not 1 <= self.n <= 32:
                 raise ValueError(f"n = {self.n}: between 1 and 32 samples per trace")
@@ -82,14 +89,19 @@ class JudgeJob:
             if self.prm_format not in PRM_FORMATS:
                 raise ValueError(f"PRM format {self.prm_format!r}: choose from "
                                  f"{', '.join(PRM_FORMATS)}")
-        if self.backend == "prm" and not (Path(self.model_dir) / "config.json").is_file():
-            raise ValueError(f"{self.model_dir!r} is not a model folder (no config.json)")
+        if self.backend == "prm":
+            _model_folder(self.model_dir)
 
     def judge(self) -> Judge:
         if self.backend == "stepcheck":
             return StepCheckJudge()
         if self.backend == "rollouts":
             return ValueDropJudge(self.policy, self.mode)
+        if self.backend == "critic" and self.model_dir:   # a local folder: the engine
+            name = self.model.strip() or Path(self.model_dir).name
+            sampler = ModelChoice(name, path=self.model_dir, chat=True).sampler()
+            return CriticJudge("", name, self.n, self.temperature, self.max_tokens,
+                               self.prompt or PROMPT, sampler=sampler)
         if self.backend == "critic":
             url = endpoints.check_allowed(self.base_url)
             return CriticJudge(url, self.model, self.n, self.temperature,
@@ -100,6 +112,11 @@ class JudgeJob:
             return EndpointPrmJudge(url, self.model, self.prm_format,
                                     api_key=endpoints.api_key_for(url))
         return PrmJudge(self.model_dir)
+
+
+def _model_folder(path: str) -> None:
+    if not (Path(path) / "config.json").is_file():
+        raise ValueError(f"{path!r} is not a model folder (no config.json)")
 
 
 def prepare(workspace: Workspace, store: Store, job: JudgeJob,
@@ -130,8 +147,10 @@ def run(workspace: Workspace, run_id: str) -> int:
         return [{**asdict(v), "judge": judge.name, "version": judge.version,
                  "settings": settings, "run_id": run_id, "computed_at": now} for v in verdicts]
 
+    per_shard = job.batch_traces or getattr(judge, "traces_per_call", None) or \
+        BATCH_TRACES[job.backend]
     return batch.process(folder, folder.items().to_dict("records"), lambda r: r["trace_id"],
-                         work, JUDGEMENTS, job.batch_traces or BATCH_TRACES[job.backend]).done
+                         work, JUDGEMENTS, per_shard).done
 
 
 def _input(row: dict) -> JudgeInput:

@@ -17,8 +17,9 @@ from synthqa.values.rollouts import MODES
 BACKEND_HELP = {
     "stepcheck": "re-evaluates every written equation: a wrong one flags the trace",
     "rollouts": "Monte Carlo values of a rollout run: a value drop inside the trace",
-    "critic": "an LLM behind an OpenAI-compatible chat endpoint names the earliest wrong "
-              "paragraph (ProcessBench's prompt), n samples, majority vote",
+    "critic": "an LLM behind an OpenAI-compatible chat endpoint, or from a model folder here, "
+              "names the earliest wrong paragraph (ProcessBench's prompt), n samples, "
+              "majority vote",
     "prm": "a process reward model from a local folder (token classification over steps)",
     "prm-endpoint": "a process reward model behind a server's pooling API (`vllm serve` with "
                     "Qwen2.5-Math-PRM or a Math-Shepherd-style PRM, or "
@@ -29,7 +30,8 @@ BACKEND_HELP = {
 # each judge's settings: the form's widget and the type of its value
 SETTINGS = {
     "rollouts": {"policy": ("jd_policy", str), "mode": ("jd_mode", str)},
-    "critic": {"base_url": ("jd_url", str), "model": ("jd_model", str), "n": ("jd_n", int),
+    "critic": {"base_url": ("jd_url", str), "model": ("jd_model", str),
+               "model_dir": ("jd_critic_dir", str), "n": ("jd_n", int),
                "temperature": ("jd_temperature", float),
                "max_tokens": ("jd_max_tokens", int), "prompt": ("jd_prompt", str)},
     "prm": {"model_dir": ("jd_model_dir", str)},
@@ -68,6 +70,10 @@ def _backend_widgets(backend: str, policies: list[str]) -> None:
         c1, c2 = st.columns(2)
         c1.text_input("Endpoint", key="jd_url", placeholder="http://127.0.0.1:8000")
         c2.text_input("Model", key="jd_model", help="the name it serves")
+        st.text_input("…or a model folder on the server", key="jd_critic_dir",
+                      help="a causal model sampled here, no endpoint: vLLM's offline engine "
+                           "where it is installed, else transformers, every trace of a shard "
+                           "in one call (its chat template where it has one)")
         c1, c2, c3 = st.columns(3)
         c1.number_input("Samples per trace", 1, 32, 4, key="jd_n")
         c2.slider("Temperature", 0.0, 1.5, 0.7, 0.05, key="jd_temperature")

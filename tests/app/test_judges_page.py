@@ -123,6 +123,41 @@ def test_a_critic_endpoint_outside_the_allow_list_is_refused_and_nothing_starts(
     assert not [j for j in Jobs(workspace).jobs() if j.kind == "judge"]
 
 
+def test_a_critic_from_a_model_folder_on_the_server_judges_from_the_page(
+        store, workspace, tmp_path):
+    """No endpoint: the critic is sampled here from a folder (a tiny untrained model: every
+    reply is counted, most unparsed); a folder that is no model is refused."""
+    import time
+
+    import torch
+
+    from synthqa.jobs.runner import Jobs
+    from synthqa.lab.model import make_model, make_tokenizer
+
+    torch.manual_seed(0)
+    folder, tokenizer = tmp_path / "tiny-critic", make_tokenizer()
+    make_model("wc", tokenizer).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    _labelled(store, tmp_path, n=3)
+    at = open_page("pages/judges.py")
+    at.selectbox(key="jd_backend").set_value("critic").run()
+    at.text_input(key="jd_critic_dir").input(str(tmp_path)).run()
+    next(b for b in at.button if b.label == "Run judge").click().run()
+    assert "is not a model folder" in at.error[0].value
+    at.text_input(key="jd_critic_dir").input(str(folder))
+    at.number_input(key="jd_n").set_value(2)
+    at.number_input(key="jd_max_tokens").set_value(16)
+    next(b for b in at.button if b.label == "Run judge").click().run()
+    assert any("Started judge-critic" in m.value for m in at.success), at.error
+    (job,) = [j for j in Jobs(workspace).jobs() if j.kind == "judge"]
+    while not Jobs(workspace).status(job.job_id).final:  # a real process: wait on its state
+        time.sleep(0.2)
+    assert Jobs(workspace).status(job.job_id).status == "SUCCEEDED"
+    ingest_inbox(store, workspace)
+    scores = store.df("SELECT judge, votes FROM judge_scores")
+    assert set(scores.judge) == {"critic:tiny-critic"} and (scores.votes == 2).all()
+
+
 def test_run_judge_clicked_twice_starts_one_job(store, workspace, tmp_path, monkeypatch):
     """One job per intent (issue 27, item 9): while the first run with these settings waits
     (another job holds the one slot), a second click, or a click Streamlit delivers twice

@@ -216,6 +216,63 @@ def test_the_critic_runs_against_synthqa_serve_over_a_real_model(workspace, stor
     assert all(len(json.loads(d)["replies"]) == 2 for d in rows.detail)
 
 
+class _ScriptedEngine:
+    """A local engine answering each prompt from a script; it records its calls."""
+    backend, sequences_per_call = "scripted", 64
+
+    def __init__(self, replies: dict[str, list[str]]):
+        self.replies, self.calls = replies, []
+
+    def complete(self, prompts, spec, n, seed):
+        from synthqa.sampling.base import Completion
+
+        self.calls.append((len(prompts), n, spec.temperature, spec.max_tokens))
+        return [[Completion(r, 3) for r in self.replies[next(k for k in self.replies
+                                                             if k in p)][:n]]
+                for p in prompts]
+
+
+def test_a_local_critic_judges_a_whole_batch_in_one_engine_call():
+    """A critic from a model folder: every trace's n samples in one call of the engine,
+    voted like an endpoint's replies."""
+    from synthqa.judges.base import JudgeInput
+    from synthqa.judges.critic import CriticJudge
+
+    engine = _ScriptedEngine({"3 + 3": ["\\boxed{-1}"] * 2, "5 + 5": ["\\boxed{1}", "?"]})
+    judge = CriticJudge("", "local", n=2, temperature=0.5, max_tokens=64, sampler=engine)
+    items = [JudgeInput(f"t{a}", f"What is {a} + {a} - {a}?", str(a),
+                        (f"{a} + {a} = {2 * a}", f"{2 * a} - {a} = {a}")) for a in (3, 5)]
+    clean, flawed = judge.judge(items)
+    assert engine.calls == [(2, 2, 0.5, 64)]
+    assert (clean.score, clean.first_step) == (0.0, None)
+    assert (flawed.score, flawed.first_step, flawed.unparsed) == (1.0, 1, 1)
+    assert judge.settings()["engine"] == "scripted" and judge.traces_per_call == 32
+
+
+def test_a_critic_from_a_local_folder_runs_as_a_job(workspace, store, tmp_path):
+    """`judge run --backend critic --model-dir DIR`: a real (tiny, untrained) model sampled
+    by the engine, no endpoint; a critic names an endpoint or a folder, not both."""
+    import torch
+
+    from synthqa.lab.model import make_model, make_tokenizer
+
+    torch.manual_seed(0)
+    folder, tokenizer = tmp_path / "tiny", make_tokenizer()
+    make_model("wc", tokenizer).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    _labelled(tmp_path, store)
+    _run(workspace, store, judge_job.JudgeJob("c3", "critic", model_dir=str(folder), n=2,
+                                             max_tokens=8))
+    rows = store.df("SELECT judge, votes, settings FROM judge_scores")
+    assert len(rows) == 4 and (rows.votes == 2).all() and set(rows.judge) == {"critic:tiny"}
+    assert json.loads(rows.settings[0])["engine"] == "transformers"
+    for both in ({"base_url": "http://127.0.0.1:1", "model_dir": str(folder)}, {}):
+        with pytest.raises(ValueError, match="an endpoint or a local model folder"):
+            judge_job.JudgeJob("x", "critic", model="m", **both).validate()
+    with pytest.raises(ValueError, match="not a model folder"):
+        judge_job.JudgeJob("x", "critic", model_dir=str(tmp_path / "nowhere")).validate()
+
+
 def test_the_value_drop_judge_flags_the_step_after_which_the_value_falls():
     from synthqa.judges.base import JudgeInput
     from synthqa.judges.value_drop import ValueDropJudge
