@@ -6,7 +6,7 @@ from synthqa.labels import fpr
 from synthqa.ui import resources
 from synthqa.ui.judging import launch_form, run_progress
 from synthqa.ui.router import through_router
-from synthqa.ui.text import dashed, plain
+from synthqa.ui.text import dashed, decimal_text, plain
 
 through_router()
 
@@ -38,8 +38,10 @@ table = evaluate.table(pairs)
 names = {"f1": "ProcessBench F1", "error_accuracy": "accuracy on errors",
          "correct_accuracy": "accuracy on error-free", "precision": "FP precision",
          "recall": "FP recall", "auroc": "FP AUROC"}
-st.dataframe(table, hide_index=True, key="judge_eval", column_config={
-    **{c: st.column_config.NumberColumn(label, format="%.3f") for c, label in names.items()},
+# scores as text ("—" where one cannot be computed: no error traces, one class only)
+st.dataframe(table.assign(**{c: table[c].map(decimal_text) for c in names}), hide_index=True,
+             key="judge_eval", column_config={
+    **{c: st.column_config.TextColumn(label) for c, label in names.items()},
     "n_answer_correct": st.column_config.NumberColumn(
         "answer-correct", help="traces behind precision, recall and AUROC")})
 c1, c2 = st.columns(2)

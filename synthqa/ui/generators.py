@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from synthqa.judges.generators import compact, generator_table
-from synthqa.ui.text import MISSING, dashed, percent_text
+from synthqa.ui.text import MISSING, dashed, decimal_text, percent_text
 
 ROW_PX, HEADER_PX, MOST_ROWS = 35, 38, 30
 
@@ -17,7 +17,7 @@ def shown(table: pd.DataFrame) -> pd.DataFrame:
         # as text, padded so that sorting the column sorts the numbers ("—" last): the grid
         # writes "None" for a missing number
         fpr=table["fpr"].map(percent_text),
-        judge_auroc=table["judge_auroc"].map(lambda a: MISSING if a != a else f"{a:.3f}"),
+        judge_auroc=table["judge_auroc"].map(decimal_text),
         fpr_ci=[MISSING if n == 0 else f"{lo:.1%}–{hi:.1%}"
                 for lo, hi, n in zip(table["fpr_low"], table["fpr_high"], table["fpr_n"])])
     columns = ["generator", "params", "traces", "accuracy", "suspects", "labelled", "fpr",

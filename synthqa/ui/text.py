@@ -156,6 +156,12 @@ def percent_text(rate) -> str:
     return MISSING if rate is None or rate != rate else f"{100 * rate:5.1f}%"
 
 
+def decimal_text(value, digits: int = 3) -> str:
+    """A score in [0, 1] as text with fixed decimals (so the column sorts as its numbers),
+    "—" when missing (the grid writes "None" for a NaN)."""
+    return MISSING if value is None or value != value else f"{value:.{digits}f}"
+
+
 def dashed(frame: pd.DataFrame) -> pd.DataFrame:
     """A table with "—" where a value is missing (Streamlit's grid writes "None"): in text
     columns, and in integer columns (the store's nullable ones), which become text; float

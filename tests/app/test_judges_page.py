@@ -76,7 +76,8 @@ def test_the_page_shows_agreement_and_the_fpr_with_the_judge(store, workspace, t
     at = open_page("pages/judges.py")
     assert not at.exception
     table = frame_with(at, "error_accuracy").set_index("generator")
-    assert table.loc["gen", "recall"] == 1.0 and table.loc["gen", "precision"] == 1.0
+    assert table.loc["gen", "recall"] == "1.000" and table.loc["gen", "precision"] == "1.000"
+    assert all(re.fullmatch(r"\d\.\d{3}|—", v) for v in table["f1"])   # never "None"
     assert table.loc["gen", "n"] == 8
     fpr = frame_with(at, "width (points)")
     assert set(fpr["method"]) == {"labels only", "labels + judge stepcheck (PPI++)",

@@ -68,3 +68,11 @@ def test_flops_past_2_to_the_53_are_shown_as_text_in_scientific_notation():
 
     shown = scientific(pd.Series([449_641_500_000_000_000.0, 3.2e8, float("nan")]))
     assert list(shown[:2]) == ["4.496e+17", "3.200e+08"] and pd.isna(shown[2])
+
+
+def test_scores_as_text_sort_as_numbers_and_a_missing_one_is_a_dash():
+    from synthqa.ui.text import MISSING, decimal_text
+
+    shown = [decimal_text(v) for v in (0.5, 1.0, float("nan"), None, 0.0625)]
+    assert shown == ["0.500", "1.000", MISSING, MISSING, "0.062"]
+    assert sorted(shown[:2] + shown[4:]) == ["0.062", "0.500", "1.000"]
