@@ -151,6 +151,8 @@ def fsdp_section(shape: str, tmp: Path, flops: float, steps: int, batch: int,
     from synthqa.jobs.runner import Jobs
     from synthqa.workspace import Workspace
 
+    if CUDA:                # the job is another process: give it what this one cached
+        torch.cuda.empty_cache()
     rng = random.Random(5)
     data = tmp / f"fsdp-{shape}.jsonl"
     data.write_text("".join(json.dumps({"prompt": trace_text(rng, 10, 40),
