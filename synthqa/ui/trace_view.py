@@ -118,7 +118,8 @@ def show_labels(labels: pd.DataFrame) -> None:
     if labels.empty:
         st.caption("No human labels yet.")
         return
-    st.dataframe(dashed(labels_shown(labels)), hide_index=True, width="stretch")
+    st.dataframe(dashed(labels_shown(labels)), hide_index=True, width="stretch",
+                 column_config={"who": st.column_config.TextColumn(width="medium")})  # whole
 
 
 def labels_shown(labels: pd.DataFrame) -> pd.DataFrame:
