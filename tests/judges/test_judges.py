@@ -273,6 +273,28 @@ def test_a_critic_from_a_local_folder_runs_as_a_job(workspace, store, tmp_path):
         judge_job.JudgeJob("x", "critic", model_dir=str(tmp_path / "nowhere")).validate()
 
 
+def test_a_local_critic_samples_through_vllm_where_it_is_installed(workspace, store, tmp_path,
+                                                                   monkeypatch):
+    """Where vllm and a GPU are there, a critic from a folder is vLLM's offline engine (here
+    vLLM's documented interface on a CPU): the run's traces in one generate call, n each."""
+    import sys
+
+    from synthqa.lab.model import DATA_DIR
+    from synthqa.sampling import vllm
+    from tests.sampling import fake_vllm
+
+    monkeypatch.setitem(sys.modules, "vllm", fake_vllm)
+    monkeypatch.setattr(vllm, "available", lambda: True)
+    fake_vllm.LLM.calls.clear()
+    _labelled(tmp_path, store)
+    _run(workspace, store, judge_job.JudgeJob("c4", "critic", model_dir=str(DATA_DIR / "tiny"),
+                                             n=3, max_tokens=8))
+    calls = [(len(c["prompts"]), {p.n for p in c["params"]}) for c in fake_vllm.LLM.calls]
+    assert calls == [(4, {3})]
+    rows = store.df("SELECT votes, settings FROM judge_scores")
+    assert (rows.votes == 3).all() and json.loads(rows.settings[0])["engine"] == "vllm"
+
+
 def test_the_value_drop_judge_flags_the_step_after_which_the_value_falls():
     from synthqa.judges.base import JudgeInput
     from synthqa.judges.value_drop import ValueDropJudge
