@@ -100,6 +100,7 @@ class JudgeJob:
         if self.backend == "critic" and self.model_dir:   # a local folder: the engine
             name = self.model.strip() or Path(self.model_dir).name
             sampler = ModelChoice(name, path=self.model_dir, chat=True).sampler()
+            print(f"critic {name}: sampling with {sampler.backend}", flush=True)  # the log
             return CriticJudge("", name, self.n, self.temperature, self.max_tokens,
                                self.prompt or PROMPT, sampler=sampler)
         if self.backend == "critic":
