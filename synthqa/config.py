@@ -23,6 +23,9 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "SYNTHQA_JOB_GRACE_S": ("10", "seconds a cancelled local job gets to checkpoint before SIGKILL"),
     "SYNTHQA_JOB_BACKEND": ("local", "where new jobs run: local, or ray (a Ray cluster's Jobs API)"),
     "SYNTHQA_RAY_ADDRESS": ("http://127.0.0.1:8265", "the Ray dashboard address (Jobs REST API)"),
+    "SYNTHQA_RAY_GPUS": ("0", "GPUs each job asks the Ray cluster for (the Jobs API's "
+                         "entrypoint_num_gpus: the job runs on a node with them); a training "
+                         "job runs a process on each (torchrun); 0: none"),
     "SYNTHQA_RAY_PYTHON": ("", "the interpreter Ray Data jobs run on the cluster, with SynthQA's "
                            "requirements and ray[data] (empty = this one)"),
     "SYNTHQA_IMPORT_ROOT": ("", "the folders (separated by ':') a path typed on the Workspace "
@@ -55,6 +58,7 @@ class Settings:
     job_grace_s: float
     job_backend: str
     ray_address: str
+    ray_gpus: int
     ray_python: str
     import_roots: tuple[Path, ...]
     max_import_bytes: int
@@ -78,6 +82,7 @@ class Settings:
             job_grace_s=float(_get("SYNTHQA_JOB_GRACE_S")),
             job_backend=_get("SYNTHQA_JOB_BACKEND"),
             ray_address=_get("SYNTHQA_RAY_ADDRESS").rstrip("/"),
+            ray_gpus=max(0, int(_get("SYNTHQA_RAY_GPUS"))),
             ray_python=_get("SYNTHQA_RAY_PYTHON") or sys.executable,
             import_roots=tuple(Path(root).expanduser().resolve() for root in
                                _get("SYNTHQA_IMPORT_ROOT").split(os.pathsep) if root.strip())

@@ -30,9 +30,10 @@ class RayUnreachable(RuntimeError):
 class RayBackend:
     name = "ray"
 
-    def __init__(self, address: str, timeout_s: float = 10.0):
+    def __init__(self, address: str, timeout_s: float = 10.0, gpus: int = 0):
         self.address = address.rstrip("/")
         self.timeout_s = timeout_s
+        self.gpus = gpus          # each job's entrypoint_num_gpus (SYNTHQA_RAY_GPUS)
 
     def _call(self, method: str, path: str, body: dict | None = None) -> dict | None:
         """The JSON answer; None when the cluster does not know the job (404)."""
@@ -55,10 +56,20 @@ class RayBackend:
             raise ValueError(f"{job.argv[0]!r}: a Ray entrypoint needs an absolute interpreter")
         entrypoint = f"cd {shlex.quote(job.run_dir)} && exec {shlex.join(job.argv)}"
         os.makedirs(job.run_dir, exist_ok=True)
+        gpus = self.gpus_for(job.argv)
         self._call("POST", "/api/jobs/", {
             "entrypoint": entrypoint, "submission_id": job.job_id,
             "runtime_env": {"env_vars": {"PYTHONPATH": str(CHECKOUT)}},
-            "metadata": {"synthqa_kind": job.kind}})
+            "metadata": {"synthqa_kind": job.kind},
+            **({"entrypoint_num_gpus": gpus} if gpus else {})})
+
+    def gpus_for(self, argv: list[str]) -> int:
+        """GPUs the job asks for: on a GPU cluster one per process of a torchrun job (a
+        data-parallel training run), else SYNTHQA_RAY_GPUS; Ray runs the entrypoint on a node
+        with them (CUDA_VISIBLE_DEVICES set)."""
+        if self.gpus and "torch.distributed.run" in argv and "--nproc_per_node" in argv:
+            return int(argv[argv.index("--nproc_per_node") + 1])
+        return self.gpus
 
     def poll(self, job: Job) -> dict:
         """Fields that change, from the cluster's record of the job; LOST when it has none."""

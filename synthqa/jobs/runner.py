@@ -31,7 +31,7 @@ class Jobs:
         self.default_backend = settings.job_backend
         self.backends = {
             "local": LocalBackend(settings.job_grace_s if grace_s is None else grace_s),
-            "ray": RayBackend(ray_address or settings.ray_address)}
+            "ray": RayBackend(ray_address or settings.ray_address, gpus=settings.ray_gpus)}
 
     def submit(self, kind: str, argv: list[str], submit_key: str, job_id: str | None = None,
                backend: str | None = None) -> tuple[Job, bool]:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from synthqa.config import Settings
 from synthqa.jobs.runner import Jobs, argv
 from synthqa.jobs.table import Job
 from synthqa.metrics.coverage import coverage_at_k, majority_vote
@@ -29,26 +30,35 @@ def module(config: TrainConfig) -> str:
     return f"synthqa.train.{config.method}"
 
 
-def entry(config: TrainConfig, run_dir: Path | str) -> tuple[str, list[str]]:
+def gpus_of(backend: str | None) -> int | None:
+    """The GPUs a job on `backend` will have: a Ray job's SYNTHQA_RAY_GPUS; None: this
+    machine's (a local job)."""
+    settings = Settings.from_env()
+    return settings.ray_gpus if (backend or settings.job_backend) == "ray" else None
+
+
+def entry(config: TrainConfig, run_dir: Path | str,
+          backend: str | None = None) -> tuple[str, list[str]]:
     """(module, arguments) of the job: the method's entry point, under torchrun where it runs
     on several processes (train.parallel)."""
-    return parallel.entry(module(config), config, run_dir)
+    return parallel.entry(module(config), config, run_dir, gpus_of(backend))
 
 
-def command(config: TrainConfig, run_dir: Path | str) -> list[str]:
+def command(config: TrainConfig, run_dir: Path | str, backend: str | None = None) -> list[str]:
     """What the job runs (shown in the page before it starts)."""
-    return argv(*entry(config, run_dir))
+    return argv(*entry(config, run_dir, backend))
 
 
 def submit(workspace: Workspace, config: TrainConfig, run_dir: Path, submit_key: str,
            backend: str | None = None) -> Job:
     """Start the training job whose settings are saved in `run_dir`."""
-    name, args = entry(config, run_dir)
+    name, args = entry(config, run_dir, backend)
     return Jobs(workspace).start(KIND, name, run_dir.name, args=args, submit_key=submit_key,
                                  backend=backend)
 
 
-def what_will_run(choices: PairChoices, config: TrainConfig) -> dict:
+def what_will_run(choices: PairChoices, config: TrainConfig,
+                  backend: str | None = None) -> dict:
     """The data choices and training settings that apply to this kind of run (an SFT run
     shows no pit policy, DPO beta or RFT sampling fields)."""
     data = asdict(choices)
@@ -67,7 +77,7 @@ def what_will_run(choices: PairChoices, config: TrainConfig) -> dict:
     train["precision"] = "on a GPU bf16 matmuls over " + (
         "a bf16 frozen base and float32 adapters" if config.lora else "float32 weights") + \
         "; float32 on a CPU"                                   # common.weights_dtype
-    train["parallel"] = parallel.describe(config)
+    train["parallel"] = parallel.describe(config, gpus_of(backend))
     return {"data": data, "train": train}
 
 

@@ -21,22 +21,25 @@ def world_size() -> int:
     return int(os.environ.get("WORLD_SIZE", "1"))
 
 
-def processes(config: TrainConfig) -> int:
-    """Data-parallel processes: as configured, else one per visible GPU where the method and
-    batch size allow it (RFT samples in its own process: one)."""
+def processes(config: TrainConfig, gpus: int | None = None) -> int:
+    """Data-parallel processes: as configured, else one per GPU where the method and batch
+    size allow it (RFT samples in its own process: one). `gpus`: those the job will have (a
+    Ray job's, SYNTHQA_RAY_GPUS); None: this machine's."""
     if config.processes:
         return config.processes
-    import torch
+    if gpus is None:
+        import torch
 
-    gpus = torch.cuda.device_count()
+        gpus = torch.cuda.device_count()
     return gpus if gpus > 1 and config.method != "rft" and config.batch_size % gpus == 0 else 1
 
 
-def entry(module: str, config: TrainConfig, run_dir: Path | str) -> tuple[str, list[str]]:
+def entry(module: str, config: TrainConfig, run_dir: Path | str,
+          gpus: int | None = None) -> tuple[str, list[str]]:
     """(module, arguments) of the job: the method's entry point, under torchrun when it runs
     on several processes or sharded (FSDP runs under a launcher, one process too)."""
     args = ["--run-dir", str(run_dir)]
-    n = processes(config)
+    n = processes(config, gpus)
     if n == 1 and not config.fsdp:
         return module, args
     return "torch.distributed.run", ["--standalone", "--nproc_per_node", str(n),
@@ -66,9 +69,9 @@ def trainer_args(config: TrainConfig, parameters: int) -> dict:
                             "activation_checkpointing": config.checkpointing}}
 
 
-def describe(config: TrainConfig) -> str:
+def describe(config: TrainConfig, gpus: int | None = None) -> str:
     """How the run is spread, for *What will run*."""
-    n = processes(config)
+    n = processes(config, gpus)
     if config.fsdp and not config.lora and config.method != "rft":
         return f"FSDP over {n} process(es): weights, gradients and optimizer state sharded " \
                "(on GPUs; a CPU runs DDP)"

@@ -87,7 +87,8 @@ def form(generators: list[str], policies: list[str]) -> None:
     default = Settings.from_env().job_backend
     st.selectbox("Run on", BACKENDS, BACKENDS.index(default), key="train_backend",
                  help="local: this machine, SYNTHQA_MAX_JOBS at a time; ray: the "
-                      "cluster at SYNTHQA_RAY_ADDRESS (sharing this filesystem)")
+                      "cluster at SYNTHQA_RAY_ADDRESS (sharing this filesystem), on a node "
+                      "with SYNTHQA_RAY_GPUS GPUs, a process on each")
     st.toggle("Data-efficiency sweep", key="train_sweep",
               help="four runs on 1/8, 1/4, 1/2 and all of the data set (names get "
                    "-f8, -f4, -f2, -f1): the points of the curves below")
@@ -97,8 +98,10 @@ def form(generators: list[str], policies: list[str]) -> None:
         return
     choices, config = chosen
     with st.expander("What will run"):
-        st.code(" ".join(launch.command(config, "runs/<id>")), language="bash")
-        st.code(json.dumps(launch.what_will_run(choices, config), indent=1), language="json")
+        backend = ss.train_backend
+        st.code(" ".join(launch.command(config, "runs/<id>", backend)), language="bash")
+        st.code(json.dumps(launch.what_will_run(choices, config, backend), indent=1),
+                language="json")
     st.button("Train", type="primary", on_click=_start)
     kind_msg, msg = ss.pop("train_msg", (None, None))
     if kind_msg:
