@@ -72,7 +72,7 @@ def trainer_args(config: TrainConfig, parameters: int) -> dict:
 def describe(config: TrainConfig, gpus: int | None = None) -> str:
     """How the run is spread, for *What will run*."""
     n = processes(config, gpus)
-    if config.fsdp and not config.lora and config.method != "rft":
+    if config.fsdp:              # never with LoRA or RFT: TrainConfig.validate, the form
         return f"FSDP over {n} process(es): weights, gradients and optimizer state sharded " \
                "(on GPUs; a CPU runs DDP)"
     if n > 1:
