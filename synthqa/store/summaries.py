@@ -39,13 +39,15 @@ class Summaries(Part):
                    avg(n_steps) AS steps, avg(n_tokens) AS tokens
             FROM traces_effective GROUP BY generator ORDER BY generator""")
 
-    def generator_of_source(self, source: str) -> str | None:
+    def generator_of_source(self, source: str, not_runs: str | None = None) -> str | None:
         """The generator with the most traces of problems from `source` (a model's domain,
-        e.g. the lab models' "lab"), or None."""
+        e.g. the lab models' "lab"), or None. Generators whose every run's id is LIKE
+        `not_runs` (a trained model's evaluation) come after every other."""
         best = self.df("""
             SELECT t.generator FROM traces t JOIN problems p USING (problem_id)
-            WHERE p.source = ? GROUP BY t.generator ORDER BY count(*) DESC, t.generator
-            LIMIT 1""", [source])["generator"]
+            WHERE p.source = ? GROUP BY t.generator
+            ORDER BY bool_and(coalesce(t.run_id LIKE ?, false)), count(*) DESC, t.generator
+            LIMIT 1""", [source, not_runs])["generator"]
         return best.iloc[0] if len(best) else None
 
     def shared_problems(self) -> pd.DataFrame:

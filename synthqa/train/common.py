@@ -321,6 +321,9 @@ def save_model(trainer, tokenizer, run_dir: Path) -> Path:
     return out
 
 
+EVALUATION_RUNS = "%:eval-%"   # the run ids `evaluate` writes (a LIKE pattern)
+
+
 def sampled_generator(config: TrainConfig) -> str:
     """The generator name of the evaluation's k samples per problem."""
     return f"{config.name}:k{config.eval_samples}"

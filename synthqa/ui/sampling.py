@@ -8,6 +8,7 @@ from synthqa.jobs.table import Job
 from synthqa.lab import sampling_job
 from synthqa.lab.model import DATA_DIR, LAB_SOURCE
 from synthqa.sampling.models import ModelChoice
+from synthqa.train.common import EVALUATION_RUNS
 from synthqa.ui import jobs, resources
 from synthqa.ui.text import plain, scientific
 
@@ -20,13 +21,14 @@ PRESETS = {"lab-se (4.7M, data/lab/se)": ModelChoice("lab-se", path=str(DATA_DIR
 
 def traces_default(generators: list, role: str, default: int, key: str) -> int:
     """The index in `generators` of the traces that match the model `role` picks (drawn
-    below): a lab model's own domain, the lab problems; 0 where nothing is known. Asked only
+    below): a lab model's own domain, the lab problems (a trained model's evaluation samples
+    only where nothing else is there); 0 where nothing is known. Asked only
     until the selectbox `key` has a value (the store's scan is not repeated on every rerun)."""
     if key in st.session_state:
         return 0  # ignored: the widget keeps its value
     choice = st.session_state.get(f"{role}_model", [*PRESETS][default])
-    best = resources.store().summaries.generator_of_source(LAB_SOURCE) if choice in PRESETS \
-        else None
+    best = resources.store().summaries.generator_of_source(LAB_SOURCE, EVALUATION_RUNS) \
+        if choice in PRESETS else None
     return generators.index(best) if best in generators else 0
 
 

@@ -141,3 +141,25 @@ def test_a_verdict_delivered_twice_is_written_once_even_from_many_threads(store)
     store.labels.add_many(verdict_labels(trace_id, "erin", "correct", None))
     assert store.scalar("SELECT count(*) FROM labels WHERE who = 'dave'") == 5
     assert store.scalar("SELECT count(*) FROM labels WHERE who = 'erin'") == 2
+
+
+def test_a_domains_generator_is_not_a_trained_models_evaluation(store, tmp_path):
+    """The Training page's "Traces of" default: the lab's own samples, not the 8 samples a
+    problem of a model trained on them (more traces, every run an evaluation)."""
+    import json
+
+    from synthqa.train.common import EVALUATION_RUNS
+
+    path = tmp_path / "lab.jsonl"
+    rows = [("lab", "lab-wc", "lab-wc:demo-t0.8", i) for i in range(2)] + \
+        [("lab", "lab-wc-sft:k8", "lab-wc-sft:eval-k8", i) for i in range(5)] + \
+        [("sets", "lab-wc-sft", "lab-wc-sft:eval-greedy", i) for i in range(5, 7)]
+    path.write_text("".join(json.dumps({
+        "problem": f"What is {i} + 1?", "problem_id": f"L{i}", "gold_answer": str(i + 1),
+        "source": source, "generator": gen, "run": run, "solution": f"#### {i + 1}"}) + "\n"
+        for source, gen, run, i in rows))
+    assert import_file(store, path).n_errors == 0
+    assert store.summaries.generator_of_source("lab") == "lab-wc-sft:k8"   # the most traces
+    assert store.summaries.generator_of_source("lab", EVALUATION_RUNS) == "lab-wc"
+    assert store.summaries.generator_of_source("sets", EVALUATION_RUNS) == "lab-wc-sft"  # alone
+    assert store.summaries.generator_of_source("toy", EVALUATION_RUNS) is None
