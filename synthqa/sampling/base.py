@@ -41,6 +41,9 @@ class Sampler(Protocol):
     def complete(self, prompts: list[str], spec: SamplingSpec, n: int,
                  seed: int) -> list[list[Completion]]: ...
 
+    def close(self) -> None:
+        """Let go of the device's memory (a trainer may start next in the same process)."""
+
 
 @dataclass(frozen=True)
 class Problem:

@@ -57,6 +57,17 @@ class HFSampler:
     def sequences_per_call(self) -> int:
         return self.batch_size
 
+    def close(self) -> None:
+        """The weights and the allocator's cached blocks given back to the device."""
+        import gc
+
+        import torch
+
+        self.model = None
+        gc.collect()
+        if self.device == "cuda":
+            torch.cuda.empty_cache()
+
     def complete(self, prompts: list[str], spec: SamplingSpec, n: int,
                  seed: int) -> list[list[Completion]]:
         """Length-sorted batches of at most `batch_size` sequences whose KV cache fits the

@@ -23,6 +23,9 @@ class OpenAISampler:
         self.sequences_per_call = batch_size * concurrency
         self._local = threading.local()     # a session per thread (requests' are not shared)
 
+    def close(self) -> None:
+        """Nothing to give back: the model lives behind the endpoint."""
+
     def complete(self, prompts: list[str], spec: SamplingSpec, n: int,
                  seed: int) -> list[list[Completion]]:
         per_call = max(1, self.batch_size // n)

@@ -59,6 +59,15 @@ class VLLMSampler:
                         for o in request.outputs] for request in outputs]
         return [c * n if greedy else c for c in completions]
 
+    def close(self) -> None:
+        """Give the GPU back now. vLLM's engine runs in a process of its own, and vllm 0.32's
+        LLM has no shutdown: deleting it frees the memory only when the garbage collector
+        gets to it, too late for a trainer that starts next in this process (RFT). Ending the
+        engine process frees it at once."""
+        if self.llm is not None:
+            self.llm.llm_engine.engine_core.shutdown()
+            self.llm = None
+
     def _prompt(self, prompt: str) -> str:
         if not self.chat:
             return prompt

@@ -8,6 +8,7 @@ rounds the next round samples from the model the last one trained (ReST-EM style
 from __future__ import annotations
 
 import json
+from contextlib import closing
 from pathlib import Path
 
 from synthqa.checks.answers import extract_answer, is_equivalent
@@ -22,9 +23,9 @@ def own_positives(model_dir: str | Path, problems: list[dict], config: common.Tr
                   round_: int) -> tuple[list[dict], int]:
     """The model's answer-correct samples as prompt/completion rows; (rows, samples drawn)."""
     spec = SamplingSpec(temperature=config.temperature, max_tokens=config.max_tokens)
-    sampler = common.sampler_for(model_dir, config.chat)
-    samples = sampler.complete([p["prompt"] for p in problems], spec, config.rft_samples,
-                               seed=config.seed + 1000 * round_)
+    with closing(common.sampler_for(model_dir, config.chat)) as sampler:  # the trainer is next
+        samples = sampler.complete([p["prompt"] for p in problems], spec, config.rft_samples,
+                                   seed=config.seed + 1000 * round_)
     rows = [{"prompt": p["prompt"], "completion": c.text}
             for p, completions in zip(problems, samples) for c in completions
             if is_equivalent(extract_answer(c.text)[0], p["answer"])]

@@ -1,7 +1,8 @@
 """A stand-in for the `vllm` package on a CPU, with vLLM's documented offline interface
 (`LLM(model=..., ...)`, `LLM.generate(prompts, sampling_params, use_tqdm=...)` taking one
 SamplingParams or one per prompt and returning one RequestOutput per prompt, in order, with
-`outputs[i].text` / `.token_ids`; `LLM.get_tokenizer()`), decoding with transformers. It
+`outputs[i].text` / `.token_ids`; `LLM.get_tokenizer()`; `LLM.llm_engine.engine_core.shutdown()`,
+which ends vLLM 0.32's engine process and so frees its GPU memory), decoding with transformers. It
 refuses what vLLM would (an argument it does not have, a params list of another length) and
 records every call, so the adapter's conformance and its use of the engine can be checked.
 Install it as `sys.modules["vllm"]`."""
@@ -40,9 +41,30 @@ class RequestOutput:
     finished: bool = True
 
 
+class EngineCoreClient:
+    """vLLM's client of its engine process: `shutdown` ends the process (and its memory)."""
+
+    def __init__(self):
+        self.running = True
+
+    def shutdown(self, timeout: float | None = None) -> None:
+        self.running = False
+
+
+@dataclass
+class LLMEngine:
+    engine_core: EngineCoreClient = field(default_factory=EngineCoreClient)
+
+
 class LLM:
     calls: list[dict] = []        # every generate call: prompts and their params
     engines: list[dict] = []      # every engine built: its settings
+    built: list[LLM] = []         # every engine built, to ask which still run
+
+    @classmethod
+    def running(cls) -> int:
+        """Engines whose process still holds the GPU."""
+        return sum(llm.llm_engine.engine_core.running for llm in cls.built)
 
     def __init__(self, model: str, dtype: str = "auto", enable_prefix_caching: bool = False,
                  gpu_memory_utilization: float = 0.9, trust_remote_code: bool = False,
@@ -54,6 +76,8 @@ class LLM:
                             "trust_remote_code": trust_remote_code})
         self.tokenizer = AutoTokenizer.from_pretrained(model, local_files_only=True)
         self.model = AutoModelForCausalLM.from_pretrained(model, local_files_only=True).eval()
+        self.llm_engine = LLMEngine()
+        LLM.built.append(self)
 
     def get_tokenizer(self):
         return self.tokenizer
@@ -66,6 +90,8 @@ class LLM:
             params = [params] * len(prompts)
         if len(params) != len(prompts):
             raise ValueError("The lengths of prompts and sampling_params must be the same.")
+        if not self.llm_engine.engine_core.running:
+            raise RuntimeError("Engine core proc EngineCore_DP0 died unexpectedly")
         LLM.calls.append({"prompts": prompts, "params": list(params)})
         return [self._request(str(i), p, sp) for i, (p, sp) in enumerate(zip(prompts, params))]
 

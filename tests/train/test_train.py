@@ -171,7 +171,8 @@ def test_rft_sampling_and_the_evaluation_use_the_chosen_engine(workspace, tmp_pa
     """Where vllm and a GPU are there, RFT's own samples and the held-out evaluation go
     through vLLM's offline engine like every sampling job (here vLLM's documented interface on
     a CPU, tests/sampling/fake_vllm.py), each round and the evaluation one engine call per
-    shard, after the trainer has let go of the device (issue 26)."""
+    shard, after the trainer has let go of the device, and each round's engine gone before
+    its training starts (issue 26)."""
     import sys
 
     from synthqa.sampling import vllm
@@ -180,6 +181,15 @@ def test_rft_sampling_and_the_evaluation_use_the_chosen_engine(workspace, tmp_pa
     monkeypatch.setitem(sys.modules, "vllm", fake_vllm)
     monkeypatch.setattr(vllm, "available", lambda: True)
     fake_vllm.LLM.calls.clear()
+    fake_vllm.LLM.built.clear()
+    engines_at_fit = []        # vLLM engines still holding the GPU when a round's training starts
+
+    def fit(*args):
+        engines_at_fit.append(fake_vllm.LLM.running())
+        return sft_fit(*args)
+
+    sft_fit = rft.fit
+    monkeypatch.setattr(rft, "fit", fit)
     run_dir = workspace.runs / "train-rft-vllm"
     TrainConfig("rft", str(DATA_DIR / "tiny"), str(data_file(tmp_path, "sft")), "lab-wc-rftv",
                 str(workspace.root), max_steps=2, batch_size=4, eval_problems=4,
@@ -189,6 +199,7 @@ def test_rft_sampling_and_the_evaluation_use_the_chosen_engine(workspace, tmp_pa
     calls = [(len(c["prompts"]), [p.n for p in c["params"]]) for c in fake_vllm.LLM.calls]
     assert calls == [(8, [3] * 8), (8, [3] * 8),     # two rounds of RFT samples, 8 problems
                      (4, [1] * 4), (4, [2] * 4)]     # evaluation: greedy, then k = 2
+    assert engines_at_fit == [0, 0]      # each round's sampling engine ended before training
     lines = [json.loads(x) for x in (run_dir / "metrics.jsonl").read_text().splitlines()]
     assert [x["sampled"] for x in lines if "round" in x] == [24, 24]
     assert list(workspace.inbox.glob("lab-wc-rftv_eval-greedy-*.parquet"))
