@@ -23,14 +23,15 @@ import importlib.util
 import random
 import tempfile
 import time
+from contextlib import closing
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
 import torch
 
-from bench.gpu_measure import CUDA, build, causal, guarded, matmul_rate, memory_gb, peak, \
-    profile, say, sync, trace_text
+from bench.gpu_measure import CUDA, build, causal, device_used_gb, guarded, matmul_rate, \
+    memory_gb, peak, profile, say, sync, trace_text
 from bench.gpu_training import FLEX, fsdp_section, sft_section, trainer_sections
 from synthqa.judges.base import JudgeInput
 from synthqa.judges.prm import PrmJudge, tokenize_row
@@ -134,16 +135,17 @@ def vllm_section(tmp: Path, shape: str, prompts: int, max_tokens: int) -> None:
     from synthqa.sampling.vllm import VLLMSampler
 
     rng = random.Random(2)
-    sampler = VLLMSampler(causal(shape, tmp))
     texts = [trace_text(rng, 40, 120) for _ in range(prompts)]
     spec = SamplingSpec(temperature=0.8, max_tokens=max_tokens)
-    sampler.complete(texts[:4], spec, 1, 0)               # warm-up
-    start = time.perf_counter()
-    out = sampler.complete(texts, spec, 1, 0)
-    tokens = sum(c.n_tokens for row in out for c in row)
-    say("vllm", "sampled tokens/s (synthqa.sampling.vllm, offline engine)",
-        round(tokens / (time.perf_counter() - start)), "tok/s", shape=shape)
-    say("vllm", "GPU memory", memory_gb(), "GiB", shape=shape)
+    with closing(VLLMSampler(causal(shape, tmp))) as sampler:   # the sections after it train
+        sampler.complete(texts[:4], spec, 1, 0)               # warm-up
+        start = time.perf_counter()
+        out = sampler.complete(texts, spec, 1, 0)
+        tokens = sum(c.n_tokens for row in out for c in row)
+        say("vllm", "sampled tokens/s (synthqa.sampling.vllm, offline engine)",
+            round(tokens / (time.perf_counter() - start)), "tok/s", shape=shape)
+        say("vllm", "GPU memory in use (the engine's process too)", device_used_gb(), "GiB",
+            shape=shape)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -3,6 +3,7 @@ weights, the lab's character tokenizer), the card's peak, timing, memory, profil
 line per figure (bench/gpu_check.py)."""
 from __future__ import annotations
 
+import gc
 import json
 import random
 import time
@@ -64,6 +65,14 @@ def sync() -> None:
 
 def memory_gb() -> float:
     return round(torch.cuda.max_memory_allocated() / 2**30, 2) if CUDA else 0.0
+
+
+def device_used_gb() -> float:
+    """Memory in use on the device by every process (vLLM's engine runs in its own)."""
+    if not CUDA:
+        return 0.0
+    free, total = torch.cuda.mem_get_info()
+    return round((total - free) / 2**30, 2)
 
 
 def profile(section: str, shape: str, work) -> None:
@@ -129,5 +138,7 @@ def guarded(name: str, run) -> None:
         run()
     except Exception as exc:            # reported, not hidden: the figure is the error
         say(name, "error", f"{type(exc).__name__}: {str(exc)[:300]}")
+    finally:   # the section's models freed and the allocator's cache given back: the next
+        gc.collect()       # section (vLLM's engine, a process of its own) finds the memory
         if CUDA:
             torch.cuda.empty_cache()

@@ -50,17 +50,20 @@ def test_the_gpu_check_runs_on_a_cpu_and_prints_every_figure():
 
 def test_the_gpu_checks_vllm_section_runs_the_adapter(monkeypatch, capsys):
     """Where vllm is installed the check samples through SynthQA's adapter (here vLLM's
-    interface on a CPU: tests/sampling/fake_vllm.py)."""
+    interface on a CPU: tests/sampling/fake_vllm.py), and ends the engine before the
+    training sections that follow."""
     from bench import gpu_check
     from tests.sampling import fake_vllm
 
     monkeypatch.setitem(sys.modules, "vllm", fake_vllm)
+    fake_vllm.LLM.built.clear()
     gpu_check.main(["--tiny", "--sections", "vllm"])
     lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()
              if x.startswith('{"section"')]
     figures = {x["figure"]: x["value"] for x in lines if x["section"] == "vllm"}
     assert figures["sampled tokens/s (synthqa.sampling.vllm, offline engine)"] > 0
     assert len(fake_vllm.LLM.calls[-1]["prompts"]) == 16     # the whole set in one call
+    assert len(fake_vllm.LLM.built) == 1 and fake_vllm.LLM.running() == 0
 
 
 def test_an_sft_batch_the_card_cannot_hold_is_halved_until_it_fits(monkeypatch, tmp_path):
