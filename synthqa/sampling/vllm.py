@@ -44,20 +44,31 @@ class VLLMSampler:
                        gpu_memory_utilization=gpu_memory_utilization, trust_remote_code=False)
         self.tokenizer = self.llm.get_tokenizer()
         self.chat = chat and bool(getattr(self.tokenizer, "chat_template", None))
+        self.context = self.llm.llm_engine.model_config.max_model_len   # prompt + new tokens
 
     def complete(self, prompts: list[str], spec: SamplingSpec, n: int,
                  seed: int) -> list[list[Completion]]:
+        """The prompts' token ids in one `generate` call, each asking no more new tokens than
+        the model's context leaves (vLLM refuses the whole call for one prompt that fills it,
+        or for max_tokens past it); a prompt that fills the context gets empty completions,
+        as from the transformers sampler."""
         from vllm import SamplingParams
 
         greedy = spec.temperature <= 0    # one greedy sample serves all n
+        ids = self._encode(prompts)
+        room = [min(spec.max_tokens, self.context - len(row)) for row in ids]
+        sent = [i for i, r in enumerate(room) if r >= 1]
         params = [SamplingParams(n=1 if greedy else n, temperature=max(spec.temperature, 0.0),
-                                 top_p=spec.top_p, max_tokens=spec.max_tokens,
-                                 stop=list(spec.stop) or None, seed=seed + i)
-                  for i in range(len(prompts))]
-        outputs = self.llm.generate([self._prompt(p) for p in prompts], params, use_tqdm=False)
-        completions = [[Completion(cut_at_stop(o.text, spec.stop), len(o.token_ids))
-                        for o in request.outputs] for request in outputs]
-        return [c * n if greedy else c for c in completions]
+                                 top_p=spec.top_p, max_tokens=room[i],
+                                 stop=list(spec.stop) or None, seed=seed + i) for i in sent]
+        outputs = self.llm.generate([{"prompt_token_ids": ids[i]} for i in sent], params,
+                                    use_tqdm=False) if sent else []
+        completions = [[Completion("", 0)] * n for _ in prompts]
+        for i, request in zip(sent, outputs):
+            got = [Completion(cut_at_stop(o.text, spec.stop), len(o.token_ids))
+                   for o in request.outputs]
+            completions[i] = got * n if greedy else got
+        return completions
 
     def close(self) -> None:
         """Give the GPU back now. vLLM's engine runs in a process of its own, and vllm 0.32's
@@ -68,8 +79,15 @@ class VLLMSampler:
             self.llm.llm_engine.engine_core.shutdown()
             self.llm = None
 
-    def _prompt(self, prompt: str) -> str:
+    def _encode(self, prompts: list[str]) -> list[list[int]]:
+        """Token ids as vLLM would make them (a chat template carries its own special tokens,
+        which the tokenizer must not add again), handed over as ids: their lengths are known
+        here, and nothing is tokenized twice."""
+        if not prompts:
+            return []
         if not self.chat:
-            return prompt
-        return self.tokenizer.apply_chat_template([{"role": "user", "content": prompt}],
-                                                  add_generation_prompt=True, tokenize=False)
+            return self.tokenizer(prompts)["input_ids"]
+        texts = [self.tokenizer.apply_chat_template([{"role": "user", "content": p}],
+                                                    add_generation_prompt=True, tokenize=False)
+                 for p in prompts]
+        return self.tokenizer(texts, add_special_tokens=False)["input_ids"]

@@ -274,12 +274,13 @@ def test_a_critic_from_a_local_folder_runs_as_a_job(workspace, store, tmp_path):
 
 
 def test_a_local_critic_samples_through_vllm_where_it_is_installed(workspace, store, tmp_path,
-                                                                   monkeypatch):
+                                                                   monkeypatch, smollm2_model):
     """Where vllm and a GPU are there, a critic from a folder is vLLM's offline engine (here
-    vLLM's documented interface on a CPU): the run's traces in one generate call, n each."""
+    vLLM's documented interface on a CPU): the run's traces in one generate call, n each,
+    through the model's chat template (ProcessBench's prompt: longer than a lab model's
+    96-token context, which vLLM would refuse)."""
     import sys
 
-    from synthqa.lab.model import DATA_DIR
     from synthqa.sampling import vllm
     from tests.sampling import fake_vllm
 
@@ -287,10 +288,13 @@ def test_a_local_critic_samples_through_vllm_where_it_is_installed(workspace, st
     monkeypatch.setattr(vllm, "available", lambda: True)
     fake_vllm.LLM.calls.clear()
     _labelled(tmp_path, store)
-    _run(workspace, store, judge_job.JudgeJob("c4", "critic", model_dir=str(DATA_DIR / "tiny"),
+    _run(workspace, store, judge_job.JudgeJob("c4", "critic", model_dir=str(smollm2_model),
                                              n=3, max_tokens=8))
     calls = [(len(c["prompts"]), {p.n for p in c["params"]}) for c in fake_vllm.LLM.calls]
     assert calls == [(4, {3})]
+    tokenizer = fake_vllm.LLM.built[-1].tokenizer
+    first = tokenizer.decode(fake_vllm.LLM.calls[0]["prompts"][0]["prompt_token_ids"])
+    assert first.startswith("<|im_start|>") and first.count("<|im_start|>user") == 1
     rows = store.df("SELECT votes, settings FROM judge_scores")
     assert (rows.votes == 3).all() and json.loads(rows.settings[0])["engine"] == "vllm"
 

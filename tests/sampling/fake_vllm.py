@@ -1,6 +1,8 @@
 """A stand-in for the `vllm` package on a CPU, with vLLM's documented offline interface
-(`LLM(model=..., ...)`, `LLM.generate(prompts, sampling_params, use_tqdm=...)` taking one
-SamplingParams or one per prompt and returning one RequestOutput per prompt, in order, with
+(`LLM(model=..., ...)`, `LLM.generate(prompts, sampling_params, use_tqdm=...)` taking texts or
+TokensPrompts (`{"prompt_token_ids": [...]}`) and one SamplingParams or one per prompt, refusing
+the whole call for a prompt that fills the model's context or max_tokens past it, and
+returning one RequestOutput per prompt, in order, with
 `outputs[i].text` / `.token_ids`; `LLM.get_tokenizer()`; `LLM.llm_engine.engine_core.shutdown()`,
 which ends vLLM 0.32's engine process and so frees its GPU memory), decoding with transformers. It
 refuses what vLLM would (an argument it does not have, a params list of another length) and
@@ -52,7 +54,13 @@ class EngineCoreClient:
 
 
 @dataclass
+class ModelConfig:
+    max_model_len: int     # prompt + new tokens (vLLM: the config's max_position_embeddings)
+
+
+@dataclass
 class LLMEngine:
+    model_config: ModelConfig
     engine_core: EngineCoreClient = field(default_factory=EngineCoreClient)
 
 
@@ -76,7 +84,7 @@ class LLM:
                             "trust_remote_code": trust_remote_code})
         self.tokenizer = AutoTokenizer.from_pretrained(model, local_files_only=True)
         self.model = AutoModelForCausalLM.from_pretrained(model, local_files_only=True).eval()
-        self.llm_engine = LLMEngine()
+        self.llm_engine = LLMEngine(ModelConfig(self.model.config.max_position_embeddings))
         LLM.built.append(self)
 
     def get_tokenizer(self):
@@ -92,13 +100,32 @@ class LLM:
             raise ValueError("The lengths of prompts and sampling_params must be the same.")
         if not self.llm_engine.engine_core.running:
             raise RuntimeError("Engine core proc EngineCore_DP0 died unexpectedly")
+        for prompt, sp in zip(prompts, params):    # vLLM refuses the whole call
+            self._validate(len(self._ids(prompt)), sp)
         LLM.calls.append({"prompts": prompts, "params": list(params)})
         return [self._request(str(i), p, sp) for i, (p, sp) in enumerate(zip(prompts, params))]
 
-    def _request(self, request_id: str, prompt: str, params: SamplingParams) -> RequestOutput:
+    def _ids(self, prompt) -> list[int]:
+        """A text prompt (tokenized with special tokens, as vLLM does) or a TokensPrompt."""
+        if isinstance(prompt, dict):
+            return list(prompt["prompt_token_ids"])
+        return self.tokenizer(prompt)["input_ids"]
+
+    def _validate(self, prompt_len: int, params: SamplingParams) -> None:
+        """vLLM 0.32's checks (vllm/renderers/params.py, v1/engine/input_processor.py)."""
+        limit = self.llm_engine.model_config.max_model_len
+        if params.max_tokens is not None and params.max_tokens > limit:
+            raise ValueError(f"max_tokens={params.max_tokens} cannot be greater than "
+                             f"max_model_len={limit}. Please request fewer output tokens.")
+        if prompt_len >= limit:
+            raise ValueError(f"The decoder prompt (length {prompt_len}) is longer than the "
+                             f"maximum model length of {limit}.")
+
+    def _request(self, request_id: str, prompt, params: SamplingParams) -> RequestOutput:
         import torch
 
-        enc = self.tokenizer(prompt, return_tensors="pt")
+        enc = {"input_ids": torch.tensor([self._ids(prompt)])}
+        enc["attention_mask"] = torch.ones_like(enc["input_ids"])
         greedy = params.temperature == 0
         if params.seed is not None:
             torch.manual_seed(params.seed)
@@ -111,7 +138,8 @@ class LLM:
         outputs = [self._output(i, row) for i, row in
                    enumerate(ids[:, enc["input_ids"].shape[1]:].tolist())]
         stops = [params.stop] if isinstance(params.stop, str) else params.stop or []
-        return RequestOutput(request_id, prompt, enc["input_ids"][0].tolist(),
+        return RequestOutput(request_id, prompt if isinstance(prompt, str) else None,
+                             enc["input_ids"][0].tolist(),
                              [self._stopped(o, stops) for o in outputs])
 
     def _output(self, index: int, row: list[int]) -> CompletionOutput:

@@ -5,7 +5,7 @@ import pytest
 
 from synthqa.ingest.inbox import ingest_inbox
 from synthqa.lab.model import make_model, make_tokenizer
-from synthqa.sampling.base import Problem, SamplingSpec, cut_at_stop
+from synthqa.sampling.base import Completion, Problem, SamplingSpec, cut_at_stop
 from synthqa.sampling.hf import HFSampler
 from synthqa.sampling.openai import OpenAISampler
 from synthqa.sampling.run import run_sampling
@@ -160,7 +160,9 @@ def test_the_vllm_adapter_hands_the_engine_a_whole_run_at_once(fake_vllm, tiny_l
     prompts = ["12+7\n", "12+7\n", "3*4-1\n"]
     out = sampler.complete(prompts, SPEC, n=3, seed=4)
     (call,) = fake_vllm.LLM.calls
-    assert call["prompts"] == prompts and [p.n for p in call["params"]] == [3, 3, 3]
+    assert [p["prompt_token_ids"] for p in call["prompts"]] == \
+        sampler.tokenizer(prompts)["input_ids"]
+    assert [p.n for p in call["params"]] == [3, 3, 3]
     assert [p.seed for p in call["params"]] == [4, 5, 6]
     assert fake_vllm.LLM.engines[0]["enable_prefix_caching"] is True
     assert fake_vllm.LLM.engines[0]["trust_remote_code"] is False
@@ -168,6 +170,25 @@ def test_the_vllm_adapter_hands_the_engine_a_whole_run_at_once(fake_vllm, tiny_l
     greedy = sampler.complete(prompts, SamplingSpec(temperature=0.0, max_tokens=6), 4, seed=0)
     assert [p.n for p in fake_vllm.LLM.calls[-1]["params"]] == [1, 1, 1]
     assert [len(set(c)) for c in greedy] == [1, 1, 1] and [len(c) for c in greedy] == [4, 4, 4]
+
+
+def test_the_vllm_adapter_asks_no_more_than_the_context_leaves(fake_vllm, tiny_lab_model):
+    """vLLM refuses a whole call for one prompt that fills the model's context, or for
+    max_tokens past it: such a prompt gets empty completions (as from HFSampler), the others
+    as many new tokens as the context leaves them."""
+    from synthqa.sampling.vllm import VLLMSampler
+
+    sampler = VLLMSampler(tiny_lab_model)
+    context = sampler.context                       # the lab's 96 tokens
+    long, short = "1+" * context + "1\n", "12+7\n"
+    out = sampler.complete([short, long, short], SamplingSpec(temperature=0.8,
+                                                              max_tokens=2 * context), 2, 0)
+    assert out[1] == [Completion("", 0)] * 2 and all(len(c) == 2 for c in out)
+    (call,) = fake_vllm.LLM.calls
+    assert len(call["prompts"]) == 2 and [p.seed for p in call["params"]] == [0, 2]
+    assert [p.max_tokens for p in call["params"]] == [context - len(sampler.tokenizer(
+        short)["input_ids"])] * 2
+    assert sampler.complete([long], SPEC, 3, 0) == [[Completion("", 0)] * 3]
 
 
 def test_the_vllm_adapter_cuts_at_stop_strings_and_counts_every_token(fake_vllm,
