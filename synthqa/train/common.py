@@ -12,6 +12,7 @@ import re
 import signal
 import threading
 import time
+from contextlib import closing
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
@@ -339,7 +340,11 @@ def evaluate(config: TrainConfig, model_dir: Path) -> None:
     # seed 7000+: problems neither the demo (seed 0) nor sampling jobs draw by default
     problems, template = problems_for(config.eval_set, config.eval_problems,
                                       7_000 + config.seed)
-    sampler = sampler_for(model_dir, config.chat)
+    with closing(sampler_for(model_dir, config.chat)) as sampler:   # vLLM: its engine ended
+        _evaluate(config, sampler, problems, template)
+
+
+def _evaluate(config: TrainConfig, sampler, problems, template: str) -> None:
     spec = SamplingSpec(temperature=0, max_tokens=config.max_tokens, prompt_template=template)
     workspace = Workspace(Path(config.workspace))
     # a shard fills one engine call (up to 1,024 sequences a generate on a GPU, 4,096 for
