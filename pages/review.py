@@ -112,6 +112,9 @@ if trace_id is None:
     st.stop()
 
 labels = store.labels.of_trace(trace_id)
+if total and judged == total:
+    st.caption("Every answer-correct trace has a verdict: this one is served for a second "
+               "opinion (reviewer agreement).")
 with st.container(border=True, key="review_card"):
     show_problem(store.traces.problem_of(trace_id))
     blind = reviewing.quality_control() is not None  # never show a QC item's known verdict

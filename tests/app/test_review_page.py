@@ -6,6 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from synthqa.ingest.commit import import_file
 from synthqa.labels.estimate import Stratum, fpr_estimate
+from synthqa.ui import reviewing
 from tests.conftest import REPO
 
 
@@ -98,6 +99,25 @@ def test_the_page_counts_what_is_reviewed_and_left_and_the_url_keeps_the_name(re
     again.switch_page("pages/review.py")
     again.run()
     assert "Reviewer: **alice**" in [c.value for c in again.caption]  # no name form again
+
+
+def test_once_every_trace_has_a_verdict_the_next_is_a_second_opinion(review_at):
+    start(review_at)
+    for _ in range(6):
+        next(b for b in review_at.button if b.label == "Reasoning correct").click().run()
+    assert review_at.session_state["review_trace"] is None      # alice has judged them all
+    bob = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
+    bob.switch_page("pages/review.py")
+    try:
+        start(bob.run(), "bob")
+    finally:   # the process's queue would keep bob's claim into the next test
+        reviewing.queue().release("bob")
+    captions = [c.value for c in bob.caption]
+    assert "6 of 6 answer-correct traces reviewed · 0 left" in captions
+    assert bob.session_state["review_trace"] is not None and any(
+        c.startswith("Every answer-correct trace has a verdict") for c in captions)
+    assert not any(c.value.startswith("Every answer-correct trace has a verdict")
+                   for c in review_at.caption)
 
 
 def test_a_click_meant_for_a_trace_no_longer_shown_labels_nothing(review_at, store):
