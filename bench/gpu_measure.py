@@ -134,6 +134,8 @@ def trace_text(rng: random.Random, low: int, high: int) -> str:
 def guarded(name: str, run) -> None:
     """A section that fails (out of memory on a smaller card, a missing kernel) says so and
     the check goes on with the next: one short GPU session gives every figure it can."""
+    if CUDA:                            # each section's memory figure is its own peak
+        torch.cuda.reset_peak_memory_stats()
     try:
         run()
     except Exception as exc:            # reported, not hidden: the figure is the error
