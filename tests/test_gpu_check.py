@@ -56,14 +56,14 @@ def test_the_gpu_checks_vllm_section_runs_the_adapter(monkeypatch, capsys):
     from tests.sampling import fake_vllm
 
     monkeypatch.setitem(sys.modules, "vllm", fake_vllm)
-    fake_vllm.LLM.built.clear()
+    fake_vllm.LLM.cores.clear()
     gpu_check.main(["--tiny", "--sections", "vllm"])
     lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()
              if x.startswith('{"section"')]
     figures = {x["figure"]: x["value"] for x in lines if x["section"] == "vllm"}
     assert figures["sampled tokens/s (synthqa.sampling.vllm, offline engine)"] > 0
     assert len(fake_vllm.LLM.calls[-1]["prompts"]) == 16     # the whole set in one call
-    assert len(fake_vllm.LLM.built) == 1 and fake_vllm.LLM.running() == 0
+    assert len(fake_vllm.LLM.cores) == 1 and fake_vllm.LLM.running() == 0
 
 
 def test_an_sft_batch_the_card_cannot_hold_is_halved_until_it_fits(monkeypatch, tmp_path):

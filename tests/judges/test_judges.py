@@ -281,6 +281,8 @@ def test_a_local_critic_samples_through_vllm_where_it_is_installed(workspace, st
     96-token context, which vLLM would refuse)."""
     import sys
 
+    from transformers import AutoTokenizer
+
     from synthqa.sampling import vllm
     from tests.sampling import fake_vllm
 
@@ -292,7 +294,7 @@ def test_a_local_critic_samples_through_vllm_where_it_is_installed(workspace, st
                                              n=3, max_tokens=8))
     calls = [(len(c["prompts"]), {p.n for p in c["params"]}) for c in fake_vllm.LLM.calls]
     assert calls == [(4, {3})]
-    tokenizer = fake_vllm.LLM.built[-1].tokenizer
+    tokenizer = AutoTokenizer.from_pretrained(smollm2_model)
     first = tokenizer.decode(fake_vllm.LLM.calls[0]["prompts"][0]["prompt_token_ids"])
     assert first.startswith("<|im_start|>") and first.count("<|im_start|>user") == 1
     rows = store.df("SELECT votes, settings FROM judge_scores")

@@ -1,12 +1,12 @@
 """A stand-in for the `vllm` package on a CPU, with vLLM's documented offline interface
-(`LLM(model=..., ...)`, `LLM.generate(prompts, sampling_params, use_tqdm=...)` taking texts or
-TokensPrompts (`{"prompt_token_ids": [...]}`) and one SamplingParams or one per prompt, refusing
-the whole call for a prompt that fills the model's context or max_tokens past it, and
-returning one RequestOutput per prompt, in order, with
-`outputs[i].text` / `.token_ids`; `LLM.get_tokenizer()`; `LLM.llm_engine.engine_core.shutdown()`,
-which ends vLLM 0.32's engine process and so frees its GPU memory), decoding with transformers. It
-refuses what vLLM would (an argument it does not have, a params list of another length) and
-records every call, so the adapter's conformance and its use of the engine can be checked.
+(`LLM(model=..., ...)`; `LLM.generate(prompts, sampling_params, use_tqdm=...)` taking texts or
+TokensPrompts (`{"prompt_token_ids": [...]}`) and one SamplingParams or one per prompt, and
+returning one RequestOutput per prompt, in order, with `outputs[i].text` / `.token_ids`;
+`LLM.get_tokenizer()`; `LLM.llm_engine.model_config.max_model_len`;
+`LLM.llm_engine.engine_core.shutdown()`, which ends vLLM 0.32's engine process and so frees its
+GPU memory), decoding with transformers. It refuses what vLLM would (an argument it does not
+have, a params list of another length, a prompt that fills the context, max_tokens past it)
+and records every call, so the adapter's conformance and its use of the engine can be checked.
 Install it as `sys.modules["vllm"]`."""
 from __future__ import annotations
 
@@ -67,12 +67,12 @@ class LLMEngine:
 class LLM:
     calls: list[dict] = []        # every generate call: prompts and their params
     engines: list[dict] = []      # every engine built: its settings
-    built: list[LLM] = []         # every engine built, to ask which still run
+    cores: list[EngineCoreClient] = []   # every engine's process, to ask which still run
 
     @classmethod
     def running(cls) -> int:
         """Engines whose process still holds the GPU."""
-        return sum(llm.llm_engine.engine_core.running for llm in cls.built)
+        return sum(core.running for core in cls.cores)
 
     def __init__(self, model: str, dtype: str = "auto", enable_prefix_caching: bool = False,
                  gpu_memory_utilization: float = 0.9, trust_remote_code: bool = False,
@@ -85,7 +85,7 @@ class LLM:
         self.tokenizer = AutoTokenizer.from_pretrained(model, local_files_only=True)
         self.model = AutoModelForCausalLM.from_pretrained(model, local_files_only=True).eval()
         self.llm_engine = LLMEngine(ModelConfig(self.model.config.max_position_embeddings))
-        LLM.built.append(self)
+        LLM.cores.append(self.llm_engine.engine_core)
 
     def get_tokenizer(self):
         return self.tokenizer

@@ -64,6 +64,7 @@ def fake_vllm(monkeypatch):
     monkeypatch.setitem(sys.modules, "vllm", module)
     module.LLM.calls.clear()
     module.LLM.engines.clear()
+    module.LLM.cores.clear()
     return module
 
 

@@ -181,7 +181,7 @@ def test_rft_sampling_and_the_evaluation_use_the_chosen_engine(workspace, tmp_pa
     monkeypatch.setitem(sys.modules, "vllm", fake_vllm)
     monkeypatch.setattr(vllm, "available", lambda: True)
     fake_vllm.LLM.calls.clear()
-    fake_vllm.LLM.built.clear()
+    fake_vllm.LLM.cores.clear()
     engines_at_fit = []        # vLLM engines still holding the GPU when a round's training starts
 
     def fit(*args):
@@ -200,7 +200,7 @@ def test_rft_sampling_and_the_evaluation_use_the_chosen_engine(workspace, tmp_pa
     assert calls == [(8, [3] * 8), (8, [3] * 8),     # two rounds of RFT samples, 8 problems
                      (4, [1] * 4), (4, [2] * 4)]     # evaluation: greedy, then k = 2
     assert engines_at_fit == [0, 0]      # each round's sampling engine ended before training
-    assert len(fake_vllm.LLM.built) == 3 and fake_vllm.LLM.running() == 0   # and the evaluation's
+    assert len(fake_vllm.LLM.cores) == 3 and fake_vllm.LLM.running() == 0   # and the evaluation's
     lines = [json.loads(x) for x in (run_dir / "metrics.jsonl").read_text().splitlines()]
     assert [x["sampled"] for x in lines if "round" in x] == [24, 24]
     assert list(workspace.inbox.glob("lab-wc-rftv_eval-greedy-*.parquet"))
