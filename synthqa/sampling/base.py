@@ -56,6 +56,18 @@ class Problem:
     topic: str | None = None
 
 
+def prompt_ids(tokenizer, prompts: list[str], chat: bool) -> list[list[int]]:
+    """Token ids of the prompts as a local engine gets them: a chat model's through its chat
+    template, which carries its own special tokens (the tokenizer must not add them again)."""
+    if not prompts:
+        return []
+    if chat:
+        prompts = [tokenizer.apply_chat_template([{"role": "user", "content": p}],
+                                                 add_generation_prompt=True, tokenize=False)
+                   for p in prompts]
+    return tokenizer(prompts, add_special_tokens=not chat)["input_ids"]
+
+
 def cut_at_stop(text: str, stop: Iterable[str]) -> str:
     """Text up to the first stop string (the stop string itself is dropped)."""
     cut = min((i for i in (text.find(s) for s in stop if s) if i >= 0), default=len(text))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from synthqa.sampling.base import Completion, SamplingSpec, cut_at_stop
+from synthqa.sampling.base import Completion, SamplingSpec, cut_at_stop, prompt_ids
 from synthqa.sampling.batches import token_batches
 
 
@@ -78,7 +78,7 @@ class HFSampler:
         if self.continuous:
             return self._continuous(prompts, spec, n, seed)
         copies = n if spec.temperature > 0 else 1      # greedy: one generation serves all n
-        ids = self._encode(prompts)
+        ids = prompt_ids(self.tokenizer, prompts, self.chat)
         lengths = [(len(row) + spec.max_tokens) * copies for row in ids]
         per_batch = max(1, self.batch_size // copies)  # prompts per generate() call
         out: list[list[Completion]] = [[] for _ in prompts]
@@ -112,7 +112,7 @@ class HFSampler:
         import torch
         from transformers import GenerationConfig
 
-        ids = self._encode(prompts)
+        ids = prompt_ids(self.tokenizer, prompts, self.chat)
         sampling = spec.temperature > 0
         room = self._room(spec, max(map(len, ids), default=0))
         if room < 1 or not ids:
@@ -135,20 +135,6 @@ class HFSampler:
         completions = [self._completion(row, spec) for row in rows]
         return [completions[i * copies: (i + 1) * copies] * (n // copies)
                 for i in range(len(prompts))]
-
-    def _encode(self, prompts: list[str]) -> list[list[int]]:
-        """Token ids of the prompts, through the chat template for a chat model."""
-        if not prompts:
-            return []
-        return self.tokenizer(self._formatted(prompts),
-                              add_special_tokens=not self.chat)["input_ids"]
-
-    def _formatted(self, prompts: list[str]) -> list[str]:
-        if not self.chat:
-            return prompts
-        return [self.tokenizer.apply_chat_template([{"role": "user", "content": p}],
-                                                   add_generation_prompt=True, tokenize=False)
-                for p in prompts]
 
     def _room(self, spec: SamplingSpec, prompt_tokens: int) -> int:
         """New tokens a call may generate: never past the model's context."""

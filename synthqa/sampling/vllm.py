@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from synthqa.sampling.base import Completion, SamplingSpec, cut_at_stop
+from synthqa.sampling.base import Completion, SamplingSpec, cut_at_stop, prompt_ids
 from synthqa.sampling.hf import local_params
 
 
@@ -55,7 +55,7 @@ class VLLMSampler:
         from vllm import SamplingParams
 
         greedy = spec.temperature <= 0    # one greedy sample serves all n
-        ids = self._encode(prompts)
+        ids = prompt_ids(self.tokenizer, prompts, self.chat)   # as ids: lengths known here
         room = [min(spec.max_tokens, self.context - len(row)) for row in ids]
         sent = [i for i, r in enumerate(room) if r >= 1]
         params = [SamplingParams(n=1 if greedy else n, temperature=max(spec.temperature, 0.0),
@@ -78,16 +78,3 @@ class VLLMSampler:
         if self.llm is not None:
             self.llm.llm_engine.engine_core.shutdown()
             self.llm = None
-
-    def _encode(self, prompts: list[str]) -> list[list[int]]:
-        """Token ids as vLLM would make them (a chat template carries its own special tokens,
-        which the tokenizer must not add again), handed over as ids: their lengths are known
-        here, and nothing is tokenized twice."""
-        if not prompts:
-            return []
-        if not self.chat:
-            return self.tokenizer(prompts)["input_ids"]
-        texts = [self.tokenizer.apply_chat_template([{"role": "user", "content": p}],
-                                                    add_generation_prompt=True, tokenize=False)
-                 for p in prompts]
-        return self.tokenizer(texts, add_special_tokens=False)["input_ids"]

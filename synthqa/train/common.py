@@ -322,7 +322,12 @@ def save_model(trainer, tokenizer, run_dir: Path) -> Path:
     return out
 
 
-EVALUATION_RUNS = "%:eval-%"   # the run ids `evaluate` writes (a LIKE pattern)
+EVALUATION_RUNS = "%:eval-%"   # every evaluation_run id (a LIKE pattern)
+
+
+def evaluation_run(config: TrainConfig, what: str) -> str:
+    """The run id of the evaluation's greedy solutions or k samples."""
+    return f"{config.name}:eval-{what}"
 
 
 def sampled_generator(config: TrainConfig) -> str:
@@ -350,13 +355,13 @@ def _evaluate(config: TrainConfig, sampler, problems, template: str) -> None:
     # a shard fills one engine call (up to 1,024 sequences a generate on a GPU, 4,096 for
     # vLLM), not 16 problems
     run_sampling(workspace, sampler, problems, spec, config.name, sampler.params,
-                 f"{config.name}:eval-greedy", batch_problems=sampler.sequences_per_call,
+                 evaluation_run(config, "greedy"), batch_problems=sampler.sequences_per_call,
                  label=lab_label)
     if config.eval_samples:
         spec = replace(spec, samples_per_problem=config.eval_samples,
                        temperature=config.temperature, seed=config.seed)
         run_sampling(workspace, sampler, problems, spec, sampled_generator(config),
-                     sampler.params, f"{config.name}:eval-k{config.eval_samples}",
+                     sampler.params, evaluation_run(config, f"k{config.eval_samples}"),
                      batch_problems=max(1, sampler.sequences_per_call
                                         // config.eval_samples),
                      label=lab_label)
