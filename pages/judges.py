@@ -31,8 +31,9 @@ st.dataframe(dashed(summary), hide_index=True, key="judge_summary", column_confi
 st.subheader("Against human labels")
 pairs = store.judges.against_humans()
 if pairs.empty:
-    st.caption("None of the judged traces has a human verdict yet: import labelled traces or "
-               "review some.")
+    st.caption("No trace a judge scored has a human verdict yet: import labelled traces or "
+               "review some. (A trace a judge could not score, such as a critic's reply with "
+               "no readable index, is not compared.)")
     st.stop()
 table = evaluate.table(pairs)
 names = {"f1": "ProcessBench F1", "error_accuracy": "accuracy on errors",
